@@ -1,0 +1,117 @@
+# grok — build, test, install.  `make check` on a fresh Debian machine is the whole set-up.
+
+VERSION    := 0.1.0
+PREFIX     ?= /usr/local
+CC         ?= cc
+SANITIZE   ?=
+
+# The sanitizer build lives in its own tree so that it never mixes objects with the normal one.
+ifeq ($(SANITIZE),1)
+O          := build-san
+LIBDIR     := $(O)/lib
+BINDIR     := $(O)/bin
+SANFLAGS   := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+else
+O          := build
+LIBDIR     := lib
+BINDIR     := bin
+SANFLAGS   :=
+endif
+
+PKGS       := hdf5 lapacke gsl
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+# libgslcblas is left out on purpose: OpenBLAS provides the CBLAS symbols GSL calls.
+PKG_LIBS   := $(shell pkg-config --libs-only-L hdf5 2>/dev/null) -lhdf5_hl -lhdf5 -llapacke -lopenblas -lgsl -lm
+
+CFLAGS     ?= -O2 -g
+CFLAGS     += -std=c11 -Wall -Wextra -Wshadow -Wno-unused-parameter -pthread
+CPPFLAGS   += -D_POSIX_C_SOURCE=200809L -DGROK_VERSION='"$(VERSION)"' -Iinclude $(PKG_CFLAGS)
+ALL_CFLAGS := $(CPPFLAGS) $(CFLAGS) $(SANFLAGS)
+LDLIBS     := $(PKG_LIBS) -pthread
+
+LIB_SRC    := $(wildcard lib/*.c)
+LIB_OBJ    := $(LIB_SRC:lib/%.c=$(O)/lib/%.o)
+LIBGROK    := $(LIBDIR)/libgrok.a
+CMD_SRC    := $(wildcard cmd/grok-*.c)
+PROGS      := $(CMD_SRC:cmd/%.c=$(BINDIR)/%)
+UNIT_SRC   := $(wildcard tests/unit/t-*.c)
+UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
+CLI_TESTS  := $(wildcard tests/cli/t-*.sh)
+FIXTURE    := $(O)/tests/grok-fixture
+HEADERS    := $(wildcard include/grok/*.h)
+MANPAGES   := $(wildcard doc/*.1)
+
+.PHONY: all check demo bench install uninstall clean deps deps-check fuzz
+.DELETE_ON_ERROR:
+
+all: deps-check $(LIBGROK) $(PROGS)
+
+deps:
+	@tools/deps.sh
+
+# Runs before every build: installs what is missing, so `make check` is the whole set-up.
+deps-check:
+	@tools/deps.sh
+
+$(O)/lib/%.o: lib/%.c $(HEADERS) | deps-check
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Ilib -c -o $@ $<
+
+$(LIBGROK): $(LIB_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BINDIR)/%: cmd/%.c $(LIBGROK) $(HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBGROK) $(LDLIBS)
+
+$(O)/tests/%: tests/unit/%.c tests/tap.h $(LIBGROK) $(HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Itests -Ilib -o $@ $< $(LIBGROK) $(LDLIBS)
+
+$(FIXTURE): tests/fixture.c $(LIBGROK) $(HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBGROK) $(LDLIBS)
+
+# The tests find the programs and helpers through these variables (tests/cli/tap.sh).
+TEST_ENV := GROK_BIN=$(abspath $(BINDIR)) GROK_TESTBIN=$(abspath $(O)/tests) GROK_TOP=$(CURDIR)
+ifeq ($(SANITIZE),1)
+TEST_ENV += ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1
+endif
+
+check: all $(UNIT_BIN) $(FIXTURE)
+	$(TEST_ENV) prove --exec '' $(UNIT_BIN) $(CLI_TESTS)
+
+demo: all $(FIXTURE)
+	@sh examples/demo.sh $(abspath $(BINDIR)) $(abspath $(FIXTURE))
+
+bench:
+	@echo "bench: no benchmark yet (grok-train's speed issue adds them)"
+
+FUZZ_SECONDS ?= 60
+fuzz:
+	@mkdir -p $(O)/fuzz/corpus
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -std=c11 $(CPPFLAGS) \
+	    -o $(O)/fuzz/fuzz-tsv tests/fuzz/fuzz-tsv.c lib/tsv.c lib/err.c
+	cp -n tests/fuzz/corpus/* $(O)/fuzz/corpus/ 2>/dev/null || true
+	$(O)/fuzz/fuzz-tsv -max_total_time=$(FUZZ_SECONDS) -max_len=4096 $(O)/fuzz/corpus
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \
+	    $(DESTDIR)$(PREFIX)/include/grok $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 $(PROGS) $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 $(LIBGROK) $(DESTDIR)$(PREFIX)/lib/
+	install -m 644 $(HEADERS) $(DESTDIR)$(PREFIX)/include/grok/
+	$(if $(MANPAGES),install -m 644 $(MANPAGES) $(DESTDIR)$(PREFIX)/share/man/man1/)
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' \
+	    -e 's|@CFLAGS@|$(PKG_CFLAGS)|' -e 's|@LIBS@|$(PKG_LIBS)|' grok.pc.in \
+	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/grok.pc
+
+uninstall:
+	rm -f $(PROGS:$(BINDIR)/%=$(DESTDIR)$(PREFIX)/bin/%) $(DESTDIR)$(PREFIX)/lib/libgrok.a \
+	    $(DESTDIR)$(PREFIX)/lib/pkgconfig/grok.pc $(MANPAGES:doc/%=$(DESTDIR)$(PREFIX)/share/man/man1/%)
+	rm -rf $(DESTDIR)$(PREFIX)/include/grok
+
+clean:
+	rm -rf build build-san bin lib/libgrok.a
