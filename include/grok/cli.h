@@ -1,0 +1,84 @@
+/* What every grok program shares on the command line (DESIGN.md, "How every program behaves"):
+ * one-line diagnostics, exit codes, the common flags, the output rule, interruption. */
+#ifndef GROK_CLI_H
+#define GROK_CLI_H
+
+#include <getopt.h>
+#include <stdio.h>
+
+#include "grok/err.h"
+
+/* Exit status of every program. */
+enum grok_exit {
+    GROK_EXIT_OK = 0,            /* success */
+    GROK_EXIT_DATA = 1,          /* bad data, or a failure at run time (I/O, memory) */
+    GROK_EXIT_USAGE = 2,         /* bad usage: unknown flag, bad flag value, too many arguments */
+    GROK_EXIT_INTERRUPTED = 130, /* SIGINT/SIGTERM, after writing a consistent output (or none) */
+};
+
+/* Sets the program name used in messages and installs the SIGINT/SIGTERM handler that sets the
+ * flag grok_interrupted() reads. Call first in main. */
+void grok_cli_init(const char *program);
+
+/* The program name given to grok_cli_init. */
+const char *grok_prog(void);
+
+/* Prints "grok-xxx: message" and a newline to standard error. */
+void grok_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* grok_error, then exit with `code`. */
+_Noreturn void grok_die(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* A usage error: "grok-xxx: message (see grok-xxx --help)", exit 2. */
+_Noreturn void grok_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Nonzero once SIGINT or SIGTERM arrived; long loops poll it and stop cleanly. */
+int grok_interrupted(void);
+
+/* The flags every program has. */
+struct grok_common {
+    const char *output;          /* -o FILE, or NULL for standard output */
+    int table;                   /* -t given */
+    const char *table_arg;       /* -t's optional argument (a group, a table kind), or NULL */
+    int quiet;                   /* -q */
+};
+
+/* Leads the program's optstring: the leading ':' makes getopt report a missing value as ':'. */
+#define GROK_COMMON_SHORTOPTS ":o:t::qhV"
+#define GROK_COMMON_LONGOPTS                                                                  \
+    {"output", required_argument, NULL, 'o'}, {"table", optional_argument, NULL, 't'},        \
+    {"quiet", no_argument, NULL, 'q'}, {"help", no_argument, NULL, 'h'},                      \
+    {"version", no_argument, NULL, 'V'}
+
+/* Handles one option character returned by getopt_long if it is a common one: fills co, prints
+ * `help` (for -h) or the version (for -V) and exits 0, or turns getopt's '?' and ':' into a
+ * one-line usage error (exit 2). Returns 1 when it handled c, 0 when c is the program's own.
+ * For -t without an attached argument, the next word becomes its argument when it does not
+ * start with '-' and does not name an existing file (so `-t metrics run.h5` works).
+ * Call with opterr = 0. */
+int grok_cli_common(int c, int argc, char **argv, struct grok_common *co, const char *help);
+
+/* The input named by the remaining arguments: NULL (standard input) when there are none or it
+ * is "-"; a usage error when there is more than one. */
+const char *grok_cli_input(int argc, char **argv);
+
+/* The output rule: a table (TSV) when -t is given, when -o names a file ending in ".tsv", or
+ * when there is no -o and standard output is a terminal; a run (HDF5) otherwise. */
+int grok_output_is_table(const struct grok_common *co);
+
+/* Text output: standard output, or a temporary file renamed onto -o at grok_text_finish. */
+struct grok_text_out {
+    FILE *f;
+    const char *name;            /* "stdout" or the path */
+    void *atomic;                /* struct grok_atomic when writing a file */
+};
+
+/* Opens the text output for path (NULL or "-" = standard output). */
+int grok_text_open(struct grok_text_out *out, const char *path, struct grok_err *err);
+
+/* Finishes the text output: when ok, flushes and (for a file) renames it into place, reporting
+ * a failed write (a full disk, a closed pipe) as an error; when not ok, discards a file output.
+ * Returns GROK_OK or the error. */
+int grok_text_finish(struct grok_text_out *out, int ok, struct grok_err *err);
+
+#endif

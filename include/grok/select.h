@@ -1,0 +1,48 @@
+/* Choosing snapshots and parameters, as every program that reads snapshots does:
+ * `-p GLOB` (shell-style globs over parameter names, repeatable) and `-s FROM:TO[:EVERY]`. */
+#ifndef GROK_SELECT_H
+#define GROK_SELECT_H
+
+#include <stddef.h>
+
+#include "grok/err.h"
+#include "grok/run.h"
+
+/* Training steps s with from <= s <= to and (s - from) divisible by every. */
+struct grok_steps {
+    long long from, to, every;
+};
+
+/* All steps: 0 to the largest, every one. */
+#define GROK_STEPS_ALL ((struct grok_steps){0, -1, 1})
+
+/* Parses "FROM:TO[:EVERY]" (either bound may be empty: ":5000", "1000:") or a single "STEP".
+ * GROK_EINVAL with a message quoting the text when it is malformed, FROM > TO, or EVERY < 1. */
+int grok_steps_parse(const char *text, struct grok_steps *out, struct grok_err *err);
+
+/* 1 when step is in the range. */
+int grok_steps_match(const struct grok_steps *r, long long step);
+
+/* Checks a glob's syntax (an unterminated '[' is the one error fnmatch would hide). */
+int grok_glob_check(const char *glob, struct grok_err *err);
+
+/* 1 when name matches any of the n globs; every name matches when n is 0. */
+int grok_globs_match(char *const *globs, int n, const char *name);
+
+/* What a run's /snapshots holds. */
+struct grok_snapshots {
+    long long *steps;      /* (T) training step of each snapshot */
+    size_t T;
+    char **params;         /* (nparams) parameter names, in the order they were written */
+    size_t nparams;
+};
+
+/* Reads /snapshots/step and the parameter names. GROK_ENOTFOUND ("no snapshots") when the run
+ * has none. Free with grok_snapshots_free (NULL-safe on a zeroed struct). */
+int grok_snapshots_load(struct grok_run *run, struct grok_snapshots *s, struct grok_err *err);
+void grok_snapshots_free(struct grok_snapshots *s);
+
+/* Index of the snapshot whose step is nearest to `step` (the earlier one on a tie); T must be > 0. */
+size_t grok_snapshots_nearest(const struct grok_snapshots *s, long long step);
+
+#endif

@@ -1,0 +1,182 @@
+#include "grok/cli.h"
+#include "grok/atomic.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char *program = "grok";
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    interrupted = 1;
+}
+
+void grok_cli_init(const char *name)
+{
+    program = name;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    /* A closed pipe downstream (`| head`) shows up as a write error we report, not a kill. */
+    signal(SIGPIPE, SIG_IGN);
+}
+
+const char *grok_prog(void)
+{
+    return program;
+}
+
+int grok_interrupted(void)
+{
+    return interrupted;
+}
+
+static void vmessage(const char *fmt, va_list ap, const char *suffix)
+{
+    fflush(stdout);
+    fprintf(stderr, "%s: ", program);
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "%s\n", suffix);
+}
+
+void grok_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vmessage(fmt, ap, "");
+    va_end(ap);
+}
+
+void grok_die(int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vmessage(fmt, ap, "");
+    va_end(ap);
+    exit(code);
+}
+
+void grok_usage(const char *fmt, ...)
+{
+    char suffix[96];
+    snprintf(suffix, sizeof suffix, " (see %s --help)", program);
+    va_list ap;
+    va_start(ap, fmt);
+    vmessage(fmt, ap, suffix);
+    va_end(ap);
+    exit(GROK_EXIT_USAGE);
+}
+
+int grok_cli_common(int c, int argc, char **argv, struct grok_common *co, const char *help)
+{
+    switch (c) {
+    case 'o':
+        co->output = optarg;
+        return 1;
+    case 't':
+        co->table = 1;
+        co->table_arg = optarg;
+        if (!optarg && optind < argc && argv[optind][0] != '-' && access(argv[optind], F_OK) != 0)
+            co->table_arg = argv[optind++];
+        return 1;
+    case 'q':
+        co->quiet = 1;
+        return 1;
+    case 'h':
+        fputs(help, stdout);
+        exit(fflush(stdout) == 0 && !ferror(stdout) ? GROK_EXIT_OK : GROK_EXIT_DATA);
+    case 'V':
+        printf("%s %s\n", program, GROK_VERSION);
+        exit(GROK_EXIT_OK);
+    case ':':
+        grok_usage("option '%s' needs a value", argv[optind - 1]);
+    case '?':
+        if (optopt)
+            grok_usage("unknown option '-%c'", optopt);
+        grok_usage("unknown option '%s'", argv[optind - 1]);
+    default:
+        return 0;
+    }
+}
+
+const char *grok_cli_input(int argc, char **argv)
+{
+    if (optind < argc - 1)
+        grok_usage("too many arguments: '%s'", argv[optind + 1]);
+    if (optind == argc || strcmp(argv[optind], "-") == 0)
+        return NULL;
+    return argv[optind];
+}
+
+int grok_output_is_table(const struct grok_common *co)
+{
+    if (co->table)
+        return 1;
+    if (co->output && strcmp(co->output, "-") != 0) {
+        size_t n = strlen(co->output);
+        return n >= 4 && strcmp(co->output + n - 4, ".tsv") == 0;
+    }
+    return isatty(STDOUT_FILENO);
+}
+
+int grok_text_open(struct grok_text_out *out, const char *path, struct grok_err *err)
+{
+    memset(out, 0, sizeof *out);
+    if (!path || strcmp(path, "-") == 0) {
+        out->f = stdout;
+        out->name = "stdout";
+        return GROK_OK;
+    }
+    struct grok_atomic *a = calloc(1, sizeof *a);
+    if (!a)
+        return grok_err_set(err, GROK_ENOMEM, "%s: out of memory", path);
+    int rc = grok_atomic_begin(a, path, err);
+    if (rc == GROK_OK && !(out->f = fdopen(a->fd, "w")))
+        rc = grok_err_set(err, GROK_EIO, "%s: %s", path, strerror(errno));
+    if (rc != GROK_OK) {
+        grok_atomic_abort(a);
+        free(a);
+        return rc;
+    }
+    out->atomic = a;
+    out->name = path;
+    return GROK_OK;
+}
+
+int grok_text_finish(struct grok_text_out *out, int ok, struct grok_err *err)
+{
+    struct grok_atomic *a = out->atomic;
+    int rc = GROK_OK;
+    if (!out->f)
+        return GROK_OK;
+    if (!a) {
+        /* Standard output: a failed write must still be reported, once, at the end. */
+        if (fflush(stdout) != 0 || ferror(stdout))
+            rc = grok_err_set(err, GROK_EIO, "stdout: write failed: %s", strerror(errno));
+        out->f = NULL;
+        return ok ? rc : GROK_OK;
+    }
+    if (ok && (fflush(out->f) != 0 || ferror(out->f)))
+        rc = grok_err_set(err, GROK_EIO, "%s: write failed: %s", out->name, strerror(errno));
+    /* fclose closes the descriptor the atomic file holds: hand it a duplicate to sync and close. */
+    int fd = dup(a->fd);
+    fclose(out->f);
+    out->f = NULL;
+    a->fd = fd;
+    if (ok && rc == GROK_OK && fd >= 0)
+        rc = grok_atomic_commit(a, err);
+    else
+        grok_atomic_abort(a);
+    free(a);
+    out->atomic = NULL;
+    return ok ? rc : GROK_OK;
+}

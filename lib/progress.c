@@ -1,0 +1,78 @@
+#include "grok/progress.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void format_duration(char *buf, size_t cap, double s)
+{
+    long t = s > 0 && s < 1e8 ? (long)(s + 0.5) : 0;
+    if (t >= 3600)
+        snprintf(buf, cap, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
+    else
+        snprintf(buf, cap, "%ld:%02ld", t / 60, t % 60);
+}
+
+void grok_progress_format(char *buf, int width, const char *label, long long done,
+                          long long total, double elapsed)
+{
+    double rate = elapsed > 0 ? (double)done / elapsed : 0;
+    char tail[96], eta[32];
+    if (total > 0) {
+        format_duration(eta, sizeof eta, rate > 0 ? (double)(total - done) / rate : 0);
+        snprintf(tail, sizeof tail, " %lld/%lld %3d%% %.4g/s ETA %s", done, total,
+                 (int)(100.0 * (double)done / (double)total), rate, eta);
+    } else {
+        snprintf(tail, sizeof tail, " %lld %.4g/s", done, rate);
+    }
+    int bar = width - (int)strlen(label) - (int)strlen(tail) - 3;
+    if (total <= 0 || bar < 5) {
+        snprintf(buf, (size_t)width + 1, "%s%s", label, tail);
+        return;
+    }
+    int filled = (int)((double)bar * (double)done / (double)total);
+    if (filled > bar)
+        filled = bar;
+    int len = snprintf(buf, (size_t)width + 1, "%s [", label);
+    for (int i = 0; i < bar; i++)
+        buf[len++] = i < filled ? '#' : '.';
+    snprintf(buf + len, (size_t)width + 1 - (size_t)len, "]%s", tail);
+}
+
+void grok_progress_start(struct grok_progress *p, const char *label, long long total, int quiet)
+{
+    p->label = label;
+    p->total = total;
+    p->t0 = now_seconds();
+    p->last_draw = 0;
+    p->on = !quiet && isatty(STDERR_FILENO);
+}
+
+void grok_progress_update(struct grok_progress *p, long long done)
+{
+    if (!p->on)
+        return;
+    double t = now_seconds();
+    if (t - p->last_draw < 0.1 && done < p->total)
+        return;
+    p->last_draw = t;
+    char buf[128];
+    grok_progress_format(buf, 79, p->label, done, p->total, t - p->t0);
+    fprintf(stderr, "\r%-79s", buf);
+    fflush(stderr);
+}
+
+void grok_progress_end(struct grok_progress *p)
+{
+    if (p->on)
+        fprintf(stderr, "\r%79s\r", "");
+    p->on = 0;
+}

@@ -1,0 +1,1316 @@
+/* Run files on HDF5. Every HDF5 call is checked; each function has one `out:` cleanup that
+ * closes what it opened. HDF5's own error stack is silenced once (hdf5_quiet) and every
+ * failure is reported as one line through grok_err. */
+#include "grok/run.h"
+#include "grok/atomic.h"
+#include "grok/tsv.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <hdf5.h>
+#include <hdf5_hl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+struct grok_run {
+    hid_t file;
+    char *name;              /* for messages */
+    int writable;            /* created by grok_run_create and not yet committed */
+    int to_stdout;           /* created for standard output: an in-memory (core) file */
+    struct grok_atomic at;   /* created for a path: the temporary file */
+    unsigned char *image;    /* read from a stream: the bytes HDF5 reads in place */
+};
+
+static void hdf5_quiet(void)
+{
+    /* The programs print one line of their own; HDF5's stack trace would bury it. */
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+}
+
+/* ---- opening ---------------------------------------------------------------------------- */
+
+static const unsigned char hdf5_signature[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
+
+/* HDF5 looks for its signature at 0, 512, 1024, 2048, ... (after a user block). */
+static int image_has_signature(const unsigned char *buf, size_t len)
+{
+    for (size_t off = 0; off + 8 <= len; off = off ? off * 2 : 512)
+        if (memcmp(buf + off, hdf5_signature, 8) == 0)
+            return 1;
+    return 0;
+}
+
+static int fd_has_signature(int fd, off_t size)
+{
+    unsigned char sig[8];
+    for (off_t off = 0; off + 8 <= size; off = off ? off * 2 : 512)
+        if (pread(fd, sig, 8, off) == 8 && memcmp(sig, hdf5_signature, 8) == 0)
+            return 1;
+    return 0;
+}
+
+/* Reads a whole stream. Growth by doubling through realloc: glibc moves large blocks with
+ * mremap, so no second copy of the data is ever resident. */
+static int slurp(int fd, const char *name, unsigned char **out, size_t *len, struct grok_err *err)
+{
+    size_t cap = 1 << 20, n = 0;
+    unsigned char *buf = malloc(cap);
+    if (!buf)
+        return grok_err_set(err, GROK_ENOMEM, "%s: out of memory", name);
+    for (;;) {
+        if (n == cap) {
+            unsigned char *bigger = cap > SIZE_MAX / 2 ? NULL : realloc(buf, cap * 2);
+            if (!bigger) {
+                free(buf);
+                return grok_err_set(err, GROK_ENOMEM, "%s: out of memory after %zu bytes",
+                                    name, n);
+            }
+            buf = bigger;
+            cap *= 2;
+        }
+        ssize_t r = read(fd, buf + n, cap - n);
+        if (r == 0)
+            break;
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            int e = errno;
+            free(buf);
+            return grok_err_set(err, GROK_EIO, "%s: cannot read: %s", name, strerror(e));
+        }
+        n += (size_t)r;
+    }
+    *out = buf;
+    *len = n;
+    return GROK_OK;
+}
+
+static int check_format(struct grok_run *run, struct grok_err *err)
+{
+    char *format = NULL;
+    long long version = 0;
+    int rc = GROK_EFORMAT;
+    if (grok_run_attr_get_str(run, "/", "format", &format, NULL) != GROK_OK ||
+        strcmp(format, GROK_RUN_FORMAT) != 0) {
+        grok_err_set(err, rc, "%s: not a grok run (an HDF5 file without format = \"%s\")",
+                     run->name, GROK_RUN_FORMAT);
+        goto out;
+    }
+    if (grok_run_attr_get_int(run, "/", "format_version", &version, NULL) != GROK_OK ||
+        version < 1) {
+        grok_err_set(err, rc, "%s: not a grok run (no valid format_version)", run->name);
+        goto out;
+    }
+    if (version > GROK_RUN_FORMAT_VERSION) {
+        grok_err_set(err, rc, "%s: format_version %lld is newer than this grok reads (%d)",
+                     run->name, version, GROK_RUN_FORMAT_VERSION);
+        goto out;
+    }
+    rc = GROK_OK;
+out:
+    free(format);
+    return rc;
+}
+
+static struct grok_run *run_alloc(const char *name)
+{
+    struct grok_run *run = calloc(1, sizeof *run);
+    if (!run)
+        return NULL;
+    run->file = H5I_INVALID_HID;
+    run->at.fd = -1;
+    run->name = strdup(name);
+    if (!run->name) {
+        free(run);
+        return NULL;
+    }
+    return run;
+}
+
+struct grok_run *grok_run_open(const char *path, struct grok_err *err)
+{
+    hdf5_quiet();
+    int from_stdin = !path || strcmp(path, "-") == 0;
+    const char *name = from_stdin ? "stdin" : path;
+    struct grok_run *run = run_alloc(name);
+    int fd = -1;
+    size_t len = 0;
+    if (!run) {
+        grok_err_set(err, GROK_ENOMEM, "%s: out of memory", name);
+        return NULL;
+    }
+    if (from_stdin) {
+        fd = STDIN_FILENO;
+    } else if ((fd = open(path, O_RDONLY)) < 0) {
+        grok_err_set(err, GROK_EIO, "%s: %s", name, strerror(errno));
+        goto fail;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        grok_err_set(err, GROK_EIO, "%s: %s", name, strerror(errno));
+        goto fail;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        grok_err_set(err, GROK_EIO, "%s: is a directory", name);
+        goto fail;
+    }
+    if (S_ISREG(st.st_mode) && !from_stdin) {
+        if (st.st_size == 0) {
+            grok_err_set(err, GROK_EFORMAT, "%s: empty file", name);
+            goto fail;
+        }
+        if (!fd_has_signature(fd, st.st_size)) {
+            grok_err_set(err, GROK_EFORMAT, "%s: not an HDF5 file", name);
+            goto fail;
+        }
+        run->file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    } else {
+        /* A pipe (or stdin, or <(...)): hold the stream as a file image that HDF5 reads in
+         * place (DONT_COPY) and does not free (DONT_RELEASE): we free it after H5Fclose. */
+        if (slurp(fd, name, &run->image, &len, err) != GROK_OK)
+            goto fail;
+        if (len == 0) {
+            grok_err_set(err, GROK_EFORMAT, "%s: empty input", name);
+            goto fail;
+        }
+        if (!image_has_signature(run->image, len)) {
+            grok_err_set(err, GROK_EFORMAT, "%s: not an HDF5 file", name);
+            goto fail;
+        }
+        run->file = H5LTopen_file_image(run->image, len,
+                                        H5LT_FILE_IMAGE_DONT_COPY | H5LT_FILE_IMAGE_DONT_RELEASE);
+    }
+    if (run->file < 0) {
+        grok_err_set(err, GROK_EFORMAT, "%s: not a complete HDF5 file", name);
+        goto fail;
+    }
+    if (fd != STDIN_FILENO)
+        close(fd);
+    fd = -1;
+    if (check_format(run, err) != GROK_OK)
+        goto fail;
+    return run;
+fail:
+    if (fd >= 0 && fd != STDIN_FILENO)
+        close(fd);
+    grok_run_close(run);
+    return NULL;
+}
+
+/* ---- creating and committing ------------------------------------------------------------ */
+
+struct grok_run *grok_run_create(const char *dest, struct grok_err *err)
+{
+    hdf5_quiet();
+    int to_stdout = !dest || strcmp(dest, "-") == 0;
+    struct grok_run *run = run_alloc(to_stdout ? "stdout" : dest);
+    hid_t fapl = H5I_INVALID_HID;
+    if (!run) {
+        grok_err_set(err, GROK_ENOMEM, "out of memory");
+        return NULL;
+    }
+    run->to_stdout = to_stdout;
+    if ((fapl = H5Pcreate(H5P_FILE_ACCESS)) < 0)
+        goto hdf5_fail;
+    if (to_stdout) {
+        /* In memory, never backed by a file: grok_run_commit writes the image out. */
+        if (H5Pset_fapl_core(fapl, (size_t)4 << 20, 0) < 0)
+            goto hdf5_fail;
+        run->file = H5Fcreate("grok-stdout.h5", H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+    } else {
+        if (grok_atomic_begin(&run->at, dest, err) != GROK_OK)
+            goto fail;
+        run->file = H5Fcreate(run->at.tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+    }
+    if (run->file < 0)
+        goto hdf5_fail;
+    H5Pclose(fapl);
+    fapl = H5I_INVALID_HID;
+    run->writable = 1;
+    if (grok_run_attr_set_str(run, "/", "format", GROK_RUN_FORMAT, err) != GROK_OK ||
+        grok_run_attr_set_int(run, "/", "format_version", GROK_RUN_FORMAT_VERSION, err) != GROK_OK)
+        goto fail;
+    return run;
+hdf5_fail:
+    grok_err_set(err, GROK_EIO, "%s: cannot create an HDF5 file", run->name);
+fail:
+    if (fapl >= 0)
+        H5Pclose(fapl);
+    grok_run_close(run);
+    return NULL;
+}
+
+static int write_image_to_stdout(struct grok_run *run, struct grok_err *err)
+{
+    int rc = GROK_EIO;
+    unsigned char *buf = NULL;
+    if (H5Fflush(run->file, H5F_SCOPE_GLOBAL) < 0)
+        goto hdf5_fail;
+    ssize_t size = H5Fget_file_image(run->file, NULL, 0);
+    if (size < 0)
+        goto hdf5_fail;
+    if (!(buf = malloc(size ? (size_t)size : 1))) {
+        rc = grok_err_set(err, GROK_ENOMEM, "stdout: out of memory for the file image");
+        goto out;
+    }
+    if (H5Fget_file_image(run->file, buf, (size_t)size) != size)
+        goto hdf5_fail;
+    H5Fclose(run->file);
+    run->file = H5I_INVALID_HID;
+    if (fwrite(buf, 1, (size_t)size, stdout) != (size_t)size || fflush(stdout) != 0) {
+        rc = grok_err_set(err, GROK_EIO, "stdout: write failed: %s", strerror(errno));
+        goto out;
+    }
+    rc = GROK_OK;
+    goto out;
+hdf5_fail:
+    rc = grok_err_set(err, GROK_EIO, "stdout: cannot make the HDF5 file image");
+out:
+    free(buf);
+    return rc;
+}
+
+int grok_run_commit(struct grok_run *run, struct grok_err *err)
+{
+    if (!run->writable)
+        return grok_err_set(err, GROK_EINVAL, "%s: not a run being written", run->name);
+    run->writable = 0;
+    if (run->to_stdout)
+        return write_image_to_stdout(run, err);
+    herr_t closed = H5Fclose(run->file);
+    run->file = H5I_INVALID_HID;
+    if (closed < 0) {
+        grok_atomic_abort(&run->at);
+        return grok_err_set(err, GROK_EIO, "%s: cannot finish writing the HDF5 file", run->name);
+    }
+    return grok_atomic_commit(&run->at, err);
+}
+
+void grok_run_close(struct grok_run *run)
+{
+    if (!run)
+        return;
+    if (run->file >= 0)
+        H5Fclose(run->file);
+    grok_atomic_abort(&run->at);
+    free(run->image);
+    free(run->name);
+    free(run);
+}
+
+const char *grok_run_name(const struct grok_run *run)
+{
+    return run->name;
+}
+
+int grok_run_flush(struct grok_run *run, struct grok_err *err)
+{
+    if (H5Fflush(run->file, H5F_SCOPE_GLOBAL) < 0)
+        return grok_err_set(err, GROK_EIO, "%s: cannot flush", run->name);
+    return GROK_OK;
+}
+
+static int need_writable(struct grok_run *run, const char *what, struct grok_err *err)
+{
+    if (!run->writable)
+        return grok_err_set(err, GROK_EINVAL, "%s: %s: the run is open for reading only",
+                            run->name, what);
+    return GROK_OK;
+}
+
+/* ---- types ------------------------------------------------------------------------------ */
+
+static hid_t native_type(enum grok_dtype t)
+{
+    switch (t) {
+    case GROK_F32: return H5T_NATIVE_FLOAT;
+    case GROK_F64: return H5T_NATIVE_DOUBLE;
+    case GROK_I32: return H5T_NATIVE_INT32;
+    case GROK_I64: return H5T_NATIVE_INT64;
+    default: return H5I_INVALID_HID;
+    }
+}
+
+/* The little-endian file types, so that runs are the same bytes on every machine. */
+static hid_t file_type(enum grok_dtype t)
+{
+    switch (t) {
+    case GROK_F32: return H5T_IEEE_F32LE;
+    case GROK_F64: return H5T_IEEE_F64LE;
+    case GROK_I32: return H5T_STD_I32LE;
+    case GROK_I64: return H5T_STD_I64LE;
+    default: return H5I_INVALID_HID;
+    }
+}
+
+static size_t dtype_size(enum grok_dtype t)
+{
+    switch (t) {
+    case GROK_F32: case GROK_I32: return 4;
+    case GROK_F64: case GROK_I64: return 8;
+    default: return 0;
+    }
+}
+
+const char *grok_dtype_name(enum grok_dtype t)
+{
+    switch (t) {
+    case GROK_F32: return "float32";
+    case GROK_F64: return "float64";
+    case GROK_I32: return "int32";
+    case GROK_I64: return "int64";
+    case GROK_STR: return "string";
+    default: return "other";
+    }
+}
+
+/* Classifies an HDF5 type; fills name ("uint8", "float32", "string", ...) when not NULL. */
+static enum grok_dtype classify(hid_t type, char name[16])
+{
+    H5T_class_t cls = H5Tget_class(type);
+    size_t size = H5Tget_size(type);
+    enum grok_dtype t = GROK_OTHER;
+    const char *fallback = "other";
+    if (cls == H5T_INTEGER) {
+        int is_signed = H5Tget_sign(type) == H5T_SGN_2;
+        if (is_signed && size == 4) t = GROK_I32;
+        else if (is_signed && size == 8) t = GROK_I64;
+        if (name && t == GROK_OTHER) {
+            snprintf(name, 16, "%sint%zu", is_signed ? "" : "u", size * 8);
+            return t;
+        }
+    } else if (cls == H5T_FLOAT) {
+        if (size == 4) t = GROK_F32;
+        else if (size == 8) t = GROK_F64;
+        fallback = "float";
+    } else if (cls == H5T_STRING) {
+        t = GROK_STR;
+    } else if (cls == H5T_COMPOUND) {
+        fallback = "compound";
+    }
+    if (name)
+        snprintf(name, 16, "%s", t == GROK_OTHER ? fallback : grok_dtype_name(t));
+    return t;
+}
+
+static void set_shape(struct grok_array *a, int rank, const hsize_t *dims)
+{
+    a->rank = rank;
+    a->n = 1;
+    for (int i = 0; i < rank; i++) {
+        a->shape[i] = (size_t)dims[i];
+        a->n *= (size_t)dims[i];
+    }
+}
+
+/* ---- attributes ------------------------------------------------------------------------- */
+
+static hid_t create_group(struct grok_run *run, const char *path);
+
+/* Creates the missing groups above path, each with create_group's properties (HDF5's own
+ * intermediate-group creation would give them default ones). */
+static int create_parents(struct grok_run *run, const char *path)
+{
+    char buf[1024];
+    size_t len = strlen(path);
+    if (len >= sizeof buf || path[0] != '/')
+        return GROK_EINVAL;
+    memcpy(buf, path, len + 1);
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (!grok_run_exists(run, buf)) {
+            hid_t g = create_group(run, buf);
+            if (g < 0)
+                return GROK_EIO;
+            H5Gclose(g);
+        }
+        *p = '/';
+    }
+    return GROK_OK;
+}
+
+/* Every group this module creates: no timestamps (a run must be a pure function of its
+ * inputs), and creation order tracked so that tables list columns in the order written. */
+static hid_t create_group(struct grok_run *run, const char *path)
+{
+    hid_t gcpl = H5Pcreate(H5P_GROUP_CREATE), g = H5I_INVALID_HID;
+    if (gcpl >= 0 && create_parents(run, path) == GROK_OK && H5Pset_obj_track_times(gcpl, 0) >= 0 &&
+        H5Pset_link_creation_order(gcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED) >= 0)
+        g = H5Gcreate2(run->file, path, H5P_DEFAULT, gcpl, H5P_DEFAULT);
+    if (gcpl >= 0) H5Pclose(gcpl);
+    return g;
+}
+
+int grok_run_exists(struct grok_run *run, const char *path)
+{
+    if (strcmp(path, "/") == 0)
+        return 1;
+    if (path[0] != '/')
+        return 0;
+    /* H5Lexists needs every parent to exist: walk the path one link at a time. */
+    char buf[1024];
+    size_t len = strlen(path);
+    if (len >= sizeof buf)
+        return 0;
+    memcpy(buf, path, len + 1);
+    for (char *p = buf + 1;; p++) {
+        if (*p == '/' || *p == '\0') {
+            char c = *p;
+            *p = '\0';
+            if (H5Lexists(run->file, buf, H5P_DEFAULT) <= 0 ||
+                H5Oexists_by_name(run->file, buf, H5P_DEFAULT) <= 0)
+                return 0;
+            if (c == '\0')
+                return 1;
+            *p = c;
+        }
+    }
+}
+
+/* Opens obj for an attribute write, creating it as a group when missing. */
+static hid_t open_for_attr(struct grok_run *run, const char *obj, int create)
+{
+    if (grok_run_exists(run, obj))
+        return H5Oopen(run->file, obj, H5P_DEFAULT);
+    return create ? create_group(run, obj) : H5I_INVALID_HID;
+}
+
+static int attr_write(struct grok_run *run, const char *obj, const char *key, hid_t ftype,
+                      hid_t mtype, const void *value, struct grok_err *err)
+{
+    int rc = need_writable(run, key, err);
+    if (rc != GROK_OK)
+        return rc;
+    rc = GROK_EIO;
+    hid_t o = H5I_INVALID_HID, space = H5I_INVALID_HID, a = H5I_INVALID_HID;
+    if ((o = open_for_attr(run, obj, 1)) < 0)
+        goto out;
+    if (H5Aexists(o, key) > 0 && H5Adelete(o, key) < 0)
+        goto out;
+    if ((space = H5Screate(H5S_SCALAR)) < 0)
+        goto out;
+    if ((a = H5Acreate2(o, key, ftype, space, H5P_DEFAULT, H5P_DEFAULT)) < 0)
+        goto out;
+    if (H5Awrite(a, mtype, value) < 0)
+        goto out;
+    rc = GROK_OK;
+out:
+    if (a >= 0) H5Aclose(a);
+    if (space >= 0) H5Sclose(space);
+    if (o >= 0) H5Oclose(o);
+    if (rc != GROK_OK)
+        grok_err_set(err, rc, "%s: cannot write attribute %s of %s", run->name, key, obj);
+    return rc;
+}
+
+int grok_run_attr_set_str(struct grok_run *run, const char *obj, const char *key, const char *v,
+                          struct grok_err *err)
+{
+    hid_t t = H5Tcopy(H5T_C_S1);
+    if (t < 0 || H5Tset_size(t, strlen(v) + 1) < 0 || H5Tset_strpad(t, H5T_STR_NULLTERM) < 0) {
+        if (t >= 0) H5Tclose(t);
+        return grok_err_set(err, GROK_EIO, "%s: cannot write attribute %s", run->name, key);
+    }
+    int rc = attr_write(run, obj, key, t, t, v, err);
+    H5Tclose(t);
+    return rc;
+}
+
+int grok_run_attr_set_int(struct grok_run *run, const char *obj, const char *key, long long v,
+                          struct grok_err *err)
+{
+    int64_t v64 = v;
+    return attr_write(run, obj, key, H5T_STD_I64LE, H5T_NATIVE_INT64, &v64, err);
+}
+
+int grok_run_attr_set_double(struct grok_run *run, const char *obj, const char *key, double v,
+                             struct grok_err *err)
+{
+    return attr_write(run, obj, key, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &v, err);
+}
+
+/* Opens attribute key of obj for reading: GROK_ENOTFOUND when either is missing. */
+static int attr_open(struct grok_run *run, const char *obj, const char *key, hid_t *o, hid_t *a,
+                     struct grok_err *err)
+{
+    *o = *a = H5I_INVALID_HID;
+    if ((*o = open_for_attr(run, obj, 0)) < 0 || H5Aexists(*o, key) <= 0) {
+        if (*o >= 0) H5Oclose(*o);
+        *o = H5I_INVALID_HID;
+        return grok_err_set(err, GROK_ENOTFOUND, "%s: no attribute %s in %s", run->name, key, obj);
+    }
+    if ((*a = H5Aopen(*o, key, H5P_DEFAULT)) < 0) {
+        H5Oclose(*o);
+        *o = H5I_INVALID_HID;
+        return grok_err_set(err, GROK_EIO, "%s: cannot read attribute %s of %s", run->name,
+                            key, obj);
+    }
+    return GROK_OK;
+}
+
+/* Reads a string attribute, fixed-length or variable-length (h5py writes the latter). */
+static int attr_read_string(hid_t a, char **out)
+{
+    int rc = GROK_EIO;
+    hid_t ftype = H5Aget_type(a), mtype = H5I_INVALID_HID;
+    if (ftype < 0)
+        return rc;
+    if (H5Tis_variable_str(ftype) > 0) {
+        char *vs = NULL;
+        if ((mtype = H5Tcopy(H5T_C_S1)) >= 0 && H5Tset_size(mtype, H5T_VARIABLE) >= 0 &&
+            H5Aread(a, mtype, &vs) >= 0) {
+            *out = strdup(vs ? vs : "");
+            H5free_memory(vs);
+            rc = *out ? GROK_OK : GROK_ENOMEM;
+        }
+    } else {
+        size_t size = H5Tget_size(ftype);
+        char *buf = calloc(size + 1, 1);
+        if (buf && (mtype = H5Tcopy(H5T_C_S1)) >= 0 && H5Tset_size(mtype, size + 1) >= 0 &&
+            H5Tset_strpad(mtype, H5T_STR_NULLTERM) >= 0 && H5Aread(a, mtype, buf) >= 0) {
+            *out = buf;
+            buf = NULL;
+            rc = GROK_OK;
+        }
+        free(buf);
+    }
+    if (mtype >= 0) H5Tclose(mtype);
+    H5Tclose(ftype);
+    return rc;
+}
+
+int grok_run_attr_get_str(struct grok_run *run, const char *obj, const char *key, char **out,
+                          struct grok_err *err)
+{
+    hid_t o, a;
+    *out = NULL;
+    int rc = attr_open(run, obj, key, &o, &a, err);
+    if (rc != GROK_OK)
+        return rc;
+    hid_t t = H5Aget_type(a);
+    if (t < 0 || H5Tget_class(t) != H5T_STRING)
+        rc = grok_err_set(err, GROK_EFORMAT, "%s: attribute %s of %s is not a string",
+                          run->name, key, obj);
+    else if (attr_read_string(a, out) != GROK_OK)
+        rc = grok_err_set(err, GROK_EIO, "%s: cannot read attribute %s of %s", run->name, key, obj);
+    if (t >= 0) H5Tclose(t);
+    H5Aclose(a);
+    H5Oclose(o);
+    return rc;
+}
+
+/* Reads a numeric scalar attribute as double; *is_int tells whether it is stored as an integer. */
+static int attr_read_number(struct grok_run *run, const char *obj, const char *key, double *d,
+                            long long *ll, int *is_int, struct grok_err *err)
+{
+    hid_t o, a;
+    int rc = attr_open(run, obj, key, &o, &a, err);
+    if (rc != GROK_OK)
+        return rc;
+    hid_t t = H5Aget_type(a), space = H5Aget_space(a);
+    H5T_class_t cls = t >= 0 ? H5Tget_class(t) : H5T_NO_CLASS;
+    int64_t i64 = 0;
+    if ((cls != H5T_INTEGER && cls != H5T_FLOAT) || space < 0 ||
+        H5Sget_simple_extent_npoints(space) != 1) {
+        rc = grok_err_set(err, GROK_EFORMAT, "%s: attribute %s of %s is not a number",
+                          run->name, key, obj);
+    } else if (cls == H5T_INTEGER) {
+        *is_int = 1;
+        if (H5Aread(a, H5T_NATIVE_INT64, &i64) < 0)
+            rc = grok_err_set(err, GROK_EIO, "%s: cannot read attribute %s", run->name, key);
+        *ll = i64;
+        *d = (double)i64;
+    } else {
+        *is_int = 0;
+        if (H5Aread(a, H5T_NATIVE_DOUBLE, d) < 0)
+            rc = grok_err_set(err, GROK_EIO, "%s: cannot read attribute %s", run->name, key);
+    }
+    if (space >= 0) H5Sclose(space);
+    if (t >= 0) H5Tclose(t);
+    H5Aclose(a);
+    H5Oclose(o);
+    return rc;
+}
+
+int grok_run_attr_get_int(struct grok_run *run, const char *obj, const char *key, long long *out,
+                          struct grok_err *err)
+{
+    double d = 0;
+    long long ll = 0;
+    int is_int = 0;
+    int rc = attr_read_number(run, obj, key, &d, &ll, &is_int, err);
+    if (rc != GROK_OK)
+        return rc;
+    if (!is_int) {
+        if (!(d >= -9.2e18 && d <= 9.2e18) || d != (double)(long long)d)
+            return grok_err_set(err, GROK_EFORMAT, "%s: attribute %s of %s is %.17g, not an integer",
+                                run->name, key, obj, d);
+        ll = (long long)d;
+    }
+    *out = ll;
+    return GROK_OK;
+}
+
+int grok_run_attr_get_double(struct grok_run *run, const char *obj, const char *key, double *out,
+                             struct grok_err *err)
+{
+    long long ll;
+    int is_int;
+    return attr_read_number(run, obj, key, out, &ll, &is_int, err);
+}
+
+/* ---- reading datasets ------------------------------------------------------------------- */
+
+static int dataset_open(struct grok_run *run, const char *path, hid_t *d, struct grok_err *err)
+{
+    *d = H5I_INVALID_HID;
+    if (!grok_run_exists(run, path))
+        return grok_err_set(err, GROK_ENOTFOUND, "%s: no dataset %s", run->name, path);
+    H5O_info_t info;
+    if (H5Oget_info_by_name(run->file, path, &info, H5P_DEFAULT) < 0 || info.type != H5O_TYPE_DATASET)
+        return grok_err_set(err, GROK_EFORMAT, "%s: %s is not a dataset", run->name, path);
+    if ((*d = H5Dopen2(run->file, path, H5P_DEFAULT)) < 0)
+        return grok_err_set(err, GROK_EIO, "%s: cannot open %s", run->name, path);
+    return GROK_OK;
+}
+
+int grok_run_info(struct grok_run *run, const char *path, struct grok_array *info,
+                  struct grok_err *err)
+{
+    memset(info, 0, sizeof *info);
+    hid_t d, space = H5I_INVALID_HID, type = H5I_INVALID_HID;
+    int rc = dataset_open(run, path, &d, err);
+    if (rc != GROK_OK)
+        return rc;
+    hsize_t dims[GROK_MAX_RANK];
+    int rank;
+    if ((space = H5Dget_space(d)) < 0 || (type = H5Dget_type(d)) < 0 ||
+        (rank = H5Sget_simple_extent_ndims(space)) < 0) {
+        rc = grok_err_set(err, GROK_EIO, "%s: cannot read the shape of %s", run->name, path);
+    } else if (rank > GROK_MAX_RANK) {
+        rc = grok_err_set(err, GROK_EFORMAT, "%s: %s has rank %d (at most %d)", run->name, path,
+                          rank, GROK_MAX_RANK);
+    } else {
+        H5Sget_simple_extent_dims(space, dims, NULL);
+        set_shape(info, rank, dims);
+        info->dtype = classify(type, NULL);
+    }
+    if (type >= 0) H5Tclose(type);
+    if (space >= 0) H5Sclose(space);
+    H5Dclose(d);
+    return rc;
+}
+
+static int read_selection(struct grok_run *run, const char *path, int whole, size_t row0,
+                          size_t nrows, enum grok_dtype as, struct grok_array *out,
+                          struct grok_err *err)
+{
+    struct grok_array info;
+    memset(out, 0, sizeof *out);
+    int rc = grok_run_info(run, path, &info, err);
+    if (rc != GROK_OK)
+        return rc;
+    if (native_type(as) < 0)
+        return grok_err_set(err, GROK_EINVAL, "%s: %s: unsupported read type", run->name, path);
+    if (info.dtype == GROK_STR || info.dtype == GROK_OTHER)
+        return grok_err_set(err, GROK_EFORMAT, "%s: %s is not numeric", run->name, path);
+    hsize_t start[GROK_MAX_RANK] = {0}, count[GROK_MAX_RANK];
+    for (int i = 0; i < info.rank; i++)
+        count[i] = info.shape[i];
+    if (!whole) {
+        if (info.rank < 1 || row0 > info.shape[0] || nrows > info.shape[0] - row0)
+            return grok_err_set(err, GROK_EINVAL, "%s: %s: rows %zu..%zu out of range (it has %zu)",
+                                run->name, path, row0, row0 + nrows,
+                                info.rank ? info.shape[0] : (size_t)0);
+        start[0] = row0;
+        count[0] = nrows;
+    }
+    out->dtype = as;
+    set_shape(out, info.rank, count);
+    if (!(out->data = malloc(out->n ? out->n * dtype_size(as) : 1)))
+        return grok_err_set(err, GROK_ENOMEM, "%s: %s: out of memory for %zu values", run->name,
+                            path, out->n);
+    hid_t d, fspace = H5I_INVALID_HID, mspace = H5I_INVALID_HID;
+    if ((rc = dataset_open(run, path, &d, err)) != GROK_OK)
+        goto out;
+    rc = GROK_EIO;
+    if (out->n == 0) {
+        rc = GROK_OK;
+        goto out;
+    }
+    if ((fspace = H5Dget_space(d)) < 0)
+        goto out;
+    if (info.rank > 0) {
+        if (H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, count, NULL) < 0 ||
+            (mspace = H5Screate_simple(info.rank, count, NULL)) < 0)
+            goto out;
+    } else if ((mspace = H5Screate(H5S_SCALAR)) < 0) {
+        goto out;
+    }
+    if (H5Dread(d, native_type(as), mspace, fspace, H5P_DEFAULT, out->data) < 0)
+        goto out;
+    rc = GROK_OK;
+out:
+    if (mspace >= 0) H5Sclose(mspace);
+    if (fspace >= 0) H5Sclose(fspace);
+    if (d >= 0) H5Dclose(d);
+    if (rc != GROK_OK) {
+        if (rc == GROK_EIO)
+            grok_err_set(err, rc, "%s: cannot read %s (damaged file?)", run->name, path);
+        grok_array_free(out);
+    }
+    return rc;
+}
+
+int grok_run_read(struct grok_run *run, const char *path, enum grok_dtype as,
+                  struct grok_array *out, struct grok_err *err)
+{
+    return read_selection(run, path, 1, 0, 0, as, out, err);
+}
+
+int grok_run_read_rows(struct grok_run *run, const char *path, size_t row0, size_t nrows,
+                       enum grok_dtype as, struct grok_array *out, struct grok_err *err)
+{
+    return read_selection(run, path, 0, row0, nrows, as, out, err);
+}
+
+void grok_array_free(struct grok_array *a)
+{
+    if (!a)
+        return;
+    free(a->data);
+    memset(a, 0, sizeof *a);
+}
+
+/* ---- writing datasets ------------------------------------------------------------------- */
+
+static int delete_if_present(struct grok_run *run, const char *path)
+{
+    if (grok_run_exists(run, path) && H5Ldelete(run->file, path, H5P_DEFAULT) < 0)
+        return GROK_EIO;
+    return GROK_OK;
+}
+
+/* Creates a dataset at path; maxdims NULL for a fixed one, chunk NULL for contiguous. */
+static hid_t create_dataset(struct grok_run *run, const char *path, enum grok_dtype dtype,
+                            int rank, const hsize_t *dims, const hsize_t *maxdims,
+                            const hsize_t *chunk)
+{
+    hid_t space = H5I_INVALID_HID, dcpl = H5I_INVALID_HID, d = H5I_INVALID_HID;
+    if (create_parents(run, path) != GROK_OK ||
+        (space = rank ? H5Screate_simple(rank, dims, maxdims) : H5Screate(H5S_SCALAR)) < 0 ||
+        (dcpl = H5Pcreate(H5P_DATASET_CREATE)) < 0 || H5Pset_obj_track_times(dcpl, 0) < 0 ||
+        (chunk && H5Pset_chunk(dcpl, rank, chunk) < 0))
+        goto out;
+    /* Written in full by its creator: no need for HDF5 to fill it first. */
+    if (!chunk && H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER) < 0)
+        goto out;
+    d = H5Dcreate2(run->file, path, file_type(dtype), space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+out:
+    if (dcpl >= 0) H5Pclose(dcpl);
+    if (space >= 0) H5Sclose(space);
+    return d;
+}
+
+int grok_run_write_array(struct grok_run *run, const char *path, const struct grok_array *a,
+                         struct grok_err *err)
+{
+    int rc = need_writable(run, path, err);
+    if (rc != GROK_OK)
+        return rc;
+    if (native_type(a->dtype) < 0 || a->rank < 0 || a->rank > GROK_MAX_RANK)
+        return grok_err_set(err, GROK_EINVAL, "%s: %s: unsupported array", run->name, path);
+    hsize_t dims[GROK_MAX_RANK];
+    for (int i = 0; i < a->rank; i++)
+        dims[i] = a->shape[i];
+    hid_t d = H5I_INVALID_HID;
+    rc = GROK_EIO;
+    if (delete_if_present(run, path) != GROK_OK)
+        goto out;
+    if ((d = create_dataset(run, path, a->dtype, a->rank, dims, NULL, NULL)) < 0)
+        goto out;
+    if (a->n > 0 && H5Dwrite(d, native_type(a->dtype), H5S_ALL, H5S_ALL, H5P_DEFAULT, a->data) < 0)
+        goto out;
+    rc = GROK_OK;
+out:
+    if (d >= 0) H5Dclose(d);
+    if (rc != GROK_OK)
+        grok_err_set(err, rc, "%s: cannot write %s", run->name, path);
+    return rc;
+}
+
+/* Appends nrows rows (each of `rowshape`) at row `at` of an extendible dataset, creating it
+ * when absent; the dataset's first dimension becomes at + nrows. */
+static int append_rows(struct grok_run *run, const char *path, enum grok_dtype dtype, int rank,
+                       const hsize_t *rowshape, hsize_t chunk_rows, hsize_t at, hsize_t nrows,
+                       const void *values, struct grok_err *err)
+{
+    hsize_t dims[GROK_MAX_RANK + 1], maxdims[GROK_MAX_RANK + 1], chunk[GROK_MAX_RANK + 1];
+    hsize_t start[GROK_MAX_RANK + 1] = {0};
+    dims[0] = 0;
+    maxdims[0] = H5S_UNLIMITED;
+    chunk[0] = chunk_rows;
+    for (int i = 0; i < rank; i++) {
+        dims[i + 1] = maxdims[i + 1] = chunk[i + 1] = rowshape[i];
+    }
+    hid_t d = H5I_INVALID_HID, fspace = H5I_INVALID_HID, mspace = H5I_INVALID_HID;
+    int rc = GROK_EIO;
+    if (grok_run_exists(run, path))
+        d = H5Dopen2(run->file, path, H5P_DEFAULT);
+    else
+        d = create_dataset(run, path, dtype, rank + 1, dims, maxdims, chunk);
+    if (d < 0)
+        goto out;
+    dims[0] = at + nrows;
+    if (H5Dset_extent(d, dims) < 0 || (fspace = H5Dget_space(d)) < 0)
+        goto out;
+    start[0] = at;
+    dims[0] = nrows;
+    if (H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, dims, NULL) < 0 ||
+        (mspace = H5Screate_simple(rank + 1, dims, NULL)) < 0 ||
+        H5Dwrite(d, native_type(dtype), mspace, fspace, H5P_DEFAULT, values) < 0)
+        goto out;
+    rc = GROK_OK;
+out:
+    if (mspace >= 0) H5Sclose(mspace);
+    if (fspace >= 0) H5Sclose(fspace);
+    if (d >= 0) H5Dclose(d);
+    if (rc != GROK_OK)
+        grok_err_set(err, rc, "%s: cannot append to %s", run->name, path);
+    return rc;
+}
+
+/* Length of the first dimension of path, 0 when it does not exist. */
+static int first_dim(struct grok_run *run, const char *path, size_t *len, struct grok_err *err)
+{
+    *len = 0;
+    if (!grok_run_exists(run, path))
+        return GROK_OK;
+    struct grok_array info;
+    int rc = grok_run_info(run, path, &info, err);
+    if (rc == GROK_OK && info.rank < 1)
+        rc = grok_err_set(err, GROK_EFORMAT, "%s: %s is a scalar, not a column", run->name, path);
+    if (rc == GROK_OK)
+        *len = info.shape[0];
+    return rc;
+}
+
+int grok_run_column_append(struct grok_run *run, const char *path, enum grok_dtype dtype,
+                           const void *values, size_t n, struct grok_err *err)
+{
+    int rc = need_writable(run, path, err);
+    if (rc != GROK_OK)
+        return rc;
+    if (dtype != GROK_F64 && dtype != GROK_I64)
+        return grok_err_set(err, GROK_EINVAL, "%s: %s: columns are float64 or int64", run->name,
+                            path);
+    size_t len;
+    if ((rc = first_dim(run, path, &len, err)) != GROK_OK)
+        return rc;
+    return append_rows(run, path, dtype, 0, NULL, 1024, len, n, values, err);
+}
+
+static int valid_param_name(const char *name)
+{
+    return name && name[0] && strcmp(name, "step") != 0 && strcmp(name, ".") != 0 &&
+           strcmp(name, "..") != 0 && !strchr(name, '/');
+}
+
+static int tensor_check(struct grok_run *run, const struct grok_tensor *t, struct grok_err *err)
+{
+    if (!valid_param_name(t->name))
+        return grok_err_set(err, GROK_EINVAL, "%s: bad parameter name '%s'", run->name,
+                            t->name ? t->name : "");
+    if (t->rank < 0 || t->rank > GROK_MAX_RANK - 1)
+        return grok_err_set(err, GROK_EINVAL, "%s: %s: rank %d not supported", run->name,
+                            t->name, t->rank);
+    for (int i = 0; i < t->rank; i++)
+        if (t->shape[i] == 0)
+            return grok_err_set(err, GROK_EINVAL, "%s: %s: empty dimension", run->name, t->name);
+    return GROK_OK;
+}
+
+int grok_run_snapshot_append(struct grok_run *run, long long step, const struct grok_tensor *t,
+                             int n, struct grok_err *err)
+{
+    int rc = need_writable(run, "/snapshots", err);
+    if (rc != GROK_OK)
+        return rc;
+    size_t nsnap;
+    if ((rc = first_dim(run, "/snapshots/step", &nsnap, err)) != GROK_OK)
+        return rc;
+    char path[512];
+    /* Check everything before writing anything, so that a refused call changes nothing. */
+    for (int i = 0; i < n; i++) {
+        if ((rc = tensor_check(run, &t[i], err)) != GROK_OK)
+            return rc;
+        snprintf(path, sizeof path, "/snapshots/%s", t[i].name);
+        if (nsnap == 0 || !grok_run_exists(run, path)) {
+            if (nsnap > 0)
+                return grok_err_set(err, GROK_EINVAL, "%s: %s was not in the first snapshot",
+                                    run->name, path);
+            continue;
+        }
+        struct grok_array info;
+        if ((rc = grok_run_info(run, path, &info, err)) != GROK_OK)
+            return rc;
+        int same = info.rank == t[i].rank + 1;
+        for (int k = 0; same && k < t[i].rank; k++)
+            same = info.shape[k + 1] == t[i].shape[k];
+        if (!same)
+            return grok_err_set(err, GROK_EINVAL, "%s: %s: shape differs from earlier snapshots",
+                                run->name, path);
+    }
+    for (int i = 0; i < n; i++) {
+        hsize_t rowshape[GROK_MAX_RANK];
+        for (int k = 0; k < t[i].rank; k++)
+            rowshape[k] = t[i].shape[k];
+        snprintf(path, sizeof path, "/snapshots/%s", t[i].name);
+        /* Rows are written at index nsnap whatever length a failed earlier call left, and the
+         * step column goes last: readers trust /snapshots/step for the count. */
+        if ((rc = append_rows(run, path, GROK_F32, t[i].rank, rowshape, 1, nsnap, 1, t[i].data,
+                              err)) != GROK_OK)
+            return rc;
+    }
+    int64_t s = step;
+    return append_rows(run, "/snapshots/step", GROK_I64, 0, NULL, 1024, nsnap, 1, &s, err);
+}
+
+int grok_run_state_write(struct grok_run *run, long long step, const struct grok_tensor *t, int n,
+                         struct grok_err *err)
+{
+    int rc = grok_run_group_replace(run, "/state", err);
+    char path[512];
+    for (int i = 0; rc == GROK_OK && i < n; i++) {
+        if ((rc = tensor_check(run, &t[i], err)) != GROK_OK)
+            break;
+        struct grok_array a = {.dtype = GROK_F32, .rank = t[i].rank, .n = 1,
+                               .data = (void *)t[i].data};
+        for (int k = 0; k < t[i].rank; k++) {
+            a.shape[k] = t[i].shape[k];
+            a.n *= t[i].shape[k];
+        }
+        snprintf(path, sizeof path, "/state/%s", t[i].name);
+        rc = grok_run_write_array(run, path, &a, err);
+    }
+    if (rc == GROK_OK)
+        rc = grok_run_attr_set_int(run, "/state", "step", step, err);
+    return rc;
+}
+
+int grok_run_group_replace(struct grok_run *run, const char *path, struct grok_err *err)
+{
+    int rc = need_writable(run, path, err);
+    if (rc != GROK_OK)
+        return rc;
+    hid_t g = H5I_INVALID_HID;
+    if (delete_if_present(run, path) != GROK_OK || (g = create_group(run, path)) < 0)
+        return grok_err_set(err, GROK_EIO, "%s: cannot create group %s", run->name, path);
+    H5Gclose(g);
+    return GROK_OK;
+}
+
+int grok_run_copy(struct grok_run *dst, struct grok_run *src, const char *path,
+                  struct grok_err *err)
+{
+    int rc = need_writable(dst, path, err);
+    if (rc != GROK_OK)
+        return rc;
+    if (!grok_run_exists(src, path))
+        return grok_err_set(err, GROK_ENOTFOUND, "%s: no %s", src->name, path);
+    rc = GROK_EIO;
+    if (create_parents(dst, path) == GROK_OK && delete_if_present(dst, path) == GROK_OK &&
+        H5Ocopy(src->file, path, dst->file, path, H5P_DEFAULT, H5P_DEFAULT) >= 0)
+        rc = GROK_OK;
+    if (rc != GROK_OK)
+        grok_err_set(err, rc, "%s: cannot copy %s from %s", dst->name, path, src->name);
+    return rc;
+}
+
+/* ---- history ------------------------------------------------------------------------------ */
+
+int grok_run_copy_history(struct grok_run *dst, struct grok_run *src, struct grok_err *err)
+{
+    char *h = NULL;
+    int rc = grok_run_attr_get_str(src, "/", "history", &h, NULL);
+    if (rc == GROK_ENOTFOUND)
+        return GROK_OK;
+    if (rc == GROK_OK)
+        rc = grok_run_attr_set_str(dst, "/", "history", h, err);
+    else
+        grok_err_set(err, rc, "%s: cannot read the history attribute", src->name);
+    free(h);
+    return rc;
+}
+
+/* Appends arg to the line, quoted for a POSIX shell when it needs it. */
+static void append_shell_word(char *line, size_t cap, const char *arg)
+{
+    size_t len = strlen(line);
+    int plain = arg[0] != '\0';
+    for (const char *p = arg; *p && plain; p++)
+        plain = strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_=.,:/+%@",
+                       *p) != NULL;
+    if (len && len + 1 < cap)
+        line[len++] = ' ';
+    if (!plain && len + 1 < cap)
+        line[len++] = '\'';
+    for (const char *p = arg; *p && len + 5 < cap; p++) {
+        if (*p == '\'' && !plain) {
+            memcpy(line + len, "'\\''", 4);
+            len += 4;
+        } else {
+            line[len++] = (*p == '\n' || *p == '\t') ? ' ' : *p;
+        }
+    }
+    if (!plain && len + 1 < cap)
+        line[len++] = '\'';
+    line[len] = '\0';
+}
+
+int grok_run_history_add(struct grok_run *run, const char *program, int argc, char **argv,
+                         struct grok_err *err)
+{
+    char *old = NULL;
+    int rc = grok_run_attr_get_str(run, "/", "history", &old, NULL);
+    if (rc != GROK_OK && rc != GROK_ENOTFOUND)
+        return grok_err_set(err, rc, "%s: cannot read the history attribute", run->name);
+    time_t now = time(NULL);
+    const char *sde = getenv("SOURCE_DATE_EPOCH");
+    if (sde && *sde)
+        now = (time_t)strtoll(sde, NULL, 10);
+    struct tm tm;
+    char stamp[32];
+    gmtime_r(&now, &tm);
+    strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    char cmd[4096] = "";
+    for (int i = 0; i < argc; i++)
+        append_shell_word(cmd, sizeof cmd, argv[i]);
+    size_t cap = (old ? strlen(old) : 0) + strlen(cmd) + strlen(program) + 96;
+    char *h = malloc(cap);
+    if (!h) {
+        free(old);
+        return grok_err_set(err, GROK_ENOMEM, "%s: out of memory", run->name);
+    }
+    snprintf(h, cap, "%s%s%s %s %s %s", old ? old : "", old && *old ? "\n" : "", stamp, program,
+             GROK_VERSION, cmd);
+    rc = grok_run_attr_set_str(run, "/", "history", h, err);
+    free(h);
+    free(old);
+    return rc;
+}
+
+/* ---- listing ------------------------------------------------------------------------------ */
+
+static herr_t collect_child(hid_t g, const char *name, const H5L_info_t *info, void *op)
+{
+    (void)g;
+    (void)info;
+    struct { char **names; size_t n, cap; } *acc = op;
+    if (acc->n == acc->cap) {
+        size_t cap = acc->cap ? acc->cap * 2 : 16;
+        char **bigger = realloc(acc->names, cap * sizeof *bigger);
+        if (!bigger)
+            return -1;
+        acc->names = bigger;
+        acc->cap = cap;
+    }
+    if (!(acc->names[acc->n] = strdup(name)))
+        return -1;
+    acc->n++;
+    return 0;
+}
+
+int grok_run_children(struct grok_run *run, const char *path, char ***names, size_t *n,
+                      struct grok_err *err)
+{
+    struct { char **names; size_t n, cap; } acc = {0};
+    *names = NULL;
+    *n = 0;
+    if (!grok_run_exists(run, path))
+        return grok_err_set(err, GROK_ENOTFOUND, "%s: no group %s", run->name, path);
+    hid_t g = H5Gopen2(run->file, path, H5P_DEFAULT), gcpl = H5I_INVALID_HID;
+    unsigned order = 0;
+    if (g >= 0 && (gcpl = H5Gget_create_plist(g)) >= 0)
+        H5Pget_link_creation_order(gcpl, &order);
+    if (gcpl >= 0)
+        H5Pclose(gcpl);
+    H5_index_t index = (order & H5P_CRT_ORDER_INDEXED) ? H5_INDEX_CRT_ORDER : H5_INDEX_NAME;
+    hsize_t idx = 0;
+    if (g < 0 || H5Literate(g, index, H5_ITER_INC, &idx, collect_child, &acc) < 0) {
+        if (g >= 0) H5Gclose(g);
+        grok_names_free(acc.names, acc.n);
+        return grok_err_set(err, GROK_EFORMAT, "%s: %s is not a readable group", run->name, path);
+    }
+    H5Gclose(g);
+    *names = acc.names;
+    *n = acc.n;
+    return GROK_OK;
+}
+
+void grok_names_free(char **names, size_t n)
+{
+    for (size_t i = 0; names && i < n; i++)
+        free(names[i]);
+    free(names);
+}
+
+struct list_acc {
+    struct grok_entry *e;
+    size_t n, cap;
+    const char *obj;   /* absolute path of the object whose attributes are being visited */
+};
+
+static struct grok_entry *list_push(struct list_acc *acc, const char *path)
+{
+    if (acc->n == acc->cap) {
+        size_t cap = acc->cap ? acc->cap * 2 : 32;
+        struct grok_entry *bigger = realloc(acc->e, cap * sizeof *bigger);
+        if (!bigger)
+            return NULL;
+        acc->e = bigger;
+        acc->cap = cap;
+    }
+    struct grok_entry *e = &acc->e[acc->n];
+    memset(e, 0, sizeof *e);
+    if (!(e->path = strdup(path)))
+        return NULL;
+    acc->n++;
+    return e;
+}
+
+/* The value of a numeric or string attribute as text; arrays are joined with commas. */
+static char *attr_value_text(hid_t a, hid_t type, enum grok_dtype dt)
+{
+    char *out = NULL;
+    if (dt == GROK_STR) {
+        if (attr_read_string(a, &out) != GROK_OK)
+            return strdup("?");
+        return out;
+    }
+    if (dt == GROK_OTHER)
+        return strdup("");
+    hid_t space = H5Aget_space(a);
+    hssize_t npts = space >= 0 ? H5Sget_simple_extent_npoints(space) : -1;
+    if (space >= 0) H5Sclose(space);
+    if (npts < 0 || npts > 4096)
+        return strdup("...");
+    double *v = malloc((size_t)(npts ? npts : 1) * sizeof *v);
+    size_t cap = (size_t)npts * 32 + 1;
+    out = malloc(cap);
+    if (!v || !out || H5Aread(a, H5T_NATIVE_DOUBLE, v) < 0) {
+        free(v);
+        free(out);
+        return strdup("?");
+    }
+    out[0] = '\0';
+    size_t len = 0;
+    for (hssize_t i = 0; i < npts; i++) {
+        char num[32];
+        grok_fmt_number(num, v[i], dt == GROK_F32);
+        len += (size_t)snprintf(out + len, cap - len, "%s%s", i ? "," : "", num);
+    }
+    (void)type;
+    free(v);
+    return out;
+}
+
+static herr_t collect_attr(hid_t o, const char *name, const H5A_info_t *ainfo, void *op)
+{
+    (void)ainfo;
+    struct list_acc *acc = op;
+    struct grok_entry *e = list_push(acc, acc->obj);
+    if (!e || !(e->attr = strdup(name)))
+        return -1;
+    hid_t a = H5Aopen(o, name, H5P_DEFAULT);
+    if (a < 0)
+        return -1;
+    hid_t type = H5Aget_type(a), space = H5Aget_space(a);
+    e->dtype = classify(type, e->type_name);
+    int rank = space >= 0 ? H5Sget_simple_extent_ndims(space) : 0;
+    if (rank > 0 && rank <= GROK_MAX_RANK) {
+        hsize_t dims[GROK_MAX_RANK];
+        H5Sget_simple_extent_dims(space, dims, NULL);
+        e->rank = rank;
+        for (int i = 0; i < rank; i++)
+            e->shape[i] = (size_t)dims[i];
+    }
+    e->value = attr_value_text(a, type, e->dtype);
+    if (space >= 0) H5Sclose(space);
+    if (type >= 0) H5Tclose(type);
+    H5Aclose(a);
+    return e->value ? 0 : -1;
+}
+
+static herr_t collect_object(hid_t root, const char *name, const H5O_info_t *info, void *op)
+{
+    struct list_acc *acc = op;
+    char path[1024];
+    snprintf(path, sizeof path, "%s%s", strcmp(name, ".") == 0 ? "" : "/",
+             strcmp(name, ".") == 0 ? "/" : name);
+    if (info->type == H5O_TYPE_DATASET) {
+        struct grok_entry *e = list_push(acc, path);
+        if (!e)
+            return -1;
+        hid_t d = H5Dopen2(root, name, H5P_DEFAULT);
+        if (d < 0)
+            return -1;
+        hid_t type = H5Dget_type(d), space = H5Dget_space(d);
+        e->dtype = classify(type, e->type_name);
+        int rank = space >= 0 ? H5Sget_simple_extent_ndims(space) : -1;
+        if (rank >= 0 && rank <= GROK_MAX_RANK) {
+            hsize_t dims[GROK_MAX_RANK];
+            H5Sget_simple_extent_dims(space, dims, NULL);
+            e->rank = rank;
+            for (int i = 0; i < rank; i++)
+                e->shape[i] = (size_t)dims[i];
+        }
+        if (space >= 0) H5Sclose(space);
+        if (type >= 0) H5Tclose(type);
+        H5Dclose(d);
+    }
+    if (info->num_attrs > 0) {
+        hid_t o = H5Oopen(root, name, H5P_DEFAULT);
+        if (o < 0)
+            return -1;
+        acc->obj = path;
+        hsize_t idx = 0;
+        herr_t r = H5Aiterate2(o, H5_INDEX_NAME, H5_ITER_INC, &idx, collect_attr, acc);
+        H5Oclose(o);
+        if (r < 0)
+            return -1;
+    }
+    return 0;
+}
+
+int grok_run_list(struct grok_run *run, struct grok_entry **entries, size_t *n,
+                  struct grok_err *err)
+{
+    struct list_acc acc = {0};
+    *entries = NULL;
+    *n = 0;
+    if (H5Ovisit(run->file, H5_INDEX_NAME, H5_ITER_INC, collect_object, &acc) < 0) {
+        grok_entries_free(acc.e, acc.n);
+        return grok_err_set(err, GROK_EFORMAT, "%s: cannot list (damaged file?)", run->name);
+    }
+    *entries = acc.e;
+    *n = acc.n;
+    return GROK_OK;
+}
+
+void grok_entries_free(struct grok_entry *entries, size_t n)
+{
+    for (size_t i = 0; entries && i < n; i++) {
+        free(entries[i].path);
+        free(entries[i].attr);
+        free(entries[i].value);
+    }
+    free(entries);
+}

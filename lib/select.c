@@ -1,0 +1,136 @@
+#include "grok/select.h"
+
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Parses an optional non-negative integer that runs up to `end`; an empty one leaves *v. */
+static int parse_bound(const char *s, const char *end, long long *v)
+{
+    if (s == end)
+        return 1;
+    char *stop;
+    errno = 0;
+    long long x = strtoll(s, &stop, 10);
+    if (stop != end || errno || x < 0 || *s == '+' || *s == '-' || *s == ' ')
+        return 0;
+    *v = x;
+    return 1;
+}
+
+int grok_steps_parse(const char *text, struct grok_steps *out, struct grok_err *err)
+{
+    struct grok_steps r = GROK_STEPS_ALL;
+    const char *c1 = strchr(text, ':');
+    const char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+    const char *end = text + strlen(text);
+    int ok;
+    if (!c1) {
+        ok = *text && parse_bound(text, end, &r.from);
+        r.to = r.from;
+    } else {
+        ok = parse_bound(text, c1, &r.from) && parse_bound(c1 + 1, c2 ? c2 : end, &r.to) &&
+             (!c2 || (c2 + 1 < end && parse_bound(c2 + 1, end, &r.every) && !strchr(c2 + 1, ':')));
+    }
+    if (!ok)
+        return grok_err_set(err, GROK_EINVAL,
+                            "bad step range '%s' (FROM:TO[:EVERY], e.g. 0:5000:500)", text);
+    if (r.to >= 0 && r.from > r.to)
+        return grok_err_set(err, GROK_EINVAL, "bad step range '%s': FROM is after TO", text);
+    if (r.every < 1)
+        return grok_err_set(err, GROK_EINVAL, "bad step range '%s': EVERY must be at least 1",
+                            text);
+    *out = r;
+    return GROK_OK;
+}
+
+int grok_steps_match(const struct grok_steps *r, long long step)
+{
+    return step >= r->from && (r->to < 0 || step <= r->to) && (step - r->from) % r->every == 0;
+}
+
+int grok_glob_check(const char *glob, struct grok_err *err)
+{
+    if (!*glob)
+        return grok_err_set(err, GROK_EINVAL, "empty glob");
+    for (const char *p = glob; *p; p++) {
+        if (*p == '\\' && p[1]) {
+            p++;
+        } else if (*p == '[') {
+            /* A ']' right after '[' or '[!' is a member, not the end. */
+            const char *q = p + 1;
+            if (*q == '!' || *q == '^')
+                q++;
+            if (*q == ']')
+                q++;
+            while (*q && *q != ']')
+                q++;
+            if (!*q)
+                return grok_err_set(err, GROK_EINVAL, "bad glob '%s': '[' without ']'", glob);
+            p = q;
+        }
+    }
+    return GROK_OK;
+}
+
+int grok_globs_match(char *const *globs, int n, const char *name)
+{
+    if (n == 0)
+        return 1;
+    for (int i = 0; i < n; i++)
+        if (fnmatch(globs[i], name, 0) == 0)
+            return 1;
+    return 0;
+}
+
+int grok_snapshots_load(struct grok_run *run, struct grok_snapshots *s, struct grok_err *err)
+{
+    memset(s, 0, sizeof *s);
+    if (!grok_run_exists(run, "/snapshots/step"))
+        return grok_err_set(err, GROK_ENOTFOUND, "%s: no snapshots (/snapshots/step)",
+                            grok_run_name(run));
+    struct grok_array steps;
+    char **names = NULL;
+    size_t n = 0;
+    int rc = grok_run_read(run, "/snapshots/step", GROK_I64, &steps, err);
+    if (rc != GROK_OK)
+        return rc;
+    if (steps.rank != 1) {
+        grok_array_free(&steps);
+        return grok_err_set(err, GROK_EFORMAT, "%s: /snapshots/step is not 1-D", grok_run_name(run));
+    }
+    if ((rc = grok_run_children(run, "/snapshots", &names, &n, err)) != GROK_OK) {
+        grok_array_free(&steps);
+        return rc;
+    }
+    s->steps = steps.data;
+    s->T = steps.shape[0];
+    s->params = names;
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(names[i], "step") == 0) {
+            free(names[i]);
+            continue;
+        }
+        names[s->nparams++] = names[i];
+    }
+    return GROK_OK;
+}
+
+void grok_snapshots_free(struct grok_snapshots *s)
+{
+    free(s->steps);
+    grok_names_free(s->params, s->nparams);
+    memset(s, 0, sizeof *s);
+}
+
+size_t grok_snapshots_nearest(const struct grok_snapshots *s, long long step)
+{
+    size_t best = 0;
+    for (size_t i = 1; i < s->T; i++) {
+        long long d = llabs(s->steps[i] - step), b = llabs(s->steps[best] - step);
+        if (d < b)
+            best = i;
+    }
+    return best;
+}
