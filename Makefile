@@ -75,7 +75,7 @@ $(FIXTURE): tests/fixture.c $(LIBGROK) $(HEADERS)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBGROK) $(LDLIBS)
 
 # The tests find the programs and helpers through these variables (tests/cli/tap.sh).
-TEST_ENV := GROK_BIN=$(abspath $(BINDIR)) GROK_TESTBIN=$(abspath $(O)/tests) GROK_TOP=$(CURDIR)
+TEST_ENV := GROK_VERSION_TEST=$(VERSION) GROK_BIN=$(abspath $(BINDIR)) GROK_TESTBIN=$(abspath $(O)/tests) GROK_TOP=$(CURDIR)
 ifeq ($(SANITIZE),1)
 TEST_ENV += ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1
 endif

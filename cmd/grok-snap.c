@@ -296,10 +296,10 @@ static int read_snapshot(struct grok_run *run, const struct grok_snapshots *s, s
 }
 
 static int write_run(struct grok_run *in, struct grok_run *out, const struct opts *o,
-                     const struct grok_snapshots *s, char **sel, size_t nsel, int argc,
-                     char **argv, struct grok_err *err)
+                     const struct grok_snapshots *s, char **sel, size_t nsel, struct grok_err *err)
 {
-    int rc;
+    int rc, argc;
+    char **argv = grok_cli_argv(&argc);
     struct grok_array *rows = calloc(nsel ? nsel : 1, sizeof *rows);
     struct grok_tensor *ts = calloc(nsel ? nsel : 1, sizeof *ts);
     if (!rows || !ts) {
@@ -345,7 +345,7 @@ out:
 
 int main(int argc, char **argv)
 {
-    grok_cli_init("grok-snap");
+    grok_cli_init("grok-snap", argc, argv);
     struct opts o = parse_args(argc, argv);
     struct grok_err err = {0};
     struct grok_snapshots s = {0};
@@ -395,7 +395,7 @@ int main(int argc, char **argv)
     } else {
         if (!(out = grok_run_create(o.co.output, &err)))
             goto fail;
-        if (write_run(in, out, &o, &s, sel, nsel, argc, argv, &err) != GROK_OK ||
+        if (write_run(in, out, &o, &s, sel, nsel, &err) != GROK_OK ||
             grok_run_commit(out, &err) != GROK_OK)
             goto fail;
     }

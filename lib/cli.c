@@ -10,6 +10,8 @@
 
 static const char *program = "grok";
 static volatile sig_atomic_t interrupted;
+static char **typed_argv;
+static int typed_argc;
 
 static void on_signal(int sig)
 {
@@ -17,9 +19,14 @@ static void on_signal(int sig)
     interrupted = 1;
 }
 
-void grok_cli_init(const char *name)
+void grok_cli_init(const char *name, int argc, char **argv)
 {
     program = name;
+    typed_argv = malloc(((size_t)argc + 1) * sizeof *typed_argv);
+    if (typed_argv) {
+        memcpy(typed_argv, argv, ((size_t)argc + 1) * sizeof *typed_argv);
+        typed_argc = argc;
+    }
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
@@ -28,6 +35,12 @@ void grok_cli_init(const char *name)
     sigaction(SIGTERM, &sa, NULL);
     /* A closed pipe downstream (`| head`) shows up as a write error we report, not a kill. */
     signal(SIGPIPE, SIG_IGN);
+}
+
+char **grok_cli_argv(int *argc)
+{
+    *argc = typed_argc;
+    return typed_argv;
 }
 
 const char *grok_prog(void)

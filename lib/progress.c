@@ -14,7 +14,11 @@ static double now_seconds(void)
 
 static void format_duration(char *buf, size_t cap, double s)
 {
-    long t = s > 0 && s < 1e8 ? (long)(s + 0.5) : 0;
+    if (!(s >= 0 && s < 1e7)) {
+        snprintf(buf, cap, "--:--");
+        return;
+    }
+    long t = (long)(s + 0.5);
     if (t >= 3600)
         snprintf(buf, cap, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
     else

@@ -33,9 +33,14 @@ static int tap_ok(int cond, const char *file, int line, const char *fmt, ...)
 #define is_int(got, want, ...) \
     (ok((long long)(got) == (long long)(want), __VA_ARGS__) || \
      (printf("#   got %lld, want %lld\n", (long long)(got), (long long)(want)), 0))
-#define is_str(got, want, ...) \
-    (ok((got) && strcmp((got), (want)) == 0, __VA_ARGS__) || \
-     (printf("#   got '%s'\n#  want '%s'\n", (got) ? (got) : "(null)", (want)), 0))
+static int tap_same_str(const char *got, const char *want)
+{
+    int same = got && strcmp(got, want) == 0;
+    if (!same)
+        printf("#   got '%s'\n#  want '%s'\n", got ? got : "(null)", want);
+    return same;
+}
+#define is_str(got, want, ...) ok(tap_same_str((got), (want)), __VA_ARGS__)
 #define is_near(got, want, tol, ...) \
     (ok(fabs((double)(got) - (double)(want)) <= (tol), __VA_ARGS__) || \
      (printf("#   got %.17g, want %.17g (tol %g)\n", (double)(got), (double)(want), (double)(tol)), 0))

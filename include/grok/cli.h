@@ -16,9 +16,13 @@ enum grok_exit {
     GROK_EXIT_INTERRUPTED = 130, /* SIGINT/SIGTERM, after writing a consistent output (or none) */
 };
 
-/* Sets the program name used in messages and installs the SIGINT/SIGTERM handler that sets the
- * flag grok_interrupted() reads. Call first in main. */
-void grok_cli_init(const char *program);
+/* Sets the program name used in messages, keeps a copy of the command line as typed (getopt
+ * reorders argv) and installs the SIGINT/SIGTERM handler that sets the flag grok_interrupted()
+ * reads. Call first in main. */
+void grok_cli_init(const char *program, int argc, char **argv);
+
+/* The command line as typed, for the history attribute; *argc receives its length. */
+char **grok_cli_argv(int *argc);
 
 /* The program name given to grok_cli_init. */
 const char *grok_prog(void);

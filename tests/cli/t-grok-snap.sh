@@ -1,0 +1,222 @@
+#!/bin/sh
+# grok-snap: what a user sees (stdout, the exact stderr line, the exit code), good and bad.
+. "$(dirname "$0")/tap.sh"
+cd "$TMP" || exit 1
+grok-fixture run.h5
+grok-fixture --no-metrics nometrics.h5
+grok-fixture --foreign foreign.h5
+
+# ---- listing ----
+run grok-snap -l run.h5
+is_exit 0
+is_stderr_empty
+grep -v '@history' "$TMP/stdout" >"$TMP/list"
+cp "$TMP/list" "$TMP/stdout"
+is_stdout "# run: run.h5
+kind	path	type	shape	value
+attribute	/@format	string	scalar	grok-run
+attribute	/@format_version	int64	scalar	1
+attribute	/config@d_model	int64	scalar	8
+attribute	/config@lr	float64	scalar	0.001
+attribute	/config@model	string	scalar	transformer
+attribute	/config@op	string	scalar	add
+attribute	/config@p	int64	scalar	7
+attribute	/config@seed	int64	scalar	42
+attribute	/config@steps	int64	scalar	1000
+attribute	/config@wd	float64	scalar	1
+dataset	/data/test	int32	17x2	
+dataset	/data/test_y	int32	17	
+dataset	/data/train	int32	32x2	
+dataset	/data/train_y	int32	32	
+dataset	/metrics/lr	float64	11	
+dataset	/metrics/param_norm	float64	11	
+dataset	/metrics/step	int64	11	
+dataset	/metrics/test_acc	float64	11	
+dataset	/metrics/test_loss	float64	11	
+dataset	/metrics/train_acc	float64	11	
+dataset	/metrics/train_loss	float64	11	
+dataset	/snapshots/blocks.0.attn.W_Q	float32	11x2x8x4	
+dataset	/snapshots/embed.W_E	float32	11x8x8	
+dataset	/snapshots/pos_embed.W_pos	float32	11x3x8	
+dataset	/snapshots/step	int64	11	
+dataset	/snapshots/unembed.W_U	float32	11x8x7	
+attribute	/state@step	int64	scalar	1000
+dataset	/state/blocks.0.attn.W_Q	float32	2x8x4	
+dataset	/state/embed.W_E	float32	8x8	
+dataset	/state/pos_embed.W_pos	float32	3x8	
+dataset	/state/unembed.W_U	float32	8x7	" "-l lists datasets and attributes"
+
+run sh -c 'cat run.h5 | grok-snap -l | grep -v @history'
+sed 's/^# run: stdin$/# run: run.h5/' "$TMP/stdout" >"$TMP/piped"
+cmp -s "$TMP/piped" "$TMP/list"
+ok $? "cat run.h5 | grok-snap -l lists the same"
+
+# ---- tables ----
+run grok-snap -t metrics run.h5
+is_exit 0
+run sh -c "grok-snap -t metrics run.h5 | grep -v '^#' | cut -f1,3,5 | head -3"
+is_stdout "step	train_acc	test_acc
+0	0.0012710162630813579	2.5109990926928157e-08
+100	0.034445195666211167	3.0590222692562472e-07" "-t metrics: columns in written order, %.17g"
+run sh -c "grok-snap -t metrics run.h5 | awk -F'\t' '/^#/ {next} \$1 != \"step\" && \$5 >= 0.9 {print \$1; exit}'"
+is_stdout "800" "the first step with test_acc >= 0.9, by awk"
+run sh -c "grok-snap -t metrics run.h5 | grep '^#'"
+is_stdout "# run: run.h5
+# table: /metrics
+# d_model: 8
+# lr: 0.001
+# model: transformer
+# op: add
+# p: 7
+# seed: 42
+# steps: 1000
+# wd: 1" "a table carries the run's config as metadata"
+run sh -c 'cat run.h5 | grok-snap -t'
+is_exit 0
+[ "$(grep -vc '^#' "$TMP/stdout")" -eq 12 ]
+ok $? "-t from a pipe: a header and 11 rows"
+
+run grok-snap --at 430 -t embed.W_E run.h5
+is_exit 0
+run sh -c "grok-snap --at 430 -t embed.W_E run.h5 | head -6 | cut -f1-4"
+is_stdout "# run: run.h5
+# param: embed.W_E
+# step: 400
+# shape: 8x8
+row	0	1	2
+0	0.374149024	0.46062699	0.542502522" "--at -t PARAM: the nearest snapshot as a matrix"
+
+run grok-snap -t metrics -o m.tsv run.h5
+is_exit 0
+is_stdout_empty
+[ "$(grep -vc '^#' m.tsv)" -eq 12 ]
+ok $? "-o m.tsv writes the table there"
+
+# ---- cutting ----
+run grok-snap -p 'embed.*' -p 'unembed.*' -s 200:800:300 run.h5 -o cut.h5
+is_exit 0
+is_stderr_empty
+run sh -c "grok-snap -l cut.h5 | grep snapshots"
+is_stdout "dataset	/snapshots/embed.W_E	float32	3x8x8	
+dataset	/snapshots/step	int64	3	
+dataset	/snapshots/unembed.W_U	float32	3x8x7	" "-p and -s keep the selected snapshots"
+run sh -c "grok-snap -l cut.h5 | grep -c -e /config@ -e /data/ -e /metrics/"
+is_stdout "19" "config, data and metrics are kept"
+run sh -c "grok-snap -l cut.h5 | grep -c /state"
+is_stdout "0" "the state is not"
+run sh -c "grok-snap -l cut.h5 | grep @history | cut -f5"
+is_stdout "2023-11-14T22:13:20Z grok-fixture $GROK_VERSION_TEST grok-fixture run.h5|2023-11-14T22:13:20Z grok-snap $GROK_VERSION_TEST grok-snap -p 'embed.*' -p 'unembed.*' -s 200:800:300 run.h5 -o cut.h5" "history gains a line"
+
+run sh -c 'grok-snap -s 0:300 run.h5 | grok-snap -l | grep /snapshots/step'
+is_stdout "dataset	/snapshots/step	int64	4	" "a run through a pipe, as HDF5"
+
+run sh -c 'grok-snap -p "embed.W_E" run.h5 > a.h5 && grok-snap -p "embed.W_E" run.h5 > b.h5 && cmp a.h5 b.h5'
+is_exit 0
+
+run grok-snap --at 430 run.h5 -o state.h5
+is_exit 0
+run sh -c "grok-snap -l state.h5 | grep /state"
+is_stdout "attribute	/state@step	int64	scalar	400
+dataset	/state/blocks.0.attn.W_Q	float32	2x8x4	
+dataset	/state/embed.W_E	float32	8x8	
+dataset	/state/pos_embed.W_pos	float32	3x8	
+dataset	/state/unembed.W_U	float32	8x7	" "--at STEP writes a state"
+
+# ---- bad input ----
+head -c "$(($(wc -c <run.h5) / 2))" run.h5 >half.h5
+run grok-snap -l half.h5
+is_exit 1
+is_stderr "grok-snap: half.h5: not a complete HDF5 file"
+is_stdout_empty
+
+run sh -c 'grok-snap -l < half.h5'
+is_exit 1
+is_stderr "grok-snap: stdin: not a complete HDF5 file"
+
+grok-snap -t metrics run.h5 >table.tsv
+run grok-snap -l table.tsv
+is_exit 1
+is_stderr "grok-snap: table.tsv: not an HDF5 file"
+
+run grok-snap -l foreign.h5
+is_exit 1
+is_stderr 'grok-snap: foreign.h5: not a grok run (an HDF5 file without format = "grok-run")'
+
+run grok-snap -l missing.h5
+is_exit 1
+is_stderr "grok-snap: missing.h5: No such file or directory"
+
+run sh -c 'grok-snap -l < /dev/null'
+is_exit 1
+is_stderr "grok-snap: stdin: empty input"
+
+run grok-snap -t metrics nometrics.h5
+is_exit 1
+is_stderr "grok-snap: nometrics.h5: no group /metrics"
+
+run grok-snap --at 100 -t nope run.h5
+is_exit 1
+is_stderr "grok-snap: run.h5: no snapshots of 'nope'"
+
+run grok-snap -p 'nope*' run.h5 -o none.h5
+is_exit 1
+is_stderr "grok-snap: run.h5: no parameter matches -p nope*"
+[ ! -e none.h5 ] && [ -z "$(ls -A | grep tmp)" ]
+ok $? "a failed cut leaves no output file"
+
+run grok-snap -s 2000:3000 run.h5 -o none.h5
+is_exit 1
+is_stderr "grok-snap: run.h5: no snapshot has a step in the range given by -s"
+
+run grok-snap -p '[ab' run.h5
+is_exit 2
+is_stderr "grok-snap: -p: bad glob '[ab': '[' without ']' (see grok-snap --help)"
+
+run grok-snap -s 5:1 run.h5
+is_exit 2
+is_stderr "grok-snap: -s: bad step range '5:1': FROM is after TO (see grok-snap --help)"
+
+run grok-snap -s x run.h5
+is_exit 2
+is_stderr "grok-snap: -s: bad step range 'x' (FROM:TO[:EVERY], e.g. 0:5000:500) (see grok-snap --help)"
+
+run grok-snap --at -3 run.h5
+is_exit 2
+is_stderr "grok-snap: --at: bad step '-3' (a training step, e.g. 5000) (see grok-snap --help)"
+
+run grok-snap --bogus run.h5
+is_exit 2
+is_stderr "grok-snap: unknown option '--bogus' (see grok-snap --help)"
+
+run grok-snap -x run.h5
+is_exit 2
+is_stderr "grok-snap: unknown option '-x' (see grok-snap --help)"
+
+run grok-snap run.h5 -o
+is_exit 2
+is_stderr "grok-snap: option '-o' needs a value (see grok-snap --help)"
+
+run grok-snap run.h5 other.h5
+is_exit 2
+is_stderr "grok-snap: too many arguments: 'other.h5' (see grok-snap --help)"
+
+run grok-snap --at 100 -t run.h5
+is_exit 2
+is_stderr "grok-snap: --at with a table needs the parameter: -t PARAM (or write a run with -o FILE.h5) (see grok-snap --help)"
+
+run grok-snap -t metrics run.h5 -o nodir/x.tsv
+is_exit 1
+is_stderr "grok-snap: nodir/x.tsv: cannot create: No such file or directory"
+
+run sh -c 'grok-snap -t metrics run.h5 > /dev/full'
+is_exit 1
+is_stderr "grok-snap: stdout: write failed: No space left on device"
+
+run grok-snap --help
+is_exit 0
+grep -q '^Usage: grok-snap' "$TMP/stdout"
+ok $? "--help prints the usage to stdout"
+run grok-snap --version
+is_stdout "grok-snap $GROK_VERSION_TEST"
+
+done_testing

@@ -1,0 +1,66 @@
+/* The shared command-line pieces: the output rule, atomic text output, the progress bar. */
+#include "tap.h"
+
+#include "grok/cli.h"
+#include "grok/progress.h"
+
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int exists(const char *p)
+{
+    struct stat st;
+    return stat(p, &st) == 0;
+}
+
+int main(void)
+{
+    /* stdout of a test is a pipe to prove: without -o and -t the output is a run. */
+    struct grok_common co = {0};
+    ok(!grok_output_is_table(&co), "pipe without -t: a run");
+    co.table = 1;
+    ok(grok_output_is_table(&co), "-t: a table");
+    co = (struct grok_common){.output = "out.tsv"};
+    ok(grok_output_is_table(&co), "-o x.tsv: a table");
+    co = (struct grok_common){.output = "out.h5"};
+    ok(!grok_output_is_table(&co), "-o x.h5: a run");
+    co = (struct grok_common){.output = "tsv"};
+    ok(!grok_output_is_table(&co), "-o tsv (no extension): a run");
+
+    char dir[] = "/tmp/grok-t-cli-XXXXXX", path[64];
+    if (!mkdtemp(dir))
+        return 1;
+    snprintf(path, sizeof path, "%s/out.tsv", dir);
+    struct grok_text_out out;
+    struct grok_err err = {0};
+    ok(grok_text_open(&out, path, &err) == GROK_OK, "open a text output");
+    fputs("a\tb\n", out.f);
+    ok(!exists(path), "not at the destination while being written");
+    ok(grok_text_finish(&out, 0, &err) == GROK_OK && !exists(path), "a failed run leaves no file");
+    grok_text_open(&out, path, &err);
+    fputs("a\tb\n1\t2\n", out.f);
+    ok(grok_text_finish(&out, 1, &err) == GROK_OK && exists(path), "a finished one is renamed in");
+    struct stat st;
+    stat(path, &st);
+    is_int(st.st_size, 8, "with all its bytes");
+    mode_t mask = umask(0);
+    umask(mask);
+    is_int(st.st_mode & 0777, 0666 & ~mask, "and the permissions of a new file");
+    snprintf(path, sizeof path, "rm -rf %s", dir);
+    if (system(path) != 0)
+        diag("cannot clean %s", dir);
+
+    char buf[128];
+    grok_progress_format(buf, 60, "train", 250, 1000, 10.0);
+    is_str(buf, "train [######..................] 250/1000  25% 25/s ETA 0:30",
+           "progress bar with rate and ETA");
+    grok_progress_format(buf, 60, "train", 7200, 0, 2.0);
+    is_str(buf, "train 7200 3600/s", "progress without a total");
+    ok(strlen(buf) <= 60, "the bar fits its width");
+    grok_progress_format(buf, 79, "commute", 100, 1000, 3600.0);
+    ok(strstr(buf, "ETA 9:00:00") != NULL, "ETA in hours: %s", buf);
+    grok_progress_format(buf, 79, "commute", 1, 1000000000, 3600.0);
+    ok(strstr(buf, "ETA --:--") != NULL, "an absurd ETA is not printed: %s", buf);
+    return done_testing();
+}

@@ -1,0 +1,335 @@
+/* Run files: write then read back, through a path and through a pipe; snapshots; atomicity;
+ * damaged and foreign inputs. */
+#include "tap.h"
+
+#include "grok/run.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static char dir[64];
+
+static const char *in_dir(const char *name)
+{
+    static char buf[4][256];
+    static int k;
+    k = (k + 1) % 4;
+    snprintf(buf[k], sizeof buf[k], "%s/%s", dir, name);
+    return buf[k];
+}
+
+static int file_exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+static int count_temp_files(void)
+{
+    int n = 0;
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    while (d && (e = readdir(d)))
+        n += strstr(e->d_name, ".tmp") != NULL;
+    if (d)
+        closedir(d);
+    return n;
+}
+
+static float param_a[2][3], param_b[4];
+
+/* Writes a small run with every kind of content; returns 0 on success. */
+static int write_sample(const char *dest, struct grok_err *err)
+{
+    struct grok_run *run = grok_run_create(dest, err);
+    if (!run)
+        return -1;
+    int rc = 0;
+    char *argv[] = {"prog", "-o", "it's here"};
+    rc |= grok_run_history_add(run, "t-run", 3, argv, err);
+    rc |= grok_run_attr_set_str(run, "/config", "op", "add", err);
+    rc |= grok_run_attr_set_int(run, "/config", "p", 113, err);
+    rc |= grok_run_attr_set_double(run, "/config", "lr", 1e-3, err);
+    int32_t pairs[3][2] = {{1, 2}, {3, 4}, {5, 6}};
+    struct grok_array a = {.dtype = GROK_I32, .rank = 2, .shape = {3, 2}, .n = 6, .data = pairs};
+    rc |= grok_run_write_array(run, "/data/train", &a, err);
+    for (int s = 0; s < 3; s++) {
+        for (int i = 0; i < 6; i++)
+            param_a[i / 3][i % 3] = (float)(s * 10 + i);
+        for (int i = 0; i < 4; i++)
+            param_b[i] = (float)(-s - 0.5 * i);
+        struct grok_tensor t[2] = {{"blocks.0.attn.W_Q", 2, {2, 3}, &param_a[0][0]},
+                                   {"b_U", 1, {4}, param_b}};
+        rc |= grok_run_snapshot_append(run, s * 100, t, 2, err);
+        long long step = s * 100;
+        double loss = 1.0 / (s + 1);
+        rc |= grok_run_column_append(run, "/metrics/step", GROK_I64, &step, 1, err);
+        rc |= grok_run_column_append(run, "/metrics/loss", GROK_F64, &loss, 1, err);
+    }
+    struct grok_tensor st[1] = {{"b_U", 1, {4}, param_b}};
+    rc |= grok_run_state_write(run, 200, st, 1, err);
+    if (rc == 0)
+        rc = grok_run_commit(run, err);
+    grok_run_close(run);
+    return rc;
+}
+
+static void check_sample(struct grok_run *run, const char *how)
+{
+    struct grok_err err = {0};
+    char *s = NULL;
+    long long i = 0;
+    double d = 0;
+    ok(grok_run_attr_get_str(run, "/config", "op", &s, &err) == GROK_OK && s && !strcmp(s, "add"),
+       "%s: string attribute", how);
+    free(s);
+    ok(grok_run_attr_get_int(run, "/config", "p", &i, &err) == GROK_OK && i == 113,
+       "%s: integer attribute", how);
+    ok(grok_run_attr_get_double(run, "/config", "lr", &d, &err) == GROK_OK && d == 1e-3,
+       "%s: double attribute", how);
+    struct grok_array a;
+    ok(grok_run_read(run, "/data/train", GROK_I32, &a, &err) == GROK_OK && a.rank == 2 &&
+       a.shape[0] == 3 && a.shape[1] == 2 && ((int32_t *)a.data)[5] == 6,
+       "%s: int32 [3,2] dataset", how);
+    grok_array_free(&a);
+    ok(grok_run_read(run, "/metrics/loss", GROK_F64, &a, &err) == GROK_OK && a.n == 3 &&
+       ((double *)a.data)[2] == 1.0 / 3, "%s: appended column", how);
+    grok_array_free(&a);
+    ok(grok_run_read(run, "/snapshots/blocks.0.attn.W_Q", GROK_F32, &a, &err) == GROK_OK &&
+       a.rank == 3 && a.shape[0] == 3 && a.shape[1] == 2 && a.shape[2] == 3 &&
+       ((float *)a.data)[6 + 4] == 14.0f, "%s: snapshots [T,2,3]", how);
+    grok_array_free(&a);
+    ok(grok_run_read_rows(run, "/snapshots/b_U", 2, 1, GROK_F64, &a, &err) == GROK_OK &&
+       a.shape[0] == 1 && a.shape[1] == 4 && ((double *)a.data)[3] == -3.5, "%s: one row", how);
+    grok_array_free(&a);
+    ok(grok_run_read(run, "/snapshots/step", GROK_I64, &a, &err) == GROK_OK && a.n == 3 &&
+       ((long long *)a.data)[2] == 200, "%s: snapshot steps", how);
+    grok_array_free(&a);
+    ok(grok_run_attr_get_int(run, "/state", "step", &i, &err) == GROK_OK && i == 200,
+       "%s: state step", how);
+}
+
+static void test_round_trip(void)
+{
+    struct grok_err err = {0};
+    const char *path = in_dir("a.h5");
+    is_int(write_sample(path, &err), 0, "write a run to a path (%s)", err.msg);
+    ok(count_temp_files() == 0, "no temporary file left after commit");
+    struct grok_run *run = grok_run_open(path, &err);
+    ok(run != NULL, "open it again (%s)", run ? "" : err.msg);
+    if (run)
+        check_sample(run, "path");
+
+    struct grok_array a;
+    is_int(grok_run_read(run, "/nope", GROK_F64, &a, &err), GROK_ENOTFOUND, "missing dataset");
+    is_str(err.msg, strcat(strcpy((char[300]){0}, path), ": no dataset /nope"), "its message");
+    is_int(grok_run_read_rows(run, "/metrics/loss", 2, 2, GROK_F64, &a, &err), GROK_EINVAL,
+           "rows out of range refused");
+    is_int(grok_run_attr_set_int(run, "/config", "x", 1, &err), GROK_EINVAL,
+           "a run opened for reading is never written");
+    long long i;
+    is_int(grok_run_attr_get_int(run, "/config", "lr", &i, &err), GROK_EFORMAT,
+           "0.001 is not an integer");
+    is_int(grok_run_attr_get_int(run, "/config", "missing", &i, &err), GROK_ENOTFOUND,
+           "missing attribute");
+    char **names;
+    size_t n;
+    ok(grok_run_children(run, "/metrics", &names, &n, &err) == GROK_OK && n == 2 &&
+       !strcmp(names[0], "step") && !strcmp(names[1], "loss"), "columns in creation order");
+    grok_names_free(names, n);
+    struct grok_entry *e;
+    ok(grok_run_list(run, &e, &n, &err) == GROK_OK && n > 10, "list the run");
+    int seen = 0;
+    for (size_t k = 0; k < n; k++)
+        seen += e[k].attr && !strcmp(e[k].path, "/config") && !strcmp(e[k].attr, "lr") &&
+                !strcmp(e[k].value, "0.001") && !strcmp(e[k].type_name, "float64");
+    ok(seen == 1, "the listing shows /config lr = 0.001 float64");
+    grok_entries_free(e, n);
+    char *h = NULL;
+    grok_run_attr_get_str(run, "/", "history", &h, &err);
+    ok(h && strstr(h, " t-run " GROK_VERSION " prog -o 'it'\\''s here'"), "history line: %s", h);
+    free(h);
+    grok_run_close(run);
+}
+
+/* Through a pipe, both ways: the child writes the run to standard output (a file image), the
+ * parent reads it from a pipe (slurped into an image). */
+static void test_pipe(void)
+{
+    int fds[2];
+    if (pipe(fds) != 0)
+        return;
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(fds[0]);
+        dup2(fds[1], STDOUT_FILENO);
+        struct grok_err err;
+        _exit(write_sample("-", &err) == 0 ? 0 : 1);
+    }
+    close(fds[1]);
+    char path[64];
+    snprintf(path, sizeof path, "/dev/fd/%d", fds[0]);
+    struct grok_err err = {0};
+    struct grok_run *run = grok_run_open(path, &err);
+    ok(run != NULL, "read a run written to stdout, from a pipe (%s)", run ? "" : err.msg);
+    if (run)
+        check_sample(run, "pipe");
+    grok_run_close(run);
+    close(fds[0]);
+    int status;
+    waitpid(pid, &status, 0);
+    ok(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the writer succeeded");
+}
+
+static void test_snapshot_rules(void)
+{
+    struct grok_err err = {0};
+    struct grok_run *run = grok_run_create(in_dir("snap.h5"), &err);
+    float v[6] = {0};
+    struct grok_tensor t = {"w", 2, {2, 3}, v};
+    ok(grok_run_snapshot_append(run, 0, &t, 1, &err) == GROK_OK, "first snapshot");
+    struct grok_tensor other = {"w", 2, {3, 2}, v};
+    is_int(grok_run_snapshot_append(run, 1, &other, 1, &err), GROK_EINVAL, "another shape refused");
+    struct grok_tensor late = {"v", 1, {6}, v};
+    is_int(grok_run_snapshot_append(run, 1, &late, 1, &err), GROK_EINVAL,
+           "a parameter missing from the first snapshot refused");
+    struct grok_tensor bad = {"a/b", 1, {6}, v};
+    is_int(grok_run_snapshot_append(run, 1, &bad, 1, &err), GROK_EINVAL, "a name with '/' refused");
+    struct grok_array a;
+    grok_run_read(run, "/snapshots/w", GROK_F32, &a, &err);
+    is_int(a.shape[0], 1, "refused calls changed nothing");
+    grok_array_free(&a);
+    ok(grok_run_group_replace(run, "/pca", &err) == GROK_OK &&
+       grok_run_attr_set_int(run, "/pca", "k", 3, &err) == GROK_OK &&
+       grok_run_group_replace(run, "/pca", &err) == GROK_OK, "replace an analysis group");
+    long long k;
+    is_int(grok_run_attr_get_int(run, "/pca", "k", &k, &err), GROK_ENOTFOUND,
+           "the replaced group starts empty");
+    grok_run_close(run);
+}
+
+static void test_atomic(void)
+{
+    struct grok_err err = {0};
+    const char *path = in_dir("never.h5");
+    struct grok_run *run = grok_run_create(path, &err);
+    float v[4] = {1, 2, 3, 4};
+    struct grok_tensor t = {"w", 1, {4}, v};
+    grok_run_snapshot_append(run, 0, &t, 1, &err);
+    ok(!file_exists(path), "nothing at the destination before commit");
+    grok_run_close(run);
+    ok(!file_exists(path) && count_temp_files() == 0, "abandoned: no output, no temporary file");
+
+    /* A writer killed in the middle leaves no output file (only its hidden temporary). */
+    pid_t pid = fork();
+    if (pid == 0) {
+        struct grok_run *r = grok_run_create(path, NULL);
+        grok_run_snapshot_append(r, 0, &t, 1, NULL);
+        grok_run_flush(r, NULL);
+        raise(SIGKILL);
+        _exit(0);
+    }
+    int status;
+    waitpid(pid, &status, 0);
+    ok(WIFSIGNALED(status) && !file_exists(path), "killed writer: no output file");
+
+    /* Committing over an existing file replaces it whole. */
+    const char *a = in_dir("a.h5");
+    struct stat before;
+    stat(a, &before);
+    ok(write_sample(a, &err) == 0, "rewrite an existing run");
+    struct grok_run *r = grok_run_open(a, &err);
+    ok(r != NULL, "the replaced run opens");
+    grok_run_close(r);
+    ok(grok_run_create(in_dir("no/such/dir/x.h5"), &err) == NULL &&
+       strstr(err.msg, "cannot create"), "a destination folder that does not exist: %s", err.msg);
+}
+
+static void copy_prefix(const char *from, const char *to, double frac)
+{
+    FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
+    fseek(in, 0, SEEK_END);
+    long n = (long)(ftell(in) * frac);
+    fseek(in, 0, SEEK_SET);
+    for (long i = 0; i < n; i++)
+        fputc(fgetc(in), out);
+    fclose(in);
+    fclose(out);
+}
+
+static void test_bad_inputs(void)
+{
+    struct grok_err err = {0};
+    char want[400];
+    copy_prefix(in_dir("a.h5"), in_dir("half.h5"), 0.5);
+    ok(grok_run_open(in_dir("half.h5"), &err) == NULL, "truncated run refused");
+    snprintf(want, sizeof want, "%s: not a complete HDF5 file", in_dir("half.h5"));
+    is_str(err.msg, want, "its message");
+    FILE *f = fopen(in_dir("text.tsv"), "w");
+    fputs("step\tloss\n1\t2\n", f);
+    fclose(f);
+    ok(grok_run_open(in_dir("text.tsv"), &err) == NULL, "a table is not a run");
+    snprintf(want, sizeof want, "%s: not an HDF5 file", in_dir("text.tsv"));
+    is_str(err.msg, want, "its message");
+    fclose(fopen(in_dir("empty"), "w"));
+    ok(grok_run_open(in_dir("empty"), &err) == NULL && strstr(err.msg, "empty file"), "empty file");
+    ok(grok_run_open(in_dir("missing.h5"), &err) == NULL &&
+       strstr(err.msg, "No such file or directory"), "missing file: %s", err.msg);
+    ok(grok_run_open(dir, &err) == NULL && strstr(err.msg, "is a directory"), "a directory");
+}
+
+static int same_bytes(const char *a, const char *b)
+{
+    FILE *fa = fopen(a, "rb"), *fb = fopen(b, "rb");
+    int same = fa && fb;
+    while (same) {
+        int ca = fgetc(fa), cb = fgetc(fb);
+        same = ca == cb;
+        if (ca == EOF || cb == EOF)
+            break;
+    }
+    if (fa) fclose(fa);
+    if (fb) fclose(fb);
+    return same;
+}
+
+static void test_determinism(void)
+{
+    struct grok_err err;
+    setenv("SOURCE_DATE_EPOCH", "1700000000", 1);
+    write_sample(in_dir("d1.h5"), &err);
+    sleep(1);
+    write_sample(in_dir("d2.h5"), &err);
+    ok(same_bytes(in_dir("d1.h5"), in_dir("d2.h5")), "the same content gives the same bytes");
+    struct grok_run *run = grok_run_open(in_dir("d1.h5"), &err);
+    char *h = NULL;
+    grok_run_attr_get_str(run, "/", "history", &h, &err);
+    ok(h && !strncmp(h, "2023-11-14T22:13:20Z t-run ", 27), "SOURCE_DATE_EPOCH sets the time");
+    free(h);
+    grok_run_close(run);
+    unsetenv("SOURCE_DATE_EPOCH");
+}
+
+int main(void)
+{
+    strcpy(dir, "/tmp/grok-t-run-XXXXXX");
+    if (!mkdtemp(dir))
+        return 1;
+    test_round_trip();
+    test_pipe();
+    test_snapshot_rules();
+    test_atomic();
+    test_bad_inputs();
+    test_determinism();
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    if (system(cmd) != 0)
+        diag("could not remove %s", dir);
+    return done_testing();
+}
