@@ -77,7 +77,7 @@ $(FIXTURE): tests/fixture.c $(LIBGROK) $(HEADERS)
 # The tests find the programs and helpers through these variables (tests/cli/tap.sh).
 TEST_ENV := GROK_VERSION_TEST=$(VERSION) GROK_BIN=$(abspath $(BINDIR)) GROK_TESTBIN=$(abspath $(O)/tests) GROK_TOP=$(CURDIR)
 ifeq ($(SANITIZE),1)
-TEST_ENV += ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1
+TEST_ENV += ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 UBSAN_OPTIONS=print_stacktrace=1
 endif
 
 check: all $(UNIT_BIN) $(FIXTURE)
