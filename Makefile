@@ -19,15 +19,18 @@ SANFLAGS   :=
 endif
 
 PKGS       := hdf5 lapacke gsl
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+# Evaluated on first use, once: on a fresh machine pkg-config and the libraries arrive only when
+# deps-check has run, after this Makefile was read.
+PKG_CFLAGS  = $(eval PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null))$(PKG_CFLAGS)
 # libgslcblas is left out on purpose: OpenBLAS provides the CBLAS symbols GSL calls.
-PKG_LIBS   := $(shell pkg-config --libs-only-L hdf5 2>/dev/null) -lhdf5_hl -lhdf5 -llapacke -lopenblas -lgsl -lm
+PKG_LIBS    = $(eval PKG_LIBS := $(shell pkg-config --libs-only-L hdf5 2>/dev/null) \
+                -lhdf5_hl -lhdf5 -llapacke -lopenblas -lgsl -lm)$(PKG_LIBS)
 
 CFLAGS     ?= -O2 -g
 CFLAGS     += -std=c11 -Wall -Wextra -Wshadow -Wno-unused-parameter -pthread
-CPPFLAGS   += -D_POSIX_C_SOURCE=200809L -DGROK_VERSION='"$(VERSION)"' -Iinclude $(PKG_CFLAGS)
-ALL_CFLAGS := $(CPPFLAGS) $(CFLAGS) $(SANFLAGS)
-LDLIBS     := $(PKG_LIBS) -pthread
+CPPFLAGS   += -D_POSIX_C_SOURCE=200809L -DGROK_VERSION='"$(VERSION)"' -Iinclude
+ALL_CFLAGS  = $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(SANFLAGS)
+LDLIBS      = $(PKG_LIBS) -pthread
 
 LIB_SRC    := $(wildcard lib/*.c)
 LIB_OBJ    := $(LIB_SRC:lib/%.c=$(O)/lib/%.o)

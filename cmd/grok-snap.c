@@ -30,7 +30,7 @@ static const char usage[] =
     "\n"
     "Examples:\n"
     "  grok-snap -l run.h5\n"
-    "  grok-snap -t metrics run.h5 | awk -F'\\t' 'NR > 1 && $5 >= 0.9 {print $1; exit}'\n"
+    "  grok-snap -t metrics run.h5 | awk -F'\\t' '!/^#/ && $1 != \"step\" && $5 >= 0.9 {print $1; exit}'\n"
     "  grok-snap -p 'blocks.0.attn.*' -s 0:10000:500 run.h5 -o small.h5\n"
     "  grok-snap --at 5000 run.h5 -o state.h5\n"
     "  grok-snap --at 5000 -t embed.W_E run.h5 > W_E.tsv\n";
