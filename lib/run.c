@@ -77,8 +77,12 @@ static int slurp(int fd, const char *name, unsigned char **out, size_t *len, str
         if (r == 0)
             break;
         if (r < 0) {
-            if (errno == EINTR)
-                continue;
+            /* The programs' only signal handlers are for SIGINT/SIGTERM, installed without
+             * SA_RESTART: an interrupted read means the user wants out, so stop here. */
+            if (errno == EINTR) {
+                free(buf);
+                return grok_err_set(err, GROK_EIO, "%s: interrupted", name);
+            }
             int e = errno;
             free(buf);
             return grok_err_set(err, GROK_EIO, "%s: cannot read: %s", name, strerror(e));

@@ -4,7 +4,7 @@
 # On a system without dpkg it trusts pkg-config and says so.
 set -eu
 
-pkgs="libhdf5-dev liblapacke-dev libopenblas-dev libgsl-dev pkg-config hdf5-tools perl make gcc"
+pkgs="libhdf5-dev liblapacke-dev libopenblas-dev libgsl-dev pkg-config hdf5-tools perl make gcc procps"
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
     if pkg-config --exists hdf5 gsl lapacke 2>/dev/null; then exit 0; fi

@@ -212,6 +212,14 @@ run sh -c 'grok-snap -t metrics run.h5 > /dev/full'
 is_exit 1
 is_stderr "grok-snap: stdout: write failed: No space left on device"
 
+# An interrupt while waiting for input: exit 130, one line, nothing written.
+(sleep 2 | grok-snap -l -o never.tsv 2>"$TMP/int.err"; echo $? >"$TMP/int.rc") &
+sleep 0.5
+pkill -TERM -f 'grok-snap -l -o never.tsv'
+wait
+[ "$(cat "$TMP/int.rc")" = 130 ] && [ "$(cat "$TMP/int.err")" = "grok-snap: stdin: interrupted" ] && [ ! -e never.tsv ]
+ok $? "SIGTERM while reading stdin: exit 130, one line, no output"
+
 run grok-snap --help
 is_exit 0
 grep -q '^Usage: grok-snap' "$TMP/stdout"
