@@ -128,7 +128,7 @@ static int write_list(struct grok_run *run, FILE *f, struct grok_err *err)
         else
             snprintf(path, sizeof path, "%s", e[i].path);
         format_shape(shape, sizeof shape, e[i].rank, e[i].shape);
-        /* The history holds one line per program: shown on one row, separated by " | ". */
+        /* The history holds one line per program: shown on one row, the lines separated by "|". */
         for (char *p = e[i].value; p && *p; p++)
             if (*p == '\n')
                 *p = '|';
