@@ -95,7 +95,7 @@ bench:
 FUZZ_SECONDS ?= 60
 fuzz:
 	@mkdir -p $(O)/fuzz/corpus
-	clang -g -O1 -fsanitize=fuzzer,address,undefined -std=c11 $(CPPFLAGS) \
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -std=c11 $(CPPFLAGS) \
 	    -o $(O)/fuzz/fuzz-tsv tests/fuzz/fuzz-tsv.c lib/tsv.c lib/err.c
 	cp -n tests/fuzz/corpus/* $(O)/fuzz/corpus/ 2>/dev/null || true
 	$(O)/fuzz/fuzz-tsv -max_total_time=$(FUZZ_SECONDS) -max_len=4096 $(O)/fuzz/corpus
