@@ -1,5 +1,6 @@
 /* grok-snap: list a run, cut snapshots and parameters out of it, export any dataset as TSV. */
 #include "grok/cli.h"
+#include "grok/progress.h"
 #include "grok/run.h"
 #include "grok/select.h"
 #include "grok/tsv.h"
@@ -300,6 +301,7 @@ static int write_run(struct grok_run *in, struct grok_run *out, const struct opt
 {
     int rc, argc;
     char **argv = grok_cli_argv(&argc);
+    struct grok_progress bar = {0};
     struct grok_array *rows = calloc(nsel ? nsel : 1, sizeof *rows);
     struct grok_tensor *ts = calloc(nsel ? nsel : 1, sizeof *ts);
     if (!rows || !ts) {
@@ -320,7 +322,9 @@ static int write_run(struct grok_run *in, struct grok_run *out, const struct opt
     if ((rc = copy_if_present(out, in, "/metrics", err)) != GROK_OK)
         goto out;
     size_t kept = 0;
+    grok_progress_start(&bar, "grok-snap", (long long)s->T, o->co.quiet);
     for (size_t t = 0; t < s->T; t++) {
+        grok_progress_update(&bar, (long long)t);
         if (grok_interrupted()) {
             rc = grok_err_set(err, GROK_EIO, "interrupted");
             goto out;
@@ -336,6 +340,7 @@ static int write_run(struct grok_run *in, struct grok_run *out, const struct opt
         rc = grok_err_set(err, GROK_ENOTFOUND, "%s: no snapshot has a step in the range given by -s",
                           grok_run_name(in));
 out:
+    grok_progress_end(&bar);
     for (size_t i = 0; rows && i < nsel; i++)
         grok_array_free(&rows[i]);
     free(rows);
