@@ -107,6 +107,8 @@ install: all
 	install -m 644 $(LIBGROK) $(DESTDIR)$(PREFIX)/lib/
 	install -m 644 $(HEADERS) $(DESTDIR)$(PREFIX)/include/grok/
 	$(if $(MANPAGES),install -m 644 $(MANPAGES) $(DESTDIR)$(PREFIX)/share/man/man1/)
+	install -d $(DESTDIR)$(PREFIX)/share/doc/grok
+	install -m 644 README.md doc/run-format.md $(DESTDIR)$(PREFIX)/share/doc/grok/
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' \
 	    -e 's|@CFLAGS@|$(PKG_CFLAGS)|' -e 's|@LIBS@|$(PKG_LIBS)|' grok.pc.in \
 	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/grok.pc
@@ -114,7 +116,7 @@ install: all
 uninstall:
 	rm -f $(PROGS:$(BINDIR)/%=$(DESTDIR)$(PREFIX)/bin/%) $(DESTDIR)$(PREFIX)/lib/libgrok.a \
 	    $(DESTDIR)$(PREFIX)/lib/pkgconfig/grok.pc $(MANPAGES:doc/%=$(DESTDIR)$(PREFIX)/share/man/man1/%)
-	rm -rf $(DESTDIR)$(PREFIX)/include/grok
+	rm -rf $(DESTDIR)$(PREFIX)/include/grok $(DESTDIR)$(PREFIX)/share/doc/grok
 
 clean:
 	rm -rf build build-san bin lib/libgrok.a

@@ -42,6 +42,7 @@ struct opts {
     char **globs;
     int nglobs;
     struct grok_steps steps;
+    int have_steps;
     int have_at;
     long long at;
     const char *input;
@@ -79,6 +80,7 @@ static struct opts parse_args(int argc, char **argv)
         case 's':
             if (grok_steps_parse(optarg, &o.steps, &err) != GROK_OK)
                 grok_usage("-s: %s", err.msg);
+            o.have_steps = 1;
             break;
         case 'A': {
             char *end;
@@ -91,8 +93,8 @@ static struct opts parse_args(int argc, char **argv)
         }
     }
     o.input = grok_cli_input(argc, argv);
-    if (o.list && (o.have_at || o.nglobs))
-        grok_usage("-l lists the whole run; it takes no --at or -p");
+    if (o.list && (o.have_at || o.nglobs || o.have_steps))
+        grok_usage("-l lists the whole run; it takes no --at, -p or -s");
     return o;
 }
 
@@ -361,6 +363,9 @@ int main(int argc, char **argv)
     int table = o.list || grok_output_is_table(&o.co);
     int rc;
 
+    if (table && !o.list && !o.have_at && (o.nglobs || o.have_steps))
+        grok_usage("-p and -s cut a run, but the output is a table%s: write the run with -o FILE.h5 "
+                   "or to a pipe", o.co.table ? "" : " (standard output is a terminal)");
     if (o.have_at && table && !o.list && !o.co.table_arg)
         grok_usage("--at with a table needs the parameter: -t PARAM (or write a run with -o FILE.h5)");
     if (!(in = grok_run_open(o.input, &err)))

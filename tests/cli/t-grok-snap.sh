@@ -204,6 +204,14 @@ run grok-snap --at 100 -t run.h5
 is_exit 2
 is_stderr "grok-snap: --at with a table needs the parameter: -t PARAM (or write a run with -o FILE.h5) (see grok-snap --help)"
 
+run grok-snap -t metrics -p 'embed.*' run.h5
+is_exit 2
+is_stderr "grok-snap: -p and -s cut a run, but the output is a table: write the run with -o FILE.h5 or to a pipe (see grok-snap --help)"
+
+run grok-snap -l -s 0:100 run.h5
+is_exit 2
+is_stderr "grok-snap: -l lists the whole run; it takes no --at, -p or -s (see grok-snap --help)"
+
 run grok-snap -t metrics run.h5 -o nodir/x.tsv
 is_exit 1
 is_stderr "grok-snap: nodir/x.tsv: cannot create: No such file or directory"
