@@ -27,7 +27,7 @@ PKG_LIBS    = $(eval PKG_LIBS := $(shell pkg-config --libs-only-L hdf5 2>/dev/nu
                 -lhdf5_hl -lhdf5 -llapacke -lopenblas -lgsl -lm)$(PKG_LIBS)
 
 CFLAGS     ?= -O2 -g
-CFLAGS     += -std=c11 -Wall -Wextra -Wshadow -Wno-unused-parameter -pthread
+CFLAGS     += -std=c11 -Wall -Wextra -Wshadow -pthread
 CPPFLAGS   += -D_POSIX_C_SOURCE=200809L -DGROK_VERSION='"$(VERSION)"' -Iinclude
 ALL_CFLAGS  = $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(SANFLAGS)
 LDLIBS      = $(PKG_LIBS) -pthread
