@@ -5,6 +5,7 @@
 #include "grok/select.h"
 #include "grok/tsv.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -84,8 +85,9 @@ static struct opts parse_args(int argc, char **argv)
             break;
         case 'A': {
             char *end;
+            errno = 0;
             o.at = strtoll(optarg, &end, 10);
-            if (!*optarg || *end || o.at < 0)
+            if (!*optarg || *end || o.at < 0 || errno)
                 grok_usage("--at: bad step '%s' (a training step, e.g. 5000)", optarg);
             o.have_at = 1;
             break;
@@ -95,6 +97,8 @@ static struct opts parse_args(int argc, char **argv)
     o.input = grok_cli_input(argc, argv);
     if (o.list && (o.have_at || o.nglobs || o.have_steps))
         grok_usage("-l lists the whole run; it takes no --at, -p or -s");
+    if (o.have_at && o.have_steps)
+        grok_usage("--at picks one snapshot; it takes no -s");
     return o;
 }
 
@@ -380,9 +384,17 @@ int main(int argc, char **argv)
         for (size_t i = 0; i < s.nparams; i++)
             if (grok_globs_match(o.globs, o.nglobs, s.params[i]))
                 sel[nsel++] = s.params[i];
+        if (s.nparams == 0) {
+            grok_err_set(&err, GROK_ENOTFOUND, "%s: /snapshots holds no parameters", grok_run_name(in));
+            goto fail;
+        }
         if (nsel == 0) {
+            char globs[512] = "";
+            for (int i = 0, len = 0; i < o.nglobs && len < (int)sizeof globs; i++)
+                len += snprintf(globs + len, sizeof globs - (size_t)len, "%s%s", i ? " or " : "",
+                                o.globs[i]);
             grok_err_set(&err, GROK_ENOTFOUND, "%s: no parameter matches -p %s", grok_run_name(in),
-                         o.globs[0]);
+                         globs);
             goto fail;
         }
         if (s.T == 0) {

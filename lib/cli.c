@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static const char *program = "grok";
@@ -33,8 +34,8 @@ void grok_cli_init(const char *name, int argc, char **argv)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
-    /* A closed pipe downstream (`| head`) shows up as a write error we report, not a kill. */
-    signal(SIGPIPE, SIG_IGN);
+    /* SIGPIPE keeps its default: a reader that stops early (`| head`, awk's exit) ends the
+     * program quietly, as it ends every Unix filter. Outputs to files are never pipes. */
 }
 
 char **grok_cli_argv(int *argc)
@@ -92,15 +93,26 @@ void grok_usage(const char *fmt, ...)
 int grok_cli_common(int c, int argc, char **argv, struct grok_common *co, const char *help)
 {
     switch (c) {
-    case 'o':
+    case 'o': {
+        struct stat st;
+        if (!*optarg)
+            grok_usage("-o: empty file name");
+        if (stat(optarg, &st) == 0 && S_ISDIR(st.st_mode))
+            grok_usage("-o: '%s' is a directory", optarg);
         co->output = optarg;
         return 1;
-    case 't':
+    }
+    case 't': {
+        /* A word after a bare -t is its argument unless it is an input: an existing file that
+         * is not a directory. */
+        struct stat st;
         co->table = 1;
         co->table_arg = optarg;
-        if (!optarg && optind < argc && argv[optind][0] != '-' && access(argv[optind], F_OK) != 0)
+        if (!optarg && optind < argc && argv[optind][0] != '-' &&
+            (stat(argv[optind], &st) != 0 || S_ISDIR(st.st_mode)))
             co->table_arg = argv[optind++];
         return 1;
+    }
     case 'q':
         co->quiet = 1;
         return 1;
@@ -113,9 +125,13 @@ int grok_cli_common(int c, int argc, char **argv, struct grok_common *co, const 
     case ':':
         grok_usage("option '%s' needs a value", argv[optind - 1]);
     case '?':
-        if (optopt)
-            grok_usage("unknown option '-%c'", optopt);
-        grok_usage("unknown option '%s'", argv[optind - 1]);
+        if (strncmp(argv[optind - 1], "--", 2) == 0) {
+            if (strchr(argv[optind - 1], '='))
+                grok_usage("option '%.*s' takes no value", (int)strcspn(argv[optind - 1], "="),
+                           argv[optind - 1]);
+            grok_usage("unknown option '%s'", argv[optind - 1]);
+        }
+        grok_usage("unknown option '-%c'", optopt);
     default:
         return 0;
     }
@@ -125,8 +141,12 @@ const char *grok_cli_input(int argc, char **argv)
 {
     if (optind < argc - 1)
         grok_usage("too many arguments: '%s'", argv[optind + 1]);
-    if (optind == argc || strcmp(argv[optind], "-") == 0)
+    if (optind == argc || strcmp(argv[optind], "-") == 0) {
+        /* Runs are binary: a terminal on stdin means the input was forgotten. */
+        if (isatty(STDIN_FILENO))
+            grok_usage("no input: name a run, or pipe one in");
         return NULL;
+    }
     return argv[optind];
 }
 
@@ -182,6 +202,8 @@ int grok_text_finish(struct grok_text_out *out, int ok, struct grok_err *err)
         rc = grok_err_set(err, GROK_EIO, "%s: write failed: %s", out->name, strerror(errno));
     /* fclose closes the descriptor the atomic file holds: hand it a duplicate to sync and close. */
     int fd = dup(a->fd);
+    if (fd < 0 && rc == GROK_OK)
+        rc = grok_err_set(err, GROK_EIO, "%s: %s", out->name, strerror(errno));
     fclose(out->f);
     out->f = NULL;
     a->fd = fd;

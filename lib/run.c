@@ -136,6 +136,21 @@ static struct grok_run *run_alloc(const char *name)
     return run;
 }
 
+/* Whether an HDF5 file that failed to open opens with file locking off: then the failure was
+ * another program's lock (HDF5 1.10 locks files it writes), not a damaged file. */
+static int opens_without_lock(const char *path)
+{
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS), f = H5I_INVALID_HID;
+    if (fapl >= 0 && H5Pset_file_locking(fapl, 0, 1) >= 0)
+        f = H5Fopen(path, H5F_ACC_RDONLY, fapl);
+    if (fapl >= 0)
+        H5Pclose(fapl);
+    if (f < 0)
+        return 0;
+    H5Fclose(f);
+    return 1;
+}
+
 struct grok_run *grok_run_open(const char *path, struct grok_err *err)
 {
     hdf5_quiet();
@@ -163,16 +178,23 @@ struct grok_run *grok_run_open(const char *path, struct grok_err *err)
         grok_err_set(err, GROK_EIO, "%s: is a directory", name);
         goto fail;
     }
-    if (S_ISREG(st.st_mode) && !from_stdin) {
+    if (S_ISREG(st.st_mode)) {
+        /* A file, even as stdin (`< run.h5`): HDF5 reads it in place, nothing is held. */
         if (st.st_size == 0) {
-            grok_err_set(err, GROK_EFORMAT, "%s: empty file", name);
+            grok_err_set(err, GROK_EFORMAT, "%s: empty %s", name, from_stdin ? "input" : "file");
             goto fail;
         }
         if (!fd_has_signature(fd, st.st_size)) {
             grok_err_set(err, GROK_EFORMAT, "%s: not an HDF5 file", name);
             goto fail;
         }
-        run->file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+        const char *open_path = from_stdin ? "/dev/fd/0" : path;
+        run->file = H5Fopen(open_path, H5F_ACC_RDONLY, H5P_DEFAULT);
+        if (run->file < 0 && opens_without_lock(open_path)) {
+            grok_err_set(err, GROK_EIO, "%s: locked by another program (one still writing it?)",
+                         name);
+            goto fail;
+        }
     } else {
         /* A pipe (or stdin, or <(...)): hold the stream as a file image that HDF5 reads in
          * place (DONT_COPY) and does not free (DONT_RELEASE): we free it after H5Fclose. */
@@ -402,14 +424,19 @@ static enum grok_dtype classify(hid_t type, char name[16])
     return t;
 }
 
-static void set_shape(struct grok_array *a, int rank, const hsize_t *dims)
+/* Sets a's shape; 0 when the element count (times 8 bytes) would not fit in memory's address
+ * space, as a crafted or damaged file can claim. */
+static int set_shape(struct grok_array *a, int rank, const hsize_t *dims)
 {
     a->rank = rank;
     a->n = 1;
     for (int i = 0; i < rank; i++) {
         a->shape[i] = (size_t)dims[i];
+        if (dims[i] > (hsize_t)(SIZE_MAX / 8) || (dims[i] && a->n > SIZE_MAX / 8 / dims[i]))
+            return 0;
         a->n *= (size_t)dims[i];
     }
+    return 1;
 }
 
 /* ---- attributes ------------------------------------------------------------------------- */
@@ -527,6 +554,20 @@ int grok_run_attr_set_str(struct grok_run *run, const char *obj, const char *key
     return rc;
 }
 
+/* The history grows by a line per program: a variable-length string keeps its bytes in the
+ * file's global heap, free of the 64 KiB limit on an attribute stored in the object header. */
+static int history_set(struct grok_run *run, const char *h, struct grok_err *err)
+{
+    hid_t t = H5Tcopy(H5T_C_S1);
+    if (t < 0 || H5Tset_size(t, H5T_VARIABLE) < 0) {
+        if (t >= 0) H5Tclose(t);
+        return grok_err_set(err, GROK_EIO, "%s: cannot write the history", run->name);
+    }
+    int rc = attr_write(run, "/", "history", t, t, &h, err);
+    H5Tclose(t);
+    return rc;
+}
+
 int grok_run_attr_set_int(struct grok_run *run, const char *obj, const char *key, long long v,
                           struct grok_err *err)
 {
@@ -563,6 +604,12 @@ static int attr_open(struct grok_run *run, const char *obj, const char *key, hid
 static int attr_read_string(hid_t a, char **out)
 {
     int rc = GROK_EIO;
+    hid_t space = H5Aget_space(a);
+    hssize_t npoints = space >= 0 ? H5Sget_simple_extent_npoints(space) : -1;
+    if (space >= 0)
+        H5Sclose(space);
+    if (npoints != 1)
+        return GROK_EFORMAT; /* an array of strings (h5py writes lists so) is not one string */
     hid_t ftype = H5Aget_type(a), mtype = H5I_INVALID_HID;
     if (ftype < 0)
         return rc;
@@ -602,8 +649,11 @@ int grok_run_attr_get_str(struct grok_run *run, const char *obj, const char *key
     if (t < 0 || H5Tget_class(t) != H5T_STRING)
         rc = grok_err_set(err, GROK_EFORMAT, "%s: attribute %s of %s is not a string",
                           run->name, key, obj);
-    else if (attr_read_string(a, out) != GROK_OK)
-        rc = grok_err_set(err, GROK_EIO, "%s: cannot read attribute %s of %s", run->name, key, obj);
+    else if ((rc = attr_read_string(a, out)) == GROK_EFORMAT)
+        grok_err_set(err, rc, "%s: attribute %s of %s is an array, not one string", run->name,
+                     key, obj);
+    else if (rc != GROK_OK)
+        grok_err_set(err, rc, "%s: cannot read attribute %s of %s", run->name, key, obj);
     if (t >= 0) H5Tclose(t);
     H5Aclose(a);
     H5Oclose(o);
@@ -703,7 +753,9 @@ int grok_run_info(struct grok_run *run, const char *path, struct grok_array *inf
                           rank, GROK_MAX_RANK);
     } else {
         H5Sget_simple_extent_dims(space, dims, NULL);
-        set_shape(info, rank, dims);
+        if (!set_shape(info, rank, dims))
+            rc = grok_err_set(err, GROK_EFORMAT, "%s: %s claims an impossible size", run->name,
+                              path);
         info->dtype = classify(type, NULL);
     }
     if (type >= 0) H5Tclose(type);
@@ -737,7 +789,7 @@ static int read_selection(struct grok_run *run, const char *path, int whole, siz
         count[0] = nrows;
     }
     out->dtype = as;
-    set_shape(out, info.rank, count);
+    set_shape(out, info.rank, count); /* no larger than info's, which fit */
     if (!(out->data = malloc(out->n ? out->n * dtype_size(as) : 1)))
         return grok_err_set(err, GROK_ENOMEM, "%s: %s: out of memory for %zu values", run->name,
                             path, out->n);
@@ -918,12 +970,15 @@ int grok_run_column_append(struct grok_run *run, const char *path, enum grok_dty
     size_t len;
     if ((rc = first_dim(run, path, &len, err)) != GROK_OK)
         return rc;
+    struct grok_array info;
+    if (len > 0 && grok_run_info(run, path, &info, NULL) == GROK_OK && info.rank != 1)
+        return grok_err_set(err, GROK_EINVAL, "%s: %s is not a 1-D column", run->name, path);
     return append_rows(run, path, dtype, 0, NULL, 1024, len, n, values, err);
 }
 
 static int valid_param_name(const char *name)
 {
-    return name && name[0] && strcmp(name, "step") != 0 && strcmp(name, ".") != 0 &&
+    return name && name[0] && strlen(name) <= GROK_MAX_NAME && strcmp(name, "step") != 0 && strcmp(name, ".") != 0 &&
            strcmp(name, "..") != 0 && !strchr(name, '/');
 }
 
@@ -950,7 +1005,18 @@ int grok_run_snapshot_append(struct grok_run *run, long long step, const struct 
     size_t nsnap;
     if ((rc = first_dim(run, "/snapshots/step", &nsnap, err)) != GROK_OK)
         return rc;
-    char path[512];
+    char path[GROK_MAX_NAME + 32];
+    if (nsnap > 0) {
+        char **names;
+        size_t nnames;
+        if ((rc = grok_run_children(run, "/snapshots", &names, &nnames, err)) != GROK_OK)
+            return rc;
+        grok_names_free(names, nnames);
+        if (nnames != (size_t)n + 1)
+            return grok_err_set(err, GROK_EINVAL,
+                                "%s: a snapshot of %d parameters, the first one had %zu",
+                                run->name, n, nnames - 1);
+    }
     /* Check everything before writing anything, so that a refused call changes nothing. */
     for (int i = 0; i < n; i++) {
         if ((rc = tensor_check(run, &t[i], err)) != GROK_OK)
@@ -991,7 +1057,7 @@ int grok_run_state_write(struct grok_run *run, long long step, const struct grok
                          struct grok_err *err)
 {
     int rc = grok_run_group_replace(run, "/state", err);
-    char path[512];
+    char path[GROK_MAX_NAME + 32];
     for (int i = 0; rc == GROK_OK && i < n; i++) {
         if ((rc = tensor_check(run, &t[i], err)) != GROK_OK)
             break;
@@ -1047,26 +1113,27 @@ int grok_run_copy_history(struct grok_run *dst, struct grok_run *src, struct gro
     if (rc == GROK_ENOTFOUND)
         return GROK_OK;
     if (rc == GROK_OK)
-        rc = grok_run_attr_set_str(dst, "/", "history", h, err);
+        rc = history_set(dst, h, err);
     else
         grok_err_set(err, rc, "%s: cannot read the history attribute", src->name);
     free(h);
     return rc;
 }
 
-/* Appends arg to the line, quoted for a POSIX shell when it needs it. */
-static void append_shell_word(char *line, size_t cap, const char *arg)
+/* Appends arg at line + len, quoted for a POSIX shell when it needs it; returns the new length.
+ * line must have room for 4 * strlen(arg) + 4 more bytes. Tabs and newlines become spaces so
+ * that the history stays one line per program. */
+static size_t append_shell_word(char *line, size_t len, const char *arg)
 {
-    size_t len = strlen(line);
     int plain = arg[0] != '\0';
     for (const char *p = arg; *p && plain; p++)
         plain = strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_=.,:/+%@",
                        *p) != NULL;
-    if (len && len + 1 < cap)
+    if (len)
         line[len++] = ' ';
-    if (!plain && len + 1 < cap)
+    if (!plain)
         line[len++] = '\'';
-    for (const char *p = arg; *p && len + 5 < cap; p++) {
+    for (const char *p = arg; *p; p++) {
         if (*p == '\'' && !plain) {
             memcpy(line + len, "'\\''", 4);
             len += 4;
@@ -1074,9 +1141,10 @@ static void append_shell_word(char *line, size_t cap, const char *arg)
             line[len++] = (*p == '\n' || *p == '\t') ? ' ' : *p;
         }
     }
-    if (!plain && len + 1 < cap)
+    if (!plain)
         line[len++] = '\'';
     line[len] = '\0';
+    return len;
 }
 
 int grok_run_history_add(struct grok_run *run, const char *program, int argc, char **argv,
@@ -1094,18 +1162,26 @@ int grok_run_history_add(struct grok_run *run, const char *program, int argc, ch
     char stamp[32];
     gmtime_r(&now, &tm);
     strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    char cmd[4096] = "";
+    size_t cmdcap = 1;
     for (int i = 0; i < argc; i++)
-        append_shell_word(cmd, sizeof cmd, argv[i]);
-    size_t cap = (old ? strlen(old) : 0) + strlen(cmd) + strlen(program) + 96;
+        cmdcap += 4 * strlen(argv[i]) + 4;
+    char *cmd = malloc(cmdcap);
+    size_t cap = (old ? strlen(old) : 0) + cmdcap + strlen(program) + 96;
     char *h = malloc(cap);
-    if (!h) {
+    if (!cmd || !h) {
+        free(cmd);
+        free(h);
         free(old);
         return grok_err_set(err, GROK_ENOMEM, "%s: out of memory", run->name);
     }
+    size_t len = 0;
+    cmd[0] = '\0';
+    for (int i = 0; i < argc; i++)
+        len = append_shell_word(cmd, len, argv[i]);
     snprintf(h, cap, "%s%s%s %s %s %s", old ? old : "", old && *old ? "\n" : "", stamp, program,
              GROK_VERSION, cmd);
-    rc = grok_run_attr_set_str(run, "/", "history", h, err);
+    rc = history_set(run, h, err);
+    free(cmd);
     free(h);
     free(old);
     return rc;
@@ -1196,7 +1272,7 @@ static char *attr_value_text(hid_t a, hid_t type, enum grok_dtype dt)
     char *out = NULL;
     if (dt == GROK_STR) {
         if (attr_read_string(a, &out) != GROK_OK)
-            return strdup("?");
+            return strdup("(not a single string)");
         return out;
     }
     if (dt == GROK_OTHER)
@@ -1206,10 +1282,14 @@ static char *attr_value_text(hid_t a, hid_t type, enum grok_dtype dt)
     if (space >= 0) H5Sclose(space);
     if (npts < 0 || npts > 4096)
         return strdup("...");
-    double *v = malloc((size_t)(npts ? npts : 1) * sizeof *v);
+    /* Integers are read as integers: a seed of 2^60 must print exactly, not as a double. */
+    int is_int = H5Tget_class(type) == H5T_INTEGER;
+    int is_unsigned = is_int && H5Tget_sign(type) == H5T_SGN_NONE;
+    union { double d; long long i; unsigned long long u; } *v = malloc((size_t)(npts ? npts : 1) * sizeof *v);
     size_t cap = (size_t)npts * 32 + 1;
     out = malloc(cap);
-    if (!v || !out || H5Aread(a, H5T_NATIVE_DOUBLE, v) < 0) {
+    hid_t mtype = !is_int ? H5T_NATIVE_DOUBLE : is_unsigned ? H5T_NATIVE_ULLONG : H5T_NATIVE_LLONG;
+    if (!v || !out || H5Aread(a, mtype, v) < 0) {
         free(v);
         free(out);
         return strdup("?");
@@ -1218,10 +1298,14 @@ static char *attr_value_text(hid_t a, hid_t type, enum grok_dtype dt)
     size_t len = 0;
     for (hssize_t i = 0; i < npts; i++) {
         char num[32];
-        grok_fmt_number(num, v[i], dt == GROK_F32);
+        if (is_unsigned)
+            snprintf(num, sizeof num, "%llu", v[i].u);
+        else if (is_int)
+            snprintf(num, sizeof num, "%lld", v[i].i);
+        else
+            grok_fmt_number(num, v[i].d, dt == GROK_F32);
         len += (size_t)snprintf(out + len, cap - len, "%s%s", i ? "," : "", num);
     }
-    (void)type;
     free(v);
     return out;
 }

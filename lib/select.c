@@ -124,13 +124,18 @@ void grok_snapshots_free(struct grok_snapshots *s)
     memset(s, 0, sizeof *s);
 }
 
+/* |a - b| in unsigned arithmetic: no overflow whatever steps a file holds. */
+static unsigned long long step_distance(long long a, long long b)
+{
+    return a > b ? (unsigned long long)a - (unsigned long long)b
+                 : (unsigned long long)b - (unsigned long long)a;
+}
+
 size_t grok_snapshots_nearest(const struct grok_snapshots *s, long long step)
 {
     size_t best = 0;
-    for (size_t i = 1; i < s->T; i++) {
-        long long d = llabs(s->steps[i] - step), b = llabs(s->steps[best] - step);
-        if (d < b)
+    for (size_t i = 1; i < s->T; i++)
+        if (step_distance(s->steps[i], step) < step_distance(s->steps[best], step))
             best = i;
-    }
     return best;
 }

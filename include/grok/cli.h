@@ -58,12 +58,13 @@ struct grok_common {
  * `help` (for -h) or the version (for -V) and exits 0, or turns getopt's '?' and ':' into a
  * one-line usage error (exit 2). Returns 1 when it handled c, 0 when c is the program's own.
  * For -t without an attached argument, the next word becomes its argument when it does not
- * start with '-' and does not name an existing file (so `-t metrics run.h5` works).
+ * start with '-' and is not an existing file other than a directory (so `-t metrics run.h5`
+ * works). -o refuses an empty name and a directory.
  * Call with opterr = 0. */
 int grok_cli_common(int c, int argc, char **argv, struct grok_common *co, const char *help);
 
 /* The input named by the remaining arguments: NULL (standard input) when there are none or it
- * is "-"; a usage error when there is more than one. */
+ * is "-"; a usage error when there is more than one, or when the input would be a terminal. */
 const char *grok_cli_input(int argc, char **argv);
 
 /* The output rule: a table (TSV) when -t is given, when -o names a file ending in ".tsv", or

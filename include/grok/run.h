@@ -20,6 +20,7 @@
 #define GROK_RUN_FORMAT "grok-run"
 #define GROK_RUN_FORMAT_VERSION 1
 #define GROK_MAX_RANK 8
+#define GROK_MAX_NAME 255   /* longest parameter name a run may hold */
 
 struct grok_run;
 
@@ -34,7 +35,8 @@ struct grok_array {
     void *data;                    /* n elements of dtype; owned when read (grok_array_free) */
 };
 
-/* A named float32 tensor view, such as one parameter of a model (data is borrowed). */
+/* A named float32 tensor view, such as one parameter of a model (data is borrowed). The name is
+ * one HDF5 link name: 1..GROK_MAX_NAME bytes, no '/', not "step", "." or "..". */
 struct grok_tensor {
     const char *name;
     int rank;
@@ -135,7 +137,8 @@ int grok_run_column_append(struct grok_run *run, const char *path, enum grok_dty
 
 /* Appends one snapshot at `step`: one value to /snapshots/step and one row to each
  * /snapshots/<name> (float32 [T, shape...], one snapshot per chunk), creating them on the first
- * call. Later calls must give the same names and shapes (GROK_EINVAL otherwise). */
+ * call. Later calls must give the same parameters with the same shapes, in any order
+ * (GROK_EINVAL otherwise, and nothing is written). */
 int grok_run_snapshot_append(struct grok_run *run, long long step, const struct grok_tensor *t,
                              int n, struct grok_err *err);
 

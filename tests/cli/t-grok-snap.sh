@@ -228,6 +228,56 @@ wait
 [ "$(cat "$TMP/int.rc")" = 130 ] && [ "$(cat "$TMP/int.err")" = "grok-snap: stdin: interrupted" ] && [ ! -e never.tsv ]
 ok $? "SIGTERM while reading stdin: exit 130, one line, no output"
 
+# Found by review: the cases a researcher meets.
+mkdir metrics
+run sh -c "grok-snap -t metrics run.h5 | grep -c '^#'"
+is_stdout "10" "-t metrics run.h5 with a folder called metrics here"
+rmdir metrics
+
+run flock -x run.h5 grok-snap -l run.h5
+is_exit 1
+is_stderr "grok-snap: run.h5: locked by another program (one still writing it?)"
+
+run sh -c 'grok-snap -l < run.h5 | grep -c /snapshots/'
+is_stdout "5" "a file as stdin is read in place"
+
+grok-fixture --steps 20000 --every 2 long.h5
+run sh -c 'grok-snap -t metrics long.h5 | head -1'
+is_stderr_empty
+is_stdout "# run: long.h5" "a reader that stops early ends grok-snap quietly"
+
+if command -v script >/dev/null 2>&1; then
+    run script -qec "$GROK_BIN/grok-snap -l" /dev/null
+    is_exit 2
+    grep -q "grok-snap: no input: name a run, or pipe one in (see grok-snap --help)" "$TMP/stdout"
+    ok $? "a terminal as input is refused at once"
+fi
+
+run grok-snap --quiet=1 -l run.h5
+is_exit 2
+is_stderr "grok-snap: option '--quiet' takes no value (see grok-snap --help)"
+
+run grok-snap -l run.h5 -o ''
+is_exit 2
+is_stderr "grok-snap: -o: empty file name (see grok-snap --help)"
+
+mkdir outdir
+run grok-snap run.h5 -o outdir
+is_exit 2
+is_stderr "grok-snap: -o: 'outdir' is a directory (see grok-snap --help)"
+
+run grok-snap --at 100 -s 0:100 run.h5 -o x.h5
+is_exit 2
+is_stderr "grok-snap: --at picks one snapshot; it takes no -s (see grok-snap --help)"
+
+run grok-snap --at 99999999999999999999 run.h5
+is_exit 2
+is_stderr "grok-snap: --at: bad step '99999999999999999999' (a training step, e.g. 5000) (see grok-snap --help)"
+
+run grok-snap -p 'x*' -p 'y*' run.h5 -o none.h5
+is_exit 1
+is_stderr "grok-snap: run.h5: no parameter matches -p x* or y*"
+
 run grok-snap --help
 is_exit 0
 grep -q '^Usage: grok-snap' "$TMP/stdout"

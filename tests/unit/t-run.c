@@ -5,6 +5,7 @@
 #include "grok/run.h"
 
 #include <dirent.h>
+#include <hdf5.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
@@ -316,6 +317,89 @@ static void test_determinism(void)
     unsetenv("SOURCE_DATE_EPOCH");
 }
 
+/* Inputs a crafted or foreign file can hold; each found by review, each once a crash or a
+ * silent corruption. */
+static void test_hostile(void)
+{
+    struct grok_err err = {0};
+    const char *path = in_dir("hostile.h5");
+    struct grok_run *run = grok_run_create(path, &err);
+    char longname[GROK_MAX_NAME + 2];
+    memset(longname, 'w', sizeof longname - 1);
+    longname[sizeof longname - 1] = '\0';
+    float v[2] = {1, 2};
+    struct grok_tensor t[2] = {{"a", 1, {2}, v}, {longname, 1, {2}, v}};
+    is_int(grok_run_snapshot_append(run, 0, &t[1], 1, &err), GROK_EINVAL,
+           "a name longer than GROK_MAX_NAME is refused, not cut");
+    ok(grok_run_snapshot_append(run, 0, t, 1, &err) == GROK_OK, "one parameter");
+    struct grok_tensor two[2] = {{"a", 1, {2}, v}, {"b", 1, {2}, v}};
+    is_int(grok_run_snapshot_append(run, 100, two, 2, &err), GROK_EINVAL, "a parameter more refused");
+    ok(grok_run_attr_set_int(run, "/config", "seed", 1234567890123456789LL, &err) == GROK_OK,
+       "a large seed");
+    /* A history longer than an attribute in the object header may be (64 KiB). */
+    char *arg = malloc(5000);
+    memset(arg, 'x', 4999);
+    arg[4999] = '\0';
+    char *argv[] = {"prog", arg};
+    int rc = 0;
+    for (int i = 0; i < 20 && rc == 0; i++)
+        rc = grok_run_history_add(run, "t-run", 2, argv, &err);
+    is_int(rc, GROK_OK, "a history of 100 KB (%s)", rc ? err.msg : "");
+    grok_run_commit(run, &err);
+    grok_run_close(run);
+
+    /* Then what another tool could add: a list of strings, a column claiming 2^61 rows. */
+    hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    hid_t cfg = H5Gopen2(f, "/config", H5P_DEFAULT);
+    hsize_t three = 3, huge = (hsize_t)1 << 61, unlimited = H5S_UNLIMITED, chunk = 1024;
+    hid_t st = H5Tcopy(H5T_C_S1);
+    H5Tset_size(st, 2);
+    hid_t sp = H5Screate_simple(1, &three, NULL);
+    hid_t a = H5Acreate2(cfg, "tags", st, sp, H5P_DEFAULT, H5P_DEFAULT);
+    H5Awrite(a, st, "a\0b\0c\0");
+    H5Aclose(a);
+    H5Sclose(sp);
+    H5Tclose(st);
+    H5Gclose(cfg);
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    H5Pset_chunk(dcpl, 1, &chunk);
+    sp = H5Screate_simple(1, &huge, &unlimited);
+    hid_t d = H5Dcreate2(f, "/huge", H5T_STD_I64LE, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    H5Dclose(d);
+    H5Sclose(sp);
+    H5Pclose(dcpl);
+    H5Fclose(f);
+
+    run = grok_run_open(path, &err);
+    ok(run != NULL, "reopen the doctored run");
+    char *s = NULL;
+    is_int(grok_run_attr_get_str(run, "/config", "tags", &s, &err), GROK_EFORMAT,
+           "a list of strings is not read as one");
+    struct grok_array arr;
+    is_int(grok_run_read(run, "/huge", GROK_I64, &arr, &err), GROK_EFORMAT,
+           "a dataset claiming 2^61 rows is refused, not read");
+    ok(strstr(err.msg, "/huge claims an impossible size") != NULL, "  %s", err.msg);
+    struct grok_entry *e;
+    size_t n;
+    int tags = 0, seed = 0;
+    ok(grok_run_list(run, &e, &n, &err) == GROK_OK, "list it");
+    for (size_t k = 0; k < n; k++) {
+        if (e[k].attr && !strcmp(e[k].attr, "tags"))
+            tags = !strcmp(e[k].value, "(not a single string)");
+        if (e[k].attr && !strcmp(e[k].attr, "seed"))
+            seed = !strcmp(e[k].value, "1234567890123456789");
+    }
+    ok(tags, "the list of strings is listed as such");
+    ok(seed, "a large integer is listed exactly");
+    grok_entries_free(e, n);
+    char *h = NULL;
+    grok_run_attr_get_str(run, "/", "history", &h, &err);
+    ok(h && strlen(h) > 100000 && strstr(h, arg), "the whole history, command lines uncut");
+    free(h);
+    free(arg);
+    grok_run_close(run);
+}
+
 int main(void)
 {
     strcpy(dir, "/tmp/grok-t-run-XXXXXX");
@@ -327,6 +411,7 @@ int main(void)
     test_atomic();
     test_bad_inputs();
     test_determinism();
+    test_hostile();
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     if (system(cmd) != 0)
