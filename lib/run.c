@@ -24,7 +24,74 @@ struct grok_run {
     int to_stdout;           /* created for standard output: an in-memory (core) file */
     struct grok_atomic at;   /* created for a path: the temporary file */
     unsigned char *image;    /* read from a stream: the bytes HDF5 reads in place */
+    struct core_buffer *core; /* created for standard output: the in-memory file's bytes */
 };
+
+/* The buffer of an in-memory (core) file, tracked through HDF5's file image callbacks so that
+ * commit writes it out directly: H5Fget_file_image would make a second copy of the run. */
+struct core_buffer {
+    void *mem;
+    size_t size;
+    int keep_on_close;    /* set by commit: closing the file must leave the bytes to write */
+};
+
+static void *core_malloc(size_t size, H5FD_file_image_op_t op, void *udata)
+{
+    (void)op;
+    struct core_buffer *c = udata;
+    void *p = malloc(size ? size : 1);
+    if (p) {
+        c->mem = p;
+        c->size = size;
+    }
+    return p;
+}
+
+static void *core_memcpy(void *dest, const void *src, size_t size, H5FD_file_image_op_t op,
+                         void *udata)
+{
+    (void)op;
+    (void)udata;
+    return memcpy(dest, src, size);
+}
+
+static void *core_realloc(void *ptr, size_t size, H5FD_file_image_op_t op, void *udata)
+{
+    (void)op;
+    struct core_buffer *c = udata;
+    void *p = realloc(ptr, size ? size : 1);
+    if (p) {
+        c->mem = p;
+        c->size = size;
+    }
+    return p;
+}
+
+static herr_t core_free(void *ptr, H5FD_file_image_op_t op, void *udata)
+{
+    (void)op;
+    struct core_buffer *c = udata;
+    if (ptr == c->mem) {
+        if (c->keep_on_close && op == H5FD_FILE_IMAGE_OP_FILE_CLOSE)
+            return 0;
+        c->mem = NULL;
+        c->size = 0;
+    }
+    free(ptr);
+    return 0;
+}
+
+/* The record is owned by the run and outlives the file: property-list copies share it. */
+static void *core_udata_copy(void *udata)
+{
+    return udata;
+}
+
+static herr_t core_udata_free(void *udata)
+{
+    (void)udata;
+    return 0;
+}
 
 static void hdf5_quiet(void)
 {
@@ -245,7 +312,13 @@ struct grok_run *grok_run_create(const char *dest, struct grok_err *err)
         goto hdf5_fail;
     if (to_stdout) {
         /* In memory, never backed by a file: grok_run_commit writes the image out. */
-        if (H5Pset_fapl_core(fapl, (size_t)4 << 20, 0) < 0)
+        H5FD_file_image_callbacks_t cb = {core_malloc, core_memcpy, core_realloc, core_free,
+                                          core_udata_copy, core_udata_free, NULL};
+        if (!(run->core = calloc(1, sizeof *run->core)))
+            goto hdf5_fail;
+        cb.udata = run->core;
+        if (H5Pset_fapl_core(fapl, (size_t)4 << 20, 0) < 0 ||
+            H5Pset_file_image_callbacks(fapl, &cb) < 0)
             goto hdf5_fail;
         run->file = H5Fcreate("grok-stdout.h5", H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
     } else {
@@ -271,34 +344,34 @@ fail:
     return NULL;
 }
 
+/* Writes the in-memory file to standard output. Closing it first makes its bytes those of a
+ * file closed on disk (superblock marked closed, space at the end released); the buffer is kept
+ * through the close, and its length is the end-of-allocation address the closed file records,
+ * read back by opening the buffer in place. */
 static int write_image_to_stdout(struct grok_run *run, struct grok_err *err)
 {
-    int rc = GROK_EIO;
-    unsigned char *buf = NULL;
-    if (H5Fflush(run->file, H5F_SCOPE_GLOBAL) < 0)
-        goto hdf5_fail;
-    ssize_t size = H5Fget_file_image(run->file, NULL, 0);
-    if (size < 0)
-        goto hdf5_fail;
-    if (!(buf = malloc(size ? (size_t)size : 1))) {
-        rc = grok_err_set(err, GROK_ENOMEM, "stdout: out of memory for the file image");
-        goto out;
-    }
-    if (H5Fget_file_image(run->file, buf, (size_t)size) != size)
-        goto hdf5_fail;
-    H5Fclose(run->file);
+    struct core_buffer *c = run->core;
+    c->keep_on_close = 1;
+    herr_t closed = H5Fclose(run->file);
     run->file = H5I_INVALID_HID;
-    if (fwrite(buf, 1, (size_t)size, stdout) != (size_t)size || fflush(stdout) != 0) {
-        rc = grok_err_set(err, GROK_EIO, "stdout: write failed: %s", strerror(errno));
-        goto out;
-    }
-    rc = GROK_OK;
-    goto out;
-hdf5_fail:
-    rc = grok_err_set(err, GROK_EIO, "stdout: cannot make the HDF5 file image");
-out:
-    free(buf);
-    return rc;
+    c->keep_on_close = 0;
+    hid_t f = H5I_INVALID_HID;
+    ssize_t size = -1;
+    if (closed >= 0 && c->mem &&
+        (f = H5LTopen_file_image(c->mem, c->size,
+                                 H5LT_FILE_IMAGE_DONT_COPY | H5LT_FILE_IMAGE_DONT_RELEASE)) >= 0)
+        size = H5Fget_file_image(f, NULL, 0); /* the size alone: no copy */
+    if (f >= 0)
+        H5Fclose(f);
+    if (size < 0)
+        return grok_err_set(err, GROK_EIO, "stdout: cannot make the HDF5 file image");
+    size_t in_mem = (size_t)size < c->size ? (size_t)size : c->size;
+    int ok = fwrite(c->mem, 1, in_mem, stdout) == in_mem;
+    for (size_t i = in_mem; ok && i < (size_t)size; i++)
+        ok = putchar(0) != EOF;
+    if (!ok || fflush(stdout) != 0)
+        return grok_err_set(err, GROK_EIO, "stdout: write failed: %s", strerror(errno));
+    return GROK_OK;
 }
 
 int grok_run_commit(struct grok_run *run, struct grok_err *err)
@@ -325,6 +398,9 @@ void grok_run_close(struct grok_run *run)
         H5Fclose(run->file);
     grok_atomic_abort(&run->at);
     free(run->image);
+    if (run->core)
+        free(run->core->mem);
+    free(run->core);
     free(run->name);
     free(run);
 }

@@ -308,6 +308,17 @@ static void test_determinism(void)
     sleep(1);
     write_sample(in_dir("d2.h5"), &err);
     ok(same_bytes(in_dir("d1.h5"), in_dir("d2.h5")), "the same content gives the same bytes");
+    /* To standard output, the same bytes as to a file. */
+    int fd = open(in_dir("d3.h5"), O_WRONLY | O_CREAT | O_TRUNC, 0644), saved = dup(STDOUT_FILENO);
+    fflush(stdout);
+    dup2(fd, STDOUT_FILENO);
+    int rc = write_sample("-", &err);
+    fflush(stdout);
+    dup2(saved, STDOUT_FILENO);
+    close(fd);
+    close(saved);
+    ok(rc == 0 && same_bytes(in_dir("d1.h5"), in_dir("d3.h5")),
+       "a run written to stdout is byte for byte the run written to a file");
     struct grok_run *run = grok_run_open(in_dir("d1.h5"), &err);
     char *h = NULL;
     grok_run_attr_get_str(run, "/", "history", &h, &err);
