@@ -1386,6 +1386,20 @@ static char *attr_value_text(hid_t a, hid_t type, enum grok_dtype dt)
     return out;
 }
 
+/* Fills an entry's type and shape from an HDF5 type and dataspace (either may be invalid). */
+static void entry_describe(struct grok_entry *e, hid_t type, hid_t space)
+{
+    e->dtype = type >= 0 ? classify(type, e->type_name) : GROK_OTHER;
+    int rank = space >= 0 ? H5Sget_simple_extent_ndims(space) : -1;
+    if (rank > 0 && rank <= GROK_MAX_RANK) {
+        hsize_t dims[GROK_MAX_RANK];
+        H5Sget_simple_extent_dims(space, dims, NULL);
+        e->rank = rank;
+        for (int i = 0; i < rank; i++)
+            e->shape[i] = (size_t)dims[i];
+    }
+}
+
 static herr_t collect_attr(hid_t o, const char *name, const H5A_info_t *ainfo, void *op)
 {
     (void)ainfo;
@@ -1397,15 +1411,7 @@ static herr_t collect_attr(hid_t o, const char *name, const H5A_info_t *ainfo, v
     if (a < 0)
         return -1;
     hid_t type = H5Aget_type(a), space = H5Aget_space(a);
-    e->dtype = classify(type, e->type_name);
-    int rank = space >= 0 ? H5Sget_simple_extent_ndims(space) : 0;
-    if (rank > 0 && rank <= GROK_MAX_RANK) {
-        hsize_t dims[GROK_MAX_RANK];
-        H5Sget_simple_extent_dims(space, dims, NULL);
-        e->rank = rank;
-        for (int i = 0; i < rank; i++)
-            e->shape[i] = (size_t)dims[i];
-    }
+    entry_describe(e, type, space);
     e->value = attr_value_text(a, type, e->dtype);
     if (space >= 0) H5Sclose(space);
     if (type >= 0) H5Tclose(type);
@@ -1427,15 +1433,7 @@ static herr_t collect_object(hid_t root, const char *name, const H5O_info_t *inf
         if (d < 0)
             return -1;
         hid_t type = H5Dget_type(d), space = H5Dget_space(d);
-        e->dtype = classify(type, e->type_name);
-        int rank = space >= 0 ? H5Sget_simple_extent_ndims(space) : -1;
-        if (rank >= 0 && rank <= GROK_MAX_RANK) {
-            hsize_t dims[GROK_MAX_RANK];
-            H5Sget_simple_extent_dims(space, dims, NULL);
-            e->rank = rank;
-            for (int i = 0; i < rank; i++)
-                e->shape[i] = (size_t)dims[i];
-        }
+        entry_describe(e, type, space);
         if (space >= 0) H5Sclose(space);
         if (type >= 0) H5Tclose(type);
         H5Dclose(d);
