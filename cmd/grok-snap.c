@@ -168,7 +168,7 @@ static void write_config_meta(struct grok_tsv_writer *w, struct grok_run *run)
 static int write_group_table(struct grok_run *run, const char *group, FILE *f, struct grok_err *err)
 {
     char gpath[512], path[1024];
-    snprintf(gpath, sizeof gpath, "/%s", group);
+    snprintf(gpath, sizeof gpath, "/%s", group + (group[0] == '/')); /* metrics or /metrics */
     if (!grok_run_exists(run, gpath))
         return grok_err_set(err, GROK_ENOTFOUND, "%s: no group %s", grok_run_name(run), gpath);
     char **names;
@@ -282,9 +282,8 @@ static int copy_if_present(struct grok_run *dst, struct grok_run *src, const cha
 }
 
 /* The selected parameters' rows of snapshot t, as tensors over buffers in `rows`. */
-static int read_snapshot(struct grok_run *run, const struct grok_snapshots *s, size_t t,
-                         char **sel, size_t nsel, struct grok_array *rows, struct grok_tensor *ts,
-                         struct grok_err *err)
+static int read_snapshot(struct grok_run *run, size_t t, char **sel, size_t nsel,
+                         struct grok_array *rows, struct grok_tensor *ts, struct grok_err *err)
 {
     for (size_t i = 0; i < nsel; i++) {
         char path[1024];
@@ -298,7 +297,6 @@ static int read_snapshot(struct grok_run *run, const struct grok_snapshots *s, s
         memcpy(ts[i].shape, rows[i].shape + 1, sizeof(size_t) * (GROK_MAX_RANK - 1));
         ts[i].data = rows[i].data;
     }
-    (void)s;
     return GROK_OK;
 }
 
@@ -321,7 +319,7 @@ static int write_run(struct grok_run *in, struct grok_run *out, const struct opt
         goto out;
     if (o->have_at) {
         size_t t = grok_snapshots_nearest(s, o->at);
-        if ((rc = read_snapshot(in, s, t, sel, nsel, rows, ts, err)) == GROK_OK)
+        if ((rc = read_snapshot(in, t, sel, nsel, rows, ts, err)) == GROK_OK)
             rc = grok_run_state_write(out, s->steps[t], ts, (int)nsel, err);
         goto out;
     }
@@ -337,7 +335,7 @@ static int write_run(struct grok_run *in, struct grok_run *out, const struct opt
         }
         if (!grok_steps_match(&o->steps, s->steps[t]))
             continue;
-        if ((rc = read_snapshot(in, s, t, sel, nsel, rows, ts, err)) != GROK_OK ||
+        if ((rc = read_snapshot(in, t, sel, nsel, rows, ts, err)) != GROK_OK ||
             (rc = grok_run_snapshot_append(out, s->steps[t], ts, (int)nsel, err)) != GROK_OK)
             goto out;
         kept++;

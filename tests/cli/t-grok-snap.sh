@@ -86,6 +86,9 @@ is_stdout "# run: run.h5
 row	0	1	2
 0	0.374149024	0.46062699	0.542502522" "--at -t PARAM: the nearest snapshot as a matrix"
 
+run sh -c 'grok-snap -t /metrics run.h5 | grep -c "^#"'
+is_stdout "10" "-t /metrics names the same group"
+
 run grok-snap -t metrics -o m.tsv run.h5
 is_exit 0
 is_stdout_empty
