@@ -811,14 +811,13 @@ static int dataset_open(struct grok_run *run, const char *path, hid_t *d, struct
     return GROK_OK;
 }
 
-int grok_run_info(struct grok_run *run, const char *path, struct grok_array *info,
-                  struct grok_err *err)
+/* Shape and stored type of the open dataset d (named path in messages). */
+static int dataset_describe(struct grok_run *run, hid_t d, const char *path,
+                            struct grok_array *info, struct grok_err *err)
 {
     memset(info, 0, sizeof *info);
-    hid_t d, space = H5I_INVALID_HID, type = H5I_INVALID_HID;
-    int rc = dataset_open(run, path, &d, err);
-    if (rc != GROK_OK)
-        return rc;
+    hid_t space = H5I_INVALID_HID, type = H5I_INVALID_HID;
+    int rc = GROK_OK;
     hsize_t dims[GROK_MAX_RANK];
     int rank;
     if ((space = H5Dget_space(d)) < 0 || (type = H5Dget_type(d)) < 0 ||
@@ -836,6 +835,18 @@ int grok_run_info(struct grok_run *run, const char *path, struct grok_array *inf
     }
     if (type >= 0) H5Tclose(type);
     if (space >= 0) H5Sclose(space);
+    return rc;
+}
+
+int grok_run_info(struct grok_run *run, const char *path, struct grok_array *info,
+                  struct grok_err *err)
+{
+    hid_t d;
+    memset(info, 0, sizeof *info);
+    int rc = dataset_open(run, path, &d, err);
+    if (rc != GROK_OK)
+        return rc;
+    rc = dataset_describe(run, d, path, info, err);
     H5Dclose(d);
     return rc;
 }
@@ -845,33 +856,39 @@ static int read_selection(struct grok_run *run, const char *path, int whole, siz
                           struct grok_err *err)
 {
     struct grok_array info;
+    hid_t d, fspace = H5I_INVALID_HID, mspace = H5I_INVALID_HID;
+    hsize_t start[GROK_MAX_RANK] = {0}, count[GROK_MAX_RANK];
     memset(out, 0, sizeof *out);
-    int rc = grok_run_info(run, path, &info, err);
-    if (rc != GROK_OK)
-        return rc;
     if (native_type(as) < 0)
         return grok_err_set(err, GROK_EINVAL, "%s: %s: unsupported read type", run->name, path);
-    if (info.dtype == GROK_STR || info.dtype == GROK_OTHER)
-        return grok_err_set(err, GROK_EFORMAT, "%s: %s is not numeric", run->name, path);
-    hsize_t start[GROK_MAX_RANK] = {0}, count[GROK_MAX_RANK];
+    int rc = dataset_open(run, path, &d, err);
+    if (rc != GROK_OK)
+        return rc;
+    if ((rc = dataset_describe(run, d, path, &info, err)) != GROK_OK)
+        goto out;
+    if (info.dtype == GROK_STR || info.dtype == GROK_OTHER) {
+        rc = grok_err_set(err, GROK_EFORMAT, "%s: %s is not numeric", run->name, path);
+        goto out;
+    }
     for (int i = 0; i < info.rank; i++)
         count[i] = info.shape[i];
     if (!whole) {
-        if (info.rank < 1 || row0 > info.shape[0] || nrows > info.shape[0] - row0)
-            return grok_err_set(err, GROK_EINVAL, "%s: %s: rows %zu..%zu out of range (it has %zu)",
-                                run->name, path, row0, row0 + nrows,
-                                info.rank ? info.shape[0] : (size_t)0);
+        if (info.rank < 1 || row0 > info.shape[0] || nrows > info.shape[0] - row0) {
+            rc = grok_err_set(err, GROK_EINVAL, "%s: %s: rows %zu..%zu out of range (it has %zu)",
+                              run->name, path, row0, row0 + nrows,
+                              info.rank ? info.shape[0] : (size_t)0);
+            goto out;
+        }
         start[0] = row0;
         count[0] = nrows;
     }
     out->dtype = as;
     set_shape(out, info.rank, count); /* no larger than info's, which fit */
-    if (!(out->data = malloc(out->n ? out->n * dtype_size(as) : 1)))
-        return grok_err_set(err, GROK_ENOMEM, "%s: %s: out of memory for %zu values", run->name,
-                            path, out->n);
-    hid_t d, fspace = H5I_INVALID_HID, mspace = H5I_INVALID_HID;
-    if ((rc = dataset_open(run, path, &d, err)) != GROK_OK)
+    if (!(out->data = malloc(out->n ? out->n * dtype_size(as) : 1))) {
+        rc = grok_err_set(err, GROK_ENOMEM, "%s: %s: out of memory for %zu values", run->name,
+                          path, out->n);
         goto out;
+    }
     rc = GROK_EIO;
     if (out->n == 0) {
         rc = GROK_OK;
@@ -1019,16 +1036,16 @@ out:
     return rc;
 }
 
-/* Length of the first dimension of path, 0 when it does not exist. */
-static int first_dim(struct grok_run *run, const char *path, size_t *len, struct grok_err *err)
+/* Length of the 1-D column at path, 0 when it does not exist. */
+static int column_length(struct grok_run *run, const char *path, size_t *len, struct grok_err *err)
 {
     *len = 0;
     if (!grok_run_exists(run, path))
         return GROK_OK;
     struct grok_array info;
     int rc = grok_run_info(run, path, &info, err);
-    if (rc == GROK_OK && info.rank < 1)
-        rc = grok_err_set(err, GROK_EFORMAT, "%s: %s is a scalar, not a column", run->name, path);
+    if (rc == GROK_OK && info.rank != 1)
+        rc = grok_err_set(err, GROK_EINVAL, "%s: %s is not a 1-D column", run->name, path);
     if (rc == GROK_OK)
         *len = info.shape[0];
     return rc;
@@ -1044,18 +1061,24 @@ int grok_run_column_append(struct grok_run *run, const char *path, enum grok_dty
         return grok_err_set(err, GROK_EINVAL, "%s: %s: columns are float64 or int64", run->name,
                             path);
     size_t len;
-    if ((rc = first_dim(run, path, &len, err)) != GROK_OK)
+    if ((rc = column_length(run, path, &len, err)) != GROK_OK)
         return rc;
-    struct grok_array info;
-    if (len > 0 && grok_run_info(run, path, &info, NULL) == GROK_OK && info.rank != 1)
-        return grok_err_set(err, GROK_EINVAL, "%s: %s is not a 1-D column", run->name, path);
     return append_rows(run, path, dtype, 0, NULL, 1024, len, n, values, err);
+}
+
+int grok_run_path(char *buf, size_t cap, const char *group, const char *name,
+                  struct grok_err *err)
+{
+    int len = snprintf(buf, cap, "%s/%s", strcmp(group, "/") == 0 ? "" : group, name);
+    if (len < 0 || (size_t)len >= cap)
+        return grok_err_set(err, GROK_EINVAL, "name too long: '%.40s...'", name);
+    return GROK_OK;
 }
 
 static int valid_param_name(const char *name)
 {
-    return name && name[0] && strlen(name) <= GROK_MAX_NAME && strcmp(name, "step") != 0 && strcmp(name, ".") != 0 &&
-           strcmp(name, "..") != 0 && !strchr(name, '/');
+    return name && name[0] && strlen(name) <= GROK_MAX_NAME && strcmp(name, "step") != 0 &&
+           strcmp(name, ".") != 0 && strcmp(name, "..") != 0 && !strchr(name, '/');
 }
 
 static int tensor_check(struct grok_run *run, const struct grok_tensor *t, struct grok_err *err)
@@ -1079,7 +1102,7 @@ int grok_run_snapshot_append(struct grok_run *run, long long step, const struct 
     if (rc != GROK_OK)
         return rc;
     size_t nsnap;
-    if ((rc = first_dim(run, "/snapshots/step", &nsnap, err)) != GROK_OK)
+    if ((rc = column_length(run, "/snapshots/step", &nsnap, err)) != GROK_OK)
         return rc;
     char path[GROK_MAX_NAME + 32];
     if (nsnap > 0) {

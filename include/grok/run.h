@@ -170,6 +170,11 @@ int grok_run_list(struct grok_run *run, struct grok_entry **entries, size_t *n,
                   struct grok_err *err);
 void grok_entries_free(struct grok_entry *entries, size_t n);
 
+/* Joins a group path and a link name ("/snapshots", "embed.W_E") into buf of cap bytes.
+ * GROK_EINVAL ("name too long") rather than a cut path when it does not fit. */
+int grok_run_path(char *buf, size_t cap, const char *group, const char *name,
+                  struct grok_err *err);
+
 /* The type name used in listings ("float32", ...). */
 const char *grok_dtype_name(enum grok_dtype t);
 
