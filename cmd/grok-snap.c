@@ -118,7 +118,7 @@ static int write_list(struct grok_run *run, FILE *f, struct grok_err *err)
 {
     struct grok_entry *e;
     size_t n;
-    int rc = grok_run_list(run, &e, &n, err);
+    int rc = grok_run_list(run, "/", &e, &n, err);
     if (rc != GROK_OK)
         return rc;
     struct grok_tsv_writer w;
@@ -155,7 +155,7 @@ static void write_config_meta(struct grok_tsv_writer *w, struct grok_run *run)
 {
     struct grok_entry *e;
     size_t n;
-    if (grok_run_list(run, &e, &n, NULL) != GROK_OK)
+    if (grok_run_list(run, "/config", &e, &n, NULL) != GROK_OK)
         return;
     for (size_t i = 0; i < n; i++)
         if (e[i].attr && strcmp(e[i].path, "/config") == 0)
@@ -167,8 +167,9 @@ static void write_config_meta(struct grok_tsv_writer *w, struct grok_run *run)
  * a `# skipped:` line rather than silently dropped. */
 static int write_group_table(struct grok_run *run, const char *group, FILE *f, struct grok_err *err)
 {
-    char gpath[512], path[1024];
-    snprintf(gpath, sizeof gpath, "/%s", group + (group[0] == '/')); /* metrics or /metrics */
+    char gpath[GROK_MAX_NAME + 2], path[2 * GROK_MAX_NAME + 4];
+    if (grok_run_path(gpath, sizeof gpath, "", group + (group[0] == '/'), err) != GROK_OK)
+        return GROK_EINVAL; /* group is "metrics" or "/metrics" */
     if (!grok_run_exists(run, gpath))
         return grok_err_set(err, GROK_ENOTFOUND, "%s: no group %s", grok_run_name(run), gpath);
     char **names;
@@ -185,8 +186,8 @@ static int write_group_table(struct grok_run *run, const char *group, FILE *f, s
     }
     for (size_t i = 0; i < n; i++) {
         struct grok_array info;
-        snprintf(path, sizeof path, "%s/%s", gpath, names[i]);
-        if (grok_run_info(run, path, &info, NULL) != GROK_OK || info.rank != 1 ||
+        if (grok_run_path(path, sizeof path, gpath, names[i], NULL) != GROK_OK ||
+            grok_run_info(run, path, &info, NULL) != GROK_OK || info.rank != 1 ||
             info.dtype == GROK_STR || info.dtype == GROK_OTHER)
             continue;
         if (ncols > 0 && info.shape[0] != nrows) {
@@ -239,9 +240,9 @@ out:
 static int write_matrix_table(struct grok_run *run, const struct grok_snapshots *s, size_t t,
                               const char *param, FILE *f, struct grok_err *err)
 {
-    char path[1024], shape[160];
-    snprintf(path, sizeof path, "/snapshots/%s", param);
-    if (!grok_run_exists(run, path))
+    char path[GROK_MAX_NAME + 16], shape[160];
+    if (grok_run_path(path, sizeof path, "/snapshots", param, NULL) != GROK_OK ||
+        !grok_run_exists(run, path))
         return grok_err_set(err, GROK_ENOTFOUND, "%s: no snapshots of '%s'", grok_run_name(run), param);
     struct grok_array a;
     int rc = grok_run_read_rows(run, path, t, 1, GROK_F32, &a, err);
@@ -286,10 +287,11 @@ static int read_snapshot(struct grok_run *run, size_t t, char **sel, size_t nsel
                          struct grok_array *rows, struct grok_tensor *ts, struct grok_err *err)
 {
     for (size_t i = 0; i < nsel; i++) {
-        char path[1024];
-        snprintf(path, sizeof path, "/snapshots/%s", sel[i]);
+        char path[GROK_MAX_NAME + 16];
         grok_array_free(&rows[i]);
-        int rc = grok_run_read_rows(run, path, t, 1, GROK_F32, &rows[i], err);
+        int rc = grok_run_path(path, sizeof path, "/snapshots", sel[i], err);
+        if (rc == GROK_OK)
+            rc = grok_run_read_rows(run, path, t, 1, GROK_F32, &rows[i], err);
         if (rc != GROK_OK)
             return rc;
         ts[i].name = sel[i];

@@ -1345,6 +1345,7 @@ struct list_acc {
     struct grok_entry *e;
     size_t n, cap;
     const char *obj;   /* absolute path of the object whose attributes are being visited */
+    const char *base;  /* absolute path of the object the visit started from */
 };
 
 static struct grok_entry *list_push(struct list_acc *acc, const char *path)
@@ -1445,16 +1446,19 @@ static herr_t collect_attr(hid_t o, const char *name, const H5A_info_t *ainfo, v
 static herr_t collect_object(hid_t root, const char *name, const H5O_info_t *info, void *op)
 {
     struct list_acc *acc = op;
-    char path[1024];
-    snprintf(path, sizeof path, "%s%s", strcmp(name, ".") == 0 ? "" : "/",
-             strcmp(name, ".") == 0 ? "/" : name);
+    /* Names come relative to the start, "." for the start itself; any length a file holds. */
+    int is_start = strcmp(name, ".") == 0, at_root = strcmp(acc->base, "/") == 0;
+    size_t cap = strlen(acc->base) + strlen(name) + 2;
+    char *path = malloc(cap);
+    herr_t rc = -1;
+    if (!path)
+        return -1;
+    snprintf(path, cap, "%s%s%s", acc->base, is_start || at_root ? "" : "/", is_start ? "" : name);
     if (info->type == H5O_TYPE_DATASET) {
         struct grok_entry *e = list_push(acc, path);
-        if (!e)
-            return -1;
-        hid_t d = H5Dopen2(root, name, H5P_DEFAULT);
+        hid_t d = e ? H5Dopen2(root, name, H5P_DEFAULT) : H5I_INVALID_HID;
         if (d < 0)
-            return -1;
+            goto out;
         hid_t type = H5Dget_type(d), space = H5Dget_space(d);
         entry_describe(e, type, space);
         if (space >= 0) H5Sclose(space);
@@ -1464,26 +1468,36 @@ static herr_t collect_object(hid_t root, const char *name, const H5O_info_t *inf
     if (info->num_attrs > 0) {
         hid_t o = H5Oopen(root, name, H5P_DEFAULT);
         if (o < 0)
-            return -1;
+            goto out;
         acc->obj = path;
         hsize_t idx = 0;
         herr_t r = H5Aiterate2(o, H5_INDEX_NAME, H5_ITER_INC, &idx, collect_attr, acc);
         H5Oclose(o);
         if (r < 0)
-            return -1;
+            goto out;
     }
-    return 0;
+    rc = 0;
+out:
+    free(path);
+    return rc;
 }
 
-int grok_run_list(struct grok_run *run, struct grok_entry **entries, size_t *n,
+int grok_run_list(struct grok_run *run, const char *path, struct grok_entry **entries, size_t *n,
                   struct grok_err *err)
 {
-    struct list_acc acc = {0};
+    struct list_acc acc = {.base = path};
     *entries = NULL;
     *n = 0;
-    if (H5Ovisit(run->file, H5_INDEX_NAME, H5_ITER_INC, collect_object, &acc) < 0) {
+    if (!grok_run_exists(run, path))
+        return grok_err_set(err, GROK_ENOTFOUND, "%s: no %s", run->name, path);
+    hid_t o = H5Oopen(run->file, path, H5P_DEFAULT);
+    herr_t r = o >= 0 ? H5Ovisit(o, H5_INDEX_NAME, H5_ITER_INC, collect_object, &acc) : -1;
+    if (o >= 0)
+        H5Oclose(o);
+    if (r < 0) {
         grok_entries_free(acc.e, acc.n);
-        return grok_err_set(err, GROK_EFORMAT, "%s: cannot list (damaged file?)", run->name);
+        return grok_err_set(err, GROK_EFORMAT, "%s: cannot list %s (damaged file?)", run->name,
+                            path);
     }
     *entries = acc.e;
     *n = acc.n;

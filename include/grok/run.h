@@ -165,8 +165,9 @@ int grok_run_children(struct grok_run *run, const char *path, char ***names, siz
                       struct grok_err *err);
 void grok_names_free(char **names, size_t n);
 
-/* Every dataset in the run and every attribute of every object, in path order. */
-int grok_run_list(struct grok_run *run, struct grok_entry **entries, size_t *n,
+/* Every dataset at or under `path` ("/" for the whole run) and every attribute of every object
+ * there, in path order. GROK_ENOTFOUND when nothing is at path. */
+int grok_run_list(struct grok_run *run, const char *path, struct grok_entry **entries, size_t *n,
                   struct grok_err *err);
 void grok_entries_free(struct grok_entry *entries, size_t n);
 

@@ -145,13 +145,25 @@ static void test_round_trip(void)
        !strcmp(names[0], "step") && !strcmp(names[1], "loss"), "columns in creation order");
     grok_names_free(names, n);
     struct grok_entry *e;
-    ok(grok_run_list(run, &e, &n, &err) == GROK_OK && n > 10, "list the run");
+    ok(grok_run_list(run, "/", &e, &n, &err) == GROK_OK && n > 10, "list the run");
     int seen = 0;
     for (size_t k = 0; k < n; k++)
         seen += e[k].attr && !strcmp(e[k].path, "/config") && !strcmp(e[k].attr, "lr") &&
                 !strcmp(e[k].value, "0.001") && !strcmp(e[k].type_name, "float64");
     ok(seen == 1, "the listing shows /config lr = 0.001 float64");
     grok_entries_free(e, n);
+    ok(grok_run_list(run, "/config", &e, &n, &err) == GROK_OK && n == 3 && e[0].attr &&
+       !strcmp(e[0].path, "/config") && !strcmp(e[0].attr, "lr"), "list one group: its attributes");
+    grok_entries_free(e, n);
+    ok(grok_run_list(run, "/metrics", &e, &n, &err) == GROK_OK && n == 2 &&
+       !strcmp(e[0].path, "/metrics/loss"), "list one group: its datasets, full paths");
+    grok_entries_free(e, n);
+    is_int(grok_run_list(run, "/nope", &e, &n, &err), GROK_ENOTFOUND, "list what is not there");
+    char small[24];
+    ok(grok_run_path(small, sizeof small, "/snapshots", "embed.W_E", &err) == GROK_OK &&
+       !strcmp(small, "/snapshots/embed.W_E"), "join a path");
+    is_int(grok_run_path(small, sizeof small, "/snapshots", "blocks.0.attn.W_Q", &err), GROK_EINVAL,
+           "a join that does not fit is refused, not cut");
     char *h = NULL;
     grok_run_attr_get_str(run, "/", "history", &h, &err);
     ok(h && strstr(h, " t-run " GROK_VERSION " prog -o 'it'\\''s here'"), "history line: %s", h);
@@ -393,7 +405,7 @@ static void test_hostile(void)
     struct grok_entry *e;
     size_t n;
     int tags = 0, seed = 0;
-    ok(grok_run_list(run, &e, &n, &err) == GROK_OK, "list it");
+    ok(grok_run_list(run, "/", &e, &n, &err) == GROK_OK, "list it");
     for (size_t k = 0; k < n; k++) {
         if (e[k].attr && !strcmp(e[k].attr, "tags"))
             tags = !strcmp(e[k].value, "(not a single string)");
