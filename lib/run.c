@@ -1288,11 +1288,16 @@ int grok_run_history_add(struct grok_run *run, const char *program, int argc, ch
 
 /* ---- listing ------------------------------------------------------------------------------ */
 
+struct names_acc {
+    char **names;
+    size_t n, cap;
+};
+
 static herr_t collect_child(hid_t g, const char *name, const H5L_info_t *info, void *op)
 {
     (void)g;
     (void)info;
-    struct { char **names; size_t n, cap; } *acc = op;
+    struct names_acc *acc = op;
     if (acc->n == acc->cap) {
         size_t cap = acc->cap ? acc->cap * 2 : 16;
         char **bigger = realloc(acc->names, cap * sizeof *bigger);
@@ -1310,7 +1315,7 @@ static herr_t collect_child(hid_t g, const char *name, const H5L_info_t *info, v
 int grok_run_children(struct grok_run *run, const char *path, char ***names, size_t *n,
                       struct grok_err *err)
 {
-    struct { char **names; size_t n, cap; } acc = {0};
+    struct names_acc acc = {0};
     *names = NULL;
     *n = 0;
     if (!grok_run_exists(run, path))
