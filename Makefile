@@ -41,7 +41,9 @@ UNIT_SRC   := $(wildcard tests/unit/t-*.c)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
 CLI_TESTS  := $(wildcard tests/cli/t-*.sh)
 FIXTURE    := $(O)/tests/grok-fixture
-HEADERS    := $(wildcard include/grok/*.h)
+PUB_HEADERS := $(wildcard include/grok/*.h)
+# lib/*.h are private: the templates that lib/*_f32.c and lib/*_f64.c instantiate.
+HEADERS    := $(PUB_HEADERS) $(wildcard lib/*.h)
 MANPAGES   := $(wildcard doc/*.1)
 
 .PHONY: all check demo bench install uninstall clean deps deps-check fuzz
@@ -105,7 +107,7 @@ install: all
 	    $(DESTDIR)$(PREFIX)/include/grok $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 755 $(PROGS) $(DESTDIR)$(PREFIX)/bin/
 	install -m 644 $(LIBGROK) $(DESTDIR)$(PREFIX)/lib/
-	install -m 644 $(HEADERS) $(DESTDIR)$(PREFIX)/include/grok/
+	install -m 644 $(PUB_HEADERS) $(DESTDIR)$(PREFIX)/include/grok/
 	$(if $(MANPAGES),install -m 644 $(MANPAGES) $(DESTDIR)$(PREFIX)/share/man/man1/)
 	install -d $(DESTDIR)$(PREFIX)/share/doc/grok
 	install -m 644 README.md doc/run-format.md $(DESTDIR)$(PREFIX)/share/doc/grok/

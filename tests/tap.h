@@ -33,7 +33,7 @@ static int tap_ok(int cond, const char *file, int line, const char *fmt, ...)
 #define is_int(got, want, ...) \
     (ok((long long)(got) == (long long)(want), __VA_ARGS__) || \
      (printf("#   got %lld, want %lld\n", (long long)(got), (long long)(want)), 0))
-static int tap_same_str(const char *got, const char *want)
+static inline int tap_same_str(const char *got, const char *want)
 {
     int same = got && strcmp(got, want) == 0;
     if (!same)

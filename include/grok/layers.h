@@ -1,0 +1,76 @@
+/* The layers of grok's models: plain forward/backward pairs over row-major arrays (after llm.c).
+ *
+ * Argument order: outputs, cache, inputs, weights, sizes. A forward writes (=) its outputs and
+ * cache; a backward ACCUMULATES (+=) into every gradient it is given, and any gradient pointer
+ * may be NULL when the caller does not need it. Nothing here allocates, so the training loop
+ * runs without a malloc.
+ *
+ * Every layer exists twice with one contract: in float (the names below, used for training) and
+ * in double (the same names with the suffix _f64, used by the gradient checks and the analyses).
+ * Matrix products go through OpenBLAS (cblas_sgemm / cblas_dgemm). */
+#ifndef GROK_LAYERS_H
+#define GROK_LAYERS_H
+
+#include <stdint.h>
+
+enum grok_act { GROK_ACT_RELU, GROK_ACT_GELU, GROK_ACT_QUAD };
+
+#define GROK_LN_EPS 1e-5   /* LayerNorm's epsilon, as PyTorch and TransformerLens */
+
+/* The declarations of one instantiation; R is the real type, S the name suffix. */
+#define GROK_LAYERS_DECLARE(R, S)                                                                \
+    /* out (N,J) = inp (N,K) · w (K,J) + b (J); b may be NULL. */                                \
+    void grok_linear_forward##S(R *out, const R *inp, const R *w, const R *b, int N, int K,     \
+                                int J);                                                          \
+    /* dinp (N,K) += dout·wᵀ;  dw (K,J) += inpᵀ·dout;  db (J) += Σ_n dout[n]. */                 \
+    void grok_linear_backward##S(R *dinp, R *dw, R *db, const R *dout, const R *inp,            \
+                                 const R *w, int N, int K, int J);                               \
+    /* Per-head projection: out (N,H,E)[n][h][e] = Σ_d inp (N,D)[n][d] · w (H,D,E)[h][d][e]       \
+     * + b (H,E)[h][e]; b may be NULL. TransformerLens's W_Q, W_K, W_V layout. */                \
+    void grok_heads_forward##S(R *out, const R *inp, const R *w, const R *b, int N, int D,      \
+                               int H, int E);                                                    \
+    void grok_heads_backward##S(R *dinp, R *dw, R *db, const R *dout, const R *inp,             \
+                                const R *w, int N, int D, int H, int E);                         \
+    /* Token (and position) embedding: out (N,T,D)[n][t] = W_E (V,D)[tok[n][t]] + W_pos (T,D)[t]; \
+     * W_pos may be NULL (then the rows are concatenated token embeddings). Token ids must be     \
+     * in [0, V): the caller checks them. */                                                     \
+    void grok_embed_forward##S(R *out, const int32_t *tok, const R *W_E, const R *W_pos, int N, \
+                               int T, int D);                                                    \
+    /* dW_E += scattered rows of dout; dW_pos (T,D) += Σ_n dout[n]. */                           \
+    void grok_embed_backward##S(R *dW_E, R *dW_pos, const R *dout, const int32_t *tok, int N,   \
+                                int T, int D);                                                   \
+    /* LayerNorm over the last axis: out (N,D) = (inp − mean)·rstd·w + b, with the biased         \
+     * variance and GROK_LN_EPS; mean (N) and rstd (N) are the cache for the backward. */        \
+    void grok_layernorm_forward##S(R *out, R *mean, R *rstd, const R *inp, const R *w,          \
+                                   const R *b, int N, int D);                                    \
+    void grok_layernorm_backward##S(R *dinp, R *dw, R *db, const R *dout, const R *inp,         \
+                                    const R *mean, const R *rstd, const R *w, int N, int D);     \
+    /* Scaled dot-product attention of every head: q, k, v (B,T,H,E) [batch][pos][head][e];       \
+     * att (B,H,T,T) the softmax probabilities (cache), scores scaled by 1/√E; with causal,       \
+     * position i attends to j ≤ i only (att = 0 above the diagonal). z (B,T,H,E) = att · v. */  \
+    void grok_attention_forward##S(R *z, R *att, const R *q, const R *k, const R *v, int B,     \
+                                   int T, int H, int E, int causal);                             \
+    void grok_attention_backward##S(R *dq, R *dk, R *dv, const R *dz, const R *att,             \
+                                    const R *q, const R *k, const R *v, int B, int T, int H,     \
+                                    int E);                                                      \
+    /* Elementwise activation over n values: ReLU, GELU (exact, with erf), or x². */             \
+    void grok_act_forward##S(R *out, const R *inp, long n, enum grok_act act);                  \
+    void grok_act_backward##S(R *dinp, const R *dout, const R *inp, long n, enum grok_act act); \
+    /* Cross-entropy of each row: losses (N)[n] = −log softmax(logits (N,C)[n])[y[n]], computed   \
+     * in double. The backward adds dloss · (softmax(logits[n]) − onehot(y[n])) to dlogits[n]     \
+     * (dloss = 1/N for the mean over the batch). */                                             \
+    void grok_crossentropy_forward##S(double *losses, const R *logits, const int32_t *y, int N, \
+                                      int C);                                                    \
+    void grok_crossentropy_backward##S(R *dlogits, const R *logits, const int32_t *y,           \
+                                       double dloss, int N, int C);                              \
+    /* Squared error against the one-hot target, averaged over the C outputs (so that the mean   \
+     * over rows is PyTorch's MSELoss): losses[n] = Σ_c (out[n][c] − [c = y[n]])² / C. The        \
+     * backward adds dloss · 2 (out − onehot) / C. */                                            \
+    void grok_mse_forward##S(double *losses, const R *out, const int32_t *y, int N, int C);     \
+    void grok_mse_backward##S(R *dout, const R *out, const int32_t *y, double dloss, int N,     \
+                              int C);
+
+GROK_LAYERS_DECLARE(float, )
+GROK_LAYERS_DECLARE(double, _f64)
+
+#endif

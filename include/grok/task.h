@@ -1,0 +1,89 @@
+/* Modular arithmetic tasks: the operation, its operand ranges, the train/test split and the
+ * token layout of the model's context.
+ *
+ * Token ids: the numbers 0..p−1 are their own tokens; "=" is token p; the operation symbol
+ * (context "aob=" only) is token p+1. So d_vocab is p+1 for "ab=", p for "ab", p+2 for "aob=";
+ * the model always predicts one of the p residues (d_vocab_out = p). */
+#ifndef GROK_TASK_H
+#define GROK_TASK_H
+
+#include <stdint.h>
+
+#include <gsl/gsl_rng.h>
+
+#include "grok/err.h"
+
+enum grok_op {
+    GROK_OP_ADD,     /* a + b          a, b ∈ 0..p−1 */
+    GROK_OP_SUB,     /* a − b          a, b ∈ 0..p−1 */
+    GROK_OP_MUL,     /* a · b          a, b ∈ 1..p−1 (0 makes every product 0) */
+    GROK_OP_DIV,     /* a · b⁻¹        a, b ∈ 1..p−1, p prime (b⁻¹ the true modular inverse) */
+    GROK_OP_X2Y2,    /* a² + b²        a, b ∈ 0..p−1 */
+    GROK_OP_X2XYY2,  /* a² + ab + b²   a, b ∈ 0..p−1 */
+    GROK_OP_X3XY,    /* a³ + ab        a, b ∈ 0..p−1 */
+    GROK_OP_RAND,    /* a fixed random residue per pair (a hash of p, a, b): the same table for
+                      * every run with this p; a, b ∈ 0..p−1 */
+};
+
+enum grok_ctx {
+    GROK_CTX_AB_EQ,  /* "ab=":  [a, b, =]      (Nanda) */
+    GROK_CTX_AB,     /* "ab":   [a, b]         (Xu) */
+    GROK_CTX_AOB_EQ, /* "aob=": [a, op, b, =]  (AlQuabeh) */
+};
+
+enum grok_split {
+    GROK_SPLIT_RANDOM,   /* a random subset of round(frac · N) pairs */
+    GROK_SPLIT_UNIFORM,  /* every operand value occurs equally often as a and as b in training */
+};
+
+#define GROK_P_MAX 2048   /* largest modulus: p² pairs must fit comfortably in memory */
+
+/* Name <-> enum; the _parse functions return -1 for an unknown name. */
+const char *grok_op_name(enum grok_op op);
+int grok_op_parse(const char *name);
+const char *grok_ctx_name(enum grok_ctx ctx);
+int grok_ctx_parse(const char *name);
+const char *grok_split_name(enum grok_split split);
+int grok_split_parse(const char *name);
+
+/* Checks that (op, p) is a task: 2 ≤ p ≤ GROK_P_MAX, p prime for div. Returns GROK_OK or
+ * GROK_EINVAL with a message such as "--p 96: div needs a prime modulus". */
+int grok_task_check(enum grok_op op, int p, struct grok_err *err);
+
+/* The answer (a ∘ b) mod p, for operands in the op's range; -1 outside it. */
+int grok_task_answer(enum grok_op op, int p, int a, int b);
+
+/* The smallest and largest operand value (both operands share the range). */
+void grok_task_range(enum grok_op op, int p, int *lo, int *hi);
+
+/* Context length and vocabulary size of a layout for modulus p. */
+int grok_ctx_len(enum grok_ctx ctx);
+int grok_ctx_vocab(enum grok_ctx ctx, int p);
+
+/* Writes the n_ctx tokens of each of n pairs ab (n,2) into tokens (n, n_ctx). */
+void grok_ctx_tokens(enum grok_ctx ctx, int p, const int32_t *ab, int n, int32_t *tokens);
+
+/* A split of all pairs of the op's range into train and test. */
+struct grok_dataset {
+    int p;
+    enum grok_op op;
+    int n_train, n_test;
+    int32_t *train_ab;   /* (n_train, 2) operands a, b */
+    int32_t *train_y;    /* (n_train) answers */
+    int32_t *test_ab;    /* (n_test, 2) */
+    int32_t *test_y;     /* (n_test) */
+};
+
+/* Splits every pair of the op's range: a fraction frac (0 < frac < 1) goes to training, the
+ * rest to test; both sets get at least one pair or the call fails with GROK_EINVAL. rng (seeded
+ * with the data seed, used for nothing else) decides which pairs. Training pairs are in the
+ * order the split draws them; test pairs in increasing (a, b). Uniform: each operand value
+ * appears m = round(frac · n) times as a and m times as b (n values in the range), so the
+ * training fraction is m/n. Returns GROK_OK, GROK_EINVAL or GROK_ENOMEM. */
+int grok_dataset_make(struct grok_dataset *ds, enum grok_op op, int p, double frac,
+                      enum grok_split split, gsl_rng *rng, struct grok_err *err);
+
+/* Frees the arrays of ds (which may be NULL or zeroed). */
+void grok_dataset_free(struct grok_dataset *ds);
+
+#endif

@@ -1,0 +1,397 @@
+/* The layers of include/grok/layers.h, written once for both real types.
+ *
+ * The including file defines R (the real type), FN(name) (name with the instantiation's suffix)
+ * and GEMM (cblas_sgemm or cblas_dgemm), then includes this file; each instantiation is its own
+ * translation unit, so there is no include guard. Transcendental functions and the reductions
+ * that feed them (softmax, LayerNorm's moments, the losses) run in double in both instantiations:
+ * the float one is for speed in the matrix products, not for cutting corners in the statistics. */
+#include <cblas.h>
+#include <math.h>
+#include <stddef.h>
+
+/* OpenBLAS's cblas.h includes <complex.h>, whose macro I (the imaginary unit) would replace the
+ * parameter I of layers.h; nothing here uses complex numbers. */
+#undef I
+
+#include "grok/layers.h"
+
+#if !defined(R) || !defined(FN) || !defined(GEMM)
+#error "define R, FN and GEMM before including layers_impl.h"
+#endif
+
+/* M_SQRT1_2 and friends are not in strict C11 with only _POSIX_C_SOURCE. */
+#define GROK_SQRT1_2 0.70710678118654752440        /* 1/√2 */
+#define GROK_INV_SQRT2PI 0.39894228040143267794    /* 1/√(2π), the normal density at 0 */
+
+/* Fills the N rows of a (N, J) matrix with ldc-strided rows from a (J) vector, or with zeros. */
+static void FN(fill_rows)(R *out, const R *b, int N, int J, int ldc)
+{
+    for (int n = 0; n < N; n++) {
+        R *o = out + (size_t)n * ldc;
+        for (int j = 0; j < J; j++)
+            o[j] = b ? b[j] : 0;
+    }
+}
+
+/* db (J) += the sum of the N ldd-strided rows of d. */
+static void FN(sum_rows)(R *db, const R *d, int N, int J, int ldd)
+{
+    for (int n = 0; n < N; n++) {
+        const R *r = d + (size_t)n * ldd;
+        for (int j = 0; j < J; j++)
+            db[j] += r[j];
+    }
+}
+
+void FN(grok_linear_forward)(R *out, const R *inp, const R *w, const R *b, int N, int I, int J)
+{
+    if (N <= 0 || J <= 0)
+        return;
+    /* BLAS refuses a zero leading dimension, so an empty inner product only leaves the bias. */
+    if (I <= 0 || b) {
+        FN(fill_rows)(out, b, N, J, J);
+        if (I <= 0)
+            return;
+    }
+    GEMM(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, J, I, 1, inp, I, w, J, b ? 1 : 0, out, J);
+}
+
+void FN(grok_linear_backward)(R *dinp, R *dw, R *db, const R *dout, const R *inp, const R *w,
+                              int N, int I, int J)
+{
+    if (N <= 0 || J <= 0)
+        return;
+    if (db)
+        FN(sum_rows)(db, dout, N, J, J);
+    if (I <= 0)
+        return;
+    if (dinp)
+        GEMM(CblasRowMajor, CblasNoTrans, CblasTrans, N, I, J, 1, dout, J, w, J, 1, dinp, I);
+    if (dw)
+        GEMM(CblasRowMajor, CblasTrans, CblasNoTrans, I, J, N, 1, inp, I, dout, J, 1, dw, J);
+}
+
+/* Head h's (N, E) slice of out is a plain matrix with leading dimension H·E, so each head is one
+ * GEMM written in place and the (N, H, E) layout needs no transpose afterwards. */
+void FN(grok_heads_forward)(R *out, const R *inp, const R *w, const R *b, int N, int D, int H,
+                            int E)
+{
+    if (N <= 0 || H <= 0 || E <= 0)
+        return;
+    int ldo = H * E;
+    if (D <= 0 || b) {
+        FN(fill_rows)(out, b, N, ldo, ldo);
+        if (D <= 0)
+            return;
+    }
+    for (int h = 0; h < H; h++)
+        GEMM(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, E, D, 1, inp, D,
+             w + (size_t)h * D * E, E, b ? 1 : 0, out + (size_t)h * E, ldo);
+}
+
+void FN(grok_heads_backward)(R *dinp, R *dw, R *db, const R *dout, const R *inp, const R *w,
+                             int N, int D, int H, int E)
+{
+    if (N <= 0 || H <= 0 || E <= 0)
+        return;
+    int ldo = H * E;
+    if (db)
+        FN(sum_rows)(db, dout, N, ldo, ldo);
+    if (D <= 0)
+        return;
+    for (int h = 0; h < H; h++) {
+        const R *wh = w + (size_t)h * D * E;
+        const R *dh = dout + (size_t)h * E;
+        if (dinp)
+            GEMM(CblasRowMajor, CblasNoTrans, CblasTrans, N, D, E, 1, dh, ldo, wh, E, 1, dinp, D);
+        if (dw)
+            GEMM(CblasRowMajor, CblasTrans, CblasNoTrans, D, E, N, 1, inp, D, dh, ldo, 1,
+                 dw + (size_t)h * D * E, E);
+    }
+}
+
+void FN(grok_embed_forward)(R *out, const int32_t *tok, const R *W_E, const R *W_pos, int N,
+                            int T, int D)
+{
+    for (int n = 0; n < N; n++)
+        for (int t = 0; t < T; t++) {
+            size_t row = (size_t)n * T + t;
+            R *o = out + row * D;
+            const R *e = W_E + (size_t)tok[row] * D;
+            const R *p = W_pos ? W_pos + (size_t)t * D : NULL;
+            for (int d = 0; d < D; d++)
+                o[d] = p ? e[d] + p[d] : e[d];
+        }
+}
+
+void FN(grok_embed_backward)(R *dW_E, R *dW_pos, const R *dout, const int32_t *tok, int N,
+                             int T, int D)
+{
+    for (int n = 0; n < N; n++)
+        for (int t = 0; t < T; t++) {
+            size_t row = (size_t)n * T + t;
+            const R *g = dout + row * D;
+            /* += rather than = : a token that appears twice gets both rows' gradients. */
+            if (dW_E) {
+                R *e = dW_E + (size_t)tok[row] * D;
+                for (int d = 0; d < D; d++)
+                    e[d] += g[d];
+            }
+            if (dW_pos) {
+                R *p = dW_pos + (size_t)t * D;
+                for (int d = 0; d < D; d++)
+                    p[d] += g[d];
+            }
+        }
+}
+
+void FN(grok_layernorm_forward)(R *out, R *mean, R *rstd, const R *inp, const R *w, const R *b,
+                                int N, int D)
+{
+    for (int n = 0; n < N; n++) {
+        const R *x = inp + (size_t)n * D;
+        R *o = out + (size_t)n * D;
+        double m = 0, v = 0;
+        for (int d = 0; d < D; d++)
+            m += x[d];
+        m /= D;
+        /* Two passes rather than E[x²] − E[x]², which cancels badly when the mean is large. */
+        for (int d = 0; d < D; d++)
+            v += (x[d] - m) * (x[d] - m);
+        v /= D;
+        double s = 1 / sqrt(v + GROK_LN_EPS);
+        for (int d = 0; d < D; d++)
+            o[d] = (R)((x[d] - m) * s * w[d] + b[d]);
+        mean[n] = (R)m;
+        rstd[n] = (R)s;
+    }
+}
+
+void FN(grok_layernorm_backward)(R *dinp, R *dw, R *db, const R *dout, const R *inp,
+                                 const R *mean, const R *rstd, const R *w, int N, int D)
+{
+    for (int n = 0; n < N; n++) {
+        const R *x = inp + (size_t)n * D;
+        const R *g = dout + (size_t)n * D;
+        double m = mean[n], s = rstd[n];
+        if (dinp) {
+            /* The mean and the variance both depend on every input, hence the two row means. */
+            double mg = 0, mgx = 0;
+            for (int d = 0; d < D; d++) {
+                double dxhat = (double)g[d] * w[d];
+                mg += dxhat;
+                mgx += dxhat * (x[d] - m) * s;
+            }
+            mg /= D;
+            mgx /= D;
+            R *di = dinp + (size_t)n * D;
+            for (int d = 0; d < D; d++) {
+                double xhat = (x[d] - m) * s;
+                di[d] += (R)(s * ((double)g[d] * w[d] - mg - xhat * mgx));
+            }
+        }
+        for (int d = 0; d < D; d++) {
+            if (dw)
+                dw[d] += (R)(g[d] * (x[d] - m) * s);
+            if (db)
+                db[d] += g[d];
+        }
+    }
+}
+
+static double FN(dot)(const R *a, const R *b, int E)
+{
+    double s = 0;
+    for (int e = 0; e < E; e++)
+        s += (double)a[e] * b[e];
+    return s;
+}
+
+void FN(grok_attention_forward)(R *z, R *att, const R *q, const R *k, const R *v, int B, int T,
+                                int H, int E, int causal)
+{
+    double scale = 1 / sqrt((double)E);
+    size_t ld = (size_t)H * E;   /* from one position to the next within a batch row */
+    for (int b = 0; b < B; b++)
+        for (int h = 0; h < H; h++) {
+            size_t base = (size_t)b * T * ld + (size_t)h * E;
+            for (int i = 0; i < T; i++) {
+                R *a = att + (((size_t)b * H + h) * T + i) * T;
+                const R *qi = q + base + i * ld;
+                int J = causal ? i + 1 : T;
+                /* The row of att holds the raw scores first, so no scratch memory is needed. */
+                double mx = -INFINITY;
+                for (int j = 0; j < J; j++) {
+                    double s = FN(dot)(qi, k + base + j * ld, E) * scale;
+                    a[j] = (R)s;
+                    if (s > mx)
+                        mx = s;
+                }
+                double sum = 0;
+                for (int j = 0; j < J; j++) {
+                    double p = exp(a[j] - mx);
+                    a[j] = (R)p;
+                    sum += p;
+                }
+                for (int j = 0; j < J; j++)
+                    a[j] = (R)(a[j] / sum);
+                /* Exactly zero, so that the backward, which does not know `causal`, skips them. */
+                for (int j = J; j < T; j++)
+                    a[j] = 0;
+                R *zi = z + base + i * ld;
+                for (int e = 0; e < E; e++)
+                    zi[e] = 0;
+                for (int j = 0; j < J; j++) {
+                    const R *vj = v + base + j * ld;
+                    for (int e = 0; e < E; e++)
+                        zi[e] += a[j] * vj[e];
+                }
+            }
+        }
+}
+
+void FN(grok_attention_backward)(R *dq, R *dk, R *dv, const R *dz, const R *att, const R *q,
+                                 const R *k, const R *v, int B, int T, int H, int E)
+{
+    double scale = 1 / sqrt((double)E);
+    size_t ld = (size_t)H * E;
+    for (int b = 0; b < B; b++)
+        for (int h = 0; h < H; h++) {
+            size_t base = (size_t)b * T * ld + (size_t)h * E;
+            for (int i = 0; i < T; i++) {
+                const R *a = att + (((size_t)b * H + h) * T + i) * T;
+                const R *dzi = dz + base + i * ld;
+                /* The softmax's Jacobian needs Σ_j att·datt over the row before any dscore, so
+                 * datt is recomputed in the second pass instead of being stored. */
+                double adatt = 0;
+                if (dq || dk)
+                    for (int j = 0; j < T; j++)
+                        if (a[j] != 0)
+                            adatt += a[j] * FN(dot)(dzi, v + base + j * ld, E);
+                for (int j = 0; j < T; j++) {
+                    if (a[j] == 0)   /* masked (or underflowed): contributes nothing */
+                        continue;
+                    size_t oj = base + j * ld, oi = base + i * ld;
+                    if (dv)
+                        for (int e = 0; e < E; e++)
+                            dv[oj + e] += a[j] * dzi[e];
+                    if (!dq && !dk)
+                        continue;
+                    double ds = a[j] * (FN(dot)(dzi, v + oj, E) - adatt) * scale;
+                    if (dq)
+                        for (int e = 0; e < E; e++)
+                            dq[oi + e] += (R)(ds * k[oj + e]);
+                    if (dk)
+                        for (int e = 0; e < E; e++)
+                            dk[oj + e] += (R)(ds * q[oi + e]);
+                }
+            }
+        }
+}
+
+void FN(grok_act_forward)(R *out, const R *inp, long n, enum grok_act act)
+{
+    switch (act) {
+    case GROK_ACT_RELU:
+        for (long i = 0; i < n; i++)
+            out[i] = inp[i] > 0 ? inp[i] : 0;
+        break;
+    case GROK_ACT_GELU:
+        for (long i = 0; i < n; i++) {
+            double x = inp[i];
+            out[i] = (R)(0.5 * x * (1 + erf(x * GROK_SQRT1_2)));
+        }
+        break;
+    case GROK_ACT_QUAD:
+        for (long i = 0; i < n; i++)
+            out[i] = inp[i] * inp[i];
+        break;
+    }
+}
+
+void FN(grok_act_backward)(R *dinp, const R *dout, const R *inp, long n, enum grok_act act)
+{
+    if (!dinp)
+        return;
+    switch (act) {
+    case GROK_ACT_RELU:
+        /* The subgradient at 0 is taken as 0, as PyTorch does. */
+        for (long i = 0; i < n; i++)
+            if (inp[i] > 0)
+                dinp[i] += dout[i];
+        break;
+    case GROK_ACT_GELU:
+        for (long i = 0; i < n; i++) {
+            double x = inp[i];
+            double cdf = 0.5 * (1 + erf(x * GROK_SQRT1_2));
+            double pdf = exp(-0.5 * x * x) * GROK_INV_SQRT2PI;
+            dinp[i] += (R)(dout[i] * (cdf + x * pdf));
+        }
+        break;
+    case GROK_ACT_QUAD:
+        for (long i = 0; i < n; i++)
+            dinp[i] += 2 * inp[i] * dout[i];
+        break;
+    }
+}
+
+/* log Σ_c exp(x[c]), shifted by the row's maximum so that no exp overflows. */
+static double FN(logsumexp)(const R *x, int C)
+{
+    double mx = -INFINITY;
+    for (int c = 0; c < C; c++)
+        if (x[c] > mx)
+            mx = x[c];
+    double s = 0;
+    for (int c = 0; c < C; c++)
+        s += exp(x[c] - mx);
+    return mx + log(s);
+}
+
+void FN(grok_crossentropy_forward)(double *losses, const R *logits, const int32_t *y, int N,
+                                   int C)
+{
+    for (int n = 0; n < N; n++) {
+        const R *x = logits + (size_t)n * C;
+        losses[n] = FN(logsumexp)(x, C) - x[y[n]];
+    }
+}
+
+void FN(grok_crossentropy_backward)(R *dlogits, const R *logits, const int32_t *y, double dloss,
+                                    int N, int C)
+{
+    if (!dlogits)
+        return;
+    for (int n = 0; n < N; n++) {
+        const R *x = logits + (size_t)n * C;
+        R *g = dlogits + (size_t)n * C;
+        double lse = FN(logsumexp)(x, C);
+        for (int c = 0; c < C; c++)
+            g[c] += (R)(dloss * (exp(x[c] - lse) - (c == y[n])));
+    }
+}
+
+void FN(grok_mse_forward)(double *losses, const R *out, const int32_t *y, int N, int C)
+{
+    for (int n = 0; n < N; n++) {
+        const R *o = out + (size_t)n * C;
+        double s = 0;
+        for (int c = 0; c < C; c++) {
+            double e = o[c] - (double)(c == y[n]);
+            s += e * e;
+        }
+        losses[n] = s / C;
+    }
+}
+
+void FN(grok_mse_backward)(R *dout, const R *out, const int32_t *y, double dloss, int N, int C)
+{
+    if (!dout)
+        return;
+    for (int n = 0; n < N; n++) {
+        const R *o = out + (size_t)n * C;
+        R *g = dout + (size_t)n * C;
+        for (int c = 0; c < C; c++)
+            g[c] += (R)(dloss * 2 * (o[c] - (double)(c == y[n])) / C);
+    }
+}

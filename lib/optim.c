@@ -1,0 +1,161 @@
+#include "grok/optim.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Indexed by enum grok_opt, so the order must follow optim.h. */
+static const char *const opt_names[] = {"adamw", "adam", "sgd"};
+#define N_OPTS ((int)(sizeof opt_names / sizeof opt_names[0]))
+
+const char *grok_opt_name(enum grok_opt opt)
+{
+    return (int)opt >= 0 && (int)opt < N_OPTS ? opt_names[opt] : "?";
+}
+
+int grok_opt_parse(const char *name)
+{
+    for (int i = 0; name && i < N_OPTS; i++)
+        if (strcmp(name, opt_names[i]) == 0)
+            return i;
+    return -1;
+}
+
+double grok_optim_lr(const struct grok_optim_config *c, long done)
+{
+    if (c->warmup <= 0 || done >= c->warmup)
+        return c->lr;
+    return c->lr * (double)(done < 0 ? 0 : done) / (double)c->warmup;
+}
+
+void grok_optim_free(struct grok_optim *o)
+{
+    if (!o)
+        return;
+    free(o->m);   /* v lives in the same block */
+    free(o->ranges);
+    memset(o, 0, sizeof *o);
+}
+
+int grok_optim_init(struct grok_optim *o, const struct grok_optim_config *c, size_t n_params,
+                    const struct grok_optim_range *ranges, int n_ranges, struct grok_err *err)
+{
+    memset(o, 0, sizeof *o);
+    if ((int)c->kind < 0 || (int)c->kind >= N_OPTS)
+        return grok_err_set(err, GROK_EINVAL, "unknown optimizer %d", (int)c->kind);
+    struct grok_optim_range all = {.offset = 0, .size = n_params, .lr_mult = 1, .frozen = 0};
+    if (!ranges) {
+        ranges = &all;
+        n_ranges = 1;
+    }
+    if (n_ranges < 1)
+        return grok_err_set(err, GROK_EINVAL, "optimizer: no parameter range");
+    size_t end = 0;
+    for (int i = 0; i < n_ranges; i++) {
+        if (ranges[i].offset != end)
+            return grok_err_set(err, GROK_EINVAL,
+                                "optimizer: range %d starts at %zu, not at %zu (ranges must "
+                                "partition the %zu parameters in order)",
+                                i, ranges[i].offset, end, n_params);
+        if (ranges[i].size > n_params - end)
+            return grok_err_set(err, GROK_EINVAL,
+                                "optimizer: range %d (%zu+%zu) runs past the %zu parameters", i,
+                                ranges[i].offset, ranges[i].size, n_params);
+        end += ranges[i].size;
+    }
+    if (end != n_params)
+        return grok_err_set(err, GROK_EINVAL,
+                            "optimizer: the ranges cover %zu of the %zu parameters", end, n_params);
+
+    if (n_params > SIZE_MAX / (2 * sizeof(float)))
+        return grok_err_set(err, GROK_ENOMEM, "optimizer: %zu parameters are too many", n_params);
+    /* One block, so that a checkpoint of the optimizer state is a single write; at least one
+     * element, because calloc(0) may return NULL. */
+    o->m = calloc(n_params ? 2 * n_params : 1, sizeof *o->m);
+    o->ranges = malloc((size_t)n_ranges * sizeof *o->ranges);
+    if (!o->m || !o->ranges) {
+        grok_optim_free(o);
+        return grok_err_set(err, GROK_ENOMEM, "optimizer: out of memory for %zu parameters",
+                            n_params);
+    }
+    memcpy(o->ranges, ranges, (size_t)n_ranges * sizeof *o->ranges);
+    o->v = o->m + n_params;
+    o->cfg = *c;
+    o->n_params = n_params;
+    o->n_ranges = n_ranges;
+    o->t = 0;
+    return GROK_OK;
+}
+
+double grok_optim_clip(const struct grok_optim *o, float *grad, double max_norm)
+{
+    for (int r = 0; r < o->n_ranges; r++)
+        if (o->ranges[r].frozen)
+            memset(grad + o->ranges[r].offset, 0, o->ranges[r].size * sizeof *grad);
+    double ss = 0;
+    for (size_t i = 0; i < o->n_params; i++)
+        ss += (double)grad[i] * grad[i];
+    double norm = sqrt(ss);
+    if (max_norm > 0 && norm > max_norm) {
+        /* A float factor, as torch multiplies the float32 gradients by a float32 tensor. */
+        float scale = (float)(max_norm / (norm + 1e-6));
+        for (size_t i = 0; i < o->n_params; i++)
+            grad[i] *= scale;
+    }
+    return norm;
+}
+
+/* torch.optim.AdamW and Adam (single-tensor path). The decoupled decay (AdamW) and the L2 term
+ * (Adam) both read the parameter before this step's update, as torch does. */
+static void adam_range(const struct grok_optim_config *c, double lr, long step, float *th,
+                       const float *g, float *m, float *v, size_t n)
+{
+    double b1 = c->beta1, b2 = c->beta2, eps = c->eps;
+    double step_size = lr / (1 - pow(b1, (double)step));
+    double bc2_sqrt = sqrt(1 - pow(b2, (double)step));
+    int decoupled = c->kind == GROK_OPT_ADAMW;
+    double decay = decoupled ? 1 - lr * c->wd : 1;
+    double l2 = decoupled ? 0 : c->wd;
+    for (size_t i = 0; i < n; i++) {
+        double gi = g[i] + l2 * th[i];
+        float p = (float)(th[i] * decay);
+        m[i] = (float)(b1 * m[i] + (1 - b1) * gi);
+        v[i] = (float)(b2 * v[i] + (1 - b2) * gi * gi);
+        th[i] = (float)(p - step_size * m[i] / (sqrt((double)v[i]) / bc2_sqrt + eps));
+    }
+}
+
+/* torch.optim.SGD with dampening 0 and no Nesterov. torch starts the buffer as a copy of the
+ * first gradient; a zero buffer gives the same, momentum · 0 + g. */
+static void sgd_range(const struct grok_optim_config *c, double lr, float *th, const float *g,
+                      float *buf, size_t n)
+{
+    double wd = c->wd, mu = c->momentum;
+    for (size_t i = 0; i < n; i++) {
+        double d = g[i] + wd * th[i];
+        if (mu > 0) {
+            buf[i] = (float)(mu * buf[i] + d);
+            d = buf[i];
+        }
+        th[i] = (float)(th[i] - lr * d);
+    }
+}
+
+void grok_optim_step(struct grok_optim *o, float *params, const float *grad)
+{
+    double lr_t = grok_optim_lr(&o->cfg, o->t);
+    for (int r = 0; r < o->n_ranges; r++) {
+        const struct grok_optim_range *R = &o->ranges[r];
+        if (R->frozen || R->size == 0)
+            continue;
+        double lr = lr_t * R->lr_mult;
+        size_t off = R->offset;
+        if (o->cfg.kind == GROK_OPT_SGD)
+            sgd_range(&o->cfg, lr, params + off, grad + off, o->m + off, R->size);
+        else
+            adam_range(&o->cfg, lr, o->t + 1, params + off, grad + off, o->m + off, o->v + off,
+                       R->size);
+    }
+    o->t++;
+}
