@@ -1,0 +1,81 @@
+/* The settings of a training run: task, model, optimiser and schedule, with the papers' presets,
+ * and their record in a run's /config (one attribute per setting, named after grok-train's long
+ * flags; see grok-train(1)). A run's /config is enough to rebuild its model and data. */
+#ifndef GROK_CONFIG_H
+#define GROK_CONFIG_H
+
+#include "grok/err.h"
+#include "grok/model.h"
+#include "grok/optim.h"
+#include "grok/run.h"
+#include "grok/task.h"
+
+#define GROK_CFG_TEXT 512   /* room for a list flag's text (globs, hidden widths) */
+
+struct grok_train_config {
+    char preset[32];            /* the preset the run started from, "" for none */
+    /* task */
+    enum grok_op op;
+    int p;
+    double frac;                /* training fraction of all pairs (0, 1) */
+    enum grok_split split;
+    long long data_seed;        /* seeds the split alone */
+    enum grok_ctx ctx;
+    /* model: n_ctx, d_vocab and d_vocab_out follow from the task (grok_config_resolve) */
+    struct grok_model_config model;
+    int readout_last;           /* --readout last (1) or first (0) */
+    enum grok_init init;
+    double init_scale;
+    char init_from[GROK_CFG_TEXT];   /* --init STATE: the run the parameters came from, or "" */
+    /* optimisation */
+    struct grok_optim_config opt;
+    double clip;                /* global gradient norm limit; 0 for none */
+    int batch;                  /* examples per step, drawn with replacement; 0 for full batch */
+    char lr_mult[GROK_CFG_TEXT];     /* "GLOB=C,GLOB=C", "" for none */
+    char freeze[GROK_CFG_TEXT];      /* "GLOB,GLOB", "" for none */
+    /* schedule */
+    long long steps;            /* total updates of the run */
+    long long eval_every;
+    long long snapshot_every;   /* 0: no snapshots */
+    char snapshot[GROK_CFG_TEXT];    /* "GLOB,GLOB" of the parameters to snapshot, "" for all */
+    double stop_at;             /* stop at this test accuracy (three evaluations in a row); 0: never */
+    long long seed;             /* initialisation and batch order */
+};
+
+/* The defaults: Nanda et al.'s reference model (the nanda preset). */
+void grok_config_defaults(struct grok_train_config *c);
+
+/* Applies a preset (nanda, xu, xu-slow, alquabeh, alquabeh-raw) over c. GROK_EINVAL for an
+ * unknown name. */
+int grok_config_preset(struct grok_train_config *c, const char *name, struct grok_err *err);
+
+/* Derives what follows from the other settings (context length, vocabularies, the readout
+ * position) and checks the whole: GROK_EINVAL with a one-line reason naming the flag. */
+int grok_config_resolve(struct grok_train_config *c, struct grok_err *err);
+
+/* Whether a parameter name is selected by a list of globs "G1,G2" ("" selects nothing): a glob
+ * selects a name it matches whole, and every name under it ("embed" selects "embed.W_E",
+ * "blocks.0" every tensor of block 0). */
+int grok_config_selects(const char *globs, const char *name);
+
+/* The learning-rate multiplier of a parameter under "GLOB=C,..." (the last match wins; 1 when
+ * none matches). */
+double grok_config_lr_mult(const char *spec, const char *name);
+
+/* Checks a glob list or a multiplier list as given on the command line; GROK_EINVAL naming flag. */
+int grok_config_check_globs(const char *flag, const char *globs, struct grok_err *err);
+int grok_config_check_lr_mult(const char *spec, struct grok_err *err);
+
+/* Parse --embed's text (a width, "onehot" or "raw") and --hidden's (widths "W,W,...") into m;
+ * GROK_EINVAL when the text is not one. */
+int grok_config_parse_embed(struct grok_model_config *m, const char *text);
+int grok_config_parse_hidden(struct grok_model_config *m, const char *text);
+
+/* Writes every setting of c as an attribute of /config. */
+int grok_config_write(struct grok_run *run, const struct grok_train_config *c, struct grok_err *err);
+
+/* Reads a run's /config into c and resolves it; GROK_ENOTFOUND or GROK_EFORMAT naming the
+ * attribute when the run does not describe a model grok-train can build. */
+int grok_config_read(struct grok_run *run, struct grok_train_config *c, struct grok_err *err);
+
+#endif

@@ -1,0 +1,170 @@
+/* grok's models: a TransformerLens-style transformer and an MLP, over one flat parameter vector.
+ *
+ * A model is its configuration plus the layout of its parameters: named tensors (TransformerLens
+ * names and shapes, DESIGN.md) packed one after another in one contiguous vector, in this order:
+ *
+ *   transformer: embed.W_E, pos_embed.W_pos, then for each block L:
+ *                blocks.L.ln1.w, blocks.L.ln1.b (--norm pre only),
+ *                blocks.L.attn.W_Q, b_Q, W_K, b_K, W_V, b_V, W_O, b_O,
+ *                blocks.L.ln2.w, blocks.L.ln2.b (--norm pre only),
+ *                blocks.L.mlp.W_in, b_in, W_out, b_out;
+ *                then ln_final.w, ln_final.b (--norm pre only), unembed.W_U, unembed.b_U.
+ *   mlp:         embed.W_E (learned embedding only), mlp.0.W, mlp.0.b, mlp.1.W, ..., unembed.W_U,
+ *                unembed.b_U.
+ *
+ * grok_model.tensors lists them with their offsets, so a flat vector written by one program
+ * (grok-pca's basis) is indexed the same way by another (grok-commute).
+ *
+ * The computations exist in float (training) and double (gradient checks, analyses): each
+ * function below taking float arrays has a twin with the suffix _f64 taking double arrays and a
+ * workspace made for GROK_F64. A workspace holds every activation of one batch in one block, so
+ * that nothing is allocated per step. */
+#ifndef GROK_MODEL_H
+#define GROK_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <gsl/gsl_rng.h>
+
+#include "grok/err.h"
+#include "grok/layers.h"
+#include "grok/run.h"
+
+enum grok_arch { GROK_TRANSFORMER, GROK_MLP };
+enum grok_input { GROK_INPUT_EMBED, GROK_INPUT_ONEHOT, GROK_INPUT_RAW };
+enum grok_loss { GROK_LOSS_CE, GROK_LOSS_MSE };
+enum grok_init { GROK_INIT_NANDA, GROK_INIT_TORCH };
+
+#define GROK_MAX_HIDDEN 8
+#define GROK_ABSENT ((size_t)-1)   /* offset of a tensor the model does not have */
+
+/* Name <-> enum; the _parse functions return -1 for an unknown name. */
+const char *grok_act_name(enum grok_act act);
+int grok_act_parse(const char *name);
+const char *grok_loss_name(enum grok_loss loss);
+int grok_loss_parse(const char *name);
+const char *grok_init_name(enum grok_init init);
+int grok_init_parse(const char *name);
+
+struct grok_model_config {
+    enum grok_arch arch;
+    int n_ctx;                 /* context length (tokens per example) */
+    int d_vocab;               /* input vocabulary */
+    int d_vocab_out;           /* outputs (the p residues) */
+    enum grok_act act;
+    enum grok_loss loss;
+    /* transformer */
+    int n_layers, d_model, n_heads, d_head, d_mlp;
+    int norm;                  /* 1: pre-LayerNorm in each block and a final LayerNorm */
+    int causal;                /* 1: position i attends to j ≤ i */
+    int readout;               /* the position whose residual is unembedded */
+    /* mlp */
+    enum grok_input input;
+    int d_embed;               /* width of the learned embedding (GROK_INPUT_EMBED) */
+    int n_hidden;
+    int hidden[GROK_MAX_HIDDEN];
+};
+
+/* One parameter tensor in the flat vector. */
+struct grok_param {
+    char name[48];             /* TransformerLens name, e.g. "blocks.0.attn.W_Q" */
+    int rank;
+    size_t shape[4];
+    size_t offset, size;       /* position and length in the flat vector */
+};
+
+/* Offsets of one transformer block's tensors (GROK_ABSENT without LayerNorm). */
+struct grok_block_offsets {
+    size_t ln1_w, ln1_b, W_Q, b_Q, W_K, b_K, W_V, b_V, W_O, b_O;
+    size_t ln2_w, ln2_b, W_in, b_in, W_out, b_out;
+};
+
+struct grok_model {
+    struct grok_model_config cfg;
+    struct grok_param *tensors;    /* (n_tensors) in flat-vector order */
+    int n_tensors;
+    size_t n_params;
+    size_t d_input;                /* continuous input per example: n_ctx·d_model (transformer),
+                                    * the first layer's width (mlp) */
+    /* offsets of the named tensors, GROK_ABSENT when missing */
+    size_t W_E, W_pos, lnf_w, lnf_b, W_U, b_U;
+    struct grok_block_offsets *blocks;   /* (n_layers) */
+    size_t mlp_W[GROK_MAX_HIDDEN], mlp_b[GROK_MAX_HIDDEN];
+};
+
+/* Lays out the model of cfg into m (which the caller provides; grok_model_free releases what
+ * this allocates). Fails with GROK_EINVAL and a message naming the setting when cfg is not a
+ * model (a size ≤ 0, a readout outside the context, too many hidden layers, ...). */
+int grok_model_build(struct grok_model *m, const struct grok_model_config *cfg,
+                     struct grok_err *err);
+
+/* Releases what grok_model_build allocated; m may be NULL or zeroed. */
+void grok_model_free(struct grok_model *m);
+
+/* The index of the tensor called name, or -1. */
+int grok_model_find(const struct grok_model *m, const char *name);
+
+/* Draws the initial parameters into params (n_params floats) from rng, then multiplies every
+ * randomly drawn tensor by scale (LayerNorm weights stay 1, zero biases stay 0).
+ *   GROK_INIT_NANDA: every weight matrix N(0, 1/d_model) (standard deviation 1/√d_model for
+ *     W_E, W_pos, W_Q, W_K, W_V, W_O, W_in, W_out), W_U with standard deviation 1/√d_vocab,
+ *     biases 0 (Nanda et al. 2023). For the MLP: W_E N(0, 1/d_embed), each layer's W
+ *     N(0, 1/fan_in), biases 0.
+ *   GROK_INIT_TORCH: PyTorch's defaults: linear weights and biases U(±1/√fan_in); the attention
+ *     in-projection (W_Q, W_K, W_V together) Xavier-uniform U(±√(6/(d_model + 3·n_heads·d_head)))
+ *     with zero biases; W_O U(±1/√(n_heads·d_head)) with b_O 0 (nn.MultiheadAttention); W_E
+ *     N(0, 1); W_pos N(0, 1)/√d_model; LayerNorm weight 1, bias 0.
+ * Tensors are drawn in flat-vector order, so the same rng state gives the same parameters. */
+void grok_model_init(const struct grok_model *m, float *params, enum grok_init scheme,
+                     double scale, gsl_rng *rng);
+
+/* Activation workspace for batches of up to max_batch examples, in float (GROK_F32) or double
+ * (GROK_F64). NULL with err filled when memory runs out. */
+struct grok_work *grok_work_new(const struct grok_model *m, int max_batch, enum grok_dtype dtype,
+                                struct grok_err *err);
+void grok_work_free(struct grok_work *w);
+int grok_work_max_batch(const struct grok_work *w);
+
+/* The mean loss over n examples (tokens (n, n_ctx) with ids below d_vocab, answers y (n) below
+ * d_vocab_out; n ≤ the workspace's max_batch) at params. When grad is not NULL it is
+ * OVERWRITTEN with the gradient of that mean with respect to params (n_params). When correct
+ * is not NULL it receives the number of examples whose largest logit is the answer; when
+ * losses is not NULL it receives each example's loss (n, double). Does not allocate. */
+double grok_model_loss_grad(const struct grok_model *m, struct grok_work *w, const float *params,
+                            float *grad, const int32_t *tokens, const int32_t *y, int n,
+                            int *correct, double *losses);
+double grok_model_loss_grad_f64(const struct grok_model *m, struct grok_work *w,
+                                const double *params, double *grad, const int32_t *tokens,
+                                const int32_t *y, int n, int *correct, double *losses);
+
+/* The model's continuous input of n examples, x (n, d_input): for the transformer the token
+ * plus position embeddings of the whole context, flattened; for the MLP its first layer's input
+ * (concatenated embeddings, one-hot codes, or the raw token ids as numbers). */
+void grok_model_input(const struct grok_model *m, const float *params, const int32_t *tokens,
+                      int n, float *x);
+void grok_model_input_f64(const struct grok_model *m, const double *params,
+                          const int32_t *tokens, int n, double *x);
+
+/* The logits (n, d_vocab_out) of the model fed the continuous input x (n, d_input). */
+void grok_model_logits(const struct grok_model *m, struct grok_work *w, const float *params,
+                       const float *x, int n, float *logits);
+void grok_model_logits_f64(const struct grok_model *m, struct grok_work *w, const double *params,
+                           const double *x, int n, double *logits);
+
+/* The gradient of a linear functional of the logits with respect to the input: for each example,
+ * dx (n, d_input) = J_xᵀ · dlogits (n, d_vocab_out), J_x = ∂logits/∂x at x (n, d_input). With
+ * dlogits all ones this is P4's centroid μ_x. Parameters' gradients are not computed. */
+void grok_model_input_grad(const struct grok_model *m, struct grok_work *w, const float *params,
+                           const float *x, const float *dlogits, int n, float *dx);
+void grok_model_input_grad_f64(const struct grok_model *m, struct grok_work *w,
+                               const double *params, const double *x, const double *dlogits,
+                               int n, double *dx);
+
+/* Reads the parameters at `step` from the run's /snapshots (step ≥ 0; the snapshot must hold
+ * every parameter) or from /state (step < 0) into params (n_params floats), checking each
+ * tensor's shape. Fails with GROK_ENOTFOUND (no such step or parameter) or GROK_EFORMAT. */
+int grok_model_load(const struct grok_model *m, struct grok_run *run, long long step,
+                    float *params, struct grok_err *err);
+
+#endif

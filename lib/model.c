@@ -1,0 +1,412 @@
+/* The model's layout, initialisation, workspace and loading; the arithmetic lives in
+ * model_impl.h, instantiated in float and double by model_f32.c and model_f64.c. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_randist.h>
+
+#include "grok/model.h"
+#include "model_work.h"
+
+static const char *const act_names[] = {"relu", "gelu", "quad"};
+static const char *const loss_names[] = {"ce", "mse"};
+static const char *const init_names[] = {"nanda", "torch"};
+
+static int parse_name(const char *const *names, int n, const char *name)
+{
+    for (int i = 0; i < n; i++)
+        if (strcmp(names[i], name) == 0)
+            return i;
+    return -1;
+}
+
+const char *grok_act_name(enum grok_act act) { return act_names[act]; }
+int grok_act_parse(const char *name) { return parse_name(act_names, 3, name); }
+const char *grok_loss_name(enum grok_loss loss) { return loss_names[loss]; }
+int grok_loss_parse(const char *name) { return parse_name(loss_names, 2, name); }
+const char *grok_init_name(enum grok_init init) { return init_names[init]; }
+int grok_init_parse(const char *name) { return parse_name(init_names, 2, name); }
+
+/* Appends one tensor to the layout; returns its offset. */
+static size_t add_tensor(struct grok_model *m, const char *name, int rank, size_t d0, size_t d1,
+                         size_t d2)
+{
+    struct grok_param *t = &m->tensors[m->n_tensors++];
+    size_t dims[3] = {d0, d1, d2};
+    snprintf(t->name, sizeof t->name, "%s", name);
+    t->rank = rank;
+    t->size = 1;
+    for (int i = 0; i < rank; i++) {
+        t->shape[i] = dims[i];
+        t->size *= dims[i];
+    }
+    t->offset = m->n_params;
+    m->n_params += t->size;
+    return t->offset;
+}
+
+static int check_positive(const char *flag, int v, struct grok_err *err)
+{
+    if (v <= 0)
+        return grok_err_set(err, GROK_EINVAL, "%s %d: must be at least 1", flag, v);
+    return GROK_OK;
+}
+
+static int check_config(const struct grok_model_config *c, struct grok_err *err)
+{
+    if (c->n_ctx <= 0 || c->d_vocab <= 0 || c->d_vocab_out <= 0)
+        return grok_err_set(err, GROK_EINVAL, "the task gives the model no tokens or no outputs");
+    if (c->arch == GROK_TRANSFORMER) {
+        if (check_positive("--layers", c->n_layers, err) || check_positive("--d-model", c->d_model, err) ||
+            check_positive("--heads", c->n_heads, err) || check_positive("--d-head", c->d_head, err) ||
+            check_positive("--d-mlp", c->d_mlp, err))
+            return GROK_EINVAL;
+        if (c->act == GROK_ACT_QUAD)
+            return grok_err_set(err, GROK_EINVAL, "--act quad: the transformer takes relu or gelu");
+        if (c->readout < 0 || c->readout >= c->n_ctx)
+            return grok_err_set(err, GROK_EINVAL, "--readout: position %d is outside the context of %d tokens",
+                                c->readout, c->n_ctx);
+        if (c->n_layers > 64)
+            return grok_err_set(err, GROK_EINVAL, "--layers %d: at most 64", c->n_layers);
+    } else {
+        if (c->input == GROK_INPUT_EMBED && check_positive("--embed", c->d_embed, err))
+            return GROK_EINVAL;
+        if (c->n_hidden < 1 || c->n_hidden > GROK_MAX_HIDDEN)
+            return grok_err_set(err, GROK_EINVAL, "--hidden: between 1 and %d layers", GROK_MAX_HIDDEN);
+        for (int i = 0; i < c->n_hidden; i++)
+            if (check_positive("--hidden", c->hidden[i], err))
+                return GROK_EINVAL;
+    }
+    return GROK_OK;
+}
+
+int grok_model_build(struct grok_model *m, const struct grok_model_config *cfg,
+                     struct grok_err *err)
+{
+    memset(m, 0, sizeof *m);
+    if (check_config(cfg, err))
+        return GROK_EINVAL;
+    m->cfg = *cfg;
+    m->W_E = m->W_pos = m->lnf_w = m->lnf_b = m->W_U = m->b_U = GROK_ABSENT;
+    for (int i = 0; i < GROK_MAX_HIDDEN; i++)
+        m->mlp_W[i] = m->mlp_b[i] = GROK_ABSENT;
+    int max_tensors = cfg->arch == GROK_TRANSFORMER ? 6 + 16 * cfg->n_layers : 3 + 2 * cfg->n_hidden;
+    m->tensors = calloc(max_tensors, sizeof *m->tensors);
+    if (cfg->arch == GROK_TRANSFORMER)
+        m->blocks = calloc(cfg->n_layers, sizeof *m->blocks);
+    if (!m->tensors || (cfg->arch == GROK_TRANSFORMER && !m->blocks)) {
+        grok_model_free(m);
+        return grok_err_set(err, GROK_ENOMEM, "out of memory laying out the model");
+    }
+    char name[48];
+    if (cfg->arch == GROK_TRANSFORMER) {
+        size_t D = cfg->d_model, H = cfg->n_heads, E = cfg->d_head, M = cfg->d_mlp;
+        m->W_E = add_tensor(m, "embed.W_E", 2, cfg->d_vocab, D, 0);
+        m->W_pos = add_tensor(m, "pos_embed.W_pos", 2, cfg->n_ctx, D, 0);
+        for (int l = 0; l < cfg->n_layers; l++) {
+            struct grok_block_offsets *b = &m->blocks[l];
+#define T(field, suffix, rank, d0, d1, d2)                                                         \
+    (snprintf(name, sizeof name, "blocks.%d.%s", l, suffix), b->field = add_tensor(m, name, rank, d0, d1, d2))
+            b->ln1_w = b->ln1_b = b->ln2_w = b->ln2_b = GROK_ABSENT;
+            if (cfg->norm) {
+                T(ln1_w, "ln1.w", 1, D, 0, 0);
+                T(ln1_b, "ln1.b", 1, D, 0, 0);
+            }
+            T(W_Q, "attn.W_Q", 3, H, D, E);
+            T(b_Q, "attn.b_Q", 2, H, E, 0);
+            T(W_K, "attn.W_K", 3, H, D, E);
+            T(b_K, "attn.b_K", 2, H, E, 0);
+            T(W_V, "attn.W_V", 3, H, D, E);
+            T(b_V, "attn.b_V", 2, H, E, 0);
+            T(W_O, "attn.W_O", 3, H, E, D);
+            T(b_O, "attn.b_O", 1, D, 0, 0);
+            if (cfg->norm) {
+                T(ln2_w, "ln2.w", 1, D, 0, 0);
+                T(ln2_b, "ln2.b", 1, D, 0, 0);
+            }
+            T(W_in, "mlp.W_in", 2, D, M, 0);
+            T(b_in, "mlp.b_in", 1, M, 0, 0);
+            T(W_out, "mlp.W_out", 2, M, D, 0);
+            T(b_out, "mlp.b_out", 1, D, 0, 0);
+#undef T
+        }
+        if (cfg->norm) {
+            m->lnf_w = add_tensor(m, "ln_final.w", 1, D, 0, 0);
+            m->lnf_b = add_tensor(m, "ln_final.b", 1, D, 0, 0);
+        }
+        m->W_U = add_tensor(m, "unembed.W_U", 2, D, cfg->d_vocab_out, 0);
+        m->b_U = add_tensor(m, "unembed.b_U", 1, cfg->d_vocab_out, 0, 0);
+        m->d_input = (size_t)cfg->n_ctx * D;
+    } else {
+        size_t width;
+        switch (cfg->input) {
+        case GROK_INPUT_EMBED:
+            m->W_E = add_tensor(m, "embed.W_E", 2, cfg->d_vocab, cfg->d_embed, 0);
+            width = (size_t)cfg->n_ctx * cfg->d_embed;
+            break;
+        case GROK_INPUT_ONEHOT: width = (size_t)cfg->n_ctx * cfg->d_vocab; break;
+        default: width = cfg->n_ctx; break;
+        }
+        m->d_input = width;
+        for (int i = 0; i < cfg->n_hidden; i++) {
+            snprintf(name, sizeof name, "mlp.%d.W", i);
+            m->mlp_W[i] = add_tensor(m, name, 2, width, cfg->hidden[i], 0);
+            snprintf(name, sizeof name, "mlp.%d.b", i);
+            m->mlp_b[i] = add_tensor(m, name, 1, cfg->hidden[i], 0, 0);
+            width = cfg->hidden[i];
+        }
+        m->W_U = add_tensor(m, "unembed.W_U", 2, width, cfg->d_vocab_out, 0);
+        m->b_U = add_tensor(m, "unembed.b_U", 1, cfg->d_vocab_out, 0, 0);
+    }
+    return GROK_OK;
+}
+
+void grok_model_free(struct grok_model *m)
+{
+    if (!m)
+        return;
+    free(m->tensors);
+    free(m->blocks);
+    m->tensors = NULL;
+    m->blocks = NULL;
+}
+
+int grok_model_find(const struct grok_model *m, const char *name)
+{
+    for (int i = 0; i < m->n_tensors; i++)
+        if (strcmp(m->tensors[i].name, name) == 0)
+            return i;
+    return -1;
+}
+
+static void fill_normal(float *x, size_t n, double sd, gsl_rng *rng)
+{
+    for (size_t i = 0; i < n; i++)
+        x[i] = (float)gsl_ran_gaussian_ziggurat(rng, sd);
+}
+
+static void fill_uniform(float *x, size_t n, double bound, gsl_rng *rng)
+{
+    for (size_t i = 0; i < n; i++)
+        x[i] = (float)gsl_ran_flat(rng, -bound, bound);
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t ls = strlen(s), lx = strlen(suffix);
+    return ls >= lx && strcmp(s + ls - lx, suffix) == 0;
+}
+
+/* The distribution of one tensor: 'n' normal, 'u' uniform, '0' zeros, '1' ones; *spread is the
+ * standard deviation or the uniform bound. */
+static char init_rule(const struct grok_model *m, const struct grok_param *t, enum grok_init scheme,
+                      double *spread)
+{
+    const struct grok_model_config *c = &m->cfg;
+    int is_ln = strstr(t->name, "ln") == t->name || strstr(t->name, ".ln") != NULL;
+    if (is_ln)
+        return ends_with(t->name, ".w") ? '1' : '0';
+    int is_bias = t->rank == 1 || ends_with(t->name, ".b_Q") || ends_with(t->name, ".b_K") ||
+                  ends_with(t->name, ".b_V");
+    double fan_in = t->rank == 3 ? (double)t->shape[1] : (double)t->shape[0];
+    if (scheme == GROK_INIT_NANDA) {
+        if (is_bias)
+            return '0';
+        if (c->arch == GROK_MLP) {
+            *spread = 1.0 / sqrt(t->offset == m->W_E ? (double)c->d_embed : fan_in);
+            return 'n';
+        }
+        *spread = 1.0 / sqrt(t->offset == m->W_U ? (double)c->d_vocab : (double)c->d_model);
+        return 'n';
+    }
+    if (t->offset == m->W_E) {
+        *spread = 1.0;
+        return 'n';
+    }
+    if (t->offset == m->W_pos) {
+        *spread = 1.0 / sqrt((double)c->d_model);
+        return 'n';
+    }
+    if (strstr(t->name, ".attn.")) {
+        double hd = (double)c->n_heads * c->d_head;
+        if (ends_with(t->name, "W_O")) {
+            *spread = 1.0 / sqrt(hd);
+            return 'u';
+        }
+        if (is_bias)
+            return '0';
+        *spread = sqrt(6.0 / (c->d_model + 3.0 * hd));
+        return 'u';
+    }
+    /* a linear layer's bias shares its weight's fan-in: the previous tensor's first axis */
+    if (is_bias) {
+        const struct grok_param *w = t - 1;
+        fan_in = (double)w->shape[0];
+    }
+    *spread = 1.0 / sqrt(fan_in);
+    return 'u';
+}
+
+void grok_model_init(const struct grok_model *m, float *params, enum grok_init scheme,
+                     double scale, gsl_rng *rng)
+{
+    for (int i = 0; i < m->n_tensors; i++) {
+        const struct grok_param *t = &m->tensors[i];
+        float *x = params + t->offset;
+        double spread = 0;
+        switch (init_rule(m, t, scheme, &spread)) {
+        case '1':
+            for (size_t j = 0; j < t->size; j++)
+                x[j] = 1.0f;
+            break;
+        case '0': memset(x, 0, t->size * sizeof *x); break;
+        case 'n': fill_normal(x, t->size, spread * scale, rng); break;
+        default: fill_uniform(x, t->size, spread * scale, rng); break;
+        }
+    }
+}
+
+void grok_work_layout(const struct grok_model *m, int n, struct grok_work_layout *l)
+{
+    const struct grok_model_config *c = &m->cfg;
+    size_t at = 0;
+#define TAKE(field, count) (l->field = at, at += (count))
+    memset(l, 0, sizeof *l);
+    if (c->arch == GROK_TRANSFORMER) {
+        size_t L = c->n_layers, BT = (size_t)n * c->n_ctx, D = c->d_model;
+        size_t HE = (size_t)c->n_heads * c->d_head, M = c->d_mlp, nrm = c->norm ? 1 : 0;
+        TAKE(resid, (L + 1) * BT * D);
+        TAKE(ln1, nrm * L * BT * D);
+        TAKE(ln1_mean, nrm * L * BT);
+        TAKE(ln1_rstd, nrm * L * BT);
+        TAKE(q, L * BT * HE);
+        TAKE(k, L * BT * HE);
+        TAKE(v, L * BT * HE);
+        TAKE(z, L * BT * HE);
+        TAKE(att, L * n * c->n_heads * c->n_ctx * c->n_ctx);
+        TAKE(mid, L * BT * D);
+        TAKE(ln2, nrm * L * BT * D);
+        TAKE(ln2_mean, nrm * L * BT);
+        TAKE(ln2_rstd, nrm * L * BT);
+        TAKE(pre, L * BT * M);
+        TAKE(post, L * BT * M);
+        TAKE(r, (size_t)n * D);
+        TAKE(lnf, nrm * n * D);
+        TAKE(lnf_mean, nrm * n);
+        TAKE(lnf_rstd, nrm * n);
+        TAKE(g, BT * D);
+        TAKE(dln, nrm * BT * D);
+        TAKE(dq, BT * HE);
+        TAKE(dk, BT * HE);
+        TAKE(dv, BT * HE);
+        TAKE(dz, BT * HE);
+        TAKE(dpre, BT * M);
+        TAKE(dpost, BT * M);
+        TAKE(dr, nrm * n * D);
+        TAKE(dlnf, (size_t)n * D);
+    } else {
+        size_t widest = 0;
+        TAKE(x, (size_t)n * m->d_input);
+        for (int i = 0; i < c->n_hidden; i++) {
+            TAKE(hpre[i], (size_t)n * c->hidden[i]);
+            TAKE(hpost[i], (size_t)n * c->hidden[i]);
+            if ((size_t)c->hidden[i] > widest)
+                widest = c->hidden[i];
+        }
+        TAKE(dh0, (size_t)n * widest);
+        TAKE(dh1, (size_t)n * widest);
+        TAKE(dx, (size_t)n * m->d_input);
+    }
+    TAKE(logits, (size_t)n * c->d_vocab_out);
+    TAKE(dlogits, (size_t)n * c->d_vocab_out);
+#undef TAKE
+    l->total = at;
+}
+
+struct grok_work *grok_work_new(const struct grok_model *m, int max_batch, enum grok_dtype dtype,
+                                struct grok_err *err)
+{
+    if (max_batch < 1 || (dtype != GROK_F32 && dtype != GROK_F64)) {
+        grok_err_set(err, GROK_EINVAL, "a workspace needs a batch of at least 1, in float or double");
+        return NULL;
+    }
+    size_t elem = dtype == GROK_F32 ? sizeof(float) : sizeof(double);
+    struct grok_work *w = calloc(1, sizeof *w);
+    struct grok_work_layout layout;
+    grok_work_layout(m, max_batch, &layout);
+    size_t n = layout.total;
+    if (w)
+        w->block = calloc(n, elem);
+    if (!w || !w->block) {
+        grok_work_free(w);
+        grok_err_set(err, GROK_ENOMEM, "out of memory for the activations of %d examples", max_batch);
+        return NULL;
+    }
+    w->losses = calloc(max_batch, sizeof *w->losses);
+    if (!w->losses) {
+        grok_work_free(w);
+        grok_err_set(err, GROK_ENOMEM, "out of memory for the activations of %d examples", max_batch);
+        return NULL;
+    }
+    w->dtype = dtype;
+    w->max_batch = max_batch;
+    return w;
+}
+
+void grok_work_free(struct grok_work *w)
+{
+    if (!w)
+        return;
+    free(w->block);
+    free(w->losses);
+    free(w);
+}
+
+int grok_work_max_batch(const struct grok_work *w) { return w->max_batch; }
+
+int grok_model_load(const struct grok_model *m, struct grok_run *run, long long step,
+                    float *params, struct grok_err *err)
+{
+    size_t row = 0;
+    if (step >= 0) {
+        struct grok_array steps = {0};
+        int rc = grok_run_read(run, "/snapshots/step", GROK_I64, &steps, err);
+        if (rc)
+            return rc;
+        size_t i = 0;
+        while (i < steps.n && ((long long *)steps.data)[i] != step)
+            i++;
+        size_t n = steps.n;
+        grok_array_free(&steps);
+        if (i == n)
+            return grok_err_set(err, GROK_ENOTFOUND, "%s: no snapshot at step %lld", grok_run_name(run), step);
+        row = i;
+    }
+    for (int i = 0; i < m->n_tensors; i++) {
+        const struct grok_param *t = &m->tensors[i];
+        char path[128];
+        snprintf(path, sizeof path, "%s/%s", step >= 0 ? "/snapshots" : "/state", t->name);
+        if (!grok_run_exists(run, path))
+            return grok_err_set(err, GROK_ENOTFOUND, "%s: %s is missing (%s)", grok_run_name(run), path,
+                                step >= 0 ? "the run's snapshots do not hold every parameter" : "no full state");
+        struct grok_array a = {0};
+        int rc = step >= 0 ? grok_run_read_rows(run, path, row, 1, GROK_F32, &a, err)
+                           : grok_run_read(run, path, GROK_F32, &a, err);
+        if (rc)
+            return rc;
+        int off = step >= 0 ? 1 : 0;
+        int same = a.rank - off == t->rank && a.n == t->size;
+        for (int d = 0; same && d < t->rank; d++)
+            same = a.shape[d + off] == t->shape[d];
+        if (!same) {
+            grok_array_free(&a);
+            return grok_err_set(err, GROK_EFORMAT, "%s: %s has the wrong shape for the model of /config",
+                                grok_run_name(run), path);
+        }
+        memcpy(params + t->offset, a.data, t->size * sizeof(float));
+        grok_array_free(&a);
+    }
+    return GROK_OK;
+}

@@ -1,0 +1,4 @@
+/* The models in double: the gradient checks and the analyses. */
+#define R double
+#define SFX(name) name##_f64
+#include "model_impl.h"
