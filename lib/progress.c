@@ -58,6 +58,12 @@ void grok_progress_start(struct grok_progress *p, const char *label, long long t
     p->t0 = now_seconds();
     p->last_draw = 0;
     p->on = !quiet && isatty(STDERR_FILENO);
+    p->note[0] = '\0';
+}
+
+void grok_progress_note(struct grok_progress *p, const char *note)
+{
+    snprintf(p->note, sizeof p->note, "%s", note);
 }
 
 void grok_progress_update(struct grok_progress *p, long long done)
@@ -69,8 +75,9 @@ void grok_progress_update(struct grok_progress *p, long long done)
         return;
     p->last_draw = t;
     char buf[128];
-    grok_progress_format(buf, 79, p->label, done, p->total, t - p->t0);
-    fprintf(stderr, "\r%-79s", buf);
+    int room = 79 - (p->note[0] ? (int)strlen(p->note) + 1 : 0);
+    grok_progress_format(buf, room, p->label, done, p->total, t - p->t0);
+    fprintf(stderr, "\r%s%s%-*s", buf, p->note[0] ? " " : "", 79 - (int)strlen(buf) - (p->note[0] ? 1 : 0), p->note);
     fflush(stderr);
 }
 

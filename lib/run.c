@@ -1066,6 +1066,36 @@ int grok_run_column_append(struct grok_run *run, const char *path, enum grok_dty
     return append_rows(run, path, dtype, 0, NULL, 1024, len, n, values, err);
 }
 
+int grok_run_rows_keep(struct grok_run *run, const char *path, size_t nrows, struct grok_err *err)
+{
+    int rc = need_writable(run, path, err);
+    if (rc != GROK_OK)
+        return rc;
+    hid_t d = H5I_INVALID_HID, space = H5I_INVALID_HID;
+    hsize_t dims[GROK_MAX_RANK + 1];
+    rc = GROK_EIO;
+    if (!grok_run_exists(run, path) || (d = H5Dopen2(run->file, path, H5P_DEFAULT)) < 0 ||
+        (space = H5Dget_space(d)) < 0)
+        goto out;
+    int rank = H5Sget_simple_extent_ndims(space);
+    if (rank < 1 || rank > GROK_MAX_RANK + 1 || H5Sget_simple_extent_dims(space, dims, NULL) < 0)
+        goto out;
+    if (dims[0] < nrows) {
+        rc = GROK_EINVAL;
+        goto out;
+    }
+    dims[0] = nrows;
+    if (H5Dset_extent(d, dims) < 0)
+        goto out;
+    rc = GROK_OK;
+out:
+    if (space >= 0) H5Sclose(space);
+    if (d >= 0) H5Dclose(d);
+    if (rc != GROK_OK)
+        grok_err_set(err, rc, "%s: cannot cut %s to %zu rows", run->name, path, nrows);
+    return rc;
+}
+
 int grok_run_path(char *buf, size_t cap, const char *group, const char *name,
                   struct grok_err *err)
 {

@@ -8,6 +8,7 @@ struct grok_progress {
     long long total;             /* units of work; 0 when unknown (no bar, no ETA) */
     double t0, last_draw;        /* monotonic seconds */
     int on;                      /* drawing at all */
+    char note[40];               /* shown after the bar ("train 1.000 test 0.412"), or "" */
 };
 
 /* Starts a bar for `total` units; it stays silent when quiet or when stderr is not a terminal. */
@@ -15,6 +16,9 @@ void grok_progress_start(struct grok_progress *p, const char *label, long long t
 
 /* Reports `done` units; redraws at most ten times a second, so it is cheap to call often. */
 void grok_progress_update(struct grok_progress *p, long long done);
+
+/* Sets the text shown after the bar from the next redraw on (cut to 39 bytes). */
+void grok_progress_note(struct grok_progress *p, const char *note);
 
 /* Erases the bar's line. */
 void grok_progress_end(struct grok_progress *p);

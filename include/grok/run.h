@@ -135,6 +135,11 @@ int grok_run_write_array(struct grok_run *run, const char *path, const struct gr
 int grok_run_column_append(struct grok_run *run, const char *path, enum grok_dtype dtype,
                            const void *values, size_t n, struct grok_err *err);
 
+/* Keeps the first nrows rows of the extendible dataset at path (a metrics column, a snapshot
+ * dataset), dropping the rest: how a resumed run forgets an evaluation made off its cadence.
+ * GROK_EINVAL when the dataset has fewer rows. */
+int grok_run_rows_keep(struct grok_run *run, const char *path, size_t nrows, struct grok_err *err);
+
 /* Appends one snapshot at `step`: one value to /snapshots/step and one row to each
  * /snapshots/<name> (float32 [T, shape...], one snapshot per chunk), creating them on the first
  * call. Later calls must give the same parameters with the same shapes, in any order

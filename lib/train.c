@@ -1,0 +1,456 @@
+/* The state of a training run and its step, evaluation and writers. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "grok/train.h"
+
+const char *const grok_metric_names[7] = {"step",     "train_loss", "train_acc", "test_loss",
+                                          "test_acc", "param_norm", "lr"};
+
+#define RNG_TYPE "mt19937"
+
+/* Tokens of every pair of a set, laid out for the model's context. */
+static int32_t *tokens_of(const struct grok_train_config *c, const int32_t *ab, int n)
+{
+    int32_t *tok = malloc((size_t)(n ? n : 1) * grok_ctx_len(c->ctx) * sizeof *tok);
+    if (tok)
+        grok_ctx_tokens(c->ctx, c->p, ab, n, tok);
+    return tok;
+}
+
+/* The optimiser's per-tensor ranges from --lr-mult and --freeze. */
+static int optim_ranges(struct grok_trainer *t, struct grok_err *err)
+{
+    const struct grok_model *m = &t->model;
+    struct grok_optim_range *r = calloc(m->n_tensors, sizeof *r);
+    if (!r)
+        return grok_err_set(err, GROK_ENOMEM, "out of memory");
+    int froze = 0;
+    for (int i = 0; i < m->n_tensors; i++) {
+        r[i].offset = m->tensors[i].offset;
+        r[i].size = m->tensors[i].size;
+        r[i].lr_mult = grok_config_lr_mult(t->cfg.lr_mult, m->tensors[i].name);
+        r[i].frozen = grok_config_selects(t->cfg.freeze, m->tensors[i].name);
+        froze += r[i].frozen;
+    }
+    int rc = GROK_OK;
+    if (t->cfg.freeze[0] && !froze)
+        rc = grok_err_set(err, GROK_EINVAL, "--freeze '%s': selects no parameter of the model", t->cfg.freeze);
+    if (!rc)
+        rc = grok_optim_init(&t->opt, &t->cfg.opt, m->n_params, r, m->n_tensors, err);
+    free(r);
+    return rc;
+}
+
+/* The tensors a snapshot holds: those --snapshot selects, every one when it is empty. */
+static int snapshot_set(struct grok_trainer *t, struct grok_err *err)
+{
+    const struct grok_model *m = &t->model;
+    t->snap = calloc(m->n_tensors, sizeof *t->snap);
+    if (!t->snap)
+        return grok_err_set(err, GROK_ENOMEM, "out of memory");
+    for (int i = 0; i < m->n_tensors; i++) {
+        const struct grok_param *p = &m->tensors[i];
+        if (t->cfg.snapshot[0] && !grok_config_selects(t->cfg.snapshot, p->name))
+            continue;
+        struct grok_tensor *s = &t->snap[t->n_snap++];
+        s->name = p->name;
+        s->rank = p->rank;
+        for (int d = 0; d < p->rank; d++)
+            s->shape[d] = p->shape[d];
+        s->data = t->params + p->offset;
+    }
+    if (t->n_snap == 0 && t->cfg.snapshot_every > 0)
+        return grok_err_set(err, GROK_EINVAL, "--snapshot '%s': selects no parameter of the model",
+                            t->cfg.snapshot);
+    return GROK_OK;
+}
+
+int grok_trainer_init(struct grok_trainer *t, const struct grok_train_config *cfg,
+                      struct grok_err *err)
+{
+    memset(t, 0, sizeof *t);
+    t->cfg = *cfg;
+    const struct grok_train_config *c = &t->cfg;
+    gsl_rng *data_rng = gsl_rng_alloc(gsl_rng_mt19937);
+    t->rng = gsl_rng_alloc(gsl_rng_mt19937);
+    if (!data_rng || !t->rng) {
+        gsl_rng_free(data_rng);
+        return grok_err_set(err, GROK_ENOMEM, "out of memory");
+    }
+    /* GSL's mt19937 maps seed 0 to its default seed; an offset keeps every seed distinct */
+    gsl_rng_set(data_rng, (unsigned long)c->data_seed + 1);
+    gsl_rng_set(t->rng, (unsigned long)c->seed + 1);
+    int rc = grok_dataset_make(&t->data, c->op, c->p, c->frac, c->split, data_rng, err);
+    gsl_rng_free(data_rng);
+    if (rc)
+        return rc;
+    if ((rc = grok_model_build(&t->model, &c->model, err)))
+        return rc;
+    const struct grok_model *m = &t->model;
+    int batch = c->batch ? c->batch : t->data.n_train;
+    int larger = t->data.n_train > t->data.n_test ? t->data.n_train : t->data.n_test;
+    t->eval_chunk = batch > 1024 ? batch : (larger < 1024 ? larger : 1024);
+    t->train_tok = tokens_of(c, t->data.train_ab, t->data.n_train);
+    t->test_tok = tokens_of(c, t->data.test_ab, t->data.n_test);
+    t->params = malloc(m->n_params * sizeof *t->params);
+    t->grad = malloc(m->n_params * sizeof *t->grad);
+    t->batch_tok = malloc((size_t)batch * c->model.n_ctx * sizeof *t->batch_tok);
+    t->batch_y = malloc((size_t)batch * sizeof *t->batch_y);
+    if (!t->train_tok || !t->test_tok || !t->params || !t->grad || !t->batch_tok || !t->batch_y)
+        return grok_err_set(err, GROK_ENOMEM, "out of memory for a model of %zu parameters", m->n_params);
+    t->work = grok_work_new(m, batch > t->eval_chunk ? batch : t->eval_chunk, GROK_F32, err);
+    if (!t->work)
+        return GROK_ENOMEM;
+    if ((rc = optim_ranges(t, err)) || (rc = snapshot_set(t, err)))
+        return rc;
+    if (c->lr_mult[0]) {
+        int any = 0;
+        for (int i = 0; i < m->n_tensors; i++)
+            any |= grok_config_lr_mult(c->lr_mult, m->tensors[i].name) != 1.0;
+        if (!any)
+            return grok_err_set(err, GROK_EINVAL, "--lr-mult '%s': changes no parameter of the model", c->lr_mult);
+    }
+    grok_model_init(m, t->params, c->init, c->init_scale, t->rng);
+    return GROK_OK;
+}
+
+void grok_trainer_free(struct grok_trainer *t)
+{
+    if (!t)
+        return;
+    grok_dataset_free(&t->data);
+    free(t->train_tok);
+    free(t->test_tok);
+    grok_model_free(&t->model);
+    free(t->params);
+    free(t->grad);
+    grok_optim_free(&t->opt);
+    grok_work_free(t->work);
+    free(t->batch_tok);
+    free(t->batch_y);
+    if (t->rng)
+        gsl_rng_free(t->rng);
+    free(t->snap);
+    memset(t, 0, sizeof *t);
+}
+
+int grok_trainer_load_params(struct grok_trainer *t, struct grok_run *run, struct grok_err *err)
+{
+    return grok_model_load(&t->model, run, -1, t->params, err);
+}
+
+/* Reads a float vector of exactly n values from path. */
+static int read_vector(struct grok_run *run, const char *path, float *out, size_t n,
+                       struct grok_err *err)
+{
+    struct grok_array a = {0};
+    int rc = grok_run_read(run, path, GROK_F32, &a, err);
+    if (rc)
+        return rc;
+    if (a.n != n) {
+        grok_array_free(&a);
+        return grok_err_set(err, GROK_EFORMAT, "%s: %s holds %zu values, the model needs %zu",
+                            grok_run_name(run), path, a.n, n);
+    }
+    memcpy(out, a.data, n * sizeof *out);
+    grok_array_free(&a);
+    return GROK_OK;
+}
+
+int grok_trainer_resume(struct grok_trainer *t, struct grok_run *run, struct grok_err *err)
+{
+    const char *name = grok_run_name(run);
+    long long step = 0, opt_t = 0, streak = 0;
+    int rc;
+    if ((rc = grok_model_load(&t->model, run, -1, t->params, err)) ||
+        (rc = read_vector(run, "/state/opt/m", t->opt.m, t->model.n_params, err)) ||
+        (rc = read_vector(run, "/state/opt/v", t->opt.v, t->model.n_params, err)) ||
+        (rc = grok_run_attr_get_int(run, "/state", "step", &step, err)) ||
+        (rc = grok_run_attr_get_int(run, "/state", "opt_t", &opt_t, err)) ||
+        (rc = grok_run_attr_get_int(run, "/state", "stop_streak", &streak, err)))
+        return rc;
+    char *type = NULL;
+    if ((rc = grok_run_attr_get_str(run, "/state", "rng_type", &type, err)))
+        return rc;
+    int same_type = strcmp(type, RNG_TYPE) == 0;
+    free(type);
+    struct grok_array a = {0};
+    if ((rc = grok_run_read(run, "/state/rng", GROK_I64, &a, err)))
+        return rc;
+    size_t bytes = gsl_rng_size(t->rng);
+    if (!same_type || a.n != (bytes + 7) / 8) {
+        grok_array_free(&a);
+        return grok_err_set(err, GROK_EFORMAT, "%s: /state/rng is not a %s state of this machine", name, RNG_TYPE);
+    }
+    memcpy(gsl_rng_state(t->rng), a.data, bytes);
+    grok_array_free(&a);
+    t->step = step;
+    t->opt.t = opt_t;
+    t->streak = (int)streak;
+    return GROK_OK;
+}
+
+/* The minibatch of this step: the training set (full batch) or draws with replacement. */
+static int gather_batch(struct grok_trainer *t, const int32_t **tok, const int32_t **y)
+{
+    if (!t->cfg.batch) {
+        *tok = t->train_tok;
+        *y = t->data.train_y;
+        return t->data.n_train;
+    }
+    int T = t->cfg.model.n_ctx;
+    for (int i = 0; i < t->cfg.batch; i++) {
+        int j = (int)gsl_rng_uniform_int(t->rng, (unsigned long)t->data.n_train);
+        memcpy(t->batch_tok + (size_t)i * T, t->train_tok + (size_t)j * T, T * sizeof *tok[0]);
+        t->batch_y[i] = t->data.train_y[j];
+    }
+    *tok = t->batch_tok;
+    *y = t->batch_y;
+    return t->cfg.batch;
+}
+
+double grok_trainer_step(struct grok_trainer *t)
+{
+    const int32_t *tok, *y;
+    int n = gather_batch(t, &tok, &y);
+    double loss = grok_model_loss_grad(&t->model, t->work, t->params, t->grad, tok, y, n, NULL, NULL);
+    double norm = grok_optim_clip(&t->opt, t->grad, t->cfg.clip);
+    if (!isfinite(loss) || !isfinite(norm))
+        return NAN;
+    grok_optim_step(&t->opt, t->params, t->grad);
+    t->step++;
+    return loss;
+}
+
+/* Mean loss and accuracy over a whole set, in chunks that fit the workspace. */
+static void eval_set(struct grok_trainer *t, const int32_t *tok, const int32_t *y, int n,
+                     double *loss, double *acc)
+{
+    double sum = 0;
+    long right = 0;
+    int T = t->cfg.model.n_ctx;
+    for (int at = 0; at < n; at += t->eval_chunk) {
+        int k = n - at < t->eval_chunk ? n - at : t->eval_chunk, correct = 0;
+        double mean = grok_model_loss_grad(&t->model, t->work, t->params, NULL, tok + (size_t)at * T,
+                                           y + at, k, &correct, NULL);
+        sum += mean * k;
+        right += correct;
+    }
+    *loss = sum / n;
+    *acc = (double)right / n;
+}
+
+void grok_trainer_eval(struct grok_trainer *t, struct grok_eval *e)
+{
+    e->step = t->step;
+    eval_set(t, t->train_tok, t->data.train_y, t->data.n_train, &e->train_loss, &e->train_acc);
+    eval_set(t, t->test_tok, t->data.test_y, t->data.n_test, &e->test_loss, &e->test_acc);
+    double ss = 0;
+    for (size_t i = 0; i < t->model.n_params; i++)
+        ss += (double)t->params[i] * t->params[i];
+    e->param_norm = sqrt(ss);
+    e->lr = grok_optim_lr(&t->cfg.opt, t->opt.t);
+}
+
+int grok_trainer_should_stop(struct grok_trainer *t, const struct grok_eval *e)
+{
+    if (t->cfg.stop_at <= 0)
+        return 0;
+    t->streak = e->test_acc >= t->cfg.stop_at ? t->streak + 1 : 0;
+    return t->streak >= 3;
+}
+
+static int write_ints(struct grok_run *run, const char *path, int32_t *v, int rows, int cols,
+                      struct grok_err *err)
+{
+    struct grok_array a = {.dtype = GROK_I32, .rank = cols > 1 ? 2 : 1, .shape = {rows, cols},
+                           .n = (size_t)rows * cols, .data = v};
+    return grok_run_write_array(run, path, &a, err);
+}
+
+int grok_trainer_write_setup(struct grok_trainer *t, struct grok_run *run, struct grok_err *err)
+{
+    const struct grok_dataset *d = &t->data;
+    int rc;
+    if ((rc = grok_config_write(run, &t->cfg, err)) ||
+        (rc = write_ints(run, "/data/train", d->train_ab, d->n_train, 2, err)) ||
+        (rc = write_ints(run, "/data/train_y", d->train_y, d->n_train, 1, err)) ||
+        (rc = write_ints(run, "/data/test", d->test_ab, d->n_test, 2, err)) ||
+        (rc = write_ints(run, "/data/test_y", d->test_y, d->n_test, 1, err)))
+        return rc;
+    return GROK_OK;
+}
+
+int grok_trainer_write_metrics(struct grok_run *run, const struct grok_eval *e, struct grok_err *err)
+{
+    const double values[6] = {e->train_loss, e->train_acc, e->test_loss, e->test_acc, e->param_norm, e->lr};
+    char path[64];
+    int rc = grok_run_column_append(run, "/metrics/step", GROK_I64, &e->step, 1, err);
+    for (int i = 0; !rc && i < 6; i++) {
+        snprintf(path, sizeof path, "/metrics/%s", grok_metric_names[i + 1]);
+        rc = grok_run_column_append(run, path, GROK_F64, &values[i], 1, err);
+    }
+    return rc ? rc : grok_run_flush(run, err);
+}
+
+int grok_trainer_write_snapshot(struct grok_trainer *t, struct grok_run *run, struct grok_err *err)
+{
+    int rc = grok_run_snapshot_append(run, t->step, t->snap, t->n_snap, err);
+    return rc ? rc : grok_run_flush(run, err);
+}
+
+int grok_trainer_write_state(struct grok_trainer *t, struct grok_run *run, struct grok_err *err)
+{
+    const struct grok_model *m = &t->model;
+    struct grok_tensor *all = calloc(m->n_tensors, sizeof *all);
+    if (!all)
+        return grok_err_set(err, GROK_ENOMEM, "out of memory");
+    for (int i = 0; i < m->n_tensors; i++) {
+        all[i].name = m->tensors[i].name;
+        all[i].rank = m->tensors[i].rank;
+        for (int d = 0; d < all[i].rank; d++)
+            all[i].shape[d] = m->tensors[i].shape[d];
+        all[i].data = t->params + m->tensors[i].offset;
+    }
+    int rc = grok_run_state_write(run, t->step, all, m->n_tensors, err);
+    free(all);
+    size_t bytes = gsl_rng_size(t->rng), words = (bytes + 7) / 8;
+    int64_t *packed = calloc(words, sizeof *packed);
+    if (!rc && !packed)
+        rc = grok_err_set(err, GROK_ENOMEM, "out of memory");
+    if (!rc) {
+        memcpy(packed, gsl_rng_state(t->rng), bytes);
+        struct grok_array moment = {.dtype = GROK_F32, .rank = 1, .shape = {m->n_params}, .n = m->n_params};
+        struct grok_array rng = {.dtype = GROK_I64, .rank = 1, .shape = {words}, .n = words, .data = packed};
+        moment.data = t->opt.m;
+        rc = grok_run_write_array(run, "/state/opt/m", &moment, err);
+        moment.data = t->opt.v;
+        if (!rc)
+            rc = grok_run_write_array(run, "/state/opt/v", &moment, err);
+        if (!rc)
+            rc = grok_run_write_array(run, "/state/rng", &rng, err);
+    }
+    free(packed);
+    if (!rc)
+        rc = grok_run_attr_set_int(run, "/state", "opt_t", t->opt.t, err);
+    if (!rc)
+        rc = grok_run_attr_set_int(run, "/state", "stop_streak", t->streak, err);
+    if (!rc)
+        rc = grok_run_attr_set_str(run, "/state", "rng_type", RNG_TYPE, err);
+    return rc ? rc : grok_run_flush(run, err);
+}
+
+/* Evaluates, writes the row and tells the hook. */
+static int evaluate(struct grok_trainer *t, struct grok_run *run, const struct grok_train_hooks *h,
+                    struct grok_eval *e, struct grok_err *err)
+{
+    grok_trainer_eval(t, e);
+    if (run && grok_trainer_write_metrics(run, e, err))
+        return GROK_EIO;
+    if (h && h->on_eval)
+        h->on_eval(h->ctx, e);
+    return GROK_OK;
+}
+
+enum grok_train_end grok_train_loop(struct grok_trainer *t, struct grok_run *run, int fresh,
+                                    const struct grok_train_hooks *h, struct grok_err *err)
+{
+    const struct grok_train_config *c = &t->cfg;
+    struct grok_eval e = {.step = -1};
+    enum grok_train_end end = GROK_TRAIN_DONE;
+    if (fresh) {
+        if (evaluate(t, run, h, &e, err))
+            return GROK_TRAIN_FAILED;
+        if (run && c->snapshot_every > 0 && grok_trainer_write_snapshot(t, run, err))
+            return GROK_TRAIN_FAILED;
+    }
+    while (t->step < c->steps) {
+        if (h && h->interrupted && h->interrupted()) {
+            end = GROK_TRAIN_INTERRUPTED;
+            break;
+        }
+        if (isnan(grok_trainer_step(t))) {
+            end = GROK_TRAIN_NONFINITE;
+            break;
+        }
+        if (h && h->on_step)
+            h->on_step(h->ctx, t->step);
+        int on_cadence = t->step % c->eval_every == 0, stop = 0;
+        if (on_cadence || t->step == c->steps) {
+            if (evaluate(t, run, h, &e, err))
+                return GROK_TRAIN_FAILED;
+            /* only evaluations on the cadence count, so that a resumed run drops the others */
+            stop = on_cadence && grok_trainer_should_stop(t, &e);
+        }
+        if (run && c->snapshot_every > 0 && t->step % c->snapshot_every == 0 &&
+            grok_trainer_write_snapshot(t, run, err))
+            return GROK_TRAIN_FAILED;
+        if (stop) {
+            end = GROK_TRAIN_STOPPED;
+            break;
+        }
+    }
+    if (end == GROK_TRAIN_INTERRUPTED && e.step != t->step && evaluate(t, run, h, &e, err))
+        return GROK_TRAIN_FAILED;
+    if (run && grok_trainer_write_state(t, run, err))
+        return GROK_TRAIN_FAILED;
+    return end;
+}
+
+/* Drops the rows of a run's /metrics or /snapshots group after the first `keep`. */
+static int keep_rows(struct grok_run *run, const char *group, size_t keep, struct grok_err *err)
+{
+    char **names = NULL;
+    size_t n = 0;
+    int rc = grok_run_children(run, group, &names, &n, err);
+    for (size_t i = 0; !rc && i < n; i++) {
+        char path[GROK_MAX_NAME + 32];
+        if (!(rc = grok_run_path(path, sizeof path, group, names[i], err)))
+            rc = grok_run_rows_keep(run, path, keep, err);
+    }
+    grok_names_free(names, n);
+    return rc;
+}
+
+/* The number of leading rows of the step column at path with a step on the cadence or below
+ * `upto`: what a continued run keeps. */
+static int rows_to_keep(struct grok_run *run, const char *path, long long every, long long upto,
+                        size_t *keep, struct grok_err *err)
+{
+    struct grok_array steps = {0};
+    int rc = grok_run_read(run, path, GROK_I64, &steps, err);
+    if (rc)
+        return rc;
+    const long long *s = steps.data;
+    *keep = steps.n;
+    while (*keep > 0 && (s[*keep - 1] > upto || (every > 0 && s[*keep - 1] % every != 0)))
+        (*keep)--;
+    grok_array_free(&steps);
+    return GROK_OK;
+}
+
+int grok_train_resume_run(struct grok_trainer *t, struct grok_run *out, struct grok_run *in,
+                          struct grok_err *err)
+{
+    const struct grok_train_config *c = &t->cfg;
+    int rc;
+    if ((rc = grok_run_copy_history(out, in, err)) || (rc = grok_trainer_write_setup(t, out, err)))
+        return rc;
+    const char *groups[2] = {"/metrics", "/snapshots"};
+    const long long every[2] = {c->eval_every, c->snapshot_every};
+    for (int g = 0; g < 2; g++) {
+        char path[64];
+        snprintf(path, sizeof path, "%s/step", groups[g]);
+        if (!grok_run_exists(in, path))
+            continue;
+        size_t keep;
+        if ((rc = grok_run_copy(out, in, groups[g], err)) ||
+            (rc = rows_to_keep(out, path, every[g], t->step, &keep, err)) ||
+            (rc = keep_rows(out, groups[g], keep, err)))
+            return rc;
+    }
+    return GROK_OK;
+}
