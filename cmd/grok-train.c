@@ -406,15 +406,21 @@ int main(int argc, char **argv)
         if (o.steps_given)
             o.cfg.steps = o.steps;
     }
-    if (grok_trainer_init(&t, &o.cfg, &err))
-        goto fail;
+    if (grok_trainer_init(&t, &o.cfg, &err)) {
+        if (err.code != GROK_EINVAL)
+            goto fail;
+        grok_trainer_free(&t);
+        grok_run_close(in);
+        grok_usage("%s", err.msg);   /* a glob that selects nothing: a usage error */
+    }
     if (o.resume) {
         if (grok_trainer_resume(&t, in, &err))
             goto fail;
         if (t.step > o.cfg.steps) {
+            long long at = t.step;
             grok_trainer_free(&t);
             grok_run_close(in);
-            grok_usage("--steps %lld: %s is already at step %lld", o.cfg.steps, o.resume, t.step);
+            grok_usage("--steps %lld: %s is already at step %lld", o.cfg.steps, o.resume, at);
         }
     }
     if (o.init) {
@@ -456,7 +462,11 @@ int main(int argc, char **argv)
         goto fail;
     s.table = 0;
     if (end == GROK_TRAIN_NONFINITE) {
-        grok_error("the loss is not finite at step %lld; the run keeps the steps before it", t.step);
+        if (t.last_eval >= 0)
+            grok_error("the loss is not finite at step %lld; the run keeps the evaluations up to step %lld",
+                       t.step, t.last_eval);
+        else
+            grok_error("the loss is not finite at step %lld", t.step);
         rc = GROK_EXIT_DATA;
     } else {
         rc = end == GROK_TRAIN_INTERRUPTED ? GROK_EXIT_INTERRUPTED : GROK_EXIT_OK;

@@ -115,7 +115,7 @@ int grok_config_preset(struct grok_train_config *c, const char *name, struct gro
         preset_alquabeh(c, strcmp(name, "alquabeh-raw") == 0);
     } else {
         return grok_err_set(err, GROK_EINVAL,
-                            "--preset %s: unknown (nanda, xu, xu-slow, alquabeh, alquabeh-raw)", name);
+                            "--preset '%s': unknown (nanda, xu, xu-slow, alquabeh, alquabeh-raw)", name);
     }
     snprintf(c->preset, sizeof c->preset, "%s", name);
     return GROK_OK;

@@ -73,6 +73,7 @@ int grok_trainer_init(struct grok_trainer *t, const struct grok_train_config *cf
 {
     memset(t, 0, sizeof *t);
     t->cfg = *cfg;
+    t->last_eval = -1;
     const struct grok_train_config *c = &t->cfg;
     gsl_rng *data_rng = gsl_rng_alloc(gsl_rng_mt19937);
     t->rng = gsl_rng_alloc(gsl_rng_mt19937);
@@ -343,16 +344,20 @@ int grok_trainer_write_state(struct grok_trainer *t, struct grok_run *run, struc
     return rc ? rc : grok_run_flush(run, err);
 }
 
-/* Evaluates, writes the row and tells the hook. */
+/* Evaluates, writes the row and tells the hook. A non-finite loss writes nothing and returns
+ * GROK_TRAIN_NONFINITE, so that the run keeps only finite evaluations. */
 static int evaluate(struct grok_trainer *t, struct grok_run *run, const struct grok_train_hooks *h,
                     struct grok_eval *e, struct grok_err *err)
 {
     grok_trainer_eval(t, e);
+    if (!isfinite(e->train_loss) || !isfinite(e->test_loss))
+        return GROK_TRAIN_NONFINITE;
     if (run && grok_trainer_write_metrics(run, e, err))
-        return GROK_EIO;
+        return GROK_TRAIN_FAILED;
+    t->last_eval = e->step;
     if (h && h->on_eval)
         h->on_eval(h->ctx, e);
-    return GROK_OK;
+    return GROK_TRAIN_DONE;
 }
 
 enum grok_train_end grok_train_loop(struct grok_trainer *t, struct grok_run *run, int fresh,
@@ -360,10 +365,10 @@ enum grok_train_end grok_train_loop(struct grok_trainer *t, struct grok_run *run
 {
     const struct grok_train_config *c = &t->cfg;
     struct grok_eval e = {.step = -1};
-    enum grok_train_end end = GROK_TRAIN_DONE;
+    int end = GROK_TRAIN_DONE;
     if (fresh) {
-        if (evaluate(t, run, h, &e, err))
-            return GROK_TRAIN_FAILED;
+        if ((end = evaluate(t, run, h, &e, err)))
+            return end == GROK_TRAIN_FAILED ? GROK_TRAIN_FAILED : GROK_TRAIN_NONFINITE;
         if (run && c->snapshot_every > 0 && grok_trainer_write_snapshot(t, run, err))
             return GROK_TRAIN_FAILED;
     }
@@ -380,8 +385,8 @@ enum grok_train_end grok_train_loop(struct grok_trainer *t, struct grok_run *run
             h->on_step(h->ctx, t->step);
         int on_cadence = t->step % c->eval_every == 0, stop = 0;
         if (on_cadence || t->step == c->steps) {
-            if (evaluate(t, run, h, &e, err))
-                return GROK_TRAIN_FAILED;
+            if ((end = evaluate(t, run, h, &e, err)))
+                break;
             /* only evaluations on the cadence count, so that a resumed run drops the others */
             stop = on_cadence && grok_trainer_should_stop(t, &e);
         }
@@ -393,9 +398,15 @@ enum grok_train_end grok_train_loop(struct grok_trainer *t, struct grok_run *run
             break;
         }
     }
-    if (end == GROK_TRAIN_INTERRUPTED && e.step != t->step && evaluate(t, run, h, &e, err))
+    if (end == GROK_TRAIN_FAILED)
         return GROK_TRAIN_FAILED;
-    if (run && grok_trainer_write_state(t, run, err))
+    if (end == GROK_TRAIN_INTERRUPTED && e.step != t->step) {
+        int got = evaluate(t, run, h, &e, err);
+        if (got == GROK_TRAIN_FAILED)
+            return GROK_TRAIN_FAILED;
+    }
+    /* a diverged run keeps its finite evaluations and snapshots, but no state to resume from */
+    if (end != GROK_TRAIN_NONFINITE && run && grok_trainer_write_state(t, run, err))
         return GROK_TRAIN_FAILED;
     return end;
 }

@@ -4,7 +4,8 @@
 # On a system without dpkg it trusts pkg-config and says so.
 set -eu
 
-pkgs="libhdf5-dev liblapacke-dev libopenblas-dev libgsl-dev pkg-config hdf5-tools perl make gcc procps"
+# python3-h5py: a test reads a run from Python; gnuplot-nox: make demo draws its plot.
+pkgs="libhdf5-dev liblapacke-dev libopenblas-dev libgsl-dev pkg-config hdf5-tools perl make gcc procps python3-h5py gnuplot-nox"
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
     if pkg-config --exists hdf5 gsl lapacke 2>/dev/null; then exit 0; fi

@@ -34,6 +34,7 @@ struct grok_trainer {
     gsl_rng *rng;                  /* initialisation, then minibatches */
     long long step;                /* updates done */
     int streak;                    /* evaluations in a row with test accuracy ≥ stop_at */
+    long long last_eval;           /* step of the last finite evaluation written, -1 for none */
     struct grok_tensor *snap;      /* (n_snap) the parameters a snapshot holds */
     int n_snap;
 };
@@ -88,7 +89,8 @@ enum grok_train_end {
     GROK_TRAIN_DONE,          /* reached --steps */
     GROK_TRAIN_STOPPED,       /* --stop-at reached */
     GROK_TRAIN_INTERRUPTED,   /* the interrupted hook said so; the run is consistent and resumable */
-    GROK_TRAIN_NONFINITE,     /* a step's loss or gradient was not finite; parameters are the last finite ones */
+    GROK_TRAIN_NONFINITE,     /* a loss or gradient was not finite at t->step: the run keeps the
+                               * evaluations and snapshots before it, and gets no /state */
     GROK_TRAIN_FAILED,        /* writing the run failed; err says why */
 };
 
@@ -104,7 +106,7 @@ struct grok_train_hooks {
  * parameters. Evaluates every eval_every steps and at the last step, snapshots every
  * snapshot_every steps; each row goes to run (when not NULL, appended and flushed) and to the
  * on_eval hook. An interrupted run gets one more evaluation at the step it stopped. Finally
- * writes /state (not for GROK_TRAIN_FAILED). An evaluation off the eval_every cadence (the last
+ * writes /state (not for GROK_TRAIN_FAILED or GROK_TRAIN_NONFINITE). An evaluation off the eval_every cadence (the last
  * step, an interruption) is dropped by grok_train_resume_run when the run continues, so that N
  * steps and then N more give the same run as 2N at once. */
 enum grok_train_end grok_train_loop(struct grok_trainer *t, struct grok_run *run, int fresh,

@@ -1,0 +1,173 @@
+#!/bin/sh
+# grok-train: it groks, it is deterministic, it resumes exactly (also after SIGINT), it stops on
+# a non-finite loss, and bad flags get one line naming the flag.
+. "$(dirname "$0")/tap.sh"
+cd "$TMP" || exit 1
+
+# metric RUN COLUMN: the last value of a /metrics column.
+metric() { grok-snap -t metrics "$1" | awk -F'\t' -v c="$2" '
+    /^#/ {next} !h {for (i = 1; i <= NF; i++) if ($i == c) k = i; h = 1; next} {v = $k} END {print v}'; }
+# same_groups A B GROUP...: the groups print identically with h5dump (names of the files aside).
+same_groups() {
+    a=$1 b=$2
+    shift 2
+    for g in "$@"; do
+        h5dump -g "/$g" "$a" | tail -n +2 >"$TMP/ga" && h5dump -g "/$g" "$b" | tail -n +2 >"$TMP/gb" &&
+            cmp -s "$TMP/ga" "$TMP/gb" || return 1
+    done
+}
+
+# ---- a small embedding MLP groks a+b mod 23 in seconds ----
+GROKS="--model mlp --p 23 --frac 0.6 --embed 32 --hidden 256 --lr 1e-2 --wd 1 --warmup 0 --eval-every 50 --threads 1"
+run grok-train $GROKS --steps 3000 --stop-at 0.99 -q -o groks.h5
+is_exit 0
+is_stderr_empty
+acc=$(metric groks.h5 test_acc)
+step=$(metric groks.h5 step)
+awk -v a="$acc" 'BEGIN {exit !(a >= 0.99)}'
+ok $? "test accuracy $acc >= 0.99 at step $step"
+[ "$step" -lt 3000 ]
+ok $? "it stopped early (--stop-at) at step $step"
+train=$(grok-snap -t metrics groks.h5 | awk -F'\t' '!/^#/ && $1 != "step" && $3 >= 0.99 {print $1; exit}')
+[ -n "$train" ] && [ "$train" -lt "$step" ]
+ok $? "it memorised (step $train) before it generalised (step $step)"
+
+# ---- determinism: the same flags and seed give the same bytes ----
+SMALL="--model mlp --p 11 --frac 0.5 --embed 8 --hidden 32 --batch 16 --eval-every 50 --snapshot-every 40 --threads 1 -q"
+mkdir d1 d2
+(cd d1 && grok-train $SMALL --steps 230 -o run.h5) && (cd d2 && grok-train $SMALL --steps 230 -o run.h5)
+cmp -s d1/run.h5 d2/run.h5
+ok $? "two runs with the same flags are byte-identical"
+(cd d2 && grok-train $SMALL --steps 230 --seed 1 -o run.h5)
+! same_groups d1/run.h5 d2/run.h5 state
+ok $? "another --seed gives other parameters"
+(cd d2 && grok-train $SMALL --steps 230 --seed 1 --data-seed 0 -o run.h5)
+same_groups d1/run.h5 d2/run.h5 data
+ok $? "the split stays fixed while the seed varies"
+
+# ---- resume: 117 steps, then on to 230, equals 230 at once ----
+grok-train $SMALL --steps 117 -o half.h5
+run grok-train --resume half.h5 --steps 230 -q -o resumed.h5
+is_exit 0
+same_groups d1/run.h5 resumed.h5 config data metrics snapshots state
+ok $? "resumed run equals the uninterrupted one (config, data, metrics, snapshots, state)"
+[ "$(grok-snap -t metrics resumed.h5 | awk -F'\t' '!/^#/ && $1 != "step" {printf "%s ", $1}')" = "0 50 100 150 200 230 " ]
+ok $? "the evaluation at step 117, off the cadence, was dropped"
+run grok-train --resume resumed.h5 --steps 100 -q -o x.h5
+is_exit 2
+is_stderr "grok-train: --steps 100: resumed.h5 is already at step 230 (see grok-train --help)"
+
+# ---- SIGINT: finish the step, write a resumable run, exit 130 ----
+LONG="--model mlp --p 23 --frac 0.5 --embed 16 --hidden 64 --batch 32 --steps 50000 --eval-every 100 --snapshot-every 1000 --threads 1 -q"
+grok-train $LONG -o int.h5 &
+pid=$!
+sleep 1
+kill -INT $pid
+rc=0
+wait $pid || rc=$?
+[ "$rc" -eq 130 ]
+ok $? "SIGINT: exit 130 (got $rc)"
+at=$(grok-snap -l int.h5 | awk -F'\t' '$2 == "/state@step" {print $5}')
+[ -n "$at" ] && [ "$at" -gt 0 ] && [ "$at" -lt 50000 ]
+ok $? "the interrupted run holds its state at step $at"
+grok-train --resume int.h5 --steps 12000 -q -o int-resumed.h5
+grok-train $LONG --steps 12000 -o int-full.h5
+if [ "${at:-0}" -lt 12000 ]; then
+    same_groups int-full.h5 int-resumed.h5 metrics snapshots state
+    ok $? "interrupted at $at and resumed equals the uninterrupted run"
+else
+    ok 0 "# SKIP the machine ran past step 12000 before the signal"
+fi
+
+# ---- a non-finite loss stops the run, which keeps its finite evaluations ----
+run grok-train --model mlp --p 7 --frac 0.5 --opt sgd --lr 1e30 --steps 50 --eval-every 1 --threads 1 -o nan.h5
+is_exit 1
+is_stderr "grok-train: the loss is not finite at step 2; the run keeps the evaluations up to step 1"
+[ "$(metric nan.h5 step)" = 1 ] && ! grok-snap -l nan.h5 | grep -q '/state'
+ok $? "the run keeps steps 0 and 1 and no state"
+
+# ---- the output rule ----
+run grok-train $SMALL --steps 100 -t -o both.h5
+is_exit 0
+[ "$(grep -vc '^#' "$TMP/stdout")" -eq 4 ] && [ -s both.h5 ] && [ "$(metric both.h5 step)" = 100 ]
+ok $? "-t with -o FILE: the table on stdout, the run in FILE"
+run grok-train $SMALL --steps 100 -o table.tsv
+is_exit 0
+[ "$(sed -n 5p table.tsv)" = "step	train_loss	train_acc	test_loss	test_acc	param_norm	lr" ]
+ok $? "-o FILE.tsv writes the metrics table"
+grok-train $SMALL --steps 100 | grok-snap -t metrics >piped.tsv
+[ "$(grep -vc '^#' piped.tsv)" -eq 4 ]
+ok $? "to a pipe the run flows on"
+
+# ---- --init, --freeze, --snapshot, --lr-mult ----
+grok-snap --at 200 d1/run.h5 -o state.h5
+grok-train $SMALL --steps 0 --init state.h5 -o init.h5
+h5dump -d /state/mlp.0.W state.h5 | tail -n +3 >"$TMP/ga"
+h5dump -d /state/mlp.0.W init.h5 | tail -n +3 >"$TMP/gb"
+cmp -s "$TMP/ga" "$TMP/gb"
+ok $? "--init starts from the state's parameters"
+run grok-train $SMALL --steps 0 --hidden 16 --init state.h5 -o bad.h5
+is_exit 1
+is_stderr "grok-train: state.h5: /state/mlp.0.W has the wrong shape for the model of /config"
+grok-train $SMALL --steps 80 --freeze embed --snapshot embed,unembed.b_U -o frozen.h5
+[ "$(grok-snap -l frozen.h5 | awk -F'\t' '$2 ~ /^\/snapshots\// {printf "%s ", $2}')" = "/snapshots/embed.W_E /snapshots/step /snapshots/unembed.b_U " ]
+ok $? "--snapshot selects the snapshot's parameters"
+grok-snap --at 0 -t embed.W_E frozen.h5 | grep -v '^#' >"$TMP/w0"
+grok-snap --at 80 -t embed.W_E frozen.h5 | grep -v '^#' >"$TMP/w1"
+cmp -s "$TMP/w0" "$TMP/w1"
+ok $? "--freeze embed keeps embed.W_E unchanged"
+run grok-train $SMALL --freeze nothing.here
+is_exit 2
+is_stderr "grok-train: --freeze 'nothing.here': selects no parameter of the model (see grok-train --help)"
+
+# ---- bad flags and impossible settings: exit 2, one line naming the flag ----
+bad() { # bad EXPECTED-STDERR FLAGS...
+    want=$1
+    shift
+    run grok-train "$@"
+    is_exit 2
+    is_stderr "$want"
+}
+bad "grok-train: --lr 'abc': not a number (see grok-train --help)" --lr abc
+bad "grok-train: unknown option '--bogus' (see grok-train --help)" --bogus
+bad "grok-train: --d-model 130 is not divisible by --heads 4 (or give --d-head) (see grok-train --help)" --d-model 130
+bad "grok-train: --frac 1.5: the training fraction must be between 0 and 1 (exclusive) (see grok-train --help)" --frac 1.5
+bad "grok-train: --frac 0: the training fraction must be between 0 and 1 (exclusive) (see grok-train --help)" --frac 0
+bad "grok-train: --p 96: div needs a prime modulus (b has no inverse otherwise) (see grok-train --help)" --op div --p 96
+bad "grok-train: --op 'pow': expected one of add sub mul div x2y2 x2xyy2 x3xy rand (see grok-train --help)" --op pow
+bad "grok-train: --preset 'nandaa': unknown (nanda, xu, xu-slow, alquabeh, alquabeh-raw) (see grok-train --help)" --preset nandaa
+bad "grok-train: --steps -5: must be between 0 and 1099511627776 (see grok-train --help)" --steps -5
+bad "grok-train: --batch 'half': not an integer (see grok-train --help)" --batch half
+bad "grok-train: --hidden '64,,32': expected widths W[,W...] (at most 8 layers) (see grok-train --help)" --model mlp --hidden 64,,32
+bad "grok-train: --act quad: the transformer takes relu or gelu (see grok-train --help)" --act quad
+bad "grok-train: --lr-mult 'embed': expected GLOB=C (see grok-train --help)" --lr-mult embed
+bad "grok-train: --lr cannot be combined with --resume (the run's /config fixes it) (see grok-train --help)" --resume half.h5 --lr 1
+bad "grok-train: unexpected argument 'run.h5' (grok-train reads no input; see --resume and --init) (see grok-train --help)" run.h5
+run grok-train --resume missing.h5
+is_exit 1
+is_stderr "grok-train: missing.h5: No such file or directory"
+
+# ---- the run loads in Python with TransformerLens's names and shapes ----
+if /usr/bin/python3 -c 'import h5py' 2>/dev/null; then
+    grok-train --preset xu --steps 1 --snapshot-every 1 -q -o xu.h5
+    run /usr/bin/python3 - xu.h5 <<'EOF'
+import sys, h5py
+f = h5py.File(sys.argv[1], "r")
+want = {"embed.W_E": (97, 128), "pos_embed.W_pos": (2, 128),
+        "blocks.1.ln1.w": (128,), "blocks.0.attn.W_Q": (4, 128, 32), "blocks.0.attn.b_Q": (4, 32),
+        "blocks.0.attn.W_O": (4, 32, 128), "blocks.0.attn.b_O": (128,),
+        "blocks.1.mlp.W_in": (128, 256), "blocks.1.mlp.W_out": (256, 128),
+        "ln_final.w": (128,), "unembed.W_U": (128, 97), "unembed.b_U": (97,)}
+for name, shape in want.items():
+    assert f["state"][name].shape == shape, (name, f["state"][name].shape)
+    assert f["snapshots"][name].shape == (2,) + shape, name
+assert f.attrs["format"] in (b"grok-run", "grok-run")
+assert f["config"].attrs["d_model"] == 128 and f["snapshots"]["step"][1] == 1
+print("ok")
+EOF
+    is_stdout "ok" "h5py reads the TransformerLens names and shapes"
+else
+    ok 0 "# SKIP python3-h5py is not installed"
+fi
+
+done_testing
