@@ -88,8 +88,8 @@ endif
 check: all $(UNIT_BIN) $(FIXTURE)
 	$(TEST_ENV) prove --exec '' $(UNIT_BIN) $(CLI_TESTS)
 
-demo: all $(FIXTURE)
-	@sh examples/demo.sh $(abspath $(BINDIR)) $(abspath $(FIXTURE))
+demo: all
+	@sh examples/demo.sh $(abspath $(BINDIR)) $(abspath $(O)/demo)
 
 bench:
 	@echo "bench: no benchmark yet (grok-train's speed issue adds them)"
