@@ -56,7 +56,8 @@ static const char usage[] =
     "      --stop-at ACC      stop at test accuracy >= ACC three evaluations in a row\n"
     "      --seed N           seed of the initialisation and the batches        [0]\n"
     "      --threads N        OpenBLAS threads; 0 for all cores                 [0]\n"
-    "      --resume RUN       continue RUN exactly, to --steps (default: its own)\n"
+    "      --resume RUN       continue RUN exactly, to --steps (default: its own); --stop-at\n"
+    "                         may be given anew (0 continues a run that stopped there)\n"
     "  -t, --table            stream the metrics rows to standard output as TSV\n"
     "  -o, --output FILE      write the run to FILE (with -t the table goes to stdout);\n"
     "                         a FILE ending in .tsv gets the table instead of the run\n"
@@ -70,7 +71,7 @@ static const char usage[] =
     "\n"
     "Examples:\n"
     "  grok-train --preset nanda -o run.h5\n"
-    "  grok-train --model mlp --p 23 --frac 0.5 --hidden 256 --wd 0.5 --steps 3000 -q -t > mlp.tsv\n"
+    "  grok-train --model mlp --p 23 --frac 0.6 --embed 32 --hidden 256 --lr 1e-2 --warmup 0 --stop-at 0.99 -t > mlp.tsv\n"
     "  grok-train --preset xu --op sub --steps 4000 --stop-at 0.99 | grok-snap -t metrics\n"
     "  grok-train --resume run.h5 --steps 30000 -o run-longer.h5\n";
 
@@ -140,6 +141,8 @@ struct opts {
     int threads;
     int steps_given;
     long long steps;
+    int stop_at_given;
+    double stop_at;
 };
 
 /* The long name of an option code, for messages. */
@@ -267,6 +270,20 @@ static void apply(struct opts *o, int code, const char *arg)
     }
 }
 
+/* A flag of one model family given for the other is a mistake, not something to ignore. */
+static void check_family(int code, enum grok_arch arch)
+{
+    static const int transformer_only[] = {OPT_LAYERS, OPT_D_MODEL, OPT_HEADS, OPT_D_HEAD,
+                                           OPT_D_MLP, OPT_NORM, OPT_ATTN, OPT_READOUT};
+    static const int mlp_only[] = {OPT_EMBED, OPT_HIDDEN};
+    const int *list = arch == GROK_MLP ? transformer_only : mlp_only;
+    int n = arch == GROK_MLP ? 8 : 2;
+    for (int i = 0; i < n; i++)
+        if (list[i] == code)
+            grok_usage("--%s: applies to --model %s only", flag_name(code),
+                       arch == GROK_MLP ? "transformer" : "mlp");
+}
+
 static struct opts parse_args(int argc, char **argv)
 {
     struct opts o = {0};
@@ -286,6 +303,12 @@ static struct opts parse_args(int argc, char **argv)
         case OPT_RESUME: o.resume = optarg; break;
         case OPT_INIT: o.init = optarg; break;
         case OPT_THREADS: o.threads = (int)parse_int(c, optarg, 0, 1024); break;
+        case OPT_STOP_AT:
+            o.stop_at_given = 1;
+            o.stop_at = parse_real(c, optarg);
+            codes[n] = c;
+            args[n++] = optarg;
+            break;
         case OPT_STEPS:
             o.steps_given = 1;
             o.steps = parse_int(c, optarg, 0, 1LL << 40);
@@ -307,7 +330,7 @@ static struct opts parse_args(int argc, char **argv)
             grok_usage("--%s cannot be combined with --resume (the run's /config fixes it)",
                        preset ? "preset" : "init");
         for (int i = 0; i < n; i++)
-            if (codes[i] != OPT_STEPS)
+            if (codes[i] != OPT_STEPS && codes[i] != OPT_STOP_AT)
                 grok_usage("--%s cannot be combined with --resume (the run's /config fixes it)",
                            flag_name(codes[i]));
     } else {
@@ -317,6 +340,8 @@ static struct opts parse_args(int argc, char **argv)
             grok_usage("%s", err.msg);
         for (int i = 0; i < n; i++)
             apply(&o, codes[i], args[i]);
+        for (int i = 0; i < n; i++)
+            check_family(codes[i], o.cfg.model.arch);
         /* without a preset or an explicit scheme, each model family gets its usual one */
         if (!preset && !scheme_given && model_given && o.cfg.model.arch == GROK_MLP)
             o.cfg.init = GROK_INIT_TORCH;
@@ -405,6 +430,13 @@ int main(int argc, char **argv)
             goto fail;
         if (o.steps_given)
             o.cfg.steps = o.steps;
+        if (o.stop_at_given) {
+            o.cfg.stop_at = o.stop_at;
+            if (grok_config_resolve(&o.cfg, &err)) {
+                grok_run_close(in);
+                grok_usage("%s", err.msg);
+            }
+        }
     }
     if (grok_trainer_init(&t, &o.cfg, &err)) {
         if (err.code != GROK_EINVAL)
@@ -416,6 +448,8 @@ int main(int argc, char **argv)
     if (o.resume) {
         if (grok_trainer_resume(&t, in, &err))
             goto fail;
+        if (o.stop_at_given)
+            t.streak = 0;   /* counted against another threshold */
         if (t.step > o.cfg.steps) {
             long long at = t.step;
             grok_trainer_free(&t);

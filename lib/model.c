@@ -402,7 +402,7 @@ int grok_model_load(const struct grok_model *m, struct grok_run *run, long long 
             same = a.shape[d + off] == t->shape[d];
         if (!same) {
             grok_array_free(&a);
-            return grok_err_set(err, GROK_EFORMAT, "%s: %s has the wrong shape for the model of /config",
+            return grok_err_set(err, GROK_EFORMAT, "%s: %s has the wrong shape for this model",
                                 grok_run_name(run), path);
         }
         memcpy(params + t->offset, a.data, t->size * sizeof(float));

@@ -372,7 +372,10 @@ enum grok_train_end grok_train_loop(struct grok_trainer *t, struct grok_run *run
         if (run && c->snapshot_every > 0 && grok_trainer_write_snapshot(t, run, err))
             return GROK_TRAIN_FAILED;
     }
-    while (t->step < c->steps) {
+    /* a run that reached --stop-at before stays stopped, as it would have in one go */
+    if (c->stop_at > 0 && t->streak >= 3)
+        end = GROK_TRAIN_STOPPED;
+    while (end == GROK_TRAIN_DONE && t->step < c->steps) {
         if (h && h->interrupted && h->interrupted()) {
             end = GROK_TRAIN_INTERRUPTED;
             break;
@@ -400,10 +403,14 @@ enum grok_train_end grok_train_loop(struct grok_trainer *t, struct grok_run *run
     }
     if (end == GROK_TRAIN_FAILED)
         return GROK_TRAIN_FAILED;
-    if (end == GROK_TRAIN_INTERRUPTED && e.step != t->step) {
+    /* the last step always has its evaluation: after an interruption, or when a continued run
+     * had its off-cadence one dropped */
+    if (end != GROK_TRAIN_NONFINITE && t->last_eval != t->step) {
         int got = evaluate(t, run, h, &e, err);
         if (got == GROK_TRAIN_FAILED)
             return GROK_TRAIN_FAILED;
+        if (got == GROK_TRAIN_NONFINITE)
+            end = GROK_TRAIN_NONFINITE;
     }
     /* a diverged run keeps its finite evaluations and snapshots, but no state to resume from */
     if (end != GROK_TRAIN_NONFINITE && run && grok_trainer_write_state(t, run, err))
@@ -429,7 +436,7 @@ static int keep_rows(struct grok_run *run, const char *group, size_t keep, struc
 /* The number of leading rows of the step column at path with a step on the cadence or below
  * `upto`: what a continued run keeps. */
 static int rows_to_keep(struct grok_run *run, const char *path, long long every, long long upto,
-                        size_t *keep, struct grok_err *err)
+                        size_t *keep, long long *last, struct grok_err *err)
 {
     struct grok_array steps = {0};
     int rc = grok_run_read(run, path, GROK_I64, &steps, err);
@@ -439,6 +446,7 @@ static int rows_to_keep(struct grok_run *run, const char *path, long long every,
     *keep = steps.n;
     while (*keep > 0 && (s[*keep - 1] > upto || (every > 0 && s[*keep - 1] % every != 0)))
         (*keep)--;
+    *last = *keep > 0 ? s[*keep - 1] : -1;
     grok_array_free(&steps);
     return GROK_OK;
 }
@@ -458,10 +466,13 @@ int grok_train_resume_run(struct grok_trainer *t, struct grok_run *out, struct g
         if (!grok_run_exists(in, path))
             continue;
         size_t keep;
+        long long last;
         if ((rc = grok_run_copy(out, in, groups[g], err)) ||
-            (rc = rows_to_keep(out, path, every[g], t->step, &keep, err)) ||
+            (rc = rows_to_keep(out, path, every[g], t->step, &keep, &last, err)) ||
             (rc = keep_rows(out, groups[g], keep, err)))
             return rc;
+        if (g == 0)
+            t->last_eval = last;
     }
     return GROK_OK;
 }

@@ -105,7 +105,8 @@ struct grok_train_hooks {
 /* Trains from t->step to cfg.steps. With `fresh`, first evaluates and snapshots the starting
  * parameters. Evaluates every eval_every steps and at the last step, snapshots every
  * snapshot_every steps; each row goes to run (when not NULL, appended and flushed) and to the
- * on_eval hook. An interrupted run gets one more evaluation at the step it stopped. Finally
+ * on_eval hook. The step the loop ends at always has an evaluation (an interrupted run gets one
+ * at the step it stopped). A run whose stop-at streak is already complete does not step. Finally
  * writes /state (not for GROK_TRAIN_FAILED or GROK_TRAIN_NONFINITE). An evaluation off the eval_every cadence (the last
  * step, an interruption) is dropped by grok_train_resume_run when the run continues, so that N
  * steps and then N more give the same run as 2N at once. */
@@ -113,8 +114,8 @@ enum grok_train_end grok_train_loop(struct grok_trainer *t, struct grok_run *run
                                     const struct grok_train_hooks *hooks, struct grok_err *err);
 
 /* Prepares out to continue the run `in` (whose /state t has resumed): copies its history,
- * /metrics and /snapshots, drops an evaluation off the cadence at the end, writes /config and
- * /data. */
+ * /metrics and /snapshots, drops an evaluation off the cadence at the end (and sets
+ * t->last_eval to the last one kept), writes /config and /data. */
 int grok_train_resume_run(struct grok_trainer *t, struct grok_run *out, struct grok_run *in,
                           struct grok_err *err);
 
