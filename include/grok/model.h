@@ -161,6 +161,16 @@ void grok_model_input_grad_f64(const struct grok_model *m, struct grok_work *w,
                                const double *params, const double *x, const double *dlogits,
                                int n, double *dx);
 
+/* Builds the model that a run's /config describes into m (the caller's; release it with
+ * grok_model_free). Fails like grok_config_read when /config does not describe a model. */
+int grok_model_from_run(struct grok_model *m, struct grok_run *run, struct grok_err *err);
+
+/* Reads a run's training ("train") or test ("test") examples as the model sees them: tokens
+ * (n, n_ctx) laid out by the run's context, and answers (n). Both arrays are malloc'd for the
+ * caller. Fails with GROK_ENOTFOUND (no /data) or GROK_EFORMAT (operands outside the task). */
+int grok_model_examples(struct grok_run *run, const char *set, int32_t **tokens, int32_t **y,
+                        int *n, struct grok_err *err);
+
 /* Reads the parameters at `step` from the run's /snapshots (step ≥ 0; the snapshot must hold
  * every parameter) or from /state (step < 0) into params (n_params floats), checking each
  * tensor's shape. Fails with GROK_ENOTFOUND (no such step or parameter) or GROK_EFORMAT. */
