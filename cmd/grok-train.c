@@ -287,8 +287,11 @@ static void check_family(int code, enum grok_arch arch)
 static struct opts parse_args(int argc, char **argv)
 {
     struct opts o = {0};
-    int *codes = calloc((size_t)argc, sizeof *codes);
-    char **args = calloc((size_t)argc, sizeof *args);
+    /* static: still reachable when a usage error exits from the middle of parsing */
+    static int *codes;
+    static char **args;
+    codes = calloc((size_t)argc, sizeof *codes);
+    args = calloc((size_t)argc, sizeof *args);
     const char *preset = NULL;
     int n = 0, c, model_given = 0, scheme_given = 0;
     if (!codes || !args)
