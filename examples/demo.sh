@@ -26,10 +26,10 @@ awk -F'\t' '
 echo
 if command -v gnuplot >/dev/null 2>&1; then
     gnuplot -e "set terminal png size 800,500; set output 'accuracy.png';
-        set datafile separator tab; set key autotitle columnheader; set key bottom right;
+        set datafile separator tab; set key bottom right;
         set xlabel 'step'; set ylabel 'accuracy'; set yrange [0:1.02];
-        plot 'metrics.tsv' using 'step':'train_acc' with lines lw 2,
-             '' using 'step':'test_acc' with lines lw 2"
+        plot 'metrics.tsv' using 'step':'train_acc' with lines lw 2 title 'train accuracy',
+             '' using 'step':'test_acc' with lines lw 2 title 'test accuracy'"
     echo "left in $dir: run.h5 (the run), metrics.tsv, accuracy.png (train and test accuracy)"
 else
     echo "left in $dir: run.h5 (the run), metrics.tsv (no gnuplot: make deps installs it for the plot)"
