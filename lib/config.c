@@ -99,8 +99,9 @@ static void preset_alquabeh(struct grok_train_config *c, int raw)
 
 int grok_config_preset(struct grok_train_config *c, const char *name, struct grok_err *err)
 {
+    grok_config_defaults(c);
     if (strcmp(name, "nanda") == 0) {
-        grok_config_defaults(c);
+        /* the defaults are Nanda's */
     } else if (strcmp(name, "xu") == 0) {
         preset_xu(c);
     } else if (strcmp(name, "xu-slow") == 0) {

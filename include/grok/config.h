@@ -45,8 +45,8 @@ struct grok_train_config {
 /* The defaults: Nanda et al.'s reference model (the nanda preset). */
 void grok_config_defaults(struct grok_train_config *c);
 
-/* Applies a preset (nanda, xu, xu-slow, alquabeh, alquabeh-raw) over c. GROK_EINVAL for an
- * unknown name. */
+/* Sets c to a preset (nanda, xu, xu-slow, alquabeh, alquabeh-raw): the defaults with the
+ * paper's settings over them. GROK_EINVAL for an unknown name (c then holds the defaults). */
 int grok_config_preset(struct grok_train_config *c, const char *name, struct grok_err *err);
 
 /* Derives what follows from the other settings (context length, vocabularies, the readout
