@@ -55,7 +55,7 @@ static const char usage[] =
     "      --snapshot GLOB    parameters to snapshot (repeatable)               [all]\n"
     "      --stop-at ACC      stop at test accuracy >= ACC three evaluations in a row\n"
     "      --seed N           seed of the initialisation and the batches        [0]\n"
-    "      --threads N        OpenBLAS threads; 0 for all cores                 [0]\n"
+    "      --threads N        OpenBLAS threads; 0 for OpenBLAS's default        [0]\n"
     "      --resume RUN       continue RUN exactly, to --steps (default: its own); --stop-at\n"
     "                         may be given anew (0 continues a run that stopped there)\n"
     "  -t, --table            stream the metrics rows to standard output as TSV\n"
@@ -442,7 +442,7 @@ int main(int argc, char **argv)
         }
     }
     if (grok_trainer_init(&t, &o.cfg, &err)) {
-        if (err.code != GROK_EINVAL)
+        if (err.code != GROK_EINVAL || o.resume)   /* a resumed run's settings are data */
             goto fail;
         grok_trainer_free(&t);
         grok_run_close(in);

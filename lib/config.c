@@ -1,5 +1,6 @@
 /* Training settings: defaults, presets, resolution and checks, and the /config record. */
 #include <fnmatch.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -194,6 +195,26 @@ int grok_config_resolve(struct grok_train_config *c, struct grok_err *err)
     if (!(c->frac > 0 && c->frac < 1))
         return grok_err_set(err, GROK_EINVAL, "--frac %g: the training fraction must be between 0 and 1 (exclusive)",
                             c->frac);
+    /* the flags' own limits, again: a /config read back from a file meets them too */
+    if (m->arch == GROK_TRANSFORMER &&
+        (m->d_model > 1 << 14 || m->n_heads > 1024 || m->d_head > 1 << 14 || m->d_mlp > 1 << 16))
+        return grok_err_set(err, GROK_EINVAL, "--d-model, --heads, --d-head or --d-mlp is beyond its limit (see grok-train --help)");
+    if (c->batch > 1 << 24)
+        return grok_err_set(err, GROK_EINVAL, "--batch %d: at most %d", c->batch, 1 << 24);
+    if (c->seed < 0 || c->seed > 4294967294LL || c->data_seed < 0 || c->data_seed > 4294967294LL)
+        return grok_err_set(err, GROK_EINVAL, "--seed and --data-seed must be between 0 and 4294967294");
+    if (c->steps > 1LL << 40 || c->eval_every > 1LL << 40 || c->snapshot_every > 1LL << 40 ||
+        c->opt.warmup > 1L << 40)
+        return grok_err_set(err, GROK_EINVAL, "--steps, --eval-every, --snapshot-every and --warmup are at most 2^40");
+    const double reals[] = {c->frac, c->init_scale, c->opt.lr, c->opt.wd, c->opt.beta1, c->opt.beta2,
+                            c->opt.eps, c->opt.momentum, c->clip, c->stop_at};
+    for (size_t i = 0; i < sizeof reals / sizeof reals[0]; i++)
+        if (!isfinite(reals[i]))
+            return grok_err_set(err, GROK_EINVAL, "a setting is not a finite number (--lr, --wd, --eps, ...)");
+    if ((c->lr_mult[0] && grok_config_check_lr_mult(c->lr_mult, err)) ||
+        (c->freeze[0] && grok_config_check_globs("--freeze", c->freeze, err)) ||
+        (c->snapshot[0] && grok_config_check_globs("--snapshot", c->snapshot, err)))
+        return GROK_EINVAL;
     m->n_ctx = grok_ctx_len(c->ctx);
     m->d_vocab = grok_ctx_vocab(c->ctx, c->p);
     m->d_vocab_out = c->p;
@@ -402,7 +423,10 @@ int grok_config_read(struct grok_run *run, struct grok_train_config *c, struct g
     char text[GROK_CFG_TEXT];
 #define NAME(k, parse, field) do { int tmp_ = 0; if (read_name(run, k, parse, &tmp_, NULL, 0, err)) return GROK_EFORMAT; field = tmp_; } while (0)
 #define TEXT(k, field) do { if (read_name(run, k, NULL, NULL, field, sizeof field, err)) return GROK_EFORMAT; } while (0)
-#define INT(k, field) do { if (grok_run_attr_get_int(run, G, k, &v, err)) return GROK_EFORMAT; field = v; } while (0)
+/* an integer that does not fit its field is refused, not truncated */
+#define INT(k, field) do { if (grok_run_attr_get_int(run, G, k, &v, err)) return GROK_EFORMAT; \
+        if ((long long)(field = v) != v) \
+            return grok_err_set(err, GROK_EFORMAT, "%s: /config %s = %lld is out of range", name, k, v); } while (0)
 #define DBL(k, field) do { if (grok_run_attr_get_double(run, G, k, &field, err)) return GROK_EFORMAT; } while (0)
     TEXT("preset", c->preset);
     NAME("op", grok_op_parse, c->op);

@@ -37,10 +37,9 @@ int grok_model_examples(struct grok_run *run, const char *set, int32_t **tokens,
     }
     const int32_t *pairs = ab.data, *answers = ans.data;
     for (size_t i = 0; i < ans.n; i++)
-        if (pairs[2 * i] < 0 || pairs[2 * i] >= c.p || pairs[2 * i + 1] < 0 || pairs[2 * i + 1] >= c.p ||
-            answers[i] < 0 || answers[i] >= c.p) {
-            rc = grok_err_set(err, GROK_EFORMAT, "%s: %s row %zu is outside 0..%d", grok_run_name(run),
-                              path, i, c.p - 1);
+        if (grok_task_answer(c.op, c.p, pairs[2 * i], pairs[2 * i + 1]) != answers[i] || answers[i] < 0) {
+            rc = grok_err_set(err, GROK_EFORMAT, "%s: %s row %zu is not a pair of %s mod %d with its answer",
+                              grok_run_name(run), path, i, grok_op_name(c.op), c.p);
             goto out;
         }
     *tokens = malloc(ans.n * grok_ctx_len(c.ctx) * sizeof **tokens);

@@ -101,7 +101,8 @@ int grok_trainer_init(struct grok_trainer *t, const struct grok_train_config *cf
     t->batch_tok = malloc((size_t)batch * c->model.n_ctx * sizeof *t->batch_tok);
     t->batch_y = malloc((size_t)batch * sizeof *t->batch_y);
     if (!t->train_tok || !t->test_tok || !t->params || !t->grad || !t->batch_tok || !t->batch_y)
-        return grok_err_set(err, GROK_ENOMEM, "out of memory for a model of %zu parameters", m->n_params);
+        return grok_err_set(err, GROK_ENOMEM, "out of memory for a model of %zu parameters, its data and a batch of %d",
+                            m->n_params, batch);
     t->work = grok_work_new(m, batch > t->eval_chunk ? batch : t->eval_chunk, GROK_F32, err);
     if (!t->work)
         return GROK_ENOMEM;
@@ -186,8 +187,18 @@ int grok_trainer_resume(struct grok_trainer *t, struct grok_run *run, struct gro
         grok_array_free(&a);
         return grok_err_set(err, GROK_EFORMAT, "%s: /state/rng is not a %s state of this machine", name, RNG_TYPE);
     }
+    /* GSL's mt19937 state is {unsigned long mt[624]; int mti;}: a position outside 0..624 would
+     * index past the table, so a tampered state is refused rather than trusted */
+    int mti;
+    memcpy(&mti, (const char *)a.data + 624 * sizeof(unsigned long), sizeof mti);
+    if (mti < 0 || mti > 624) {
+        grok_array_free(&a);
+        return grok_err_set(err, GROK_EFORMAT, "%s: /state/rng is not a valid %s state", name, RNG_TYPE);
+    }
     memcpy(gsl_rng_state(t->rng), a.data, bytes);
     grok_array_free(&a);
+    if (step < 0 || opt_t < 0 || opt_t > step || streak < 0 || streak > 3)
+        return grok_err_set(err, GROK_EFORMAT, "%s: /state's step, opt_t or stop_streak is out of range", name);
     t->step = step;
     t->opt.t = opt_t;
     t->streak = (int)streak;
