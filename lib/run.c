@@ -691,8 +691,10 @@ static int attr_read_string(hid_t a, char **out)
         return rc;
     if (H5Tis_variable_str(ftype) > 0) {
         char *vs = NULL;
+        /* HDF5 converts no string between character sets: read as the file stores it (h5py
+         * writes UTF-8) */
         if ((mtype = H5Tcopy(H5T_C_S1)) >= 0 && H5Tset_size(mtype, H5T_VARIABLE) >= 0 &&
-            H5Aread(a, mtype, &vs) >= 0) {
+            H5Tset_cset(mtype, H5Tget_cset(ftype)) >= 0 && H5Aread(a, mtype, &vs) >= 0) {
             *out = strdup(vs ? vs : "");
             H5free_memory(vs);
             rc = *out ? GROK_OK : GROK_ENOMEM;
@@ -701,7 +703,8 @@ static int attr_read_string(hid_t a, char **out)
         size_t size = H5Tget_size(ftype);
         char *buf = calloc(size + 1, 1);
         if (buf && (mtype = H5Tcopy(H5T_C_S1)) >= 0 && H5Tset_size(mtype, size + 1) >= 0 &&
-            H5Tset_strpad(mtype, H5T_STR_NULLTERM) >= 0 && H5Aread(a, mtype, buf) >= 0) {
+            H5Tset_strpad(mtype, H5T_STR_NULLTERM) >= 0 &&
+            H5Tset_cset(mtype, H5Tget_cset(ftype)) >= 0 && H5Aread(a, mtype, buf) >= 0) {
             *out = buf;
             buf = NULL;
             rc = GROK_OK;
