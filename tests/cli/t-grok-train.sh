@@ -67,7 +67,7 @@ is_exit 2
 is_stderr "grok-train: --steps 100: resumed.h5 is already at step 230 (see grok-train --help)"
 
 # ---- SIGINT: finish the step, write a resumable run, exit 130 ----
-LONG="--model mlp --p 23 --frac 0.5 --embed 16 --hidden 64 --batch 32 --steps 50000 --eval-every 100 --snapshot-every 1000 --threads 1 -q"
+LONG="--model mlp --p 23 --frac 0.5 --embed 16 --hidden 64 --batch 32 --steps 500000 --eval-every 100 --snapshot-every 1000 --threads 1 -q"
 grok-train $LONG -o int.h5 &
 pid=$!
 sleep 1
@@ -77,7 +77,7 @@ wait $pid || rc=$?
 [ "$rc" -eq 130 ]
 ok $? "SIGINT: exit 130 (got $rc)"
 at=$(grok-snap -l int.h5 | awk -F'\t' '$2 == "/state@step" {print $5}')
-[ -n "$at" ] && [ "$at" -gt 0 ] && [ "$at" -lt 50000 ]
+[ -n "$at" ] && [ "$at" -gt 0 ] && [ "$at" -lt 500000 ]
 ok $? "the interrupted run holds its state at step $at"
 total=$((${at:-0} + 300))
 grok-train --resume int.h5 --steps $total -q -o int-resumed.h5
