@@ -185,13 +185,6 @@ static int parse_choice(int code, const char *s, int (*parse)(const char *), con
     return v;
 }
 
-static int parse_arch(const char *s)
-{
-    return strcmp(s, "transformer") == 0 ? GROK_TRANSFORMER : strcmp(s, "mlp") == 0 ? GROK_MLP : -1;
-}
-static int parse_norm(const char *s) { return strcmp(s, "pre") == 0 ? 1 : strcmp(s, "none") == 0 ? 0 : -1; }
-static int parse_attn(const char *s) { return strcmp(s, "causal") == 0 ? 1 : strcmp(s, "full") == 0 ? 0 : -1; }
-static int parse_readout(const char *s) { return strcmp(s, "last") == 0 ? 1 : strcmp(s, "first") == 0 ? 0 : -1; }
 
 /* Appends one item to a comma-separated list setting. */
 static void list_append(int code, char *list, const char *item)
@@ -216,7 +209,7 @@ static void apply(struct opts *o, int code, const char *arg)
     case OPT_DATA_SEED: c->data_seed = parse_int(code, arg, 0, 4294967294LL); break;
     case OPT_CTX: c->ctx = parse_choice(code, arg, grok_ctx_parse, "ab= ab aob="); break;
     case OPT_MODEL:
-        m->arch = parse_choice(code, arg, parse_arch, "transformer mlp");
+        m->arch = parse_choice(code, arg, grok_arch_parse, "transformer mlp");
         break;
     case OPT_LAYERS: m->n_layers = (int)parse_int(code, arg, 1, 64); break;
     case OPT_D_MODEL: m->d_model = (int)parse_int(code, arg, 1, 1 << 14); break;
@@ -224,9 +217,9 @@ static void apply(struct opts *o, int code, const char *arg)
     case OPT_D_HEAD: m->d_head = (int)parse_int(code, arg, 1, 1 << 14); break;
     case OPT_D_MLP: m->d_mlp = (int)parse_int(code, arg, 1, 1 << 16); break;
     case OPT_ACT: m->act = parse_choice(code, arg, grok_act_parse, "relu gelu quad"); break;
-    case OPT_NORM: m->norm = parse_choice(code, arg, parse_norm, "none pre"); break;
-    case OPT_ATTN: m->causal = parse_choice(code, arg, parse_attn, "causal full"); break;
-    case OPT_READOUT: c->readout_last = parse_choice(code, arg, parse_readout, "last first"); break;
+    case OPT_NORM: m->norm = parse_choice(code, arg, grok_norm_parse, "none pre"); break;
+    case OPT_ATTN: m->causal = parse_choice(code, arg, grok_attn_parse, "causal full"); break;
+    case OPT_READOUT: c->readout_last = parse_choice(code, arg, grok_readout_parse, "last first"); break;
     case OPT_EMBED:
         if (grok_config_parse_embed(m, arg))
             grok_usage("--embed '%s': expected a width, onehot or raw", arg);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "grok/config.h"
+#include "grok/names.h"
 #include "grok/select.h"
 
 void grok_config_defaults(struct grok_train_config *c)
@@ -258,7 +259,18 @@ int grok_config_resolve(struct grok_train_config *c, struct grok_err *err)
 
 /* --- /config ------------------------------------------------------------------------------- */
 
-static const char *arch_name(enum grok_arch a) { return a == GROK_TRANSFORMER ? "transformer" : "mlp"; }
+/* Indexed by the values they name (enum grok_arch; norm, causal and readout_last as 0/1). */
+static const char *const arch_names[] = {"transformer", "mlp"};
+static const char *const norm_names[] = {"none", "pre"};
+static const char *const attn_names[] = {"full", "causal"};
+static const char *const readout_names[] = {"first", "last"};
+#define NAME_FUNCTIONS(table, name_fn, parse_fn)                                                   \
+    const char *name_fn(int v) { return grok_name_at(table, GROK_COUNT(table), v); }               \
+    int parse_fn(const char *name) { return grok_name_find(table, GROK_COUNT(table), name); }
+NAME_FUNCTIONS(arch_names, grok_arch_name, grok_arch_parse)
+NAME_FUNCTIONS(norm_names, grok_norm_name, grok_norm_parse)
+NAME_FUNCTIONS(attn_names, grok_attn_name, grok_attn_parse)
+NAME_FUNCTIONS(readout_names, grok_readout_name, grok_readout_parse)
 
 /* The text of --embed and --hidden as the flags take them. */
 static void embed_text(const struct grok_model_config *m, char *buf, size_t cap)
@@ -299,16 +311,16 @@ int grok_config_write(struct grok_run *run, const struct grok_train_config *c, s
     I("n_ctx", m->n_ctx);
     I("d_vocab", m->d_vocab);
     I("d_vocab_out", m->d_vocab_out);
-    S("model", arch_name(m->arch));
+    S("model", grok_arch_name(m->arch));
     if (m->arch == GROK_TRANSFORMER) {
         I("n_layers", m->n_layers);
         I("d_model", m->d_model);
         I("n_heads", m->n_heads);
         I("d_head", m->d_head);
         I("d_mlp", m->d_mlp);
-        S("norm", m->norm ? "pre" : "none");
-        S("attn", m->causal ? "causal" : "full");
-        S("readout", c->readout_last ? "last" : "first");
+        S("norm", grok_norm_name(m->norm));
+        S("attn", grok_attn_name(m->causal));
+        S("readout", grok_readout_name(c->readout_last));
     } else {
         S("embed", embed);
         S("hidden", hidden);
@@ -366,10 +378,6 @@ static int read_name(struct grok_run *run, const char *key, int (*parse)(const c
     return rc;
 }
 
-static int parse_arch(const char *s) { return strcmp(s, "transformer") == 0 ? GROK_TRANSFORMER : strcmp(s, "mlp") == 0 ? GROK_MLP : -1; }
-static int parse_norm(const char *s) { return strcmp(s, "pre") == 0 ? 1 : strcmp(s, "none") == 0 ? 0 : -1; }
-static int parse_attn(const char *s) { return strcmp(s, "causal") == 0 ? 1 : strcmp(s, "full") == 0 ? 0 : -1; }
-static int parse_readout(const char *s) { return strcmp(s, "last") == 0 ? 1 : strcmp(s, "first") == 0 ? 0 : -1; }
 
 /* Parses --embed's text: a width, "onehot" or "raw". */
 int grok_config_parse_embed(struct grok_model_config *m, const char *s)
@@ -435,16 +443,16 @@ int grok_config_read(struct grok_run *run, struct grok_train_config *c, struct g
     NAME("split", grok_split_parse, c->split);
     INT("data_seed", c->data_seed);
     NAME("ctx", grok_ctx_parse, c->ctx);
-    NAME("model", parse_arch, m->arch);
+    NAME("model", grok_arch_parse, m->arch);
     if (m->arch == GROK_TRANSFORMER) {
         INT("n_layers", m->n_layers);
         INT("d_model", m->d_model);
         INT("n_heads", m->n_heads);
         INT("d_head", m->d_head);
         INT("d_mlp", m->d_mlp);
-        NAME("norm", parse_norm, m->norm);
-        NAME("attn", parse_attn, m->causal);
-        NAME("readout", parse_readout, c->readout_last);
+        NAME("norm", grok_norm_parse, m->norm);
+        NAME("attn", grok_attn_parse, m->causal);
+        NAME("readout", grok_readout_parse, c->readout_last);
     } else {
         TEXT("embed", text);
         e = grok_config_parse_embed(m, text);

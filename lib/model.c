@@ -8,26 +8,19 @@
 #include <gsl/gsl_randist.h>
 
 #include "grok/model.h"
+#include "grok/names.h"
 #include "model_work.h"
 
 static const char *const act_names[] = {"relu", "gelu", "quad"};
 static const char *const loss_names[] = {"ce", "mse"};
 static const char *const init_names[] = {"nanda", "torch"};
 
-static int parse_name(const char *const *names, int n, const char *name)
-{
-    for (int i = 0; i < n; i++)
-        if (strcmp(names[i], name) == 0)
-            return i;
-    return -1;
-}
-
-const char *grok_act_name(enum grok_act act) { return act_names[act]; }
-int grok_act_parse(const char *name) { return parse_name(act_names, 3, name); }
-const char *grok_loss_name(enum grok_loss loss) { return loss_names[loss]; }
-int grok_loss_parse(const char *name) { return parse_name(loss_names, 2, name); }
-const char *grok_init_name(enum grok_init init) { return init_names[init]; }
-int grok_init_parse(const char *name) { return parse_name(init_names, 2, name); }
+#define NAME_FUNCTIONS(table, type, name_fn, parse_fn)                                            \
+    const char *name_fn(type v) { return grok_name_at(table, GROK_COUNT(table), (int)v); }         \
+    int parse_fn(const char *name) { return grok_name_find(table, GROK_COUNT(table), name); }
+NAME_FUNCTIONS(act_names, enum grok_act, grok_act_name, grok_act_parse)
+NAME_FUNCTIONS(loss_names, enum grok_loss, grok_loss_name, grok_loss_parse)
+NAME_FUNCTIONS(init_names, enum grok_init, grok_init_name, grok_init_parse)
 
 /* Appends one tensor to the layout; returns its offset. */
 static size_t add_tensor(struct grok_model *m, const char *name, int rank, size_t d0, size_t d1,

@@ -5,22 +5,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grok/names.h"
+
 /* Indexed by enum grok_opt, so the order must follow optim.h. */
 static const char *const opt_names[] = {"adamw", "adam", "sgd"};
-#define N_OPTS ((int)(sizeof opt_names / sizeof opt_names[0]))
 
 const char *grok_opt_name(enum grok_opt opt)
 {
-    return (int)opt >= 0 && (int)opt < N_OPTS ? opt_names[opt] : "?";
+    return grok_name_at(opt_names, GROK_COUNT(opt_names), (int)opt);
 }
 
-int grok_opt_parse(const char *name)
-{
-    for (int i = 0; name && i < N_OPTS; i++)
-        if (strcmp(name, opt_names[i]) == 0)
-            return i;
-    return -1;
-}
+int grok_opt_parse(const char *name) { return grok_name_find(opt_names, GROK_COUNT(opt_names), name); }
 
 double grok_optim_lr(const struct grok_optim_config *c, long done)
 {
@@ -42,7 +37,7 @@ int grok_optim_init(struct grok_optim *o, const struct grok_optim_config *c, siz
                     const struct grok_optim_range *ranges, int n_ranges, struct grok_err *err)
 {
     memset(o, 0, sizeof *o);
-    if ((int)c->kind < 0 || (int)c->kind >= N_OPTS)
+    if ((int)c->kind < 0 || (int)c->kind >= GROK_COUNT(opt_names))
         return grok_err_set(err, GROK_EINVAL, "unknown optimizer %d", (int)c->kind);
     struct grok_optim_range all = {.offset = 0, .size = n_params, .lr_mult = 1, .frozen = 0};
     if (!ranges) {

@@ -6,32 +6,19 @@
 
 #include <gsl/gsl_randist.h>
 
+#include "grok/names.h"
+
 /* Indexed by the enums, so the order must follow task.h. */
 static const char *const op_names[] = {"add", "sub", "mul", "div", "x2y2", "x2xyy2", "x3xy", "rand"};
 static const char *const ctx_names[] = {"ab=", "ab", "aob="};
 static const char *const split_names[] = {"random", "uniform"};
 
-#define COUNT(a) ((int)(sizeof(a) / sizeof((a)[0])))
-
-static const char *name_of(const char *const *names, int n, int i)
-{
-    return i >= 0 && i < n ? names[i] : "?";
-}
-
-static int parse_name(const char *const *names, int n, const char *name)
-{
-    for (int i = 0; name && i < n; i++)
-        if (strcmp(name, names[i]) == 0)
-            return i;
-    return -1;
-}
-
-const char *grok_op_name(enum grok_op op) { return name_of(op_names, COUNT(op_names), (int)op); }
-int grok_op_parse(const char *name) { return parse_name(op_names, COUNT(op_names), name); }
-const char *grok_ctx_name(enum grok_ctx ctx) { return name_of(ctx_names, COUNT(ctx_names), (int)ctx); }
-int grok_ctx_parse(const char *name) { return parse_name(ctx_names, COUNT(ctx_names), name); }
-const char *grok_split_name(enum grok_split s) { return name_of(split_names, COUNT(split_names), (int)s); }
-int grok_split_parse(const char *name) { return parse_name(split_names, COUNT(split_names), name); }
+const char *grok_op_name(enum grok_op op) { return grok_name_at(op_names, GROK_COUNT(op_names), (int)op); }
+int grok_op_parse(const char *name) { return grok_name_find(op_names, GROK_COUNT(op_names), name); }
+const char *grok_ctx_name(enum grok_ctx ctx) { return grok_name_at(ctx_names, GROK_COUNT(ctx_names), (int)ctx); }
+int grok_ctx_parse(const char *name) { return grok_name_find(ctx_names, GROK_COUNT(ctx_names), name); }
+const char *grok_split_name(enum grok_split s) { return grok_name_at(split_names, GROK_COUNT(split_names), (int)s); }
+int grok_split_parse(const char *name) { return grok_name_find(split_names, GROK_COUNT(split_names), name); }
 
 static int is_prime(int p)
 {
@@ -87,7 +74,7 @@ static uint64_t mix64(uint64_t z)
 int grok_task_answer(enum grok_op op, int p, int a, int b)
 {
     int lo, hi;
-    if (p < 2 || (unsigned)op >= (unsigned)COUNT(op_names))
+    if (p < 2 || (unsigned)op >= (unsigned)GROK_COUNT(op_names))
         return -1;
     grok_task_range(op, p, &lo, &hi);
     if (a < lo || a > hi || b < lo || b > hi)

@@ -66,6 +66,18 @@ double grok_config_lr_mult(const char *spec, const char *name);
 int grok_config_check_globs(const char *flag, const char *globs, struct grok_err *err);
 int grok_config_check_lr_mult(const char *spec, struct grok_err *err);
 
+/* Names of the model-shape choices, indexed by the values they set: --model (enum grok_arch:
+ * transformer, mlp), --norm (none 0, pre 1), --attn (full 0, causal 1), --readout (first 0,
+ * last 1). A _parse function returns -1 for an unknown name; a _name one "?" for a bad value. */
+const char *grok_arch_name(int arch);
+int grok_arch_parse(const char *name);
+const char *grok_norm_name(int norm);
+int grok_norm_parse(const char *name);
+const char *grok_attn_name(int causal);
+int grok_attn_parse(const char *name);
+const char *grok_readout_name(int last);
+int grok_readout_parse(const char *name);
+
 /* Parse --embed's text (a width, "onehot" or "raw") and --hidden's (widths "W,W,...") into m;
  * GROK_EINVAL when the text is not one. */
 int grok_config_parse_embed(struct grok_model_config *m, const char *text);

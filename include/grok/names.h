@@ -1,0 +1,14 @@
+/* Names of enumerated settings ("adamw", "gelu", "ab=", ...): one lookup for every module, over
+ * a table indexed by the enum's values. */
+#ifndef GROK_NAMES_H
+#define GROK_NAMES_H
+
+#define GROK_COUNT(table) ((int)(sizeof(table) / sizeof((table)[0])))
+
+/* The index of name in names (n of them), or -1 when it is not there (or name is NULL). */
+int grok_name_find(const char *const *names, int n, const char *name);
+
+/* names[i], or "?" when i is outside 0..n-1. */
+const char *grok_name_at(const char *const *names, int n, int i);
+
+#endif
