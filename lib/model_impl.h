@@ -20,6 +20,48 @@ static void add_into(R *dst, const R *src, size_t n)
         dst[i] += src[i];
 }
 
+/* Views of one block's slice of the workspace (shapes in model_work.h; the LayerNorm arrays
+ * are NULL without --norm pre). */
+struct block_cache {
+    R *rin, *rout;             /* residual stream before and after the block */
+    R *mid;                    /* after the attention */
+    R *ln1, *ln1_mean, *ln1_rstd, *ln2, *ln2_mean, *ln2_rstd;
+    R *q, *k, *v, *z, *att;
+    R *pre, *post;             /* MLP before and after the activation */
+    const R *a_in, *m_in;      /* what the attention and the MLP read: the LayerNorm or the residual */
+};
+
+static void block_cache(const struct grok_model *m, R *base, const struct grok_work_layout *L,
+                        int l, int n, struct block_cache *b)
+{
+    const struct grok_model_config *c = &m->cfg;
+    size_t BT = (size_t)n * c->n_ctx, D = c->d_model, HE = (size_t)c->n_heads * c->d_head;
+    size_t M = c->d_mlp;
+    b->rin = base + L->resid + l * BT * D;
+    b->rout = b->rin + BT * D;
+    b->mid = base + L->mid + l * BT * D;
+    b->q = base + L->q + l * BT * HE;
+    b->k = base + L->k + l * BT * HE;
+    b->v = base + L->v + l * BT * HE;
+    b->z = base + L->z + l * BT * HE;
+    b->att = base + L->att + l * (size_t)n * c->n_heads * c->n_ctx * c->n_ctx;
+    b->pre = base + L->pre + l * BT * M;
+    b->post = base + L->post + l * BT * M;
+    b->ln1 = b->ln1_mean = b->ln1_rstd = b->ln2 = b->ln2_mean = b->ln2_rstd = NULL;
+    b->a_in = b->rin;
+    b->m_in = b->mid;
+    if (c->norm) {
+        b->ln1 = base + L->ln1 + l * BT * D;
+        b->ln1_mean = base + L->ln1_mean + l * BT;
+        b->ln1_rstd = base + L->ln1_rstd + l * BT;
+        b->ln2 = base + L->ln2 + l * BT * D;
+        b->ln2_mean = base + L->ln2_mean + l * BT;
+        b->ln2_rstd = base + L->ln2_rstd + l * BT;
+        b->a_in = b->ln1;
+        b->m_in = b->ln2;
+    }
+}
+
 /* The transformer from resid[0] (already holding the input) to the logits. */
 static void tf_forward(const struct grok_model *m, R *base, const struct grok_work_layout *L,
                        const R *P, int n)
@@ -29,37 +71,24 @@ static void tf_forward(const struct grok_model *m, R *base, const struct grok_wo
     int BT = n * T, HE = H * E;
     for (int l = 0; l < c->n_layers; l++) {
         const struct grok_block_offsets *o = &m->blocks[l];
-        R *rin = base + L->resid + (size_t)l * BT * D, *rout = rin + (size_t)BT * D;
-        R *mid = base + L->mid + (size_t)l * BT * D;
-        R *q = base + L->q + (size_t)l * BT * HE, *k = base + L->k + (size_t)l * BT * HE;
-        R *v = base + L->v + (size_t)l * BT * HE, *z = base + L->z + (size_t)l * BT * HE;
-        R *att = base + L->att + (size_t)l * n * H * T * T;
-        R *pre = base + L->pre + (size_t)l * BT * M, *post = base + L->post + (size_t)l * BT * M;
-        const R *a_in = rin, *m_in = mid;
-        if (c->norm) {
-            R *ln1 = base + L->ln1 + (size_t)l * BT * D;
-            SFX(grok_layernorm_forward)(ln1, base + L->ln1_mean + (size_t)l * BT,
-                                        base + L->ln1_rstd + (size_t)l * BT, rin, P + o->ln1_w,
+        struct block_cache b;
+        block_cache(m, base, L, l, n, &b);
+        if (c->norm)
+            SFX(grok_layernorm_forward)(b.ln1, b.ln1_mean, b.ln1_rstd, b.rin, P + o->ln1_w,
                                         P + o->ln1_b, BT, D);
-            a_in = ln1;
-        }
-        SFX(grok_heads_forward)(q, a_in, P + o->W_Q, P + o->b_Q, BT, D, H, E);
-        SFX(grok_heads_forward)(k, a_in, P + o->W_K, P + o->b_K, BT, D, H, E);
-        SFX(grok_heads_forward)(v, a_in, P + o->W_V, P + o->b_V, BT, D, H, E);
-        SFX(grok_attention_forward)(z, att, q, k, v, n, T, H, E, c->causal);
-        SFX(grok_linear_forward)(mid, z, P + o->W_O, P + o->b_O, BT, HE, D);
-        add_into(mid, rin, (size_t)BT * D);
-        if (c->norm) {
-            R *ln2 = base + L->ln2 + (size_t)l * BT * D;
-            SFX(grok_layernorm_forward)(ln2, base + L->ln2_mean + (size_t)l * BT,
-                                        base + L->ln2_rstd + (size_t)l * BT, mid, P + o->ln2_w,
+        SFX(grok_heads_forward)(b.q, b.a_in, P + o->W_Q, P + o->b_Q, BT, D, H, E);
+        SFX(grok_heads_forward)(b.k, b.a_in, P + o->W_K, P + o->b_K, BT, D, H, E);
+        SFX(grok_heads_forward)(b.v, b.a_in, P + o->W_V, P + o->b_V, BT, D, H, E);
+        SFX(grok_attention_forward)(b.z, b.att, b.q, b.k, b.v, n, T, H, E, c->causal);
+        SFX(grok_linear_forward)(b.mid, b.z, P + o->W_O, P + o->b_O, BT, HE, D);
+        add_into(b.mid, b.rin, (size_t)BT * D);
+        if (c->norm)
+            SFX(grok_layernorm_forward)(b.ln2, b.ln2_mean, b.ln2_rstd, b.mid, P + o->ln2_w,
                                         P + o->ln2_b, BT, D);
-            m_in = ln2;
-        }
-        SFX(grok_linear_forward)(pre, m_in, P + o->W_in, P + o->b_in, BT, D, M);
-        SFX(grok_act_forward)(post, pre, (long)BT * M, c->act);
-        SFX(grok_linear_forward)(rout, post, P + o->W_out, P + o->b_out, BT, M, D);
-        add_into(rout, mid, (size_t)BT * D);
+        SFX(grok_linear_forward)(b.pre, b.m_in, P + o->W_in, P + o->b_in, BT, D, M);
+        SFX(grok_act_forward)(b.post, b.pre, (long)BT * M, c->act);
+        SFX(grok_linear_forward)(b.rout, b.post, P + o->W_out, P + o->b_out, BT, M, D);
+        add_into(b.rout, b.mid, (size_t)BT * D);
     }
     const R *last = base + L->resid + (size_t)c->n_layers * BT * D;
     R *r = base + L->r;
@@ -102,55 +131,44 @@ static void tf_backward(const struct grok_model *m, R *base, const struct grok_w
     R *dz = base + L->dz, *dpre = base + L->dpre, *dpost = base + L->dpost;
     for (int l = c->n_layers - 1; l >= 0; l--) {
         const struct grok_block_offsets *o = &m->blocks[l];
-        R *rin = base + L->resid + (size_t)l * BT * D, *mid = base + L->mid + (size_t)l * BT * D;
-        R *q = base + L->q + (size_t)l * BT * HE, *k = base + L->k + (size_t)l * BT * HE;
-        R *v = base + L->v + (size_t)l * BT * HE, *z = base + L->z + (size_t)l * BT * HE;
-        R *att = base + L->att + (size_t)l * n * H * T * T;
-        R *pre = base + L->pre + (size_t)l * BT * M, *post = base + L->post + (size_t)l * BT * M;
-        R *ln1 = c->norm ? base + L->ln1 + (size_t)l * BT * D : rin;
-        R *ln2 = c->norm ? base + L->ln2 + (size_t)l * BT * D : mid;
+        struct block_cache b;
+        block_cache(m, base, L, l, n, &b);
 
-        /* MLP; g is the gradient of resid_post and, through the residual, of mid */
+        /* MLP; g is the gradient of resid_post and, through the residual, of mid. Without
+         * LayerNorm the MLP reads mid itself, so its input's gradient goes straight into g. */
+        R *d_in = c->norm ? dln : g;
         zero(dpost, (size_t)BT * M);
-        SFX(grok_linear_backward)(dpost, GRAD(G, o->W_out), GRAD(G, o->b_out), g, post,
+        SFX(grok_linear_backward)(dpost, GRAD(G, o->W_out), GRAD(G, o->b_out), g, b.post,
                                   P + o->W_out, BT, M, D);
         zero(dpre, (size_t)BT * M);
-        SFX(grok_act_backward)(dpre, dpost, pre, (long)BT * M, c->act);
-        if (c->norm) {
+        SFX(grok_act_backward)(dpre, dpost, b.pre, (long)BT * M, c->act);
+        if (c->norm)
             zero(dln, (size_t)BT * D);
-            SFX(grok_linear_backward)(dln, GRAD(G, o->W_in), GRAD(G, o->b_in), dpre, ln2,
-                                      P + o->W_in, BT, D, M);
-            SFX(grok_layernorm_backward)(g, GRAD(G, o->ln2_w), GRAD(G, o->ln2_b), dln, mid,
-                                         base + L->ln2_mean + (size_t)l * BT,
-                                         base + L->ln2_rstd + (size_t)l * BT, P + o->ln2_w, BT, D);
-        } else {
-            SFX(grok_linear_backward)(g, GRAD(G, o->W_in), GRAD(G, o->b_in), dpre, mid,
-                                      P + o->W_in, BT, D, M);
-        }
+        SFX(grok_linear_backward)(d_in, GRAD(G, o->W_in), GRAD(G, o->b_in), dpre, b.m_in,
+                                  P + o->W_in, BT, D, M);
+        if (c->norm)
+            SFX(grok_layernorm_backward)(g, GRAD(G, o->ln2_w), GRAD(G, o->ln2_b), dln, b.mid,
+                                         b.ln2_mean, b.ln2_rstd, P + o->ln2_w, BT, D);
 
         /* attention; g is now the gradient of mid, and through the residual of resid_pre */
         zero(dz, (size_t)BT * HE);
-        SFX(grok_linear_backward)(dz, GRAD(G, o->W_O), GRAD(G, o->b_O), g, z, P + o->W_O, BT,
+        SFX(grok_linear_backward)(dz, GRAD(G, o->W_O), GRAD(G, o->b_O), g, b.z, P + o->W_O, BT,
                                   HE, D);
         zero(dq, (size_t)BT * HE);
         zero(dk, (size_t)BT * HE);
         zero(dv, (size_t)BT * HE);
-        SFX(grok_attention_backward)(dq, dk, dv, dz, att, q, k, v, n, T, H, E);
-        R *da = g;
-        if (c->norm) {
-            zero(dln, (size_t)BT * D);
-            da = dln;
-        }
-        SFX(grok_heads_backward)(da, GRAD(G, o->W_Q), GRAD(G, o->b_Q), dq, ln1, P + o->W_Q, BT,
-                                 D, H, E);
-        SFX(grok_heads_backward)(da, GRAD(G, o->W_K), GRAD(G, o->b_K), dk, ln1, P + o->W_K, BT,
-                                 D, H, E);
-        SFX(grok_heads_backward)(da, GRAD(G, o->W_V), GRAD(G, o->b_V), dv, ln1, P + o->W_V, BT,
-                                 D, H, E);
+        SFX(grok_attention_backward)(dq, dk, dv, dz, b.att, b.q, b.k, b.v, n, T, H, E);
         if (c->norm)
-            SFX(grok_layernorm_backward)(g, GRAD(G, o->ln1_w), GRAD(G, o->ln1_b), dln, rin,
-                                         base + L->ln1_mean + (size_t)l * BT,
-                                         base + L->ln1_rstd + (size_t)l * BT, P + o->ln1_w, BT, D);
+            zero(dln, (size_t)BT * D);
+        SFX(grok_heads_backward)(d_in, GRAD(G, o->W_Q), GRAD(G, o->b_Q), dq, b.a_in, P + o->W_Q,
+                                 BT, D, H, E);
+        SFX(grok_heads_backward)(d_in, GRAD(G, o->W_K), GRAD(G, o->b_K), dk, b.a_in, P + o->W_K,
+                                 BT, D, H, E);
+        SFX(grok_heads_backward)(d_in, GRAD(G, o->W_V), GRAD(G, o->b_V), dv, b.a_in, P + o->W_V,
+                                 BT, D, H, E);
+        if (c->norm)
+            SFX(grok_layernorm_backward)(g, GRAD(G, o->ln1_w), GRAD(G, o->ln1_b), dln, b.rin,
+                                         b.ln1_mean, b.ln1_rstd, P + o->ln1_w, BT, D);
     }
 }
 
