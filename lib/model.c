@@ -359,6 +359,16 @@ void grok_work_free(struct grok_work *w)
 
 int grok_work_max_batch(const struct grok_work *w) { return w->max_batch; }
 
+void grok_model_views(const struct grok_model *m, const float *params, struct grok_tensor *views)
+{
+    for (int i = 0; i < m->n_tensors; i++) {
+        const struct grok_param *p = &m->tensors[i];
+        views[i] = (struct grok_tensor){.name = p->name, .rank = p->rank, .data = params + p->offset};
+        for (int d = 0; d < p->rank; d++)
+            views[i].shape[d] = p->shape[d];
+    }
+}
+
 int grok_model_load(const struct grok_model *m, struct grok_run *run, long long step,
                     float *params, struct grok_err *err)
 {

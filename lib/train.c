@@ -48,20 +48,14 @@ static int optim_ranges(struct grok_trainer *t, struct grok_err *err)
 static int snapshot_set(struct grok_trainer *t, struct grok_err *err)
 {
     const struct grok_model *m = &t->model;
+    t->all = calloc(m->n_tensors, sizeof *t->all);
     t->snap = calloc(m->n_tensors, sizeof *t->snap);
-    if (!t->snap)
+    if (!t->all || !t->snap)
         return grok_err_set(err, GROK_ENOMEM, "out of memory");
-    for (int i = 0; i < m->n_tensors; i++) {
-        const struct grok_param *p = &m->tensors[i];
-        if (t->cfg.snapshot[0] && !grok_config_selects(t->cfg.snapshot, p->name))
-            continue;
-        struct grok_tensor *s = &t->snap[t->n_snap++];
-        s->name = p->name;
-        s->rank = p->rank;
-        for (int d = 0; d < p->rank; d++)
-            s->shape[d] = p->shape[d];
-        s->data = t->params + p->offset;
-    }
+    grok_model_views(m, t->params, t->all);
+    for (int i = 0; i < m->n_tensors; i++)
+        if (!t->cfg.snapshot[0] || grok_config_selects(t->cfg.snapshot, t->all[i].name))
+            t->snap[t->n_snap++] = t->all[i];
     if (t->n_snap == 0 && t->cfg.snapshot_every > 0)
         return grok_err_set(err, GROK_EINVAL, "--snapshot '%s': selects no parameter of the model",
                             t->cfg.snapshot);
@@ -135,6 +129,7 @@ void grok_trainer_free(struct grok_trainer *t)
     free(t->batch_y);
     if (t->rng)
         gsl_rng_free(t->rng);
+    free(t->all);
     free(t->snap);
     memset(t, 0, sizeof *t);
 }
@@ -317,18 +312,7 @@ int grok_trainer_write_snapshot(struct grok_trainer *t, struct grok_run *run, st
 int grok_trainer_write_state(struct grok_trainer *t, struct grok_run *run, struct grok_err *err)
 {
     const struct grok_model *m = &t->model;
-    struct grok_tensor *all = calloc(m->n_tensors, sizeof *all);
-    if (!all)
-        return grok_err_set(err, GROK_ENOMEM, "out of memory");
-    for (int i = 0; i < m->n_tensors; i++) {
-        all[i].name = m->tensors[i].name;
-        all[i].rank = m->tensors[i].rank;
-        for (int d = 0; d < all[i].rank; d++)
-            all[i].shape[d] = m->tensors[i].shape[d];
-        all[i].data = t->params + m->tensors[i].offset;
-    }
-    int rc = grok_run_state_write(run, t->step, all, m->n_tensors, err);
-    free(all);
+    int rc = grok_run_state_write(run, t->step, t->all, m->n_tensors, err);
     size_t bytes = gsl_rng_size(t->rng), words = (bytes + 7) / 8;
     int64_t *packed = calloc(words, sizeof *packed);
     if (!rc && !packed)

@@ -171,6 +171,10 @@ int grok_model_from_run(struct grok_model *m, struct grok_run *run, struct grok_
 int grok_model_examples(struct grok_run *run, const char *set, int32_t **tokens, int32_t **y,
                         int *n, struct grok_err *err);
 
+/* Fills views (n_tensors of them) with every tensor of params (n_params floats): name, shape
+ * and data, as the run writers take them. The views borrow m's names and params. */
+void grok_model_views(const struct grok_model *m, const float *params, struct grok_tensor *views);
+
 /* Reads the parameters at `step` from the run's /snapshots (step ≥ 0; the snapshot must hold
  * every parameter) or from /state (step < 0) into params (n_params floats), checking each
  * tensor's shape. Fails with GROK_ENOTFOUND (no such step or parameter) or GROK_EFORMAT. */
