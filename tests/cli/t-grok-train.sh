@@ -176,26 +176,21 @@ EOF
     is_stdout "ok" "h5py reads the TransformerLens names and shapes"
 
     # a tampered run is refused with one line, never trusted
-    tamper() { # tamper COPY PYTHON-STATEMENT: a copy of half.h5 edited through h5py as f
+    refused() { # refused COPY PYTHON-STATEMENT EXPECTED-STDERR: half.h5 edited through h5py as f
         cp half.h5 "$1"
         /usr/bin/python3 -c "import h5py; f = h5py.File('$1', 'r+'); $2; f.close()"
+        run grok-train --resume "$1" -q -o x.h5
+        is_exit 1
+        is_stderr "$3"
     }
-    tamper t1.h5 'f["state"].attrs["step"] = -7'
-    run grok-train --resume t1.h5 -q -o x.h5
-    is_exit 1
-    is_stderr "grok-train: t1.h5: /state's step, opt_t or stop_streak is out of range"
-    tamper t2.h5 'f["config"].attrs["p"] = 2**32 + 11'
-    run grok-train --resume t2.h5 -q -o x.h5
-    is_exit 1
-    is_stderr "grok-train: t2.h5: /config p = 4294967307 is out of range"
-    tamper t3.h5 'f["config"].attrs["lr_mult"] = "embed=abc"'
-    run grok-train --resume t3.h5 -q -o x.h5
-    is_exit 1
-    is_stderr "grok-train: t3.h5: /config does not describe a model: --lr-mult 'embed=abc': C must be a number in [0, 1e6]"
-    tamper t4.h5 'r = f["state"]["rng"]; v = r[()]; v[624] = -10**8; r[...] = v'
-    run grok-train --resume t4.h5 -q -o x.h5
-    is_exit 1
-    is_stderr "grok-train: t4.h5: /state/rng is not a valid mt19937 state"
+    refused t1.h5 'f["state"].attrs["step"] = -7' \
+        "grok-train: t1.h5: /state's step, opt_t or stop_streak is out of range"
+    refused t2.h5 'f["config"].attrs["p"] = 2**32 + 11' \
+        "grok-train: t2.h5: /config p = 4294967307 is out of range"
+    refused t3.h5 'f["config"].attrs["lr_mult"] = "embed=abc"' \
+        "grok-train: t3.h5: /config does not describe a model: --lr-mult 'embed=abc': C must be a number in [0, 1e6]"
+    refused t4.h5 'r = f["state"]["rng"]; v = r[()]; v[624] = -10**8; r[...] = v' \
+        "grok-train: t4.h5: /state/rng is not a valid mt19937 state"
     [ ! -e x.h5 ]
     ok $? "no output is left behind"
 else
