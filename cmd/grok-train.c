@@ -416,9 +416,9 @@ int main(int argc, char **argv)
         openblas_set_num_threads(o.threads);
     /* -o FILE.tsv or a table without -o: the table alone; otherwise the run, and with -t the
      * table on standard output beside it */
-    int dot_tsv = o.co.output && strlen(o.co.output) >= 4 &&
-                  strcmp(o.co.output + strlen(o.co.output) - 4, ".tsv") == 0;
-    int table_only = dot_tsv || (!o.co.output && grok_output_is_table(&o.co));
+    struct grok_common no_t = o.co;
+    no_t.table = 0;
+    int table_only = grok_output_is_table(&no_t) || (!o.co.output && o.co.table);
     s.table = o.co.table || table_only;
 
     if (o.resume) {

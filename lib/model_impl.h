@@ -288,18 +288,19 @@ double SFX(grok_model_loss_grad)(const struct grok_model *m, struct grok_work *w
     else
         SFX(grok_mse_forward)(w->losses, logits, y, n, V);
     double sum = 0;
-    int right = 0;
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; i < n; i++)
         sum += w->losses[i];
-        const R *row = logits + (size_t)i * V;
-        int best = 0;
-        for (int j = 1; j < V; j++)
-            if (row[j] > row[best])
-                best = j;
-        right += best == y[i];
+    if (correct) {   /* evaluations only: a training step does not need the argmax */
+        *correct = 0;
+        for (int i = 0; i < n; i++) {
+            const R *row = logits + (size_t)i * V;
+            int best = 0;
+            for (int j = 1; j < V; j++)
+                if (row[j] > row[best])
+                    best = j;
+            *correct += best == y[i];
+        }
     }
-    if (correct)
-        *correct = right;
     if (losses)
         memcpy(losses, w->losses, n * sizeof *losses);
     if (G) {

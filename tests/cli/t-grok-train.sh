@@ -97,6 +97,10 @@ run grok-train $SMALL --steps 100 -t -o both.h5
 is_exit 0
 [ "$(grep -vc '^#' "$TMP/stdout")" -eq 4 ] && [ -s both.h5 ] && [ "$(metric both.h5 step)" = 100 ]
 ok $? "-t with -o FILE: the table on stdout, the run in FILE"
+run grok-train $SMALL --steps 100 -t
+is_exit 0
+[ "$(grep -vc '^#' "$TMP/stdout")" -eq 4 ] && [ "$(sed -n 5p "$TMP/stdout" | cut -f1)" = step ]
+ok $? "-t without -o: the table alone on stdout"
 run grok-train $SMALL --steps 100 -o table.tsv
 is_exit 0
 [ "$(sed -n 5p table.tsv)" = "step	train_loss	train_acc	test_loss	test_acc	param_norm	lr" ]
