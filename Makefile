@@ -46,7 +46,7 @@ PUB_HEADERS := $(wildcard include/grok/*.h)
 HEADERS    := $(PUB_HEADERS) $(wildcard lib/*.h)
 MANPAGES   := $(wildcard doc/*.1)
 
-.PHONY: all check demo bench install uninstall clean deps deps-check fuzz
+.PHONY: all check demo bench bench-deps install uninstall clean deps deps-check fuzz
 .DELETE_ON_ERROR:
 
 all: deps-check $(LIBGROK) $(PROGS)
@@ -91,8 +91,19 @@ check: all $(UNIT_BIN) $(FIXTURE)
 demo: all
 	@sh examples/demo.sh $(abspath $(BINDIR)) $(abspath $(O)/demo)
 
-bench:
-	@echo "bench: no benchmark yet (grok-train's speed issue adds them)"
+# The benchmark against PyTorch (bench/README.md). PyTorch is a benchmark dependency only.
+BENCH_BIN := $(O)/bench/step-time $(O)/bench/sgemm-rate
+
+$(O)/bench/%: bench/%.c $(LIBGROK) $(HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBGROK) $(LDLIBS)
+
+bench-deps:
+	@tools/deps.sh --bench
+
+bench: all $(BENCH_BIN)
+	@tools/deps.sh --bench --check
+	/usr/bin/python3 bench/bench.py --bin $(abspath $(BINDIR)) --tools $(abspath $(O)/bench)
 
 FUZZ_SECONDS ?= 60
 fuzz:

@@ -345,6 +345,7 @@ struct grok_work *grok_work_new(const struct grok_model *m, int max_batch, enum 
     }
     w->dtype = dtype;
     w->max_batch = max_batch;
+    w->block_bytes = n * elem;
     return w;
 }
 
@@ -358,6 +359,11 @@ void grok_work_free(struct grok_work *w)
 }
 
 int grok_work_max_batch(const struct grok_work *w) { return w->max_batch; }
+
+size_t grok_work_bytes(const struct grok_work *w)
+{
+    return w->block_bytes + (size_t)w->max_batch * sizeof *w->losses;
+}
 
 void grok_model_views(const struct grok_model *m, const float *params, struct grok_tensor *views)
 {

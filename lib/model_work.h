@@ -8,6 +8,7 @@ struct grok_work {
     enum grok_dtype dtype;      /* GROK_F32 or GROK_F64: the element type of block */
     int max_batch;
     void *block;                /* every activation and backward scratch array, see below */
+    size_t block_bytes;
     double *losses;             /* (max_batch) each example's loss */
 };
 

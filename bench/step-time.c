@@ -1,0 +1,82 @@
+/* step-time: milliseconds per training step of a grok-train preset, for bench/bench.py.
+ *
+ *   step-time PRESET STEPS [THREADS]
+ *
+ * Sets up training exactly as grok-train does (grok_config_preset, grok_config_resolve,
+ * grok_trainer_init), takes a few warm-up steps, then times STEPS calls of grok_trainer_step one
+ * by one: the minibatch draw, forward, backward, clipping and the optimiser update. It prints one
+ * line of tab-separated fields:
+ *
+ *   preset  median_ms  p25_ms  p75_ms  n_params  work_bytes  data_bytes
+ *
+ * work_bytes is the activation workspace grok-train allocates (a batch, or an evaluation chunk
+ * when that is larger); data_bytes the pairs, labels and context tokens of both sets. THREADS
+ * (default 0: OpenBLAS's own default, all cores) goes to openblas_set_num_threads as --threads
+ * does. Not installed, not a program of the toolkit: a measuring instrument. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cblas.h>
+
+#include "grok/config.h"
+#include "grok/train.h"
+
+#define WARMUP 5
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec * 1e-6;
+}
+
+static int by_value(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 3 || argc > 4) {
+        fprintf(stderr, "usage: step-time PRESET STEPS [THREADS]\n");
+        return 2;
+    }
+    int steps = atoi(argv[2]), threads = argc > 3 ? atoi(argv[3]) : 0;
+    if (steps < 1) {
+        fprintf(stderr, "step-time: STEPS must be at least 1\n");
+        return 2;
+    }
+    if (threads > 0)
+        openblas_set_num_threads(threads);
+    struct grok_train_config cfg;
+    struct grok_err err = {0};
+    struct grok_trainer t;
+    memset(&t, 0, sizeof t);
+    double *ms = malloc(steps * sizeof *ms);
+    if (!ms || grok_config_preset(&cfg, argv[1], &err) || grok_config_resolve(&cfg, &err) ||
+        grok_trainer_init(&t, &cfg, &err)) {
+        fprintf(stderr, "step-time: %s\n", ms ? err.msg : "out of memory");
+        grok_trainer_free(&t);
+        free(ms);
+        return 1;
+    }
+    for (int i = 0; i < WARMUP; i++)
+        grok_trainer_step(&t);
+    for (int i = 0; i < steps; i++) {
+        double t0 = now_ms();
+        grok_trainer_step(&t);
+        ms[i] = now_ms() - t0;
+    }
+    qsort(ms, steps, sizeof *ms, by_value);
+    const struct grok_dataset *d = &t.data;
+    size_t pairs = (size_t)d->n_train + d->n_test;
+    size_t data_bytes = pairs * (2 + 1 + cfg.model.n_ctx) * sizeof(int32_t);
+    printf("%s\t%.4f\t%.4f\t%.4f\t%zu\t%zu\t%zu\n", argv[1], ms[steps / 2], ms[steps / 4],
+           ms[3 * steps / 4], t.model.n_params, grok_work_bytes(t.work), data_bytes);
+    grok_trainer_free(&t);
+    free(ms);
+    return 0;
+}
