@@ -207,83 +207,88 @@ static double FN(dot)(const R *a, const R *b, int E)
     return s;
 }
 
-void FN(grok_attention_forward)(R *z, R *att, const R *q, const R *k, const R *v, int B, int T,
-                                int H, int E, int causal)
+/* The row of a mapped array: map[i] when there is a map, i otherwise. */
+static size_t FN(row)(const int32_t *map, size_t i) { return map ? (size_t)map[i] : i; }
+
+void FN(grok_attention_forward)(R *z, R *att, const R *q, const R *k, const R *v,
+                                const int32_t *qrow, const int32_t *kvrow, int B, int T, int q0,
+                                int Tq, int H, int E, int causal)
 {
     double scale = 1 / sqrt((double)E);
-    size_t ld = (size_t)H * E;   /* from one position to the next within a batch row */
+    size_t ld = (size_t)H * E;
+    double s[T > 0 ? T : 1];   /* one row of scores; T is a context length, a handful */
     for (int b = 0; b < B; b++)
-        for (int h = 0; h < H; h++) {
-            size_t base = (size_t)b * T * ld + (size_t)h * E;
-            for (int i = 0; i < T; i++) {
-                R *a = att + (((size_t)b * H + h) * T + i) * T;
-                const R *qi = q + base + i * ld;
-                int J = causal ? i + 1 : T;
-                /* The row of att holds the raw scores first, so no scratch memory is needed. */
-                double mx = -INFINITY;
+        for (int i = 0; i < Tq; i++) {
+            size_t slot = (size_t)b * Tq + i;
+            const R *qi = q + FN(row)(qrow, slot) * ld;
+            R *zi = z + slot * ld;
+            int J = causal ? q0 + i + 1 : T;
+            for (int h = 0; h < H; h++) {
+                R *a = att + (((size_t)b * H + h) * Tq + i) * T;
+                double mx = -INFINITY, sum = 0;
                 for (int j = 0; j < J; j++) {
-                    double s = FN(dot)(qi, k + base + j * ld, E) * scale;
-                    a[j] = (R)s;
-                    if (s > mx)
-                        mx = s;
+                    s[j] = FN(dot)(qi + h * E, k + FN(row)(kvrow, (size_t)b * T + j) * ld + h * E, E) * scale;
+                    mx = s[j] > mx ? s[j] : mx;
                 }
-                double sum = 0;
                 for (int j = 0; j < J; j++) {
-                    double p = exp(a[j] - mx);
-                    a[j] = (R)p;
-                    sum += p;
+                    s[j] = exp(s[j] - mx);
+                    sum += s[j];
                 }
-                for (int j = 0; j < J; j++)
-                    a[j] = (R)(a[j] / sum);
-                /* Exactly zero, so that the backward, which does not know `causal`, skips them. */
-                for (int j = J; j < T; j++)
-                    a[j] = 0;
-                R *zi = z + base + i * ld;
+                /* Exactly zero beyond J, so that the backward, which does not know `causal`,
+                 * skips those positions. */
+                for (int j = 0; j < T; j++)
+                    a[j] = j < J ? (R)(s[j] / sum) : 0;
+                R *zh = zi + h * E;
                 for (int e = 0; e < E; e++)
-                    zi[e] = 0;
+                    zh[e] = 0;
                 for (int j = 0; j < J; j++) {
-                    const R *vj = v + base + j * ld;
+                    const R *vj = v + FN(row)(kvrow, (size_t)b * T + j) * ld + h * E;
+                    R aj = a[j];
                     for (int e = 0; e < E; e++)
-                        zi[e] += a[j] * vj[e];
+                        zh[e] += aj * vj[e];
                 }
             }
         }
 }
 
 void FN(grok_attention_backward)(R *dq, R *dk, R *dv, const R *dz, const R *att, const R *q,
-                                 const R *k, const R *v, int B, int T, int H, int E)
+                                 const R *k, const R *v, const int32_t *qrow,
+                                 const int32_t *kvrow, int B, int T, int q0, int Tq, int H, int E)
 {
+    (void)q0;   /* the causal mask is in att's zeros */
     double scale = 1 / sqrt((double)E);
     size_t ld = (size_t)H * E;
     for (int b = 0; b < B; b++)
-        for (int h = 0; h < H; h++) {
-            size_t base = (size_t)b * T * ld + (size_t)h * E;
-            for (int i = 0; i < T; i++) {
-                const R *a = att + (((size_t)b * H + h) * T + i) * T;
-                const R *dzi = dz + base + i * ld;
+        for (int i = 0; i < Tq; i++) {
+            size_t slot = (size_t)b * Tq + i, oi = FN(row)(qrow, slot) * ld;
+            const R *dzi = dz + slot * ld;
+            for (int h = 0; h < H; h++) {
+                const R *a = att + (((size_t)b * H + h) * Tq + i) * T;
+                const R *dzh = dzi + h * E;
                 /* The softmax's Jacobian needs Σ_j att·datt over the row before any dscore, so
                  * datt is recomputed in the second pass instead of being stored. */
                 double adatt = 0;
                 if (dq || dk)
                     for (int j = 0; j < T; j++)
                         if (a[j] != 0)
-                            adatt += a[j] * FN(dot)(dzi, v + base + j * ld, E);
+                            adatt += a[j] * FN(dot)(dzh, v + FN(row)(kvrow, (size_t)b * T + j) * ld + h * E, E);
                 for (int j = 0; j < T; j++) {
                     if (a[j] == 0)   /* masked (or underflowed): contributes nothing */
                         continue;
-                    size_t oj = base + j * ld, oi = base + i * ld;
+                    size_t oj = FN(row)(kvrow, (size_t)b * T + j) * ld + h * E;
+                    R aj = a[j];
                     if (dv)
                         for (int e = 0; e < E; e++)
-                            dv[oj + e] += a[j] * dzi[e];
+                            dv[oj + e] += aj * dzh[e];
                     if (!dq && !dk)
                         continue;
-                    double ds = a[j] * (FN(dot)(dzi, v + oj, E) - adatt) * scale;
+                    double ds = aj * (FN(dot)(dzh, v + oj, E) - adatt) * scale;
                     if (dq)
                         for (int e = 0; e < E; e++)
-                            dq[oi + e] += (R)(ds * k[oj + e]);
+                            dq[oi + h * E + e] += (R)(ds * k[oj + e]);
                     if (dk)
                         for (int e = 0; e < E; e++)
-                            dk[oj + e] += (R)(ds * q[oi + e]);
+                            dk[oj + e] += (R)(ds * q[oi + h * E + e]);
                 }
             }
         }
@@ -293,8 +298,10 @@ void FN(grok_act_forward)(R *out, const R *inp, long n, enum grok_act act)
 {
     switch (act) {
     case GROK_ACT_RELU:
-        for (long i = 0; i < n; i++)
-            out[i] = inp[i] > 0 ? inp[i] : 0;
+        for (long i = 0; i < n; i++) {
+            R x = inp[i];
+            out[i] = x > 0 ? x : 0;
+        }
         break;
     case GROK_ACT_GELU:
         for (long i = 0; i < n; i++) {
@@ -316,9 +323,10 @@ void FN(grok_act_backward)(R *dinp, const R *dout, const R *inp, long n, enum gr
     switch (act) {
     case GROK_ACT_RELU:
         /* The subgradient at 0 is taken as 0, as PyTorch does. */
-        for (long i = 0; i < n; i++)
-            if (inp[i] > 0)
-                dinp[i] += dout[i];
+        for (long i = 0; i < n; i++) {
+            R d = dout[i];   /* read unconditionally, so that the select vectorises */
+            dinp[i] += inp[i] > 0 ? d : 0;
+        }
         break;
     case GROK_ACT_GELU:
         for (long i = 0; i < n; i++) {
@@ -368,6 +376,26 @@ void FN(grok_crossentropy_backward)(R *dlogits, const R *logits, const int32_t *
         double lse = FN(logsumexp)(x, C);
         for (int c = 0; c < C; c++)
             g[c] += (R)(dloss * (exp(x[c] - lse) - (c == y[n])));
+    }
+}
+
+void FN(grok_crossentropy_forward_backward)(double *losses, R *dlogits, const R *logits,
+                                            const int32_t *y, double dloss, int N, int C)
+{
+    double e[C > 0 ? C : 1];   /* one row's exponentials, C ≤ GROK_P_MAX + 2 */
+    for (int n = 0; n < N; n++) {
+        const R *x = logits + (size_t)n * C;
+        R *g = dlogits + (size_t)n * C;
+        double mx = -INFINITY, sum = 0;
+        for (int c = 0; c < C; c++)
+            mx = x[c] > mx ? x[c] : mx;
+        for (int c = 0; c < C; c++) {
+            e[c] = exp(x[c] - mx);
+            sum += e[c];
+        }
+        losses[n] = mx + log(sum) - x[y[n]];
+        for (int c = 0; c < C; c++)
+            g[c] += (R)(dloss * (e[c] / sum - (c == y[n])));
     }
 }
 

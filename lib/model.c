@@ -261,47 +261,104 @@ void grok_model_init(const struct grok_model *m, float *params, enum grok_init s
     }
 }
 
+int grok_token_table(int32_t *map, int32_t *row_tok, int32_t *row_pos, int32_t *pos_first,
+                     int32_t *slot, const int32_t *tokens, int n, int T, int V)
+{
+    size_t BT = (size_t)n * T;
+    for (size_t i = 0; i < (size_t)V * T; i++)
+        slot[i] = -1;
+    for (size_t i = 0; i < BT; i++)
+        slot[(size_t)(i % T) * V + tokens[i]] = 0;
+    /* rows by position, then token: the rows of one position are contiguous (the MLP's first
+     * layer multiplies each position's rows by its own slice of the weight) */
+    int U = 0;
+    for (int t = 0; t < T; t++, pos_first[t] = U)
+        for (int v = 0; v < V; v++)
+            if (slot[(size_t)t * V + v] == 0) {
+                slot[(size_t)t * V + v] = U;
+                row_tok[U] = v;
+                row_pos[U] = t;
+                U++;
+            }
+    pos_first[0] = 0;
+    for (size_t i = 0; i < BT; i++)
+        map[i] = slot[(size_t)(i % T) * V + tokens[i]];
+    return U;
+}
+
+/* One block's arrays for Q query rows per example. */
+static void layer_offsets(const struct grok_model_config *c, int n, int Q,
+                          struct grok_layer_offsets *o)
+{
+    size_t at = 0, BT = (size_t)n * c->n_ctx, Rq = (size_t)n * Q, D = c->d_model;
+    size_t HE = (size_t)c->n_heads * c->d_head, M = c->d_mlp, nrm = c->norm ? 1 : 0;
+#define TAKE(field, count) (o->field = at, at += (count))
+    TAKE(ln1, nrm * BT * D);
+    TAKE(ln1_mean, nrm * BT);
+    TAKE(ln1_rstd, nrm * BT);
+    TAKE(k, BT * HE);
+    TAKE(v, BT * HE);
+    TAKE(q, Rq * HE);
+    TAKE(z, Rq * HE);
+    TAKE(att, Rq * c->n_heads * c->n_ctx);
+    TAKE(aq, Q < c->n_ctx ? Rq * D : 0);
+    TAKE(mid, Rq * D);
+    TAKE(ln2, nrm * Rq * D);
+    TAKE(ln2_mean, nrm * Rq);
+    TAKE(ln2_rstd, nrm * Rq);
+    TAKE(pre, Rq * M);
+    TAKE(post, Rq * M);
+    TAKE(out, Rq * D);
+#undef TAKE
+    o->size = at;
+}
+
 void grok_work_layout(const struct grok_model *m, int n, struct grok_work_layout *l)
 {
     const struct grok_model_config *c = &m->cfg;
-    size_t at = 0;
+    size_t at = 0, ints = 0;
 #define TAKE(field, count) (l->field = at, at += (count))
+#define TAKE_INTS(field, count) (l->field = ints, ints += (count))
     memset(l, 0, sizeof *l);
+    size_t U = (size_t)c->d_vocab * c->n_ctx, BT = (size_t)n * c->n_ctx;
     if (c->arch == GROK_TRANSFORMER) {
-        size_t L = c->n_layers, BT = (size_t)n * c->n_ctx, D = c->d_model;
+        size_t L = c->n_layers, D = c->d_model;
         size_t HE = (size_t)c->n_heads * c->d_head, M = c->d_mlp, nrm = c->norm ? 1 : 0;
-        TAKE(resid, (L + 1) * BT * D);
-        TAKE(ln1, nrm * L * BT * D);
-        TAKE(ln1_mean, nrm * L * BT);
-        TAKE(ln1_rstd, nrm * L * BT);
-        TAKE(q, L * BT * HE);
-        TAKE(k, L * BT * HE);
-        TAKE(v, L * BT * HE);
-        TAKE(z, L * BT * HE);
-        TAKE(att, L * n * c->n_heads * c->n_ctx * c->n_ctx);
-        TAKE(mid, L * BT * D);
-        TAKE(ln2, nrm * L * BT * D);
-        TAKE(ln2_mean, nrm * L * BT);
-        TAKE(ln2_rstd, nrm * L * BT);
-        TAKE(pre, L * BT * M);
-        TAKE(post, L * BT * M);
-        TAKE(r, (size_t)n * D);
+        size_t Rmax = L > 1 ? BT : (size_t)n;   /* query rows of the widest layer */
+        layer_offsets(c, n, c->n_ctx, &l->full);
+        layer_offsets(c, n, 1, &l->last);
+        TAKE(x, BT * D);
+        TAKE(layers, (L - 1) * l->full.size + l->last.size);
         TAKE(lnf, nrm * n * D);
         TAKE(lnf_mean, nrm * n);
         TAKE(lnf_rstd, nrm * n);
-        TAKE(g, BT * D);
-        TAKE(dln, nrm * BT * D);
-        TAKE(dq, BT * HE);
+        TAKE(tx, U * D);
+        TAKE(tln, nrm * U * D);
+        TAKE(tln_mean, nrm * U);
+        TAKE(tln_rstd, nrm * U);
+        TAKE(tq, U * HE);
+        TAKE(tk, U * HE);
+        TAKE(tv, U * HE);
+        TAKE(dtx, U * D);
+        TAKE(dtln, nrm * U * D);
+        TAKE(dtq, U * HE);
+        TAKE(dtk, U * HE);
+        TAKE(dtv, U * HE);
+        TAKE(g0, BT * D);
+        TAKE(g1, BT * D);
+        TAKE(dln, BT * D);
+        TAKE(daq, (size_t)n * D);
+        TAKE(dq, Rmax * HE);
         TAKE(dk, BT * HE);
         TAKE(dv, BT * HE);
-        TAKE(dz, BT * HE);
-        TAKE(dpre, BT * M);
-        TAKE(dpost, BT * M);
-        TAKE(dr, nrm * n * D);
+        TAKE(dz, Rmax * HE);
+        TAKE(dpre, Rmax * M);
+        TAKE(dpost, Rmax * M);
         TAKE(dlnf, (size_t)n * D);
+        TAKE_INTS(qmap, n);
     } else {
-        size_t widest = 0;
-        TAKE(x, (size_t)n * m->d_input);
+        size_t widest = 0, tab = c->input == GROK_INPUT_EMBED && c->n_hidden > 0 ? U : 0;
+        TAKE(hx, (size_t)n * m->d_input);
         for (int i = 0; i < c->n_hidden; i++) {
             TAKE(hpre[i], (size_t)n * c->hidden[i]);
             TAKE(hpost[i], (size_t)n * c->hidden[i]);
@@ -311,11 +368,22 @@ void grok_work_layout(const struct grok_model *m, int n, struct grok_work_layout
         TAKE(dh0, (size_t)n * widest);
         TAKE(dh1, (size_t)n * widest);
         TAKE(dx, (size_t)n * m->d_input);
+        TAKE(te, tab * c->d_embed);
+        TAKE(dte, tab * c->d_embed);
+        TAKE(tpre, tab * (c->n_hidden > 0 ? c->hidden[0] : 0));
+        TAKE(dtpre, tab * (c->n_hidden > 0 ? c->hidden[0] : 0));
     }
     TAKE(logits, (size_t)n * c->d_vocab_out);
     TAKE(dlogits, (size_t)n * c->d_vocab_out);
+    TAKE_INTS(map, BT);
+    TAKE_INTS(slot, U);
+    TAKE_INTS(row_tok, U);
+    TAKE_INTS(row_pos, U);
+    TAKE_INTS(pos_first, (size_t)c->n_ctx + 1);
 #undef TAKE
+#undef TAKE_INTS
     l->total = at;
+    l->ints = ints;
 }
 
 struct grok_work *grok_work_new(const struct grok_model *m, int max_batch, enum grok_dtype dtype,
@@ -330,9 +398,11 @@ struct grok_work *grok_work_new(const struct grok_model *m, int max_batch, enum 
     struct grok_work_layout layout;
     grok_work_layout(m, max_batch, &layout);
     size_t n = layout.total;
-    if (w)
+    if (w) {
         w->block = calloc(n, elem);
-    if (!w || !w->block) {
+        w->ints = calloc(layout.ints, sizeof *w->ints);
+    }
+    if (!w || !w->block || !w->ints) {
         grok_work_free(w);
         grok_err_set(err, GROK_ENOMEM, "out of memory for the activations of %d examples", max_batch);
         return NULL;
@@ -346,6 +416,7 @@ struct grok_work *grok_work_new(const struct grok_model *m, int max_batch, enum 
     w->dtype = dtype;
     w->max_batch = max_batch;
     w->block_bytes = n * elem;
+    w->ints_count = layout.ints;
     return w;
 }
 
@@ -354,6 +425,7 @@ void grok_work_free(struct grok_work *w)
     if (!w)
         return;
     free(w->block);
+    free(w->ints);
     free(w->losses);
     free(w);
 }
@@ -362,7 +434,7 @@ int grok_work_max_batch(const struct grok_work *w) { return w->max_batch; }
 
 size_t grok_work_bytes(const struct grok_work *w)
 {
-    return w->block_bytes + (size_t)w->max_batch * sizeof *w->losses;
+    return w->block_bytes + w->ints_count * sizeof *w->ints + (size_t)w->max_batch * sizeof *w->losses;
 }
 
 void grok_model_views(const struct grok_model *m, const float *params, struct grok_tensor *views)

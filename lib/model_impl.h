@@ -23,165 +23,383 @@ static void add_into(R *dst, const R *src, size_t n)
 /* Views of one block's slice of the workspace (shapes in model_work.h; the LayerNorm arrays
  * are NULL without --norm pre). */
 struct block_cache {
-    R *rin, *rout;             /* residual stream before and after the block */
-    R *mid;                    /* after the attention */
-    R *ln1, *ln1_mean, *ln1_rstd, *ln2, *ln2_mean, *ln2_rstd;
-    R *q, *k, *v, *z, *att;
-    R *pre, *post;             /* MLP before and after the activation */
-    const R *a_in, *m_in;      /* what the attention and the MLP read: the LayerNorm or the residual */
+    int Q, q0;                 /* query rows per example, the position of the first */
+    R *ln1, *ln1_mean, *ln1_rstd, *k, *v, *q, *z, *att, *aq, *mid;
+    R *ln2, *ln2_mean, *ln2_rstd, *pre, *post, *out;
+    const R *m_in;             /* what the MLP reads: the LayerNorm or mid */
 };
 
 static void block_cache(const struct grok_model *m, R *base, const struct grok_work_layout *L,
-                        int l, int n, struct block_cache *b)
+                        int l, struct block_cache *b)
 {
     const struct grok_model_config *c = &m->cfg;
-    size_t BT = (size_t)n * c->n_ctx, D = c->d_model, HE = (size_t)c->n_heads * c->d_head;
-    size_t M = c->d_mlp;
-    b->rin = base + L->resid + l * BT * D;
-    b->rout = b->rin + BT * D;
-    b->mid = base + L->mid + l * BT * D;
-    b->q = base + L->q + l * BT * HE;
-    b->k = base + L->k + l * BT * HE;
-    b->v = base + L->v + l * BT * HE;
-    b->z = base + L->z + l * BT * HE;
-    b->att = base + L->att + l * (size_t)n * c->n_heads * c->n_ctx * c->n_ctx;
-    b->pre = base + L->pre + l * BT * M;
-    b->post = base + L->post + l * BT * M;
+    int last = l == c->n_layers - 1;
+    const struct grok_layer_offsets *o = last ? &L->last : &L->full;
+    R *s = base + L->layers + (size_t)l * L->full.size;
+    b->Q = last ? 1 : c->n_ctx;
+    b->q0 = last ? c->readout : 0;
+    b->k = s + o->k;
+    b->v = s + o->v;
+    b->q = s + o->q;
+    b->z = s + o->z;
+    b->att = s + o->att;
+    b->aq = s + o->aq;
+    b->mid = s + o->mid;
+    b->pre = s + o->pre;
+    b->post = s + o->post;
+    b->out = s + o->out;
     b->ln1 = b->ln1_mean = b->ln1_rstd = b->ln2 = b->ln2_mean = b->ln2_rstd = NULL;
-    b->a_in = b->rin;
     b->m_in = b->mid;
     if (c->norm) {
-        b->ln1 = base + L->ln1 + l * BT * D;
-        b->ln1_mean = base + L->ln1_mean + l * BT;
-        b->ln1_rstd = base + L->ln1_rstd + l * BT;
-        b->ln2 = base + L->ln2 + l * BT * D;
-        b->ln2_mean = base + L->ln2_mean + l * BT;
-        b->ln2_rstd = base + L->ln2_rstd + l * BT;
-        b->a_in = b->ln1;
+        b->ln1 = s + o->ln1;
+        b->ln1_mean = s + o->ln1_mean;
+        b->ln1_rstd = s + o->ln1_rstd;
+        b->ln2 = s + o->ln2;
+        b->ln2_mean = s + o->ln2_mean;
+        b->ln2_rstd = s + o->ln2_rstd;
         b->m_in = b->ln2;
     }
 }
 
-/* The transformer from resid[0] (already holding the input) to the logits. */
+/* What a block reads: rows of the residual stream, dense (BT rows) or, in the first layer with
+ * tokens, the table of (token, position) rows and the map from (example, position) to row. */
+struct block_input {
+    const R *x;                /* the residual rows */
+    const R *a;                /* what the attention reads: their LayerNorm, or x */
+    R *k, *v, *q;              /* the projections, rows as x's */
+    const int32_t *map;        /* (BT) row of each position; NULL: dense */
+    const int32_t *qmap;       /* (n·Q) row of each query; NULL: dense (q has n·Q rows) */
+    int rows;                  /* rows of x: BT, or U */
+    int q_first, q_rows;       /* rows of x whose queries are computed (table: one position's) */
+};
+
+static void block_input(const struct grok_model *m, R *base, const struct grok_work_layout *L,
+                        const int32_t *ints, int l, int n, const struct block_cache *b,
+                        struct block_input *in)
+{
+    const struct grok_model_config *c = &m->cfg;
+    int T = c->n_ctx, BT = n * T;
+    const int32_t *first = ints + L->pos_first;
+    if (l == 0 && ints[L->pos_first + T] > 0) {   /* the table of the token path */
+        in->x = base + L->tx;
+        in->a = c->norm ? base + L->tln : in->x;
+        in->k = base + L->tk;
+        in->v = base + L->tv;
+        in->q = base + L->tq;
+        in->map = ints + L->map;
+        in->rows = first[T];
+        if (b->Q == T) {
+            in->qmap = in->map;
+            in->q_first = 0;
+            in->q_rows = in->rows;
+        } else {
+            in->qmap = ints + L->qmap;
+            in->q_first = first[b->q0];
+            in->q_rows = first[b->q0 + 1] - first[b->q0];
+        }
+        return;
+    }
+    in->x = l == 0 ? base + L->x : base + L->layers + (size_t)(l - 1) * L->full.size + L->full.out;
+    in->a = c->norm ? b->ln1 : in->x;
+    in->k = b->k;
+    in->v = b->v;
+    in->q = b->q;
+    in->map = in->qmap = NULL;
+    in->rows = BT;
+    in->q_first = 0;
+    in->q_rows = n * b->Q;
+}
+
+/* dst (rows) += the residual rows of the queries: src rows b·T+q0+i (or map[...] of them). */
+static void add_query_rows(R *dst, const R *src, const int32_t *map, int n, int T, int q0, int Q,
+                           int D)
+{
+    for (int b = 0; b < n; b++)
+        for (int i = 0; i < Q; i++) {
+            size_t pos = (size_t)b * T + q0 + i;
+            add_into(dst + ((size_t)b * Q + i) * D, src + (map ? (size_t)map[pos] : pos) * D, D);
+        }
+}
+
+/* The reverse of add_query_rows: dst rows b·T+q0+i (or map[...]) += src rows. */
+static void scatter_query_rows(R *dst, const R *src, const int32_t *map, int n, int T, int q0,
+                               int Q, int D)
+{
+    for (int b = 0; b < n; b++)
+        for (int i = 0; i < Q; i++) {
+            size_t pos = (size_t)b * T + q0 + i;
+            add_into(dst + (map ? (size_t)map[pos] : pos) * D, src + ((size_t)b * Q + i) * D, D);
+        }
+}
+
+/* The first layer's table: each row's token and position embedding, the row of each query. */
+static void table_forward(const struct grok_model *m, R *base, const struct grok_work_layout *L,
+                          int32_t *ints, const R *P, const int32_t *tokens, int n)
+{
+    const struct grok_model_config *c = &m->cfg;
+    int T = c->n_ctx, D = c->d_model;
+    int U = grok_token_table(ints + L->map, ints + L->row_tok, ints + L->row_pos,
+                             ints + L->pos_first, ints + L->slot, tokens, n, T, c->d_vocab);
+    R *tx = base + L->tx;
+    for (int u = 0; u < U; u++) {
+        const R *e = P + m->W_E + (size_t)ints[L->row_tok + u] * D;
+        const R *p = P + m->W_pos + (size_t)ints[L->row_pos + u] * D;
+        for (int d = 0; d < D; d++)
+            tx[(size_t)u * D + d] = e[d] + p[d];
+    }
+    if (c->n_layers == 1)
+        for (int b = 0; b < n; b++)
+            ints[L->qmap + b] = ints[L->map + (size_t)b * T + c->readout];
+}
+
+/* The transformer from its input (the table of tokens, or a continuous input in x) to the
+ * logits. */
 static void tf_forward(const struct grok_model *m, R *base, const struct grok_work_layout *L,
-                       const R *P, int n)
+                       int32_t *ints, const R *P, const int32_t *tokens, int n)
 {
     const struct grok_model_config *c = &m->cfg;
     int T = c->n_ctx, D = c->d_model, H = c->n_heads, E = c->d_head, M = c->d_mlp;
-    int BT = n * T, HE = H * E;
+    int HE = H * E;
+    ints[L->pos_first + T] = 0;   /* no table unless tokens */
+    if (tokens)
+        table_forward(m, base, L, ints, P, tokens, n);
+    struct block_cache b = {0};
     for (int l = 0; l < c->n_layers; l++) {
         const struct grok_block_offsets *o = &m->blocks[l];
-        struct block_cache b;
-        block_cache(m, base, L, l, n, &b);
+        struct block_input in;
+        block_cache(m, base, L, l, &b);
+        block_input(m, base, L, ints, l, n, &b, &in);
+        int Rq = n * b.Q;
+        R *a = (R *)in.a;
         if (c->norm)
-            SFX(grok_layernorm_forward)(b.ln1, b.ln1_mean, b.ln1_rstd, b.rin, P + o->ln1_w,
-                                        P + o->ln1_b, BT, D);
-        SFX(grok_heads_forward)(b.q, b.a_in, P + o->W_Q, P + o->b_Q, BT, D, H, E);
-        SFX(grok_heads_forward)(b.k, b.a_in, P + o->W_K, P + o->b_K, BT, D, H, E);
-        SFX(grok_heads_forward)(b.v, b.a_in, P + o->W_V, P + o->b_V, BT, D, H, E);
-        SFX(grok_attention_forward)(b.z, b.att, b.q, b.k, b.v, n, T, H, E, c->causal);
-        SFX(grok_linear_forward)(b.mid, b.z, P + o->W_O, P + o->b_O, BT, HE, D);
-        add_into(b.mid, b.rin, (size_t)BT * D);
+            SFX(grok_layernorm_forward)(a, in.map ? base + L->tln_mean : b.ln1_mean,
+                                        in.map ? base + L->tln_rstd : b.ln1_rstd, in.x,
+                                        P + o->ln1_w, P + o->ln1_b, in.rows, D);
+        SFX(grok_heads_forward)(in.k, a, P + o->W_K, P + o->b_K, in.rows, D, H, E);
+        SFX(grok_heads_forward)(in.v, a, P + o->W_V, P + o->b_V, in.rows, D, H, E);
+        const R *qa = a + (size_t)in.q_first * D;
+        if (!in.map && b.Q < T) {   /* gather the query rows of the attention input */
+            for (int i = 0; i < n; i++)
+                memcpy(b.aq + (size_t)i * D, a + ((size_t)i * T + b.q0) * D, D * sizeof *a);
+            qa = b.aq;
+        }
+        SFX(grok_heads_forward)(in.q + (size_t)in.q_first * HE, qa, P + o->W_Q, P + o->b_Q,
+                                in.q_rows, D, H, E);
+        SFX(grok_attention_forward)(b.z, b.att, in.q, in.k, in.v, in.qmap, in.map, n, T, b.q0, b.Q,
+                                    H, E, c->causal);
+        SFX(grok_linear_forward)(b.mid, b.z, P + o->W_O, P + o->b_O, Rq, HE, D);
+        add_query_rows(b.mid, in.x, in.map, n, T, b.q0, b.Q, D);
         if (c->norm)
             SFX(grok_layernorm_forward)(b.ln2, b.ln2_mean, b.ln2_rstd, b.mid, P + o->ln2_w,
-                                        P + o->ln2_b, BT, D);
-        SFX(grok_linear_forward)(b.pre, b.m_in, P + o->W_in, P + o->b_in, BT, D, M);
-        SFX(grok_act_forward)(b.post, b.pre, (long)BT * M, c->act);
-        SFX(grok_linear_forward)(b.rout, b.post, P + o->W_out, P + o->b_out, BT, M, D);
-        add_into(b.rout, b.mid, (size_t)BT * D);
+                                        P + o->ln2_b, Rq, D);
+        SFX(grok_linear_forward)(b.pre, b.m_in, P + o->W_in, P + o->b_in, Rq, D, M);
+        SFX(grok_act_forward)(b.post, b.pre, (long)Rq * M, c->act);
+        SFX(grok_linear_forward)(b.out, b.post, P + o->W_out, P + o->b_out, Rq, M, D);
+        add_into(b.out, b.mid, (size_t)Rq * D);
     }
-    const R *last = base + L->resid + (size_t)c->n_layers * BT * D;
-    R *r = base + L->r;
-    for (int i = 0; i < n; i++)
-        memcpy(r + (size_t)i * D, last + ((size_t)i * T + c->readout) * D, D * sizeof *r);
-    const R *u = r;
+    const R *u = b.out;   /* the last block's one row per example: the readout */
     if (c->norm) {
-        SFX(grok_layernorm_forward)(base + L->lnf, base + L->lnf_mean, base + L->lnf_rstd, r,
+        SFX(grok_layernorm_forward)(base + L->lnf, base + L->lnf_mean, base + L->lnf_rstd, u,
                                     P + m->lnf_w, P + m->lnf_b, n, D);
         u = base + L->lnf;
     }
     SFX(grok_linear_forward)(base + L->logits, u, P + m->W_U, P + m->b_U, n, D, c->d_vocab_out);
 }
 
-/* From dlogits back to g = d(loss)/d(resid[0]) (BT, d_model), accumulating parameter gradients
- * into G unless it is NULL. */
-static void tf_backward(const struct grok_model *m, R *base, const struct grok_work_layout *L,
-                        const R *P, R *G, int n)
+/* One block backward: g (n·Q, d_model) is the gradient of its output; leaves the gradient of
+ * its input in gin (dense, BT rows) or, for the table, in dtx. */
+static void block_backward(const struct grok_model *m, R *base, const struct grok_work_layout *L,
+                           const int32_t *ints, const R *P, R *G, int l, int n, R *g, R *gin)
 {
     const struct grok_model_config *c = &m->cfg;
+    const struct grok_block_offsets *o = &m->blocks[l];
     int T = c->n_ctx, D = c->d_model, H = c->n_heads, E = c->d_head, M = c->d_mlp;
-    int BT = n * T, HE = H * E;
-    R *r = base + L->r, *du = base + L->dlnf, *g = base + L->g;
-    const R *u = c->norm ? base + L->lnf : r;
-    zero(du, (size_t)n * D);
-    SFX(grok_linear_backward)(du, GRAD(G, m->W_U), GRAD(G, m->b_U), base + L->dlogits, u,
-                              P + m->W_U, n, D, c->d_vocab_out);
-    const R *dr = du;
-    if (c->norm) {
-        zero(base + L->dr, (size_t)n * D);
-        SFX(grok_layernorm_backward)(base + L->dr, GRAD(G, m->lnf_w), GRAD(G, m->lnf_b), du, r,
-                                     base + L->lnf_mean, base + L->lnf_rstd, P + m->lnf_w, n, D);
-        dr = base + L->dr;
+    int HE = H * E;
+    struct block_cache b;
+    struct block_input in;
+    block_cache(m, base, L, l, &b);
+    block_input(m, base, L, ints, l, n, &b, &in);
+    int Rq = n * b.Q, table = in.map != NULL;
+    R *dln = base + L->dln, *dpre = base + L->dpre, *dpost = base + L->dpost, *dz = base + L->dz;
+
+    /* MLP; g is the gradient of out and, through the residual, of mid. Without LayerNorm the
+     * MLP reads mid itself, so its input's gradient goes straight into g. */
+    R *d_min = c->norm ? dln : g;
+    zero(dpost, (size_t)Rq * M);
+    SFX(grok_linear_backward)(dpost, GRAD(G, o->W_out), GRAD(G, o->b_out), g, b.post,
+                              P + o->W_out, Rq, M, D);
+    zero(dpre, (size_t)Rq * M);
+    SFX(grok_act_backward)(dpre, dpost, b.pre, (long)Rq * M, c->act);
+    if (c->norm)
+        zero(dln, (size_t)Rq * D);
+    SFX(grok_linear_backward)(d_min, GRAD(G, o->W_in), GRAD(G, o->b_in), dpre, b.m_in,
+                              P + o->W_in, Rq, D, M);
+    if (c->norm)
+        SFX(grok_layernorm_backward)(g, GRAD(G, o->ln2_w), GRAD(G, o->ln2_b), dln, b.mid,
+                                     b.ln2_mean, b.ln2_rstd, P + o->ln2_w, Rq, D);
+
+    /* attention; g is now the gradient of mid */
+    zero(dz, (size_t)Rq * HE);
+    SFX(grok_linear_backward)(dz, GRAD(G, o->W_O), GRAD(G, o->b_O), g, b.z, P + o->W_O, Rq, HE, D);
+    R *dq = table ? base + L->dtq : base + L->dq;
+    R *dk = table ? base + L->dtk : base + L->dk;
+    R *dv = table ? base + L->dtv : base + L->dv;
+    zero(dq, (size_t)(table ? in.rows : Rq) * HE);
+    zero(dk, (size_t)in.rows * HE);
+    zero(dv, (size_t)in.rows * HE);
+    SFX(grok_attention_backward)(dq, dk, dv, dz, b.att, in.q, in.k, in.v, in.qmap, in.map, n, T,
+                                 b.q0, b.Q, H, E);
+
+    /* the projections' inputs: da, the gradient of what the attention read */
+    R *dx = table ? base + L->dtx : gin;
+    R *da = c->norm ? (table ? base + L->dtln : dln) : dx;
+    zero(da, (size_t)in.rows * D);
+    SFX(grok_heads_backward)(da, GRAD(G, o->W_K), GRAD(G, o->b_K), dk, in.a, P + o->W_K,
+                             in.rows, D, H, E);
+    SFX(grok_heads_backward)(da, GRAD(G, o->W_V), GRAD(G, o->b_V), dv, in.a, P + o->W_V,
+                             in.rows, D, H, E);
+    if (!table && b.Q < T) {   /* the gathered query rows, scattered back */
+        R *daq = base + L->daq;
+        zero(daq, (size_t)Rq * D);
+        SFX(grok_heads_backward)(daq, GRAD(G, o->W_Q), GRAD(G, o->b_Q), dq, b.aq, P + o->W_Q, Rq,
+                                 D, H, E);
+        scatter_query_rows(da, daq, NULL, n, T, b.q0, b.Q, D);
+    } else {
+        size_t f = (size_t)in.q_first;
+        SFX(grok_heads_backward)(da + f * D, GRAD(G, o->W_Q), GRAD(G, o->b_Q), dq + f * HE,
+                                 in.a + f * D, P + o->W_Q, in.q_rows, D, H, E);
     }
-    zero(g, (size_t)BT * D);
-    for (int i = 0; i < n; i++)
-        memcpy(g + ((size_t)i * T + c->readout) * D, dr + (size_t)i * D, D * sizeof *g);
+    if (c->norm) {
+        zero(dx, (size_t)in.rows * D);
+        SFX(grok_layernorm_backward)(dx, GRAD(G, o->ln1_w), GRAD(G, o->ln1_b), da, in.x,
+                                     table ? base + L->tln_mean : b.ln1_mean,
+                                     table ? base + L->tln_rstd : b.ln1_rstd, P + o->ln1_w,
+                                     in.rows, D);
+    }
+    /* the residual: mid = input + attention at the query rows */
+    scatter_query_rows(dx, g, in.map, n, T, b.q0, b.Q, D);
+}
 
-    R *dln = base + L->dln, *dq = base + L->dq, *dk = base + L->dk, *dv = base + L->dv;
-    R *dz = base + L->dz, *dpre = base + L->dpre, *dpost = base + L->dpost;
+/* From dlogits back to the input, accumulating parameter gradients into G unless it is NULL.
+ * Returns the gradient of the continuous input (BT, d_model), or NULL after the token path,
+ * whose embedding gradients it has added to G itself. */
+static R *tf_backward(const struct grok_model *m, R *base, const struct grok_work_layout *L,
+                      const int32_t *ints, const R *P, R *G, int n)
+{
+    const struct grok_model_config *c = &m->cfg;
+    int D = c->d_model;
+    R *g = base + L->g0, *gin = base + L->g1;
+    const struct grok_layer_offsets *o = &L->last;
+    const R *r = base + L->layers + (size_t)(c->n_layers - 1) * L->full.size + o->out;
+    zero(g, (size_t)n * D);
+    if (c->norm) {
+        R *du = base + L->dlnf;
+        zero(du, (size_t)n * D);
+        SFX(grok_linear_backward)(du, GRAD(G, m->W_U), GRAD(G, m->b_U), base + L->dlogits,
+                                  base + L->lnf, P + m->W_U, n, D, c->d_vocab_out);
+        SFX(grok_layernorm_backward)(g, GRAD(G, m->lnf_w), GRAD(G, m->lnf_b), du, r,
+                                     base + L->lnf_mean, base + L->lnf_rstd, P + m->lnf_w, n, D);
+    } else {
+        SFX(grok_linear_backward)(g, GRAD(G, m->W_U), GRAD(G, m->b_U), base + L->dlogits, r,
+                                  P + m->W_U, n, D, c->d_vocab_out);
+    }
     for (int l = c->n_layers - 1; l >= 0; l--) {
-        const struct grok_block_offsets *o = &m->blocks[l];
-        struct block_cache b;
-        block_cache(m, base, L, l, n, &b);
+        block_backward(m, base, L, ints, P, G, l, n, g, gin);
+        R *t = g;
+        g = gin;
+        gin = t;
+    }
+    int U = ints[L->pos_first + c->n_ctx];
+    if (U == 0)
+        return g;
+    const R *dtx = base + L->dtx;
+    for (int u = 0; G && u < U; u++) {
+        R *e = G + m->W_E + (size_t)ints[L->row_tok + u] * D;
+        R *p = G + m->W_pos + (size_t)ints[L->row_pos + u] * D;
+        add_into(e, dtx + (size_t)u * D, D);
+        add_into(p, dtx + (size_t)u * D, D);
+    }
+    return NULL;
+}
 
-        /* MLP; g is the gradient of resid_post and, through the residual, of mid. Without
-         * LayerNorm the MLP reads mid itself, so its input's gradient goes straight into g. */
-        R *d_in = c->norm ? dln : g;
-        zero(dpost, (size_t)BT * M);
-        SFX(grok_linear_backward)(dpost, GRAD(G, o->W_out), GRAD(G, o->b_out), g, b.post,
-                                  P + o->W_out, BT, M, D);
-        zero(dpre, (size_t)BT * M);
-        SFX(grok_act_backward)(dpre, dpost, b.pre, (long)BT * M, c->act);
-        if (c->norm)
-            zero(dln, (size_t)BT * D);
-        SFX(grok_linear_backward)(d_in, GRAD(G, o->W_in), GRAD(G, o->b_in), dpre, b.m_in,
-                                  P + o->W_in, BT, D, M);
-        if (c->norm)
-            SFX(grok_layernorm_backward)(g, GRAD(G, o->ln2_w), GRAD(G, o->ln2_b), dln, b.mid,
-                                         b.ln2_mean, b.ln2_rstd, P + o->ln2_w, BT, D);
-
-        /* attention; g is now the gradient of mid, and through the residual of resid_pre */
-        zero(dz, (size_t)BT * HE);
-        SFX(grok_linear_backward)(dz, GRAD(G, o->W_O), GRAD(G, o->b_O), g, b.z, P + o->W_O, BT,
-                                  HE, D);
-        zero(dq, (size_t)BT * HE);
-        zero(dk, (size_t)BT * HE);
-        zero(dv, (size_t)BT * HE);
-        SFX(grok_attention_backward)(dq, dk, dv, dz, b.att, b.q, b.k, b.v, n, T, H, E);
-        if (c->norm)
-            zero(dln, (size_t)BT * D);
-        SFX(grok_heads_backward)(d_in, GRAD(G, o->W_Q), GRAD(G, o->b_Q), dq, b.a_in, P + o->W_Q,
-                                 BT, D, H, E);
-        SFX(grok_heads_backward)(d_in, GRAD(G, o->W_K), GRAD(G, o->b_K), dk, b.a_in, P + o->W_K,
-                                 BT, D, H, E);
-        SFX(grok_heads_backward)(d_in, GRAD(G, o->W_V), GRAD(G, o->b_V), dv, b.a_in, P + o->W_V,
-                                 BT, D, H, E);
-        if (c->norm)
-            SFX(grok_layernorm_backward)(g, GRAD(G, o->ln1_w), GRAD(G, o->ln1_b), dln, b.rin,
-                                         b.ln1_mean, b.ln1_rstd, P + o->ln1_w, BT, D);
+/* The first hidden layer's pre-activation from tokens through the embedding table: position t's
+ * rows of W_E times t's slice of the weight, once per (token, position) that occurs, then summed
+ * per example. */
+static void mlp_table_forward(const struct grok_model *m, R *base, const struct grok_work_layout *L,
+                              int32_t *ints, const R *P, const int32_t *tokens, int n)
+{
+    const struct grok_model_config *c = &m->cfg;
+    int T = c->n_ctx, De = c->d_embed, W = c->hidden[0];
+    int32_t *first = ints + L->pos_first, *map = ints + L->map;
+    int U = grok_token_table(map, ints + L->row_tok, ints + L->row_pos, first, ints + L->slot,
+                             tokens, n, T, c->d_vocab);
+    R *te = base + L->te, *tpre = base + L->tpre, *pre = base + L->hpre[0];
+    for (int u = 0; u < U; u++)
+        memcpy(te + (size_t)u * De, P + m->W_E + (size_t)ints[L->row_tok + u] * De,
+               De * sizeof *te);
+    for (int t = 0; t < T; t++)
+        SFX(grok_linear_forward)(tpre + (size_t)first[t] * W, te + (size_t)first[t] * De,
+                                 P + m->mlp_W[0] + (size_t)t * De * W, NULL,
+                                 first[t + 1] - first[t], De, W);
+    const R *bias = P + m->mlp_b[0];
+    for (int i = 0; i < n; i++) {
+        R *o = pre + (size_t)i * W;
+        memcpy(o, bias, W * sizeof *o);
+        for (int t = 0; t < T; t++)
+            add_into(o, tpre + (size_t)map[(size_t)i * T + t] * W, W);
     }
 }
 
-/* The MLP from x to the logits. */
-static void mlp_forward(const struct grok_model *m, R *base, const struct grok_work_layout *L,
-                        const R *P, int n)
+/* The reverse of mlp_table_forward from dpre (n, hidden[0]): the first layer's and the
+ * embedding's gradients. */
+static void mlp_table_backward(const struct grok_model *m, R *base,
+                               const struct grok_work_layout *L, const int32_t *ints, const R *P,
+                               R *G, const R *dpre, int n)
 {
     const struct grok_model_config *c = &m->cfg;
-    const R *h = base + L->x;
+    int T = c->n_ctx, De = c->d_embed, W = c->hidden[0];
+    const int32_t *first = ints + L->pos_first, *map = ints + L->map;
+    int U = first[T];
+    R *dtpre = base + L->dtpre, *dte = base + L->dte;
+    zero(dtpre, (size_t)U * W);
+    R *db = G + m->mlp_b[0];
+    for (int i = 0; i < n; i++) {
+        const R *d = dpre + (size_t)i * W;
+        add_into(db, d, W);
+        for (int t = 0; t < T; t++)
+            add_into(dtpre + (size_t)map[(size_t)i * T + t] * W, d, W);
+    }
+    zero(dte, (size_t)U * De);
+    for (int t = 0; t < T; t++) {
+        size_t f = first[t], off = (size_t)t * De * W;
+        SFX(grok_linear_backward)(dte + f * De, G + m->mlp_W[0] + off, NULL, dtpre + f * W,
+                                  base + L->te + f * De, P + m->mlp_W[0] + off,
+                                  first[t + 1] - first[t], De, W);
+    }
+    for (int u = 0; u < U; u++)
+        add_into(G + m->W_E + (size_t)ints[L->row_tok + u] * De, dte + (size_t)u * De, De);
+}
+
+/* Whether the MLP reads tokens through the embedding table (training and evaluation). */
+static int mlp_uses_table(const struct grok_model *m, const int32_t *tokens)
+{
+    return tokens && m->cfg.input == GROK_INPUT_EMBED && m->cfg.n_hidden > 0;
+}
+
+/* The MLP from its input (hx, or the table of tokens) to the logits. */
+static void mlp_forward(const struct grok_model *m, R *base, const struct grok_work_layout *L,
+                        int32_t *ints, const R *P, const int32_t *tokens, int n)
+{
+    const struct grok_model_config *c = &m->cfg;
+    const R *h = base + L->hx;
     int width = (int)m->d_input;
     for (int i = 0; i < c->n_hidden; i++) {
         R *pre = base + L->hpre[i], *post = base + L->hpost[i];
-        SFX(grok_linear_forward)(pre, h, P + m->mlp_W[i], P + m->mlp_b[i], n, width, c->hidden[i]);
+        if (i == 0 && mlp_uses_table(m, tokens))
+            mlp_table_forward(m, base, L, ints, P, tokens, n);
+        else
+            SFX(grok_linear_forward)(pre, h, P + m->mlp_W[i], P + m->mlp_b[i], n, width,
+                                     c->hidden[i]);
         SFX(grok_act_forward)(post, pre, (long)n * c->hidden[i], c->act);
         h = post;
         width = c->hidden[i];
@@ -190,9 +408,11 @@ static void mlp_forward(const struct grok_model *m, R *base, const struct grok_w
                              c->d_vocab_out);
 }
 
-/* From dlogits back to the input: dx (n, d_input) when dx is not NULL. */
+/* From dlogits back to the input: dx (n, d_input) when dx is not NULL. With the table (tokens)
+ * the embedding's gradient goes into G directly and dx is not used. */
 static void mlp_backward(const struct grok_model *m, R *base, const struct grok_work_layout *L,
-                         const R *P, R *G, int n, R *dx)
+                         const int32_t *ints, const R *P, R *G, const int32_t *tokens, int n,
+                         R *dx)
 {
     const struct grok_model_config *c = &m->cfg;
     int last = c->n_hidden - 1;
@@ -203,9 +423,13 @@ static void mlp_backward(const struct grok_model *m, R *base, const struct grok_
                               c->d_vocab_out);
     for (int i = last; i >= 0; i--) {
         int width_in = i > 0 ? c->hidden[i - 1] : (int)m->d_input;
-        const R *in = i > 0 ? base + L->hpost[i - 1] : base + L->x;
+        const R *in = i > 0 ? base + L->hpost[i - 1] : base + L->hx;
         zero(dpre, (size_t)n * c->hidden[i]);
         SFX(grok_act_backward)(dpre, dh, base + L->hpre[i], (long)n * c->hidden[i], c->act);
+        if (i == 0 && G && mlp_uses_table(m, tokens)) {
+            mlp_table_backward(m, base, L, ints, P, G, dpre, n);
+            break;
+        }
         R *dprev = i > 0 ? dh : dx;
         if (dprev)
             zero(dprev, (size_t)n * width_in);
@@ -217,7 +441,7 @@ static void mlp_backward(const struct grok_model *m, R *base, const struct grok_
 /* Where the continuous input of n examples lives in the workspace. */
 static R *input_slot(const struct grok_model *m, R *base, const struct grok_work_layout *L)
 {
-    return base + (m->cfg.arch == GROK_TRANSFORMER ? L->resid : L->x);
+    return base + (m->cfg.arch == GROK_TRANSFORMER ? L->x : L->hx);
 }
 
 void SFX(grok_model_input)(const struct grok_model *m, const R *params, const int32_t *tokens,
@@ -247,26 +471,32 @@ void SFX(grok_model_input)(const struct grok_model *m, const R *params, const in
     }
 }
 
-static void forward(const struct grok_model *m, R *base, const struct grok_work_layout *L,
-                    const R *P, int n)
+/* The forward pass from tokens (the fast path of training and evaluation) or, when tokens is
+ * NULL, from the continuous input already in input_slot. */
+static void forward(const struct grok_model *m, struct grok_work *w, const struct grok_work_layout *L,
+                    const R *P, const int32_t *tokens, int n)
 {
-    if (m->cfg.arch == GROK_TRANSFORMER)
-        tf_forward(m, base, L, P, n);
-    else
-        mlp_forward(m, base, L, P, n);
+    R *base = w->block;
+    if (m->cfg.arch == GROK_TRANSFORMER) {
+        tf_forward(m, base, L, w->ints, P, tokens, n);
+        return;
+    }
+    if (tokens && !mlp_uses_table(m, tokens))
+        SFX(grok_model_input)(m, P, tokens, n, base + L->hx);
+    mlp_forward(m, base, L, w->ints, P, tokens, n);
 }
 
-/* Backward from the workspace's dlogits; leaves d(input) in the returned array, or returns NULL
- * when the input's gradient was not asked for (need_dx 0, MLP only). */
-static R *backward(const struct grok_model *m, R *base, const struct grok_work_layout *L,
-                   const R *P, R *G, int n, int need_dx)
+/* Backward from the workspace's dlogits. Returns d(input) (BT, d_model or n, d_input) when the
+ * input was continuous or need_dx asks for it; NULL when the token path has put the embedding's
+ * gradient in G itself. */
+static R *backward(const struct grok_model *m, struct grok_work *w, const struct grok_work_layout *L,
+                   const R *P, R *G, const int32_t *tokens, int n, int need_dx)
 {
-    if (m->cfg.arch == GROK_TRANSFORMER) {
-        tf_backward(m, base, L, P, G, n);
-        return base + L->g;
-    }
-    R *dx = need_dx ? base + L->dx : NULL;
-    mlp_backward(m, base, L, P, G, n, dx);
+    R *base = w->block;
+    if (m->cfg.arch == GROK_TRANSFORMER)
+        return tf_backward(m, base, L, w->ints, P, G, n);
+    R *dx = need_dx && !mlp_uses_table(m, tokens) ? base + L->dx : NULL;
+    mlp_backward(m, base, L, w->ints, P, G, tokens, n, dx);
     return dx;
 }
 
@@ -278,15 +508,19 @@ double SFX(grok_model_loss_grad)(const struct grok_model *m, struct grok_work *w
     struct grok_work_layout L;
     grok_work_layout(m, n, &L);
     R *base = w->block;
-    SFX(grok_model_input)(m, P, tokens, n, input_slot(m, base, &L));
-    forward(m, base, &L, P, n);
+    forward(m, w, &L, P, tokens, n);
 
     const R *logits = base + L.logits;
-    int V = c->d_vocab_out;
-    if (c->loss == GROK_LOSS_CE)
+    R *dlogits = base + L.dlogits;
+    int V = c->d_vocab_out, fused = G && c->loss == GROK_LOSS_CE;
+    if (fused) {
+        zero(dlogits, (size_t)n * V);
+        SFX(grok_crossentropy_forward_backward)(w->losses, dlogits, logits, y, 1.0 / n, n, V);
+    } else if (c->loss == GROK_LOSS_CE) {
         SFX(grok_crossentropy_forward)(w->losses, logits, y, n, V);
-    else
+    } else {
         SFX(grok_mse_forward)(w->losses, logits, y, n, V);
+    }
     double sum = 0;
     for (int i = 0; i < n; i++)
         sum += w->losses[i];
@@ -305,15 +539,13 @@ double SFX(grok_model_loss_grad)(const struct grok_model *m, struct grok_work *w
         memcpy(losses, w->losses, n * sizeof *losses);
     if (G) {
         zero(G, m->n_params);
-        R *dlogits = base + L.dlogits;
-        zero(dlogits, (size_t)n * V);
-        if (c->loss == GROK_LOSS_CE)
-            SFX(grok_crossentropy_backward)(dlogits, logits, y, 1.0 / n, n, V);
-        else
+        if (!fused) {
+            zero(dlogits, (size_t)n * V);
             SFX(grok_mse_backward)(dlogits, logits, y, 1.0 / n, n, V);
+        }
         int embedded = m->W_E != GROK_ABSENT;
-        R *dx = backward(m, base, &L, P, G, n, embedded);
-        if (embedded)
+        R *dx = backward(m, w, &L, P, G, tokens, n, embedded);
+        if (embedded && dx)
             SFX(grok_embed_backward)(G + m->W_E, m->W_pos != GROK_ABSENT ? G + m->W_pos : NULL,
                                      dx, tokens, n, c->n_ctx,
                                      c->arch == GROK_TRANSFORMER ? c->d_model : c->d_embed);
@@ -328,7 +560,7 @@ void SFX(grok_model_logits)(const struct grok_model *m, struct grok_work *w, con
     grok_work_layout(m, n, &L);
     R *base = w->block;
     memcpy(input_slot(m, base, &L), x, (size_t)n * m->d_input * sizeof *x);
-    forward(m, base, &L, params, n);
+    forward(m, w, &L, params, NULL, n);
     memcpy(logits, base + L.logits, (size_t)n * m->cfg.d_vocab_out * sizeof *logits);
 }
 
@@ -339,8 +571,8 @@ void SFX(grok_model_input_grad)(const struct grok_model *m, struct grok_work *w,
     grok_work_layout(m, n, &L);
     R *base = w->block;
     memcpy(input_slot(m, base, &L), x, (size_t)n * m->d_input * sizeof *x);
-    forward(m, base, &L, params, n);
+    forward(m, w, &L, params, NULL, n);
     memcpy(base + L.dlogits, dlogits, (size_t)n * m->cfg.d_vocab_out * sizeof *dlogits);
-    const R *d = backward(m, base, &L, params, NULL, n, 1);
+    const R *d = backward(m, w, &L, params, NULL, NULL, n, 1);
     memcpy(dx, d, (size_t)n * m->d_input * sizeof *dx);
 }

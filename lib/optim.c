@@ -88,9 +88,18 @@ double grok_optim_clip(const struct grok_optim *o, float *grad, double max_norm)
     for (int r = 0; r < o->n_ranges; r++)
         if (o->ranges[r].frozen)
             memset(grad + o->ranges[r].offset, 0, o->ranges[r].size * sizeof *grad);
+    /* Eight partial sums: independent chains the CPU overlaps (a single running sum waits for
+     * each add); still one fixed order, so the norm is the same on every run. */
+    double part[8] = {0};
+    size_t n8 = o->n_params - o->n_params % 8;
+    for (size_t i = 0; i < n8; i += 8)
+        for (int k = 0; k < 8; k++)
+            part[k] += (double)grad[i + k] * grad[i + k];
     double ss = 0;
-    for (size_t i = 0; i < o->n_params; i++)
+    for (size_t i = n8; i < o->n_params; i++)
         ss += (double)grad[i] * grad[i];
+    for (int k = 0; k < 8; k++)
+        ss += part[k];
     double norm = sqrt(ss);
     if (max_norm > 0 && norm > max_norm) {
         /* A float factor, as torch multiplies the float32 gradients by a float32 tensor. */
@@ -101,23 +110,27 @@ double grok_optim_clip(const struct grok_optim *o, float *grad, double max_norm)
     return norm;
 }
 
-/* torch.optim.AdamW and Adam (single-tensor path). The decoupled decay (AdamW) and the L2 term
- * (Adam) both read the parameter before this step's update, as torch does. */
+/* torch.optim.AdamW and Adam (single-tensor path), in float as torch computes them, so that the
+ * loop vectorises. The decoupled decay (AdamW) and the L2 term (Adam) both read the parameter
+ * before this step's update, as torch does. */
 static void adam_range(const struct grok_optim_config *c, double lr, long step, float *th,
                        const float *g, float *m, float *v, size_t n)
 {
-    double b1 = c->beta1, b2 = c->beta2, eps = c->eps;
-    double step_size = lr / (1 - pow(b1, (double)step));
-    double bc2_sqrt = sqrt(1 - pow(b2, (double)step));
+    float b1 = (float)c->beta1, b2 = (float)c->beta2, eps = (float)c->eps;
+    float one_b1 = (float)(1 - c->beta1), one_b2 = (float)(1 - c->beta2);
+    float step_size = (float)(lr / (1 - pow(c->beta1, (double)step)));
+    float bc2_sqrt = (float)sqrt(1 - pow(c->beta2, (double)step));
     int decoupled = c->kind == GROK_OPT_ADAMW;
-    double decay = decoupled ? 1 - lr * c->wd : 1;
-    double l2 = decoupled ? 0 : c->wd;
+    float decay = (float)(decoupled ? 1 - lr * c->wd : 1);
+    float l2 = (float)(decoupled ? 0 : c->wd);
     for (size_t i = 0; i < n; i++) {
-        double gi = g[i] + l2 * th[i];
-        float p = (float)(th[i] * decay);
-        m[i] = (float)(b1 * m[i] + (1 - b1) * gi);
-        v[i] = (float)(b2 * v[i] + (1 - b2) * gi * gi);
-        th[i] = (float)(p - step_size * m[i] / (sqrt((double)v[i]) / bc2_sqrt + eps));
+        float gi = g[i] + l2 * th[i];
+        float p = th[i] * decay;
+        float mi = b1 * m[i] + one_b1 * gi;
+        float vi = b2 * v[i] + one_b2 * gi * gi;
+        m[i] = mi;
+        v[i] = vi;
+        th[i] = p - step_size * (mi / (sqrtf(vi) / bc2_sqrt + eps));
     }
 }
 

@@ -45,13 +45,20 @@ enum grok_act { GROK_ACT_RELU, GROK_ACT_GELU, GROK_ACT_QUAD };
                                    const R *b, int N, int D);                                    \
     void grok_layernorm_backward##S(R *dinp, R *dw, R *db, const R *dout, const R *inp,         \
                                     const R *mean, const R *rstd, const R *w, int N, int D);     \
-    /* Scaled dot-product attention of every head: q, k, v (B,T,H,E) [batch][pos][head][e];       \
-     * att (B,H,T,T) the softmax probabilities (cache), scores scaled by 1/√E; with causal,       \
-     * position i attends to j ≤ i only (att = 0 above the diagonal). z (B,T,H,E) = att · v. */  \
-    void grok_attention_forward##S(R *z, R *att, const R *q, const R *k, const R *v, int B,     \
-                                   int T, int H, int E, int causal);                             \
+    /* Scaled dot-product attention of every head over B contexts of T positions, for the Tq    \
+     * query positions q0 .. q0+Tq−1 of each context. Rows are H·E wide ([head][e]). The query   \
+     * of context b at slot i is row qrow[b·Tq+i] of q; the key and value of its position j are   \
+     * rows kvrow[b·T+j] of k and v; a NULL map is the dense layout (b·Tq+i, b·T+j). The maps   \
+     * let the first layer read projections computed once per (token, position); the backward    \
+     * adds into the same rows of dq, dk, dv (several contexts may share one). z (B·Tq, H·E)      \
+     * dense; att (B,H,Tq,T) the softmax probabilities (cache), scores scaled by 1/√E; with       \
+     * causal, position i attends to j ≤ i only (att = 0 beyond). */                              \
+    void grok_attention_forward##S(R *z, R *att, const R *q, const R *k, const R *v,             \
+                                   const int32_t *qrow, const int32_t *kvrow, int B, int T,      \
+                                   int q0, int Tq, int H, int E, int causal);                    \
     void grok_attention_backward##S(R *dq, R *dk, R *dv, const R *dz, const R *att,             \
-                                    const R *q, const R *k, const R *v, int B, int T, int H,     \
+                                    const R *q, const R *k, const R *v, const int32_t *qrow,     \
+                                    const int32_t *kvrow, int B, int T, int q0, int Tq, int H,   \
                                     int E);                                                      \
     /* Elementwise activation over n values: ReLU, GELU (exact, with erf), or x². */             \
     void grok_act_forward##S(R *out, const R *inp, long n, enum grok_act act);                  \
@@ -63,6 +70,9 @@ enum grok_act { GROK_ACT_RELU, GROK_ACT_GELU, GROK_ACT_QUAD };
                                       int C);                                                    \
     void grok_crossentropy_backward##S(R *dlogits, const R *logits, const int32_t *y,           \
                                        double dloss, int N, int C);                              \
+    /* Both at once, with one exponential per logit: the training step's loss. */                 \
+    void grok_crossentropy_forward_backward##S(double *losses, R *dlogits, const R *logits,     \
+                                               const int32_t *y, double dloss, int N, int C);  \
     /* Squared error against the one-hot target, averaged over the C outputs (so that the mean   \
      * over rows is PyTorch's MSELoss): losses[n] = Σ_c (out[n][c] − [c = y[n]])² / C. The        \
      * backward adds dloss · 2 (out − onehot) / C. */                                            \

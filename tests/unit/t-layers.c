@@ -325,15 +325,15 @@ struct attn {
 static double attn_loss(const void *c)
 {
     const struct attn *s = c;
-    grok_attention_forward_f64(s->z, s->att, s->q, s->k, s->v, s->B, s->T, s->H, s->E, s->causal);
+    grok_attention_forward_f64(s->z, s->att, s->q, s->k, s->v, NULL, NULL, s->B, s->T, 0, s->T, s->H, s->E, s->causal);
     return dotn(s->z, s->r, (size_t)s->B * s->T * s->H * s->E);
 }
 
 static void attn_back(const void *c, double *const *g)
 {
     const struct attn *s = c;
-    grok_attention_forward_f64(s->z, s->att, s->q, s->k, s->v, s->B, s->T, s->H, s->E, s->causal);
-    grok_attention_backward_f64(g[0], g[1], g[2], s->r, s->att, s->q, s->k, s->v, s->B, s->T,
+    grok_attention_forward_f64(s->z, s->att, s->q, s->k, s->v, NULL, NULL, s->B, s->T, 0, s->T, s->H, s->E, s->causal);
+    grok_attention_backward_f64(g[0], g[1], g[2], s->r, s->att, s->q, s->k, s->v, NULL, NULL, s->B, s->T, 0, s->T,
                                 s->H, s->E);
 }
 
@@ -351,7 +351,7 @@ static void test_attention(int causal)
     /* The reference: scores, softmax and mixing spelled out index by index. */
     int masked_zero = 1;
     double worst_sum = 0;
-    grok_attention_forward_f64(z, att, q, k, v, B, T, H, E, causal);
+    grok_attention_forward_f64(z, att, q, k, v, NULL, NULL, B, T, 0, T, H, E, causal);
     for (int b = 0; b < B; b++)
         for (int h = 0; h < H; h++)
             for (int i = 0; i < T; i++) {
@@ -592,13 +592,13 @@ static void test_float(void)
     if (!ok(gap < 1e-5, "layernorm: float agrees with double"))
         diag("relative gap %.3g", gap);
 
-    grok_attention_forward(zf, attf, lnf, lnf, lnf, 2, 3, 1, J, 1);
-    grok_attention_forward_f64(z, att, ln, ln, ln, 2, 3, 1, J, 1);
+    grok_attention_forward(zf, attf, lnf, lnf, lnf, NULL, NULL, 2, 3, 0, 3, 1, J, 1);
+    grok_attention_forward_f64(z, att, ln, ln, ln, NULL, NULL, 2, 3, 0, 3, 1, J, 1);
     gap = fmax(rel_gap(zf, z, N * J), rel_gap(attf, att, 2 * 3 * 3));
     float dqf[N * J] = {0};
     double dq[N * J] = {0};
-    grok_attention_backward(dqf, dqf, dqf, rf, attf, lnf, lnf, lnf, 2, 3, 1, J);
-    grok_attention_backward_f64(dq, dq, dq, r, att, ln, ln, ln, 2, 3, 1, J);
+    grok_attention_backward(dqf, dqf, dqf, rf, attf, lnf, lnf, lnf, NULL, NULL, 2, 3, 0, 3, 1, J);
+    grok_attention_backward_f64(dq, dq, dq, r, att, ln, ln, ln, NULL, NULL, 2, 3, 0, 3, 1, J);
     gap = fmax(gap, rel_gap(dqf, dq, N * J));
     if (!ok(gap < 1e-5, "attention: float agrees with double"))
         diag("relative gap %.3g", gap);
