@@ -617,6 +617,78 @@ static void test_float(void)
         diag("gap %.3g", gap);
 }
 
+/* The mapped form against the dense one: projections in a table of U rows read through maps,
+ * and one query position per context, give the dense attention's rows at that position, and
+ * the backward's table gradients are the dense gradients summed over the rows that share an
+ * entry. */
+static void test_attention_mapped(int causal, int q0)
+{
+    enum { B = 3, T = 3, H = 2, E = 4, U = 5, HE = H * E, NX = B * T * HE };
+    const int32_t kvrow[B * T] = {0, 3, 4, 1, 3, 4, 0, 2, 4};   /* rows shared across contexts */
+    int32_t qrow[B];
+    double tq[U * HE], tk[U * HE], tv[U * HE], q[NX], k[NX], v[NX];
+    double z[NX], att[B * H * T * T], zm[B * HE], attm[B * H * T];
+    double dz[NX] = {0}, dzm[B * HE], dq[NX] = {0}, dk[NX] = {0}, dv[NX] = {0};
+    double dtq[U * HE] = {0}, dtk[U * HE] = {0}, dtv[U * HE] = {0};
+    double wq[U * HE] = {0}, wk[U * HE] = {0}, wv[U * HE] = {0};
+    fill(tq, U * HE, -1.5, 1.5);
+    fill(tk, U * HE, -1.5, 1.5);
+    fill(tv, U * HE, -1, 1);
+    fill(dzm, B * HE, -1, 1);
+    for (int b = 0; b < B; b++) {
+        qrow[b] = kvrow[b * T + q0];
+        for (int j = 0; j < T; j++)
+            for (int e = 0; e < HE; e++) {
+                size_t at = ((size_t)b * T + j) * HE + e, from = (size_t)kvrow[b * T + j] * HE + e;
+                q[at] = tq[from];
+                k[at] = tk[from];
+                v[at] = tv[from];
+            }
+        for (int e = 0; e < HE; e++)
+            dz[((size_t)b * T + q0) * HE + e] = dzm[b * HE + e];
+    }
+    grok_attention_forward_f64(z, att, q, k, v, NULL, NULL, B, T, 0, T, H, E, causal);
+    grok_attention_forward_f64(zm, attm, tq, tk, tv, qrow, kvrow, B, T, q0, 1, H, E, causal);
+    double gap = 0;
+    for (int b = 0; b < B; b++)
+        for (int e = 0; e < HE; e++)
+            gap = fmax(gap, fabs(zm[b * HE + e] - z[((size_t)b * T + q0) * HE + e]));
+    ok(gap == 0, "attention (%s, query %d): the mapped rows give the dense rows", causal ? "causal" : "full", q0);
+
+    grok_attention_backward_f64(dq, dk, dv, dz, att, q, k, v, NULL, NULL, B, T, 0, T, H, E);
+    grok_attention_backward_f64(dtq, dtk, dtv, dzm, attm, tq, tk, tv, qrow, kvrow, B, T, q0, 1, H, E);
+    for (int b = 0; b < B; b++)
+        for (int j = 0; j < T; j++)
+            for (int e = 0; e < HE; e++) {
+                size_t at = ((size_t)b * T + j) * HE + e, to = (size_t)kvrow[b * T + j] * HE + e;
+                wq[to] += dq[at];
+                wk[to] += dk[at];
+                wv[to] += dv[at];
+            }
+    gap = fmax(max_abs_diff(dtq, wq, U * HE), fmax(max_abs_diff(dtk, wk, U * HE), max_abs_diff(dtv, wv, U * HE)));
+    if (!ok(gap < 1e-14, "attention (%s, query %d): the table's gradients sum the dense ones", causal ? "causal" : "full", q0))
+        diag("gap %.3g", gap);
+}
+
+/* The training step's fused loss against the forward and the backward it replaces. */
+static void test_crossentropy_fused(void)
+{
+    enum { N = 4, C = 7 };
+    double x[N * C], loss[N], fused[N], g[N * C], gf[N * C];
+    int32_t y[N];
+    fill(x, N * C, -30, 30);
+    fill_labels(y, N, C);
+    fill(g, N * C, -1, 1);
+    for (int i = 0; i < N * C; i++)
+        gf[i] = g[i];
+    grok_crossentropy_forward_f64(loss, x, y, N, C);
+    grok_crossentropy_backward_f64(g, x, y, 0.25, N, C);
+    grok_crossentropy_forward_backward_f64(fused, gf, x, y, 0.25, N, C);
+    double gap = fmax(max_abs_diff(loss, fused, N), max_abs_diff(g, gf, N * C));
+    if (!ok(gap < 1e-14, "crossentropy: the fused forward and backward match the two, and accumulate"))
+        diag("gap %.3g", gap);
+}
+
 int main(void)
 {
     rng = gsl_rng_alloc(gsl_rng_mt19937);
@@ -628,6 +700,9 @@ int main(void)
     test_layernorm();
     test_attention(1);
     test_attention(0);
+    test_attention_mapped(1, 2);
+    test_attention_mapped(0, 0);
+    test_attention_mapped(1, 1);
     test_act(GROK_ACT_RELU, "relu");
     test_act(GROK_ACT_GELU, "gelu");
     test_act(GROK_ACT_QUAD, "quad");
@@ -635,6 +710,7 @@ int main(void)
     test_loss(0);
     test_loss(1);
     test_loss_values();
+    test_crossentropy_fused();
     test_float();
 
     gsl_rng_free(rng);
