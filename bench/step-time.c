@@ -11,14 +11,11 @@
  *
  * work_bytes is the activation workspace grok-train allocates (a batch, or an evaluation chunk
  * when that is larger); data_bytes the pairs, labels and context tokens of both sets. THREADS
- * (default 0: OpenBLAS's own default, all cores) goes to openblas_set_num_threads as --threads
- * does. Not installed, not a program of the toolkit: a measuring instrument. */
+ * (default 0: every core) goes to grok_trainer_set_threads as grok-train's --threads does. Not installed, not a program of the toolkit: a measuring instrument. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-#include <cblas.h>
 
 #include "grok/config.h"
 #include "grok/train.h"
@@ -49,15 +46,13 @@ int main(int argc, char **argv)
         fprintf(stderr, "step-time: STEPS must be at least 1\n");
         return 2;
     }
-    if (threads > 0)
-        openblas_set_num_threads(threads);
     struct grok_train_config cfg;
     struct grok_err err = {0};
     struct grok_trainer t;
     memset(&t, 0, sizeof t);
     double *ms = malloc(steps * sizeof *ms);
     if (!ms || grok_config_preset(&cfg, argv[1], &err) || grok_config_resolve(&cfg, &err) ||
-        grok_trainer_init(&t, &cfg, &err)) {
+        grok_trainer_init(&t, &cfg, &err) || grok_trainer_set_threads(&t, threads, &err)) {
         fprintf(stderr, "step-time: %s\n", ms ? err.msg : "out of memory");
         grok_trainer_free(&t);
         free(ms);

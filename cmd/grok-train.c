@@ -6,7 +6,6 @@
 #include "grok/train.h"
 #include "grok/tsv.h"
 
-#include <cblas.h>
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -55,7 +54,7 @@ static const char usage[] =
     "      --snapshot GLOB    parameters to snapshot (repeatable)               [all]\n"
     "      --stop-at ACC      stop at test accuracy >= ACC three evaluations in a row\n"
     "      --seed N           seed of the initialisation and the batches        [0]\n"
-    "      --threads N        OpenBLAS threads; 0 for OpenBLAS's default        [0]\n"
+    "      --threads N        threads, a slice of the batch each; 0: all cores  [0]\n"
     "      --resume RUN       continue RUN exactly, to --steps (default: its own); --stop-at\n"
     "                         may be given anew (0 continues a run that stopped there)\n"
     "  -t, --table            stream the metrics rows to standard output as TSV\n"
@@ -412,8 +411,6 @@ int main(int argc, char **argv)
     int rc = GROK_EXIT_DATA;
     enum grok_train_end end = GROK_TRAIN_FAILED;
 
-    if (o.threads > 0)
-        openblas_set_num_threads(o.threads);
     /* -o FILE.tsv or a table without -o: the table alone; otherwise the run, and with -t the
      * table on standard output beside it */
     struct grok_common no_t = o.co;
@@ -441,6 +438,8 @@ int main(int argc, char **argv)
         grok_run_close(in);
         grok_usage("%s", err.msg);   /* a glob that selects nothing: a usage error */
     }
+    if (grok_trainer_set_threads(&t, o.threads, &err))
+        goto fail;
     if (o.resume) {
         if (grok_trainer_resume(&t, in, &err))
             goto fail;

@@ -150,20 +150,29 @@ static void sgd_range(const struct grok_optim_config *c, double lr, float *th, c
     }
 }
 
-void grok_optim_step(struct grok_optim *o, float *params, const float *grad)
+void grok_optim_update(const struct grok_optim *o, float *params, const float *grad, size_t lo,
+                       size_t hi)
 {
     double lr_t = grok_optim_lr(&o->cfg, o->t);
     for (int r = 0; r < o->n_ranges; r++) {
         const struct grok_optim_range *R = &o->ranges[r];
-        if (R->frozen || R->size == 0)
+        size_t from = R->offset > lo ? R->offset : lo;
+        size_t to = R->offset + R->size < hi ? R->offset + R->size : hi;
+        if (R->frozen || from >= to)
             continue;
         double lr = lr_t * R->lr_mult;
-        size_t off = R->offset;
         if (o->cfg.kind == GROK_OPT_SGD)
-            sgd_range(&o->cfg, lr, params + off, grad + off, o->m + off, R->size);
+            sgd_range(&o->cfg, lr, params + from, grad + from, o->m + from, to - from);
         else
-            adam_range(&o->cfg, lr, o->t + 1, params + off, grad + off, o->m + off, o->v + off,
-                       R->size);
+            adam_range(&o->cfg, lr, o->t + 1, params + from, grad + from, o->m + from,
+                       o->v + from, to - from);
     }
-    o->t++;
+}
+
+void grok_optim_advance(struct grok_optim *o) { o->t++; }
+
+void grok_optim_step(struct grok_optim *o, float *params, const float *grad)
+{
+    grok_optim_update(o, params, grad, 0, o->n_params);
+    grok_optim_advance(o);
 }

@@ -3,6 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <cblas.h>
 
 #include "grok/train.h"
 
@@ -131,6 +134,11 @@ void grok_trainer_free(struct grok_trainer *t)
         gsl_rng_free(t->rng);
     free(t->all);
     free(t->snap);
+    grok_pool_free(t->pool);
+    for (int i = 1; i < t->n_workers; i++) {
+        grok_work_free(t->wwork[i]);
+        free(t->wgrad[i]);
+    }
     memset(t, 0, sizeof *t);
 }
 
@@ -219,15 +227,143 @@ static int gather_batch(struct grok_trainer *t, const int32_t **tok, const int32
     return t->cfg.batch;
 }
 
+int grok_trainer_set_threads(struct grok_trainer *t, int threads, struct grok_err *err)
+{
+    if (threads <= 0) {
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        threads = cores > 0 ? (int)cores : 1;
+    }
+    int batch = t->cfg.batch ? t->cfg.batch : t->data.n_train;
+    int k = threads < GROK_POOL_MAX ? threads : GROK_POOL_MAX;
+    if (k > batch)
+        k = batch;
+    if (k <= 1)
+        return GROK_OK;
+    int most = batch > t->eval_chunk ? batch : t->eval_chunk;
+    int slice = (most + k - 1) / k;
+    if (!(t->pool = grok_pool_new(k, err)))
+        return err->code;
+    for (t->n_workers = 1; t->n_workers < k; t->n_workers++) {
+        int i = t->n_workers;
+        t->wgrad[i] = malloc(t->model.n_params * sizeof *t->wgrad[i]);
+        if (!t->wgrad[i] || !(t->wwork[i] = grok_work_new(&t->model, slice, GROK_F32, err))) {
+            t->n_workers++;   /* so that grok_trainer_free releases this one too */
+            return grok_err_set(err, GROK_ENOMEM, "out of memory for %d threads' activations", k);
+        }
+    }
+    openblas_set_num_threads(1);
+    return GROK_OK;
+}
+
+/* One job of the pool: worker i's slice of n examples, its mean loss (and its gradient, or its
+ * count of right answers). */
+struct slice_job {
+    struct grok_trainer *t;
+    const int32_t *tok, *y;
+    int n;
+    int with_grad;
+    double loss[GROK_POOL_MAX];
+    int correct[GROK_POOL_MAX];
+};
+
+static void slice_bounds(int n, int k, int i, int *lo, int *hi)
+{
+    *lo = (int)((long long)n * i / k);
+    *hi = (int)((long long)n * (i + 1) / k);
+}
+
+static void slice_run(void *ctx, int i)
+{
+    struct slice_job *j = ctx;
+    struct grok_trainer *t = j->t;
+    int lo, hi;
+    slice_bounds(j->n, t->n_workers, i, &lo, &hi);
+    struct grok_work *w = i ? t->wwork[i] : t->work;
+    float *g = j->with_grad ? (i ? t->wgrad[i] : t->grad) : NULL;
+    size_t T = t->cfg.model.n_ctx;
+    j->correct[i] = 0;
+    if (hi <= lo && g)   /* weighted by 0, but 0 · garbage could be NaN */
+        memset(g, 0, t->model.n_params * sizeof *g);
+    j->loss[i] = hi > lo ? grok_model_loss_grad(&t->model, w, t->params, g, j->tok + lo * T, j->y + lo,
+                                                hi - lo, j->with_grad ? NULL : &j->correct[i], NULL)
+                         : 0;
+}
+
+/* The gradient of the mean over the batch, worker i's share of the parameters: each slice's
+ * mean gradient weighted by its share of the examples, added in slice order. */
+static void combine_run(void *ctx, int i)
+{
+    struct slice_job *j = ctx;
+    struct grok_trainer *t = j->t;
+    int k = t->n_workers, lo, hi;
+    size_t n = t->model.n_params, from = n * i / k, to = n * (i + 1) / k;
+    slice_bounds(j->n, k, 0, &lo, &hi);
+    float w0 = (float)((double)(hi - lo) / j->n);
+    for (size_t p = from; p < to; p++)
+        t->grad[p] *= w0;
+    for (int s = 1; s < k; s++) {
+        slice_bounds(j->n, k, s, &lo, &hi);
+        float ws = (float)((double)(hi - lo) / j->n);
+        const float *g = t->wgrad[s];
+        for (size_t p = from; p < to; p++)
+            t->grad[p] += ws * g[p];
+    }
+}
+
+/* The mean loss of n examples over the workers' slices, weighted by their sizes; with_grad
+ * leaves the gradient of that mean in t->grad, otherwise *correct counts the right answers. */
+static double loss_over_slices(struct grok_trainer *t, const int32_t *tok, const int32_t *y, int n,
+                               int with_grad, int *correct)
+{
+    struct slice_job job = {.t = t, .tok = tok, .y = y, .n = n, .with_grad = with_grad};
+    grok_pool_run(t->pool, slice_run, &job);
+    double loss = 0;
+    int k = t->n_workers, right = 0;
+    for (int i = 0; i < k; i++) {
+        int lo, hi;
+        slice_bounds(n, k, i, &lo, &hi);
+        loss += job.loss[i] * (hi - lo) / n;
+        right += job.correct[i];
+    }
+    if (correct)
+        *correct = right;
+    if (with_grad)
+        grok_pool_run(t->pool, combine_run, &job);
+    return loss;
+}
+
+/* Worker i's share of the parameter vector. */
+static void param_bounds(const struct grok_trainer *t, int i, size_t *lo, size_t *hi)
+{
+    size_t n = t->model.n_params, k = (size_t)t->n_workers;
+    *lo = n * i / k;
+    *hi = n * (i + 1) / k;
+}
+
+static void update_run(void *ctx, int i)
+{
+    struct grok_trainer *t = ctx;
+    size_t lo, hi;
+    param_bounds(t, i, &lo, &hi);
+    grok_optim_update(&t->opt, t->params, t->grad, lo, hi);
+}
+
 double grok_trainer_step(struct grok_trainer *t)
 {
     const int32_t *tok, *y;
     int n = gather_batch(t, &tok, &y);
-    double loss = grok_model_loss_grad(&t->model, t->work, t->params, t->grad, tok, y, n, NULL, NULL);
+    double loss = t->n_workers > 1
+                      ? loss_over_slices(t, tok, y, n, 1, NULL)
+                      : grok_model_loss_grad(&t->model, t->work, t->params, t->grad, tok, y, n, NULL, NULL);
     double norm = grok_optim_clip(&t->opt, t->grad, t->cfg.clip);
     if (!isfinite(loss) || !isfinite(norm))
         return NAN;
-    grok_optim_step(&t->opt, t->params, t->grad);
+    if (t->n_workers > 1) {
+        grok_pool_run(t->pool, update_run, t);
+        grok_optim_advance(&t->opt);
+    } else {
+        grok_optim_step(&t->opt, t->params, t->grad);
+    }
     t->step++;
     return loss;
 }
@@ -241,8 +377,10 @@ static void eval_set(struct grok_trainer *t, const int32_t *tok, const int32_t *
     int T = t->cfg.model.n_ctx;
     for (int at = 0; at < n; at += t->eval_chunk) {
         int k = n - at < t->eval_chunk ? n - at : t->eval_chunk, correct = 0;
-        double mean = grok_model_loss_grad(&t->model, t->work, t->params, NULL, tok + (size_t)at * T,
-                                           y + at, k, &correct, NULL);
+        double mean = t->n_workers > 1
+                          ? loss_over_slices(t, tok + (size_t)at * T, y + at, k, 0, &correct)
+                          : grok_model_loss_grad(&t->model, t->work, t->params, NULL,
+                                                 tok + (size_t)at * T, y + at, k, &correct, NULL);
         sum += mean * k;
         right += correct;
     }

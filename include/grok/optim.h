@@ -66,4 +66,11 @@ double grok_optim_clip(const struct grok_optim *o, float *grad, double max_norm)
  * then o->t += 1. Does not allocate. */
 void grok_optim_step(struct grok_optim *o, float *params, const float *grad);
 
+/* grok_optim_step in parts: the update of the elements lo .. hi−1 of the flat vector alone, at
+ * the current step (threads may update disjoint parts at once; the result is the same bytes as
+ * one update of the whole), then grok_optim_advance once to count the step. */
+void grok_optim_update(const struct grok_optim *o, float *params, const float *grad, size_t lo,
+                       size_t hi);
+void grok_optim_advance(struct grok_optim *o);
+
 #endif

@@ -15,6 +15,7 @@
 #include "grok/config.h"
 #include "grok/model.h"
 #include "grok/optim.h"
+#include "grok/pool.h"
 #include "grok/run.h"
 #include "grok/task.h"
 
@@ -38,6 +39,12 @@ struct grok_trainer {
     struct grok_tensor *all;       /* (n_tensors) a view of every parameter, for /state */
     struct grok_tensor *snap;      /* (n_snap) the parameters a snapshot holds */
     int n_snap;
+    /* data parallelism (grok_trainer_set_threads): worker i takes the i-th of n_workers equal
+     * slices of a batch or an evaluation chunk; worker 0 uses work and grad above */
+    int n_workers;
+    struct grok_pool *pool;
+    struct grok_work *wwork[GROK_POOL_MAX];   /* workers 1.. : activations for a slice */
+    float *wgrad[GROK_POOL_MAX];              /* workers 1.. : (n_params) a slice's gradient */
 };
 
 /* One evaluation: the whole training and test sets at the current parameters. */
@@ -70,6 +77,15 @@ int grok_trainer_resume(struct grok_trainer *t, struct grok_run *run, struct gro
  * gradient, clips, steps the optimiser. Returns the minibatch's loss before the update; when
  * the loss or the gradient is not finite it returns NaN and leaves the parameters as they were. */
 double grok_trainer_step(struct grok_trainer *t);
+
+/* Spreads the step and the evaluation over `threads` threads (0: every core): each takes an
+ * equal slice of the batch with its own activations and gradient, single-threaded BLAS inside
+ * (OpenBLAS is set to one thread, process-wide), and the slices' gradients are combined in a
+ * fixed order, so the same number of threads gives the same bytes. Small models gain most:
+ * their matrix products are too small for OpenBLAS's own threads to pay, and the elementwise
+ * work gets the other cores too. 1 keeps one slice and OpenBLAS's threading as it is. Call
+ * after grok_trainer_init; GROK_ENOMEM when the slices' memory or threads cannot be had. */
+int grok_trainer_set_threads(struct grok_trainer *t, int threads, struct grok_err *err);
 
 /* Evaluates the current parameters on the whole training and test sets. */
 void grok_trainer_eval(struct grok_trainer *t, struct grok_eval *e);

@@ -47,13 +47,13 @@ ok $? "the split stays fixed while the seed varies"
 
 # ---- resume: 117 steps, then on to 230, equals 230 at once ----
 grok-train $SMALL --steps 117 -o half.h5
-run grok-train --resume half.h5 --steps 230 -q -o resumed.h5
+run grok-train --resume half.h5 --steps 230 --threads 1 -q -o resumed.h5
 is_exit 0
 same_groups d1/run.h5 resumed.h5 config data metrics snapshots state
 ok $? "resumed run equals the uninterrupted one (config, data, metrics, snapshots, state)"
 [ "$(grok-snap -t metrics resumed.h5 | awk -F'\t' '!/^#/ && $1 != "step" {printf "%s ", $1}')" = "0 50 100 150 200 230 " ]
 ok $? "the evaluation at step 117, off the cadence, was dropped"
-grok-train --resume d1/run.h5 -q -o again.h5
+grok-train --resume d1/run.h5 --threads 1 -q -o again.h5
 same_groups d1/run.h5 again.h5 metrics snapshots state
 ok $? "resuming a finished run redoes its last evaluation and changes nothing"
 grok-train --resume groks.h5 --steps 4000 -q -o still.h5
@@ -65,6 +65,22 @@ ok $? "--stop-at 0 on --resume continues it"
 run grok-train --resume resumed.h5 --steps 100 -q -o x.h5
 is_exit 2
 is_stderr "grok-train: --steps 100: resumed.h5 is already at step 230 (see grok-train --help)"
+
+# ---- threads: each takes a slice of the batch; the same count gives the same bytes ----
+THREADED=$(echo "$SMALL" | sed 's/--threads 1/--threads 3/')
+grok-train $THREADED --steps 117 -o t3-half.h5
+mkdir d3 d4
+(cd d3 && grok-train $THREADED --steps 230 -o run.h5) && (cd d4 && grok-train $THREADED --steps 230 -o run.h5)
+cmp -s d3/run.h5 d4/run.h5
+ok $? "--threads 3: two runs are byte-identical"
+cp d3/run.h5 t3-a.h5
+grok-train --resume t3-half.h5 --steps 230 --threads 3 -q -o t3-resumed.h5
+same_groups t3-a.h5 t3-resumed.h5 metrics snapshots state
+ok $? "--threads 3: a resumed run equals the uninterrupted one"
+awk -F'\t' 'NR == FNR && !/^#/ && $1 == 230 {a = $3} NR != FNR && !/^#/ && $1 == 230 {b = $3}
+     END {d = a - b; if (d < 0) d = -d; exit !(a > 0 && d < 1e-3 * a)}' \
+    "$(grok-snap -t metrics d1/run.h5 > m1.tsv && echo m1.tsv)" "$(grok-snap -t metrics t3-a.h5 > m3.tsv && echo m3.tsv)"
+ok $? "--threads 3 trains as --threads 1 does, up to rounding (train loss at step 230)"
 
 # ---- SIGINT: finish the step, write a resumable run, exit 130 ----
 LONG="--model mlp --p 23 --frac 0.5 --embed 16 --hidden 64 --batch 32 --steps 500000 --eval-every 100 --snapshot-every 1000 --threads 1 -q"
@@ -80,7 +96,7 @@ at=$(grok-snap -l int.h5 | awk -F'\t' '$2 == "/state@step" {print $5}')
 [ -n "$at" ] && [ "$at" -gt 0 ] && [ "$at" -lt 500000 ]
 ok $? "the interrupted run holds its state at step $at"
 total=$((${at:-0} + 300))
-grok-train --resume int.h5 --steps $total -q -o int-resumed.h5
+grok-train --resume int.h5 --steps $total --threads 1 -q -o int-resumed.h5
 grok-train $LONG --steps $total -o int-full.h5
 same_groups int-full.h5 int-resumed.h5 metrics snapshots state
 ok $? "interrupted at step $at and resumed to $total equals the uninterrupted run"

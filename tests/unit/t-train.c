@@ -85,6 +85,44 @@ static void check_run(const struct grok_train_config *cfg, const char *path, con
     grok_run_close(run);
 }
 
+/* The data-parallel step: k slices give the loss, the gradient and the evaluation of one slice
+ * up to rounding, and the same k gives the same bytes twice. */
+static void check_threads(const struct grok_train_config *cfg, int k, const char *what)
+{
+    struct grok_trainer one, par, again;
+    struct grok_err err;
+    if (grok_trainer_init(&one, cfg, &err) || grok_trainer_init(&par, cfg, &err) ||
+        grok_trainer_init(&again, cfg, &err) || grok_trainer_set_threads(&par, k, &err) ||
+        grok_trainer_set_threads(&again, k, &err)) {
+        ok(0, "%s: %d threads set up (%s)", what, k, err.msg);
+        return;
+    }
+    is_int(par.n_workers, k, "%s: %d workers", what, k);
+    double worst = 0, gworst = 0;
+    int same = 1;
+    for (int s = 0; s < 5; s++) {
+        double l1 = grok_trainer_step(&one), lp = grok_trainer_step(&par), la = grok_trainer_step(&again);
+        worst = fmax(worst, fabs(l1 - lp) / fabs(l1));
+        same &= lp == la && memcmp(par.params, again.params, par.model.n_params * sizeof(float)) == 0;
+    }
+    double norm = 0;
+    for (size_t i = 0; i < one.model.n_params; i++) {
+        gworst = fmax(gworst, fabs((double)one.grad[i] - par.grad[i]));
+        norm = fmax(norm, fabs((double)one.grad[i]));
+    }
+    if (!ok(worst < 1e-5 && gworst < 1e-4 * norm, "%s: %d slices give the losses and gradients of one", what, k))
+        diag("loss %.3g, gradient %.3g of %.3g", worst, gworst, norm);
+    ok(same, "%s: %d slices twice give the same bytes", what, k);
+    struct grok_eval e1, ep;
+    grok_trainer_eval(&one, &e1);
+    grok_trainer_eval(&par, &ep);
+    ok(fabs(e1.train_loss - ep.train_loss) < 1e-4 * e1.train_loss && fabs(e1.test_acc - ep.test_acc) < 1.5 / one.data.n_test,
+       "%s: %d slices evaluate as one", what, k);
+    grok_trainer_free(&one);
+    grok_trainer_free(&par);
+    grok_trainer_free(&again);
+}
+
 int main(void)
 {
     char dir[] = "/tmp/grok-t-train.XXXXXX";
@@ -107,6 +145,8 @@ int main(void)
     is_int(grok_config_resolve(&c, &err), GROK_OK, "an mlp config resolves");
     is_int(train_into(&c, "model.h5"), GROK_TRAIN_DONE, "an mlp trains to its last step");
     check_run(&c, "model.h5", "mlp");
+    check_threads(&c, 2, "mlp");
+    check_threads(&c, 3, "mlp");
 
     grok_config_defaults(&c);
     c.p = 7;
@@ -121,6 +161,8 @@ int main(void)
     is_int(grok_config_resolve(&c, &err), GROK_OK, "a transformer config resolves");
     is_int(train_into(&c, "model.h5"), GROK_TRAIN_DONE, "a transformer trains to its last step");
     check_run(&c, "model.h5", "transformer");
+    check_threads(&c, 2, "transformer");
+    check_threads(&c, 5, "transformer");
 
     /* --stop-at counts three evaluations in a row */
     struct grok_trainer t;

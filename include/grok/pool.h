@@ -1,0 +1,26 @@
+/* A fixed set of worker threads that run one job at a time: the training step's slices of a
+ * batch, an evaluation's slices of a chunk. The threads start once, with the pool, and wait on a
+ * condition variable between jobs, so a job allocates nothing and starts no thread. */
+#ifndef GROK_POOL_H
+#define GROK_POOL_H
+
+#include "grok/err.h"
+
+#define GROK_POOL_MAX 64   /* workers, the calling thread included */
+
+struct grok_pool;
+
+/* A pool of n workers (1 .. GROK_POOL_MAX): the calling thread and n − 1 threads of its own.
+ * NULL with err filled when a thread cannot be started or memory runs out. */
+struct grok_pool *grok_pool_new(int n, struct grok_err *err);
+
+/* Stops and joins the threads; pool may be NULL. */
+void grok_pool_free(struct grok_pool *pool);
+
+int grok_pool_size(const struct grok_pool *pool);
+
+/* Runs job(ctx, i) for every worker i = 0 .. n − 1 at once, i = 0 on the calling thread, and
+ * returns when all are done. The jobs must write disjoint memory. */
+void grok_pool_run(struct grok_pool *pool, void (*job)(void *ctx, int i), void *ctx);
+
+#endif
