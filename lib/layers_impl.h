@@ -322,7 +322,8 @@ void FN(grok_act_forward)(R *out, const R *inp, long n, enum grok_act act)
     }
 }
 
-void FN(grok_act_backward)(R *dinp, const R *dout, const R *inp, long n, enum grok_act act)
+void FN(grok_act_backward)(R *dinp, const R *dout, const R *inp, const R *out, long n,
+                           enum grok_act act)
 {
     if (!dinp)
         return;
@@ -336,9 +337,14 @@ void FN(grok_act_backward)(R *dinp, const R *dout, const R *inp, long n, enum gr
         break;
     case GROK_ACT_GELU:
         for (long i = 0; i < n; i++) {
+            /* out = x·Φ(x), so Φ(x) = out/x: no second erf. Near 0, where the quotient loses
+             * its digits, Φ is 1/2 to well below rounding. */
             R x = inp[i];
-            R cdf = (R)0.5 * (1 + FN(real_erf)(x * (R)GROK_SQRT1_2));
-            R pdf = FN(real_exp)((R)-0.5 * x * x) * (R)GROK_INV_SQRT2PI;
+            R cdf = x > (R)1e-20 || x < (R)-1e-20 ? out[i] / x : (R)0.5;
+            /* Beyond |x| = 13 (37 in double) φ underflows R's normal range; exp's slow
+             * underflow path would cost more than the whole loop for a term below rounding. */
+            R far = sizeof(R) == sizeof(float) ? (R)13 : (R)37;
+            R pdf = x < far && x > -far ? FN(real_exp)((R)-0.5 * x * x) * (R)GROK_INV_SQRT2PI : 0;
             dinp[i] += dout[i] * (cdf + x * pdf);
         }
         break;

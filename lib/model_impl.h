@@ -229,7 +229,7 @@ static void block_backward(const struct grok_model *m, R *base, const struct gro
     SFX(grok_linear_backward)(dpost, GRAD(G, o->W_out), GRAD(G, o->b_out), g, b.post,
                               P + o->W_out, Rq, M, D);
     zero(dpre, (size_t)Rq * M);
-    SFX(grok_act_backward)(dpre, dpost, b.pre, (long)Rq * M, c->act);
+    SFX(grok_act_backward)(dpre, dpost, b.pre, b.post, (long)Rq * M, c->act);
     if (c->norm)
         zero(dln, (size_t)Rq * D);
     SFX(grok_linear_backward)(d_min, GRAD(G, o->W_in), GRAD(G, o->b_in), dpre, b.m_in,
@@ -425,7 +425,8 @@ static void mlp_backward(const struct grok_model *m, R *base, const struct grok_
         int width_in = i > 0 ? c->hidden[i - 1] : (int)m->d_input;
         const R *in = i > 0 ? base + L->hpost[i - 1] : base + L->hx;
         zero(dpre, (size_t)n * c->hidden[i]);
-        SFX(grok_act_backward)(dpre, dh, base + L->hpre[i], (long)n * c->hidden[i], c->act);
+        SFX(grok_act_backward)(dpre, dh, base + L->hpre[i], base + L->hpost[i], (long)n * c->hidden[i],
+                               c->act);
         if (i == 0 && G && mlp_uses_table(m, tokens)) {
             mlp_table_backward(m, base, L, ints, P, G, dpre, n);
             break;

@@ -60,9 +60,11 @@ enum grok_act { GROK_ACT_RELU, GROK_ACT_GELU, GROK_ACT_QUAD };
                                     const R *q, const R *k, const R *v, const int32_t *qrow,     \
                                     const int32_t *kvrow, int B, int T, int q0, int Tq, int H,   \
                                     int E);                                                      \
-    /* Elementwise activation over n values: ReLU, GELU (exact, with erf), or x². */             \
+    /* Elementwise activation over n values: ReLU, GELU (exact, with erf), or x². The backward   \
+     * reads the forward's output too: GELU's Φ(x) is out/x, which saves an erf per value. */   \
     void grok_act_forward##S(R *out, const R *inp, long n, enum grok_act act);                  \
-    void grok_act_backward##S(R *dinp, const R *dout, const R *inp, long n, enum grok_act act); \
+    void grok_act_backward##S(R *dinp, const R *dout, const R *inp, const R *out, long n,       \
+                              enum grok_act act);                                                \
     /* Cross-entropy of each row: losses (N)[n] = −log softmax(logits (N,C)[n])[y[n]], computed   \
      * in double. The backward adds dloss · (softmax(logits[n]) − onehot(y[n])) to dlogits[n]     \
      * (dloss = 1/N for the mean over the batch). */                                             \

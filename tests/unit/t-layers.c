@@ -408,7 +408,8 @@ static double act_loss(const void *c)
 static void act_back(const void *c, double *const *g)
 {
     const struct act *s = c;
-    grok_act_backward_f64(g[0], s->r, s->inp, s->n, s->act);
+    grok_act_forward_f64(s->out, s->inp, s->n, s->act);
+    grok_act_backward_f64(g[0], s->r, s->inp, s->out, s->n, s->act);
 }
 
 static void test_act(enum grok_act act, const char *name)
@@ -431,9 +432,14 @@ static void test_act_values(void)
     double x[4] = {-1.5, 0, 1, 2.5}, y[4], g[4] = {0}, one[4] = {1, 1, 1, 1};
     grok_act_forward_f64(y, x, 4, GROK_ACT_RELU);
     ok(y[0] == 0 && y[1] == 0 && y[2] == 1 && y[3] == 2.5, "relu values");
-    grok_act_backward_f64(g, one, x, 4, GROK_ACT_RELU);
+    grok_act_backward_f64(g, one, x, y, 4, GROK_ACT_RELU);
     ok(g[0] == 0 && g[1] == 0 && g[2] == 1 && g[3] == 1, "relu derivative, 0 at 0");
     grok_act_forward_f64(y, x, 4, GROK_ACT_GELU);
+    double dg[4] = {0};
+    grok_act_backward_f64(dg, one, x, y, 4, GROK_ACT_GELU);
+    /* Φ(x) + x·φ(x): 1/2 at 0 (where Φ is not out/x), 1.0833154705876864 at 1 */
+    is_near(dg[1], 0.5, 1e-15, "gelu'(0) = 1/2");
+    is_near(dg[2], 1.0833154705876864, 1e-15, "gelu'(1) = Φ(1) + φ(1)");
     /* 0.5·x·(1 + erf(x/√2)) at 1, by the erf form (the tanh approximation gives 0.841192). */
     is_near(y[2], 0.8413447460685429, 1e-15, "gelu(1) is the exact erf form");
     is_near(y[1], 0, 0, "gelu(0) = 0");
