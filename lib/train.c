@@ -90,7 +90,9 @@ int grok_trainer_init(struct grok_trainer *t, const struct grok_train_config *cf
     const struct grok_model *m = &t->model;
     int batch = c->batch ? c->batch : t->data.n_train;
     int larger = t->data.n_train > t->data.n_test ? t->data.n_train : t->data.n_test;
-    t->eval_chunk = batch > 1024 ? batch : (larger < 1024 ? larger : 1024);
+    /* evaluations reuse the batch's activations when it is large enough to keep the matrix
+     * products efficient, so that evaluating needs no memory a step does not */
+    t->eval_chunk = batch >= 256 ? batch : (larger < 256 ? larger : 256);
     t->train_tok = tokens_of(c, t->data.train_ab, t->data.n_train);
     t->test_tok = tokens_of(c, t->data.test_ab, t->data.n_test);
     t->params = malloc(m->n_params * sizeof *t->params);
