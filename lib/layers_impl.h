@@ -151,20 +151,63 @@ void FN(grok_embed_backward)(R *dW_E, R *dW_pos, const R *dout, const int32_t *t
         }
 }
 
+/* Four partial sums: independent chains the CPU overlaps, where one running sum waits on each
+ * add; a fixed order all the same, so every run sums alike. */
+static double FN(dot)(const R *a, const R *b, int E)
+{
+    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    int e = 0;
+    for (; e + 4 <= E; e += 4) {
+        s0 += (double)a[e] * b[e];
+        s1 += (double)a[e + 1] * b[e + 1];
+        s2 += (double)a[e + 2] * b[e + 2];
+        s3 += (double)a[e + 3] * b[e + 3];
+    }
+    for (; e < E; e++)
+        s0 += (double)a[e] * b[e];
+    return (s0 + s1) + (s2 + s3);
+}
+
+/* Σ x and Σ (x − m)², four partial sums each (see dot). */
+static double FN(sum)(const R *x, int D)
+{
+    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    int d = 0;
+    for (; d + 4 <= D; d += 4) {
+        s0 += x[d];
+        s1 += x[d + 1];
+        s2 += x[d + 2];
+        s3 += x[d + 3];
+    }
+    for (; d < D; d++)
+        s0 += x[d];
+    return (s0 + s1) + (s2 + s3);
+}
+
+static double FN(sum_sq_dev)(const R *x, double m, int D)
+{
+    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    int d = 0;
+    for (; d + 4 <= D; d += 4) {
+        s0 += (x[d] - m) * (x[d] - m);
+        s1 += (x[d + 1] - m) * (x[d + 1] - m);
+        s2 += (x[d + 2] - m) * (x[d + 2] - m);
+        s3 += (x[d + 3] - m) * (x[d + 3] - m);
+    }
+    for (; d < D; d++)
+        s0 += (x[d] - m) * (x[d] - m);
+    return (s0 + s1) + (s2 + s3);
+}
+
 void FN(grok_layernorm_forward)(R *out, R *mean, R *rstd, const R *inp, const R *w, const R *b,
                                 int N, int D)
 {
     for (int n = 0; n < N; n++) {
         const R *x = inp + (size_t)n * D;
         R *o = out + (size_t)n * D;
-        double m = 0, v = 0;
-        for (int d = 0; d < D; d++)
-            m += x[d];
-        m /= D;
+        double m = FN(sum)(x, D) / D;
         /* Two passes rather than E[x²] − E[x]², which cancels badly when the mean is large. */
-        for (int d = 0; d < D; d++)
-            v += (x[d] - m) * (x[d] - m);
-        v /= D;
+        double v = FN(sum_sq_dev)(x, m, D) / D;
         double s = 1 / sqrt(v + GROK_LN_EPS);
         for (int d = 0; d < D; d++)
             o[d] = (R)((x[d] - m) * s * w[d] + b[d]);
@@ -182,36 +225,37 @@ void FN(grok_layernorm_backward)(R *dinp, R *dw, R *db, const R *dout, const R *
         double m = mean[n], s = rstd[n];
         if (dinp) {
             /* The mean and the variance both depend on every input, hence the two row means. */
-            double mg = 0, mgx = 0;
-            for (int d = 0; d < D; d++) {
-                double dxhat = (double)g[d] * w[d];
-                mg += dxhat;
-                mgx += dxhat * (x[d] - m) * s;
+            double mg0 = 0, mg1 = 0, mgx0 = 0, mgx1 = 0;   /* even and odd d: see dot */
+            int d = 0;
+            for (; d + 2 <= D; d += 2) {
+                double dxhat0 = (double)g[d] * w[d], dxhat1 = (double)g[d + 1] * w[d + 1];
+                mg0 += dxhat0;
+                mg1 += dxhat1;
+                mgx0 += dxhat0 * (x[d] - m) * s;
+                mgx1 += dxhat1 * (x[d + 1] - m) * s;
             }
-            mg /= D;
-            mgx /= D;
+            for (; d < D; d++) {
+                double dxhat = (double)g[d] * w[d];
+                mg0 += dxhat;
+                mgx0 += dxhat * (x[d] - m) * s;
+            }
+            double mg = (mg0 + mg1) / D, mgx = (mgx0 + mgx1) / D;
             R *di = dinp + (size_t)n * D;
-            for (int d = 0; d < D; d++) {
+            for (d = 0; d < D; d++) {
                 double xhat = (x[d] - m) * s;
                 di[d] += (R)(s * ((double)g[d] * w[d] - mg - xhat * mgx));
             }
         }
-        for (int d = 0; d < D; d++) {
-            if (dw)
+        if (dw)
+            for (int d = 0; d < D; d++)
                 dw[d] += (R)(g[d] * (x[d] - m) * s);
-            if (db)
+        if (db)
+            for (int d = 0; d < D; d++)
                 db[d] += g[d];
-        }
     }
 }
 
-static double FN(dot)(const R *a, const R *b, int E)
-{
-    double s = 0;
-    for (int e = 0; e < E; e++)
-        s += (double)a[e] * b[e];
-    return s;
-}
+
 
 /* The row of a mapped array: map[i] when there is a map, i otherwise. */
 static size_t FN(row)(const int32_t *map, size_t i) { return map ? (size_t)map[i] : i; }
