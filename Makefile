@@ -27,8 +27,10 @@ PKG_LIBS    = $(eval PKG_LIBS := $(shell pkg-config --libs-only-L hdf5 2>/dev/nu
                 -lhdf5_hl -lhdf5 -llapacke -lopenblas -lgsl -lm)$(PKG_LIBS)
 
 CFLAGS     ?= -O3 -g
-# -fno-math-errno lets sqrt vectorise; it changes no value (unlike -ffast-math, never used).
-CFLAGS     += -std=c11 -Wall -Wextra -Wshadow -pthread -fno-math-errno
+# -fno-math-errno lets sqrt vectorise and -fno-trapping-math lets selects and divisions run on
+# every lane; neither changes a value (grok reads no errno of libm and no floating-point
+# exception flag), unlike -ffast-math, which is never used.
+CFLAGS     += -std=c11 -Wall -Wextra -Wshadow -pthread -fno-math-errno -fno-trapping-math
 CPPFLAGS   += -D_POSIX_C_SOURCE=200809L -DGROK_VERSION='"$(VERSION)"' -Iinclude
 ALL_CFLAGS  = $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(SANFLAGS)
 LDLIBS      = $(PKG_LIBS) -pthread
