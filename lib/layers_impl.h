@@ -226,21 +226,21 @@ void FN(grok_layernorm_backward)(R *dinp, R *dw, R *db, const R *dout, const R *
         double m = mean[n], s = rstd[n];
         if (dinp) {
             /* The mean and the variance both depend on every input, hence the two row means. */
-            double mg0 = 0, mg1 = 0, mgx0 = 0, mgx1 = 0;   /* even and odd d: see dot */
+            double mg4[4] = {0}, mgx4[4] = {0};   /* four partial sums each: see dot */
             int d = 0;
-            for (; d + 2 <= D; d += 2) {
-                double dxhat0 = (double)g[d] * w[d], dxhat1 = (double)g[d + 1] * w[d + 1];
-                mg0 += dxhat0;
-                mg1 += dxhat1;
-                mgx0 += dxhat0 * (x[d] - m) * s;
-                mgx1 += dxhat1 * (x[d + 1] - m) * s;
-            }
+            for (; d + 4 <= D; d += 4)
+                for (int k = 0; k < 4; k++) {
+                    double dxhat = (double)g[d + k] * w[d + k];
+                    mg4[k] += dxhat;
+                    mgx4[k] += dxhat * (x[d + k] - m) * s;
+                }
             for (; d < D; d++) {
                 double dxhat = (double)g[d] * w[d];
-                mg0 += dxhat;
-                mgx0 += dxhat * (x[d] - m) * s;
+                mg4[0] += dxhat;
+                mgx4[0] += dxhat * (x[d] - m) * s;
             }
-            double mg = (mg0 + mg1) / D, mgx = (mgx0 + mgx1) / D;
+            double mg = ((mg4[0] + mg4[1]) + (mg4[2] + mg4[3])) / D;
+            double mgx = ((mgx4[0] + mgx4[1]) + (mgx4[2] + mgx4[3])) / D;
             R *di = dinp + (size_t)n * D;
             for (d = 0; d < D; d++) {
                 double xhat = (x[d] - m) * s;
@@ -309,6 +309,7 @@ void FN(grok_attention_backward)(R *dq, R *dk, R *dv, const R *dz, const R *att,
     (void)q0;   /* the causal mask is in att's zeros */
     double scale = 1 / sqrt((double)E);
     size_t ld = (size_t)H * E;
+    double datt[T > 0 ? T : 1];   /* one row's dz·v, a handful */
     for (int b = 0; b < B; b++)
         for (int i = 0; i < Tq; i++) {
             size_t slot = (size_t)b * Tq + i, oi = FN(row)(qrow, slot) * ld;
@@ -316,13 +317,14 @@ void FN(grok_attention_backward)(R *dq, R *dk, R *dv, const R *dz, const R *att,
             for (int h = 0; h < H; h++) {
                 const R *a = att + (((size_t)b * H + h) * Tq + i) * T;
                 const R *dzh = dzi + h * E;
-                /* The softmax's Jacobian needs Σ_j att·datt over the row before any dscore, so
-                 * datt is recomputed in the second pass instead of being stored. */
+                /* The softmax's Jacobian needs Σ_j att·datt over the row before any dscore. */
                 double adatt = 0;
                 if (dq || dk)
                     for (int j = 0; j < T; j++)
-                        if (a[j] != 0)
-                            adatt += a[j] * FN(dot)(dzh, v + FN(row)(kvrow, (size_t)b * T + j) * ld + h * E, E);
+                        if (a[j] != 0) {
+                            datt[j] = FN(dot)(dzh, v + FN(row)(kvrow, (size_t)b * T + j) * ld + h * E, E);
+                            adatt += a[j] * datt[j];
+                        }
                 for (int j = 0; j < T; j++) {
                     if (a[j] == 0)   /* masked (or underflowed): contributes nothing */
                         continue;
@@ -333,7 +335,7 @@ void FN(grok_attention_backward)(R *dq, R *dk, R *dv, const R *dz, const R *att,
                             dv[oj + e] += aj * dzh[e];
                     if (!dq && !dk)
                         continue;
-                    double ds = aj * (FN(dot)(dzh, v + oj, E) - adatt) * scale;
+                    double ds = aj * (datt[j] - adatt) * scale;
                     if (dq)
                         for (int e = 0; e < E; e++)
                             dq[oi + h * E + e] += (R)(ds * k[oj + e]);
