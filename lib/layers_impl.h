@@ -385,7 +385,7 @@ static void FN(gauss_exp)(R *e, const R *x, long m)
         e[i] = x[i] < 37 && x[i] > -37 ? FN(real_exp)((R)-0.5 * x[i] * x[i]) : 0;
 }
 
-/* GELU in float. glibc's erff takes ~15 ns a value and does not vectorise: it made GELU a third
+/* GELU in float. glibc's erff takes ~15 ns a value and does not vectorise: it made GELU a fifth
  * of a small transformer's step. This is Abramowitz & Stegun 7.1.26 instead, erf(z) =
  * 1 − t·P(t)·exp(−z²) with t = 1/(1 + p·z), |error| ≤ 1.5e-7 (the formula of PyTorch's own
  * vectorised CPU GELU), exp(−z²) = exp(−x²/2) from gauss_exp; against libm in double the
