@@ -9,9 +9,10 @@
  *
  *   preset  median_ms  p25_ms  p75_ms  n_params  work_bytes  data_bytes
  *
- * work_bytes is the activation workspace grok-train allocates (a batch, or an evaluation chunk
+ * work_bytes is the activation workspace of the first thread (a batch, or an evaluation chunk
  * when that is larger); data_bytes the pairs, labels and context tokens of both sets. THREADS
- * (default 0: every core) goes to grok_trainer_set_threads as grok-train's --threads does. Not installed, not a program of the toolkit: a measuring instrument. */
+ * (default 0: every core) goes to grok_trainer_set_threads as grok-train's --threads does.
+ * Not installed, not a program of the toolkit: a measuring instrument. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -346,7 +346,7 @@ void grok_work_layout(const struct grok_model *m, int n, struct grok_work_layout
         TAKE(dtv, U * HE);
         TAKE(g0, BT * D);
         TAKE(g1, BT * D);
-        TAKE(dln, BT * D);
+        TAKE(dln, nrm * BT * D);
         TAKE(daq, (size_t)n * D);
         TAKE(dq, Rmax * HE);
         TAKE(dk, BT * HE);

@@ -291,6 +291,14 @@ static void slice_run(void *ctx, int i)
                          : 0;
 }
 
+/* Worker i's share of the parameter vector. */
+static void param_bounds(const struct grok_trainer *t, int i, size_t *lo, size_t *hi)
+{
+    size_t n = t->model.n_params, k = (size_t)t->n_workers;
+    *lo = n * i / k;
+    *hi = n * (i + 1) / k;
+}
+
 /* The gradient of the mean over the batch, worker i's share of the parameters: each slice's
  * mean gradient weighted by its share of the examples, added in slice order. */
 static void combine_run(void *ctx, int i)
@@ -298,7 +306,8 @@ static void combine_run(void *ctx, int i)
     struct slice_job *j = ctx;
     struct grok_trainer *t = j->t;
     int k = t->n_workers, lo, hi;
-    size_t n = t->model.n_params, from = n * i / k, to = n * (i + 1) / k;
+    size_t from, to;
+    param_bounds(t, i, &from, &to);
     slice_bounds(j->n, k, 0, &lo, &hi);
     float w0 = (float)((double)(hi - lo) / j->n);
     for (size_t p = from; p < to; p++)
@@ -332,14 +341,6 @@ static double loss_over_slices(struct grok_trainer *t, const int32_t *tok, const
     if (with_grad)
         grok_pool_run(t->pool, combine_run, &job);
     return loss;
-}
-
-/* Worker i's share of the parameter vector. */
-static void param_bounds(const struct grok_trainer *t, int i, size_t *lo, size_t *hi)
-{
-    size_t n = t->model.n_params, k = (size_t)t->n_workers;
-    *lo = n * i / k;
-    *hi = n * (i + 1) / k;
 }
 
 static void update_run(void *ctx, int i)

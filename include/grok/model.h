@@ -125,7 +125,8 @@ struct grok_work *grok_work_new(const struct grok_model *m, int max_batch, enum 
                                 struct grok_err *err);
 void grok_work_free(struct grok_work *w);
 int grok_work_max_batch(const struct grok_work *w);
-/* The bytes of activations and scratch the workspace holds (what a step touches). */
+/* The bytes the workspace allocated for activations and scratch (the arrays of the path a
+ * batch does not take, tokens or continuous input, stay untouched). */
 size_t grok_work_bytes(const struct grok_work *w);
 
 /* The mean loss over n examples (tokens (n, n_ctx) with ids below d_vocab, answers y (n) below
