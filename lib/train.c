@@ -268,35 +268,28 @@ struct slice_job {
     int correct[GROK_POOL_MAX];
 };
 
-static void slice_bounds(int n, int k, int i, int *lo, int *hi)
+/* Part i of k equal parts of n things: lo .. hi−1. Slices of a batch and shares of the
+ * parameter vector are both cut this way. */
+static void part_bounds(size_t n, int k, int i, size_t *lo, size_t *hi)
 {
-    *lo = (int)((long long)n * i / k);
-    *hi = (int)((long long)n * (i + 1) / k);
+    *lo = n * (size_t)i / (size_t)k;
+    *hi = n * (size_t)(i + 1) / (size_t)k;
 }
 
 static void slice_run(void *ctx, int i)
 {
     struct slice_job *j = ctx;
     struct grok_trainer *t = j->t;
-    int lo, hi;
-    slice_bounds(j->n, t->n_workers, i, &lo, &hi);
+    size_t lo, hi, T = t->cfg.model.n_ctx;
+    part_bounds(j->n, t->n_workers, i, &lo, &hi);
     struct grok_work *w = i ? t->wwork[i] : t->work;
     float *g = j->with_grad ? (i ? t->wgrad[i] : t->grad) : NULL;
-    size_t T = t->cfg.model.n_ctx;
     j->correct[i] = 0;
     if (hi <= lo && g)   /* weighted by 0, but 0 · garbage could be NaN */
         memset(g, 0, t->model.n_params * sizeof *g);
     j->loss[i] = hi > lo ? grok_model_loss_grad(&t->model, w, t->params, g, j->tok + lo * T, j->y + lo,
-                                                hi - lo, j->with_grad ? NULL : &j->correct[i], NULL)
+                                                (int)(hi - lo), j->with_grad ? NULL : &j->correct[i], NULL)
                          : 0;
-}
-
-/* Worker i's share of the parameter vector. */
-static void param_bounds(const struct grok_trainer *t, int i, size_t *lo, size_t *hi)
-{
-    size_t n = t->model.n_params, k = (size_t)t->n_workers;
-    *lo = n * i / k;
-    *hi = n * (i + 1) / k;
 }
 
 /* The gradient of the mean over the batch, worker i's share of the parameters: each slice's
@@ -305,35 +298,39 @@ static void combine_run(void *ctx, int i)
 {
     struct slice_job *j = ctx;
     struct grok_trainer *t = j->t;
-    int k = t->n_workers, lo, hi;
-    size_t from, to;
-    param_bounds(t, i, &from, &to);
-    slice_bounds(j->n, k, 0, &lo, &hi);
-    float w0 = (float)((double)(hi - lo) / j->n);
-    for (size_t p = from; p < to; p++)
-        t->grad[p] *= w0;
-    for (int s = 1; s < k; s++) {
-        slice_bounds(j->n, k, s, &lo, &hi);
+    int k = t->n_workers;
+    size_t from, to, lo, hi;
+    part_bounds(t->model.n_params, k, i, &from, &to);
+    for (int s = 0; s < k; s++) {
+        part_bounds(j->n, k, s, &lo, &hi);
         float ws = (float)((double)(hi - lo) / j->n);
-        const float *g = t->wgrad[s];
-        for (size_t p = from; p < to; p++)
-            t->grad[p] += ws * g[p];
+        float *g = s ? t->wgrad[s] : t->grad;
+        if (s == 0)
+            for (size_t p = from; p < to; p++)
+                t->grad[p] = ws * g[p];
+        else
+            for (size_t p = from; p < to; p++)
+                t->grad[p] += ws * g[p];
     }
 }
 
-/* The mean loss of n examples over the workers' slices, weighted by their sizes; with_grad
- * leaves the gradient of that mean in t->grad, otherwise *correct counts the right answers. */
-static double loss_over_slices(struct grok_trainer *t, const int32_t *tok, const int32_t *y, int n,
-                               int with_grad, int *correct)
+/* The mean loss of n examples at the current parameters: on one thread, or over the workers'
+ * slices weighted by their sizes. With grad, t->grad receives the gradient of that mean;
+ * otherwise *correct counts the right answers. */
+static double batch_loss(struct grok_trainer *t, const int32_t *tok, const int32_t *y, int n,
+                         int with_grad, int *correct)
 {
+    if (t->n_workers <= 1)
+        return grok_model_loss_grad(&t->model, t->work, t->params, with_grad ? t->grad : NULL, tok,
+                                    y, n, correct, NULL);
     struct slice_job job = {.t = t, .tok = tok, .y = y, .n = n, .with_grad = with_grad};
     grok_pool_run(t->pool, slice_run, &job);
     double loss = 0;
-    int k = t->n_workers, right = 0;
-    for (int i = 0; i < k; i++) {
-        int lo, hi;
-        slice_bounds(n, k, i, &lo, &hi);
-        loss += job.loss[i] * (hi - lo) / n;
+    int right = 0;
+    for (int i = 0; i < t->n_workers; i++) {
+        size_t lo, hi;
+        part_bounds(n, t->n_workers, i, &lo, &hi);
+        loss += job.loss[i] * (double)(hi - lo) / n;
         right += job.correct[i];
     }
     if (correct)
@@ -347,7 +344,7 @@ static void update_run(void *ctx, int i)
 {
     struct grok_trainer *t = ctx;
     size_t lo, hi;
-    param_bounds(t, i, &lo, &hi);
+    part_bounds(t->model.n_params, t->n_workers, i, &lo, &hi);
     grok_optim_update(&t->opt, t->params, t->grad, lo, hi);
 }
 
@@ -355,18 +352,15 @@ double grok_trainer_step(struct grok_trainer *t)
 {
     const int32_t *tok, *y;
     int n = gather_batch(t, &tok, &y);
-    double loss = t->n_workers > 1
-                      ? loss_over_slices(t, tok, y, n, 1, NULL)
-                      : grok_model_loss_grad(&t->model, t->work, t->params, t->grad, tok, y, n, NULL, NULL);
+    double loss = batch_loss(t, tok, y, n, 1, NULL);
     double norm = grok_optim_clip(&t->opt, t->grad, t->cfg.clip);
     if (!isfinite(loss) || !isfinite(norm))
         return NAN;
-    if (t->n_workers > 1) {
+    if (t->n_workers > 1)
         grok_pool_run(t->pool, update_run, t);
-        grok_optim_advance(&t->opt);
-    } else {
-        grok_optim_step(&t->opt, t->params, t->grad);
-    }
+    else
+        grok_optim_update(&t->opt, t->params, t->grad, 0, t->model.n_params);
+    grok_optim_advance(&t->opt);
     t->step++;
     return loss;
 }
@@ -380,10 +374,7 @@ static void eval_set(struct grok_trainer *t, const int32_t *tok, const int32_t *
     int T = t->cfg.model.n_ctx;
     for (int at = 0; at < n; at += t->eval_chunk) {
         int k = n - at < t->eval_chunk ? n - at : t->eval_chunk, correct = 0;
-        double mean = t->n_workers > 1
-                          ? loss_over_slices(t, tok + (size_t)at * T, y + at, k, 0, &correct)
-                          : grok_model_loss_grad(&t->model, t->work, t->params, NULL,
-                                                 tok + (size_t)at * T, y + at, k, &correct, NULL);
+        double mean = batch_loss(t, tok + (size_t)at * T, y + at, k, 0, &correct);
         sum += mean * k;
         right += correct;
     }
