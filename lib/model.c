@@ -321,13 +321,13 @@ void grok_work_layout(const struct grok_model *m, int n, struct grok_work_layout
 #define TAKE_INTS(field, count) (l->field = ints, ints += (count))
     memset(l, 0, sizeof *l);
     size_t U = (size_t)c->d_vocab * c->n_ctx, BT = (size_t)n * c->n_ctx;
+    TAKE(x, (size_t)n * m->d_input);   /* a continuous input: BT·d_model for a transformer */
     if (c->arch == GROK_TRANSFORMER) {
         size_t L = c->n_layers, D = c->d_model;
         size_t HE = (size_t)c->n_heads * c->d_head, M = c->d_mlp, nrm = c->norm ? 1 : 0;
         size_t Rmax = L > 1 ? BT : (size_t)n;   /* query rows of the widest layer */
         layer_offsets(c, n, c->n_ctx, &l->full);
         layer_offsets(c, n, 1, &l->last);
-        TAKE(x, BT * D);
         TAKE(layers, (L - 1) * l->full.size + l->last.size);
         TAKE(lnf, nrm * n * D);
         TAKE(lnf_mean, nrm * n);
@@ -354,11 +354,10 @@ void grok_work_layout(const struct grok_model *m, int n, struct grok_work_layout
         TAKE(dz, Rmax * HE);
         TAKE(dpre, Rmax * M);
         TAKE(dpost, Rmax * M);
-        TAKE(dlnf, (size_t)n * D);
+        TAKE(dlnf, nrm * n * D);
         TAKE_INTS(qmap, n);
     } else {
         size_t widest = 0, tab = c->input == GROK_INPUT_EMBED && c->n_hidden > 0 ? U : 0;
-        TAKE(hx, (size_t)n * m->d_input);
         for (int i = 0; i < c->n_hidden; i++) {
             TAKE(hpre[i], (size_t)n * c->hidden[i]);
             TAKE(hpost[i], (size_t)n * c->hidden[i]);

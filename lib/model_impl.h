@@ -248,7 +248,7 @@ static void block_backward(const struct grok_model *m, R *base, const struct gro
     zero(dk, (size_t)in.rows * HE);
     zero(dv, (size_t)in.rows * HE);
     SFX(grok_attention_backward)(dq, dk, dv, dz, b.att, in.q, in.k, in.v, in.qmap, in.map, n, T,
-                                 b.q0, b.Q, H, E);
+                                 b.Q, H, E);
 
     /* the projections' inputs: da, the gradient of what the attention read */
     R *dx = table ? base + L->dtx : gin;
@@ -386,12 +386,12 @@ static int mlp_uses_table(const struct grok_model *m, const int32_t *tokens)
     return tokens && m->cfg.input == GROK_INPUT_EMBED && m->cfg.n_hidden > 0;
 }
 
-/* The MLP from its input (hx, or the table of tokens) to the logits. */
+/* The MLP from its input (x, or the table of tokens) to the logits. */
 static void mlp_forward(const struct grok_model *m, R *base, const struct grok_work_layout *L,
                         int32_t *ints, const R *P, const int32_t *tokens, int n)
 {
     const struct grok_model_config *c = &m->cfg;
-    const R *h = base + L->hx;
+    const R *h = base + L->x;
     int width = (int)m->d_input;
     for (int i = 0; i < c->n_hidden; i++) {
         R *pre = base + L->hpre[i], *post = base + L->hpost[i];
@@ -423,7 +423,7 @@ static void mlp_backward(const struct grok_model *m, R *base, const struct grok_
                               c->d_vocab_out);
     for (int i = last; i >= 0; i--) {
         int width_in = i > 0 ? c->hidden[i - 1] : (int)m->d_input;
-        const R *in = i > 0 ? base + L->hpost[i - 1] : base + L->hx;
+        const R *in = i > 0 ? base + L->hpost[i - 1] : base + L->x;
         zero(dpre, (size_t)n * c->hidden[i]);
         SFX(grok_act_backward)(dpre, dh, base + L->hpre[i], base + L->hpost[i], (long)n * c->hidden[i],
                                c->act);
@@ -439,11 +439,6 @@ static void mlp_backward(const struct grok_model *m, R *base, const struct grok_
     }
 }
 
-/* Where the continuous input of n examples lives in the workspace. */
-static R *input_slot(const struct grok_model *m, R *base, const struct grok_work_layout *L)
-{
-    return base + (m->cfg.arch == GROK_TRANSFORMER ? L->x : L->hx);
-}
 
 void SFX(grok_model_input)(const struct grok_model *m, const R *params, const int32_t *tokens,
                            int n, R *x)
@@ -473,7 +468,7 @@ void SFX(grok_model_input)(const struct grok_model *m, const R *params, const in
 }
 
 /* The forward pass from tokens (the fast path of training and evaluation) or, when tokens is
- * NULL, from the continuous input already in input_slot. */
+ * NULL, from the continuous input already in the workspace's x. */
 static void forward(const struct grok_model *m, struct grok_work *w, const struct grok_work_layout *L,
                     const R *P, const int32_t *tokens, int n)
 {
@@ -483,7 +478,7 @@ static void forward(const struct grok_model *m, struct grok_work *w, const struc
         return;
     }
     if (tokens && !mlp_uses_table(m, tokens))
-        SFX(grok_model_input)(m, P, tokens, n, base + L->hx);
+        SFX(grok_model_input)(m, P, tokens, n, base + L->x);
     mlp_forward(m, base, L, w->ints, P, tokens, n);
 }
 
@@ -560,7 +555,7 @@ void SFX(grok_model_logits)(const struct grok_model *m, struct grok_work *w, con
     struct grok_work_layout L;
     grok_work_layout(m, n, &L);
     R *base = w->block;
-    memcpy(input_slot(m, base, &L), x, (size_t)n * m->d_input * sizeof *x);
+    memcpy(base + L.x, x, (size_t)n * m->d_input * sizeof *x);
     forward(m, w, &L, params, NULL, n);
     memcpy(logits, base + L.logits, (size_t)n * m->cfg.d_vocab_out * sizeof *logits);
 }
@@ -571,7 +566,7 @@ void SFX(grok_model_input_grad)(const struct grok_model *m, struct grok_work *w,
     struct grok_work_layout L;
     grok_work_layout(m, n, &L);
     R *base = w->block;
-    memcpy(input_slot(m, base, &L), x, (size_t)n * m->d_input * sizeof *x);
+    memcpy(base + L.x, x, (size_t)n * m->d_input * sizeof *x);
     forward(m, w, &L, params, NULL, n);
     memcpy(base + L.dlogits, dlogits, (size_t)n * m->cfg.d_vocab_out * sizeof *dlogits);
     const R *d = backward(m, w, &L, params, NULL, NULL, n, 1);

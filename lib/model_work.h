@@ -38,7 +38,7 @@ struct grok_layer_offsets {
  * as input the first layer's projections are computed once per (token, position) pair that
  * occurs: U ≤ d_vocab·n_ctx rows, the table. */
 struct grok_work_layout {
-    size_t x;                           /* (BT, d_model) a continuous input (dense path) */
+    size_t x;                           /* (n, d_input) the continuous input, unless a table serves the tokens */
     size_t layers;
     struct grok_layer_offsets full, last;
     size_t lnf, lnf_mean, lnf_rstd;     /* (n, d_model), (n) ×2 */
@@ -53,9 +53,8 @@ struct grok_work_layout {
     size_t daq;                         /* (n·Q_max, d_model) */
     size_t dq, dk, dv, dz;              /* (BT, n_heads·d_head) */
     size_t dpre, dpost;                 /* (n·Q_max, d_mlp) */
-    size_t dlnf;                        /* (n, d_model) */
+    size_t dlnf;                        /* (n, d_model), --norm pre only */
     /* mlp */
-    size_t hx;                          /* (n, d_input) */
     size_t hpre[GROK_MAX_HIDDEN];       /* (n, hidden[i]) before the activation */
     size_t hpost[GROK_MAX_HIDDEN];      /* (n, hidden[i]) after it */
     size_t dh0, dh1;                    /* (n, widest hidden layer) ping-pong scratch */
