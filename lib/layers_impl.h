@@ -304,9 +304,8 @@ void FN(grok_attention_forward)(R *z, R *att, const R *q, const R *k, const R *v
 
 void FN(grok_attention_backward)(R *dq, R *dk, R *dv, const R *dz, const R *att, const R *q,
                                  const R *k, const R *v, const int32_t *qrow,
-                                 const int32_t *kvrow, int B, int T, int q0, int Tq, int H, int E)
+                                 const int32_t *kvrow, int B, int T, int Tq, int H, int E)
 {
-    (void)q0;   /* the causal mask is in att's zeros */
     double scale = 1 / sqrt((double)E);
     size_t ld = (size_t)H * E;
     double datt[T > 0 ? T : 1];   /* one row's dz·v, a handful */

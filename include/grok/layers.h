@@ -52,14 +52,14 @@ enum grok_act { GROK_ACT_RELU, GROK_ACT_GELU, GROK_ACT_QUAD };
      * let the first layer read projections computed once per (token, position); the backward    \
      * adds into the same rows of dq, dk, dv (several contexts may share one). z (B·Tq, H·E)      \
      * dense; att (B,H,Tq,T) the softmax probabilities (cache), scores scaled by 1/√E; with       \
-     * causal, position i attends to j ≤ i only (att = 0 beyond). */                              \
+     * causal, position i attends to j ≤ i only (att = 0 beyond, which is all the backward needs  \
+     * to know of the mask and of q0). */                                                        \
     void grok_attention_forward##S(R *z, R *att, const R *q, const R *k, const R *v,             \
                                    const int32_t *qrow, const int32_t *kvrow, int B, int T,      \
                                    int q0, int Tq, int H, int E, int causal);                    \
     void grok_attention_backward##S(R *dq, R *dk, R *dv, const R *dz, const R *att,             \
                                     const R *q, const R *k, const R *v, const int32_t *qrow,     \
-                                    const int32_t *kvrow, int B, int T, int q0, int Tq, int H,   \
-                                    int E);                                                      \
+                                    const int32_t *kvrow, int B, int T, int Tq, int H, int E);   \
     /* Elementwise activation over n values: ReLU, GELU (exact, with erf), or x². The backward   \
      * reads the forward's output too: GELU's Φ(x) is out/x, which saves an erf per value. */   \
     void grok_act_forward##S(R *out, const R *inp, long n, enum grok_act act);                  \

@@ -333,7 +333,7 @@ static void attn_back(const void *c, double *const *g)
 {
     const struct attn *s = c;
     grok_attention_forward_f64(s->z, s->att, s->q, s->k, s->v, NULL, NULL, s->B, s->T, 0, s->T, s->H, s->E, s->causal);
-    grok_attention_backward_f64(g[0], g[1], g[2], s->r, s->att, s->q, s->k, s->v, NULL, NULL, s->B, s->T, 0, s->T,
+    grok_attention_backward_f64(g[0], g[1], g[2], s->r, s->att, s->q, s->k, s->v, NULL, NULL, s->B, s->T, s->T,
                                 s->H, s->E);
 }
 
@@ -603,8 +603,8 @@ static void test_float(void)
     gap = fmax(rel_gap(zf, z, N * J), rel_gap(attf, att, 2 * 3 * 3));
     float dqf[N * J] = {0};
     double dq[N * J] = {0};
-    grok_attention_backward(dqf, dqf, dqf, rf, attf, lnf, lnf, lnf, NULL, NULL, 2, 3, 0, 3, 1, J);
-    grok_attention_backward_f64(dq, dq, dq, r, att, ln, ln, ln, NULL, NULL, 2, 3, 0, 3, 1, J);
+    grok_attention_backward(dqf, dqf, dqf, rf, attf, lnf, lnf, lnf, NULL, NULL, 2, 3, 3, 1, J);
+    grok_attention_backward_f64(dq, dq, dq, r, att, ln, ln, ln, NULL, NULL, 2, 3, 3, 1, J);
     gap = fmax(gap, rel_gap(dqf, dq, N * J));
     if (!ok(gap < 1e-5, "attention: float agrees with double"))
         diag("relative gap %.3g", gap);
@@ -661,8 +661,8 @@ static void test_attention_mapped(int causal, int q0)
             gap = fmax(gap, fabs(zm[b * HE + e] - z[((size_t)b * T + q0) * HE + e]));
     ok(gap == 0, "attention (%s, query %d): the mapped rows give the dense rows", causal ? "causal" : "full", q0);
 
-    grok_attention_backward_f64(dq, dk, dv, dz, att, q, k, v, NULL, NULL, B, T, 0, T, H, E);
-    grok_attention_backward_f64(dtq, dtk, dtv, dzm, attm, tq, tk, tv, qrow, kvrow, B, T, q0, 1, H, E);
+    grok_attention_backward_f64(dq, dk, dv, dz, att, q, k, v, NULL, NULL, B, T, T, H, E);
+    grok_attention_backward_f64(dtq, dtk, dtv, dzm, attm, tq, tk, tv, qrow, kvrow, B, T, 1, H, E);
     for (int b = 0; b < B; b++)
         for (int j = 0; j < T; j++)
             for (int e = 0; e < HE; e++) {
