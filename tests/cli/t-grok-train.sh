@@ -156,6 +156,8 @@ bad() { # bad EXPECTED-STDERR FLAGS...
 }
 bad "grok-train: --lr 'abc': not a number (see grok-train --help)" --lr abc
 bad "grok-train: unknown option '--bogus' (see grok-train --help)" --bogus
+bad "grok-train: --threads -1: must be between 0 and 1024 (see grok-train --help)" --threads -1
+bad "grok-train: --threads 'two': not an integer (see grok-train --help)" --threads two
 bad "grok-train: --d-model 130 is not divisible by --heads 4 (or give --d-head) (see grok-train --help)" --d-model 130
 bad "grok-train: --frac 1.5: the training fraction must be between 0 and 1 (exclusive) (see grok-train --help)" --frac 1.5
 bad "grok-train: --frac 0: the training fraction must be between 0 and 1 (exclusive) (see grok-train --help)" --frac 0
