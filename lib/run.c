@@ -933,6 +933,67 @@ int grok_run_read_rows(struct grok_run *run, const char *path, size_t row0, size
     return read_selection(run, path, 0, row0, nrows, as, out, err);
 }
 
+int grok_run_read_slab(struct grok_run *run, const char *path, const size_t *rows, size_t nrows,
+                       size_t col0, size_t ncols, enum grok_dtype as, void *buf,
+                       struct grok_err *err)
+{
+    struct grok_array info;
+    hid_t d, fspace = H5I_INVALID_HID, mspace = H5I_INVALID_HID;
+    hsize_t start[GROK_MAX_RANK] = {0}, count[GROK_MAX_RANK], mcount[GROK_MAX_RANK];
+    if (as != GROK_F32 && as != GROK_F64)
+        return grok_err_set(err, GROK_EINVAL, "%s: %s: unsupported read type", run->name, path);
+    int rc = dataset_open(run, path, &d, err);
+    if (rc != GROK_OK)
+        return rc;
+    if ((rc = dataset_describe(run, d, path, &info, err)) != GROK_OK)
+        goto out;
+    rc = GROK_EINVAL;
+    if (info.rank < 2 || info.dtype == GROK_STR || info.dtype == GROK_OTHER) {
+        rc = grok_err_set(err, GROK_EFORMAT, "%s: %s is not a numeric array of snapshots",
+                          run->name, path);
+        goto out;
+    }
+    if (col0 > info.shape[1] || ncols > info.shape[1] - col0 || nrows == 0 || ncols == 0) {
+        grok_err_set(err, rc, "%s: %s: columns %zu..%zu out of range (it has %zu)", run->name,
+                     path, col0, col0 + ncols, info.shape[1]);
+        goto out;
+    }
+    for (size_t i = 0; i < nrows; i++)
+        if (rows[i] >= info.shape[0] || (i > 0 && rows[i] <= rows[i - 1])) {
+            grok_err_set(err, rc, "%s: %s: row %zu out of range (it has %zu)", run->name, path,
+                         rows[i], info.shape[0]);
+            goto out;
+        }
+    rc = GROK_EIO;
+    if ((fspace = H5Dget_space(d)) < 0 || H5Sselect_none(fspace) < 0)
+        goto out;
+    for (int i = 2; i < info.rank; i++)
+        count[i] = mcount[i] = info.shape[i];
+    start[1] = col0;
+    count[1] = mcount[1] = ncols;
+    mcount[0] = nrows;
+    /* Runs of consecutive rows become one hyperslab each: usually the whole selection is one. */
+    for (size_t i = 0, j; i < nrows; i = j) {
+        for (j = i + 1; j < nrows && rows[j] == rows[j - 1] + 1; j++)
+            ;
+        start[0] = rows[i];
+        count[0] = j - i;
+        if (H5Sselect_hyperslab(fspace, H5S_SELECT_OR, start, NULL, count, NULL) < 0)
+            goto out;
+    }
+    if ((mspace = H5Screate_simple(info.rank, mcount, NULL)) < 0 ||
+        H5Dread(d, native_type(as), mspace, fspace, H5P_DEFAULT, buf) < 0)
+        goto out;
+    rc = GROK_OK;
+out:
+    if (rc == GROK_EIO)
+        grok_err_set(err, rc, "%s: cannot read %s (damaged file?)", run->name, path);
+    if (mspace >= 0) H5Sclose(mspace);
+    if (fspace >= 0) H5Sclose(fspace);
+    if (d >= 0) H5Dclose(d);
+    return rc;
+}
+
 void grok_array_free(struct grok_array *a)
 {
     if (!a)
@@ -1234,6 +1295,36 @@ int grok_run_copy(struct grok_run *dst, struct grok_run *src, const char *path,
     if (rc != GROK_OK)
         grok_err_set(err, rc, "%s: cannot copy %s from %s", dst->name, path, src->name);
     return rc;
+}
+
+struct grok_run *grok_run_derive(const char *dest, struct grok_run *src, const char *group,
+                                 const char *program, int argc, char **argv,
+                                 struct grok_err *err)
+{
+    char **names = NULL;
+    size_t n = 0;
+    struct grok_run *dst = grok_run_create(dest, err);
+    if (!dst)
+        return NULL;
+    int rc = grok_run_copy_history(dst, src, err);
+    if (rc == GROK_OK)
+        rc = grok_run_history_add(dst, program, argc, argv, err);
+    if (rc == GROK_OK)
+        rc = grok_run_children(src, "/", &names, &n, err);
+    for (size_t i = 0; rc == GROK_OK && i < n; i++) {
+        char path[GROK_MAX_NAME + 2];
+        if ((rc = grok_run_path(path, sizeof path, "", names[i], err)) == GROK_OK &&
+            strcmp(path, group) != 0)
+            rc = grok_run_copy(dst, src, path, err);
+    }
+    grok_names_free(names, n);
+    if (rc == GROK_OK)
+        rc = grok_run_group_replace(dst, group, err);
+    if (rc != GROK_OK) {
+        grok_run_close(dst);
+        return NULL;
+    }
+    return dst;
 }
 
 /* ---- history ------------------------------------------------------------------------------ */

@@ -122,6 +122,15 @@ int grok_run_read(struct grok_run *run, const char *path, enum grok_dtype as,
 int grok_run_read_rows(struct grok_run *run, const char *path, size_t row0, size_t nrows,
                        enum grok_dtype as, struct grok_array *out, struct grok_err *err);
 
+/* Reads part of a dataset of rank >= 2 into the caller's buf: the listed rows of the first
+ * dimension (nrows increasing indices), the range [col0, col0 + ncols) of the second, every
+ * later dimension whole, converted to `as` (GROK_F32 or GROK_F64), row-major: nrows * ncols *
+ * (product of the later dimensions) values. How an analysis reads a block of a trajectory's
+ * columns without holding the whole trajectory. GROK_EINVAL when a row or column is out of range. */
+int grok_run_read_slab(struct grok_run *run, const char *path, const size_t *rows, size_t nrows,
+                       size_t col0, size_t ncols, enum grok_dtype as, void *buf,
+                       struct grok_err *err);
+
 /* Frees the data of an array read from a run and empties it; NULL is accepted. */
 void grok_array_free(struct grok_array *a);
 
@@ -159,6 +168,14 @@ int grok_run_group_replace(struct grok_run *run, const char *path, struct grok_e
  * in dst. GROK_ENOTFOUND when src has no such object. */
 int grok_run_copy(struct grok_run *dst, struct grok_run *src, const char *path,
                   struct grok_err *err);
+
+/* Starts the output of an analysis program: a run created for `dest` (as grok_run_create) that
+ * holds everything src holds except the group `group` ("/pca"), src's history plus one line for
+ * this program, and `group` itself, created empty for the program to fill. The caller commits
+ * or abandons it (grok_run_commit / grok_run_close). NULL with err on failure. */
+struct grok_run *grok_run_derive(const char *dest, struct grok_run *src, const char *group,
+                                 const char *program, int argc, char **argv,
+                                 struct grok_err *err);
 
 /* Copies the root attribute `history` from src to dst (before dst adds its own line). */
 int grok_run_copy_history(struct grok_run *dst, struct grok_run *src, struct grok_err *err);

@@ -1,0 +1,403 @@
+/* grok_pca: trajectories of known rank, the Gram path against the direct SVD, windows, the
+ * random-walk null, QR, and the run reader (chunked reading equals whole reading). */
+#include "grok/pca.h"
+#include "grok/traj.h"
+
+#include "tap.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+
+/* An in-memory trajectory read in blocks of `width` columns. */
+struct mem {
+    const double *X;
+    size_t T, n, width;
+};
+
+static int mem_read(void *ctx, size_t b, double *out, size_t *col0, size_t *ncols,
+                    struct grok_err *err)
+{
+    (void)err;
+    const struct mem *m = ctx;
+    *col0 = b * m->width;
+    *ncols = m->n - *col0 < m->width ? m->n - *col0 : m->width;
+    for (size_t t = 0; t < m->T; t++)
+        for (size_t j = 0; j < *ncols; j++)
+            out[t * *ncols + j] = m->X[t * m->n + *col0 + j];
+    return GROK_OK;
+}
+
+static struct grok_pca_input mem_input(struct mem *m)
+{
+    return (struct grok_pca_input){.T = m->T, .n = m->n, .nblocks = (m->n + m->width - 1) / m->width,
+                                   .max_cols = m->width, .read = mem_read, .ctx = m};
+}
+
+static double max_abs_diff(const double *a, const double *b, size_t n)
+{
+    double d = 0;
+    for (size_t i = 0; i < n; i++)
+        d = fmax(d, fabs(a[i] - b[i]));
+    return d;
+}
+
+/* Orthonormal directions E (n × r, columns) from a random matrix. */
+static void random_orthonormal(double *E, size_t n, size_t r, gsl_rng *rng)
+{
+    for (size_t i = 0; i < n * r; i++)
+        E[i] = gsl_ran_gaussian(rng, 1.0);
+    grok_orthonormalise(E, n, r, NULL);
+}
+
+static void test_line(gsl_rng *rng)
+{
+    size_t T = 12, n = 40;
+    double *X = malloc(T * n * sizeof *X), v[40], a[40];
+    for (size_t j = 0; j < n; j++) {
+        v[j] = gsl_ran_gaussian(rng, 1.0);
+        a[j] = 5 + gsl_ran_gaussian(rng, 1.0);
+    }
+    for (size_t t = 0; t < T; t++)
+        for (size_t j = 0; j < n; j++)
+            X[t * n + j] = a[j] + (double)t * (double)t * v[j]; /* a straight line, unevenly walked */
+    for (int method = GROK_PCA_GRAM; method <= GROK_PCA_SVD; method++) {
+        struct mem m = {X, T, n, 7};
+        struct grok_pca_input in = mem_input(&m);
+        struct grok_pca p;
+        struct grok_err err;
+        int rc = grok_pca_compute(&p, &in, 3, method, &err);
+        is_int(rc, GROK_OK, "%s: a straight line computes", method == GROK_PCA_GRAM ? "gram" : "svd");
+        is_near(p.share[0], 1.0, 1e-12, "a straight line has PC1 share 1");
+        is_near(p.share[1], 0.0, 1e-12, "and PC2 share 0");
+        double norm = 0, dot = 0;
+        for (size_t j = 0; j < n; j++) {
+            norm += v[j] * v[j];
+            dot += v[j] * p.components[j];
+        }
+        is_near(fabs(dot) / sqrt(norm), 1.0, 1e-12, "PC1 is the line's direction");
+        grok_pca_free(&p);
+    }
+    free(X);
+}
+
+/* x_t = offset + Σ_c amp_c cos(2π c t / T) e_c: centred, mutually orthogonal time courses on
+ * orthonormal directions, so the shares are amp_c² / Σ amp². */
+static void test_rank3(gsl_rng *rng)
+{
+    size_t T = 24, n = 60;
+    double amp[3] = {3, 2, 1}, E[60 * 3], *X = malloc(T * n * sizeof *X);
+    random_orthonormal(E, n, 3, rng);
+    for (size_t t = 0; t < T; t++)
+        for (size_t j = 0; j < n; j++) {
+            double x = 0.5 * (double)j;
+            for (int c = 0; c < 3; c++)
+                x += amp[c] * cos(2 * 3.14159265358979323846 * (c + 1) * (double)t / (double)T) * E[j * 3 + (size_t)c];
+            X[t * n + j] = x;
+        }
+    struct mem m = {X, T, n, 9};
+    struct grok_pca_input in = mem_input(&m);
+    struct grok_pca p;
+    is_int(grok_pca_compute(&p, &in, 5, GROK_PCA_AUTO, NULL), GROK_OK, "rank-3 walk computes");
+    is_int(p.method, GROK_PCA_GRAM, "T < n takes the Gram path");
+    is_near(p.share[0], 9.0 / 14, 1e-12, "rank 3: PC1 share 9/14");
+    is_near(p.share[1], 4.0 / 14, 1e-12, "rank 3: PC2 share 4/14");
+    is_near(p.share[2], 1.0 / 14, 1e-12, "rank 3: PC3 share 1/14");
+    is_near(p.share[3], 0.0, 1e-12, "rank 3: PC4 share 0");
+    double dmean = 0;
+    for (size_t j = 0; j < n; j++)
+        dmean = fmax(dmean, fabs(p.mean[j] - 0.5 * (double)j));
+    is_near(dmean, 0, 1e-12, "the mean is the offset");
+    double win[2];
+    is_int(grok_pca_window(p.gram, T, T, 2, win, NULL), GROK_OK, "a window over all snapshots");
+    is_near(win[0], p.share[0], 1e-12, "the full window is the whole PCA");
+    grok_pca_free(&p);
+    free(X);
+}
+
+/* Both paths on the same random data (T < n and T > n), to 1e-8; blocks of any width agree. */
+static void test_gram_vs_svd(gsl_rng *rng, size_t T, size_t n)
+{
+    double *X = malloc(T * n * sizeof *X);
+    for (size_t i = 0; i < T * n; i++)
+        X[i] = 1.0 + gsl_ran_gaussian(rng, 1.0) * (1.0 + (double)(i % n) / (double)n);
+    struct mem mg = {X, T, n, 5}, ms = {X, T, n, n};
+    struct grok_pca_input ig = mem_input(&mg), is = mem_input(&ms);
+    struct grok_pca g, s;
+    int k = 4;
+    is_int(grok_pca_compute(&g, &ig, k, GROK_PCA_GRAM, NULL), GROK_OK, "T=%zu n=%zu: gram", T, n);
+    is_int(grok_pca_compute(&s, &is, k, GROK_PCA_SVD, NULL), GROK_OK, "T=%zu n=%zu: svd", T, n);
+    ok(max_abs_diff(g.share, s.share, (size_t)k) < 1e-8, "shares agree to 1e-8");
+    ok(max_abs_diff(g.proj, s.proj, T * (size_t)k) < 1e-8 * fabs(s.proj[0] + 1),
+       "projections agree to 1e-8 (relative)");
+    ok(max_abs_diff(g.components, s.components, (size_t)k * n) < 1e-8, "components agree to 1e-8");
+    ok(max_abs_diff(g.mean, s.mean, n) < 1e-12, "means agree");
+    ok(max_abs_diff(g.gram, s.gram, T * T) < 1e-9 * s.gram[0], "Gram matrices agree");
+    /* The components are orthonormal and proj = X_c V. */
+    double worst = 0;
+    for (int a = 0; a < k; a++)
+        for (int b = 0; b < k; b++) {
+            double d = 0;
+            for (size_t j = 0; j < n; j++)
+                d += g.components[(size_t)a * n + j] * g.components[(size_t)b * n + j];
+            worst = fmax(worst, fabs(d - (a == b)));
+        }
+    ok(worst < 1e-10, "components are orthonormal (%.2g)", worst);
+    worst = 0;
+    for (size_t t = 0; t < T; t++)
+        for (int c = 0; c < k; c++) {
+            double d = 0;
+            for (size_t j = 0; j < n; j++)
+                d += (X[t * n + j] - g.mean[j]) * g.components[(size_t)c * n + j];
+            worst = fmax(worst, fabs(d - g.proj[t * (size_t)k + (size_t)c]));
+        }
+    ok(worst < 1e-9, "projections are the centred snapshots on the components (%.2g)", worst);
+    grok_pca_free(&g);
+    grok_pca_free(&s);
+    free(X);
+}
+
+/* A window of t snapshots equals the PCA of the first t rows alone. */
+static void test_window(gsl_rng *rng)
+{
+    size_t T = 15, n = 30, t = 9;
+    double *X = malloc(T * n * sizeof *X), acc = 0;
+    for (size_t i = 0; i < T * n; i++) {
+        acc += gsl_ran_gaussian(rng, 1.0);
+        X[i] = acc * 1e-2 + 3.0;
+    }
+    struct mem all = {X, T, n, n}, first = {X, t, n, n};
+    struct grok_pca_input ia = mem_input(&all), i1 = mem_input(&first);
+    struct grok_pca pa, p1;
+    grok_pca_compute(&pa, &ia, 2, GROK_PCA_AUTO, NULL);
+    grok_pca_compute(&p1, &i1, 2, GROK_PCA_AUTO, NULL);
+    double w[2];
+    is_int(grok_pca_window(pa.gram, T, t, 2, w, NULL), GROK_OK, "window of %zu", t);
+    ok(max_abs_diff(w, p1.share, 2) < 1e-12, "the window's shares are the first rows' own PCA");
+    struct grok_err err;
+    is_int(grok_pca_window(pa.gram, T, 1, 1, w, &err), GROK_EINVAL, "a window of 1 is refused");
+    double norms[14];
+    grok_pca_step_norms(pa.gram, T, norms);
+    double worst = 0;
+    for (size_t s = 0; s + 1 < T; s++) {
+        double d = 0;
+        for (size_t j = 0; j < n; j++)
+            d += (X[(s + 1) * n + j] - X[s * n + j]) * (X[(s + 1) * n + j] - X[s * n + j]);
+        worst = fmax(worst, fabs(sqrt(d) - norms[s]) / sqrt(d));
+    }
+    ok(worst < 1e-8, "step norms from the Gram matrix (%.2g)", worst);
+    grok_pca_free(&pa);
+    grok_pca_free(&p1);
+    free(X);
+}
+
+static double mean_of(const double *x, size_t n, size_t stride)
+{
+    double s = 0;
+    for (size_t i = 0; i < n; i++)
+        s += x[i * stride];
+    return s / (double)n;
+}
+
+/* The null's Wishart shortcut against walks simulated explicitly in n dimensions. */
+static void test_null(void)
+{
+    size_t T = 30, n = 200;
+    int R = 300;
+    double norms[29];
+    for (size_t s = 0; s + 1 < T; s++)
+        norms[s] = 1.0 + 0.5 * sin((double)s);
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(rng, 7);
+    double *shares = malloc((size_t)R * 2 * sizeof *shares), *win = malloc((size_t)R * sizeof *win),
+           *direct = malloc((size_t)R * sizeof *direct), *X = malloc(T * n * sizeof *X);
+    size_t wt[1] = {T};
+    is_int(grok_pca_null_walks(norms, T, n, R, 2, wt, 1, rng, shares, win, NULL), GROK_OK,
+           "null walks computed");
+    ok(max_abs_diff(shares, win, 1) < 1e-12 && fabs(shares[2] - win[1]) < 1e-12,
+       "a null window over every position is the walk's PC1 share");
+    for (int r = 0; r < R; r++) {
+        for (size_t j = 0; j < n; j++)
+            X[j] = 0;
+        for (size_t s = 1; s < T; s++) {
+            double u[200], nu = 0;
+            for (size_t j = 0; j < n; j++) {
+                u[j] = gsl_ran_gaussian(rng, 1.0);
+                nu += u[j] * u[j];
+            }
+            for (size_t j = 0; j < n; j++)
+                X[s * n + j] = X[(s - 1) * n + j] + norms[s - 1] * u[j] / sqrt(nu);
+        }
+        struct mem m = {X, T, n, n};
+        struct grok_pca_input in = mem_input(&m);
+        struct grok_pca p;
+        grok_pca_compute(&p, &in, 1, GROK_PCA_AUTO, NULL);
+        direct[r] = p.share[0];
+        grok_pca_free(&p);
+    }
+    double a = mean_of(shares, (size_t)R, 2), b = mean_of(direct, (size_t)R, 1), va = 0, vb = 0;
+    for (int r = 0; r < R; r++) {
+        va += (shares[2 * r] - a) * (shares[2 * r] - a);
+        vb += (direct[r] - b) * (direct[r] - b);
+    }
+    double se = sqrt(va / (R - 1) / R + vb / (R - 1) / R);
+    ok(fabs(a - b) < 4 * se, "null PC1 %.4f vs explicit walks %.4f (se %.4f)", a, b, se);
+    ok(a > 0.45 && a < 0.8, "a random walk's PC1 share is near 6/pi^2 (%.3f)", a);
+    /* Same seed, same walks. */
+    double *again = malloc((size_t)R * 2 * sizeof *again);
+    gsl_rng_set(rng, 7);
+    grok_pca_null_walks(norms, T, n, R, 2, wt, 1, rng, again, win, NULL);
+    ok(max_abs_diff(shares, again, (size_t)R * 2) == 0, "the null is a function of the seed");
+    /* Fewer dimensions than steps draws directions explicitly. */
+    is_int(grok_pca_null_walks(norms, T, 5, 3, 2, wt, 1, rng, again, win, NULL), GROK_OK,
+           "a null in 5 dimensions");
+    ok(again[0] > 0 && again[0] <= 1 && again[0] >= again[1], "its shares are ordered");
+    free(again);
+    free(shares);
+    free(win);
+    free(direct);
+    free(X);
+    gsl_rng_free(rng);
+}
+
+static void test_orthonormalise(gsl_rng *rng)
+{
+    size_t n = 20, r = 4;
+    double A[80], Q[80];
+    for (size_t i = 0; i < n * r; i++)
+        A[i] = gsl_ran_gaussian(rng, 1.0);
+    memcpy(Q, A, sizeof A);
+    is_int(grok_orthonormalise(Q, n, r, NULL), GROK_OK, "QR of a random matrix");
+    double worst = 0;
+    for (size_t a = 0; a < r; a++)
+        for (size_t b = 0; b < r; b++) {
+            double d = 0;
+            for (size_t i = 0; i < n; i++)
+                d += Q[i * r + a] * Q[i * r + b];
+            worst = fmax(worst, fabs(d - (a == b)));
+        }
+    ok(worst < 1e-13, "QᵀQ = I");
+    /* Qᵀ A is upper triangular with a positive diagonal: the same span, in order. */
+    int triangular = 1;
+    for (size_t a = 0; a < r; a++)
+        for (size_t b = 0; b <= a; b++) {
+            double d = 0;
+            for (size_t i = 0; i < n; i++)
+                d += Q[i * r + a] * A[i * r + b];
+            if ((b < a && fabs(d) > 1e-12) || (b == a && d <= 0))
+                triangular = 0;
+        }
+    ok(triangular, "A = QR with R upper triangular, positive diagonal");
+    double again[80];
+    memcpy(again, Q, sizeof Q);
+    grok_orthonormalise(again, n, r, NULL);
+    ok(max_abs_diff(again, Q, n * r) < 1e-14, "orthonormal columns come back unchanged");
+    for (size_t i = 0; i < n; i++)
+        A[i * r + 3] = A[i * r + 0] + A[i * r + 1];
+    struct grok_err err;
+    is_int(grok_orthonormalise(A, n, r, &err), GROK_EINVAL, "dependent columns are refused");
+    is_str(err.msg, "column 3 depends on the ones before it: no orthonormal basis", "with a message");
+}
+
+/* A trajectory written as snapshots reads back through grok_traj: tiny blocks, whole blocks and
+ * a subset of rows all give the in-memory answer. */
+static void test_traj(gsl_rng *rng)
+{
+    char path[] = "/tmp/grok-t-pca-XXXXXX";
+    int fd = mkstemp(path);
+    close(fd);
+    size_t T = 10, shapes[2][3] = {{3, 4, 5}, {6, 0, 0}};
+    float w[66];
+    double X[10 * 66];
+    struct grok_err err;
+    struct grok_run *run = grok_run_create(path, &err);
+    struct grok_tensor ts[2] = {{"a.W", 3, {3, 4, 5}, w}, {"a.b", 1, {6}, w + 60}};
+    (void)shapes;
+    for (size_t t = 0; t < T; t++) {
+        for (size_t j = 0; j < 66; j++) {
+            w[j] = (float)(gsl_ran_gaussian(rng, 1.0) + (double)t * 0.1 * (double)j);
+            X[t * 66 + j] = w[j];
+        }
+        grok_run_snapshot_append(run, (long long)t * 100, ts, 2, &err);
+    }
+    ok(grok_run_commit(run, &err) == GROK_OK, "a trajectory written");
+    grok_run_close(run);
+    run = grok_run_open(path, &err);
+    char *names[2] = {"a.W", "a.b"};
+    size_t rows[10] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9};
+    struct mem m = {X, T, 66, 66};
+    struct grok_pca_input im = mem_input(&m);
+    struct grok_pca ref, p;
+    grok_pca_compute(&ref, &im, 3, GROK_PCA_GRAM, NULL);
+    size_t budgets[3] = {1, 2 * 10 * 8 * 5, 1 << 20};
+    for (int b = 0; b < 3; b++) {
+        struct grok_traj tr;
+        is_int(grok_traj_open(&tr, run, names, 2, rows, T, budgets[b], &err), GROK_OK,
+               "traj open, %zu-byte blocks", budgets[b]);
+        struct grok_pca_input in = grok_traj_input(&tr);
+        ok(in.n == 66 && tr.nblocks == (b == 0 ? 9u : b == 1 ? 4u : 2u), "%zu columns in %zu blocks",
+           in.n, tr.nblocks);
+        is_int(grok_pca_compute(&p, &in, 3, GROK_PCA_GRAM, &err), GROK_OK, "pca from the run");
+        ok(max_abs_diff(p.share, ref.share, 3) < 1e-12 &&
+           max_abs_diff(p.components, ref.components, 3 * 66) < 1e-10 &&
+           max_abs_diff(p.mean, ref.mean, 66) < 1e-12,
+           "chunked reading equals whole reading");
+        grok_pca_free(&p);
+        grok_traj_free(&tr);
+    }
+    /* Every other snapshot. */
+    size_t odd[5] = {1, 3, 5, 7, 9};
+    double Xo[5 * 66];
+    for (size_t t = 0; t < 5; t++)
+        memcpy(Xo + t * 66, X + odd[t] * 66, sizeof(double) * 66);
+    struct mem mo = {Xo, 5, 66, 66};
+    struct grok_pca_input io = mem_input(&mo);
+    struct grok_traj tr;
+    grok_traj_open(&tr, run, names, 2, odd, 5, 64, &err);
+    struct grok_pca_input in = grok_traj_input(&tr);
+    grok_pca_free(&ref);
+    grok_pca_compute(&ref, &io, 2, GROK_PCA_AUTO, NULL);
+    grok_pca_compute(&p, &in, 2, GROK_PCA_AUTO, NULL);
+    ok(max_abs_diff(p.share, ref.share, 2) < 1e-12 && max_abs_diff(p.proj, ref.proj, 10) < 1e-9,
+       "a subset of the snapshots reads the right rows");
+    grok_pca_free(&p);
+    grok_pca_free(&ref);
+    grok_traj_free(&tr);
+    char *missing[1] = {"nope"};
+    is_int(grok_traj_open(&tr, run, missing, 1, rows, T, 64, &err), GROK_ENOTFOUND,
+           "a missing parameter is refused");
+    grok_run_close(run);
+    unlink(path);
+}
+
+/* A non-finite snapshot is an error, not a NaN share. */
+static void test_nonfinite(void)
+{
+    double X[6] = {1, 2, 3, NAN, 5, 6};
+    struct mem m = {X, 3, 2, 2};
+    struct grok_pca_input in = mem_input(&m);
+    struct grok_pca p;
+    struct grok_err err;
+    is_int(grok_pca_compute(&p, &in, 2, GROK_PCA_AUTO, &err), GROK_EFORMAT, "NaN refused");
+    is_str(err.msg, "the snapshot in row 1 holds a value that is not finite", "named by row");
+}
+
+int main(void)
+{
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(rng, 1);
+    test_line(rng);
+    test_rank3(rng);
+    test_gram_vs_svd(rng, 20, 50);
+    test_gram_vs_svd(rng, 40, 12);
+    test_window(rng);
+    test_null();
+    test_orthonormalise(rng);
+    test_traj(rng);
+    test_nonfinite();
+    gsl_rng_free(rng);
+    return done_testing();
+}
