@@ -488,7 +488,7 @@ static int write_summary(struct job *j, const struct summary *sm, int M, struct 
         if (!list_append(&names, sm[i].name))
             rc = grok_err_set(err, GROK_ENOMEM, "out of memory");
     }
-    if (rc == GROK_OK) rc = write_i64(j->out, "/pca", "step", j->steps, j->T, err);
+    /* The per-matrix columns first, so that `grok-snap -t pca` prints them as the summary. */
     if (rc == GROK_OK) rc = write_i64(j->out, "/pca", "n_params", n, (size_t)M, err);
     static const char *cols[] = {"pc1", "pc2", "pc3", "top3", "null_pc1", "null_pc1_sd",
                                  "null_top3", "null_top3_sd"};
@@ -501,6 +501,7 @@ static int write_summary(struct job *j, const struct summary *sm, int M, struct 
         }
         rc = write_f64(j->out, "/pca", cols[c], v, 1, shape, err);
     }
+    if (rc == GROK_OK) rc = write_i64(j->out, "/pca", "step", j->steps, j->T, err);
     if (rc == GROK_OK) rc = grok_run_attr_set_str(j->out, "/pca", "matrices", names, err);
     if (rc == GROK_OK) rc = grok_run_attr_set_str(j->out, "/pca", "steps", o->steps_text ? o->steps_text : "all", err);
     if (rc == GROK_OK) rc = grok_run_attr_set_str(j->out, "/pca", "method",

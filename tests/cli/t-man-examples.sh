@@ -4,9 +4,15 @@
 . "$(dirname "$0")/tap.sh"
 cd "$TMP" || exit 1
 grok-fixture run.h5
-# The examples train for real, but 20 steps each: a shim ahead of grok-train in PATH caps them.
+# The examples train for real, but 20 steps each: a shim ahead of grok-train in PATH caps them,
+# and (unless it resumes, which keeps the run's cadence) evaluates and snapshots every 4 steps,
+# so that the analyses downstream have a trajectory.
 mkdir shim
-printf '#!/bin/sh\nexec "%s/grok-train" "$@" --steps 20\n' "$GROK_BIN" >shim/grok-train
+cat >shim/grok-train <<EOF
+#!/bin/sh
+case " \$* " in *" --resume "*) exec "$GROK_BIN/grok-train" "\$@" --steps 20 ;; esac
+exec "$GROK_BIN/grok-train" "\$@" --steps 20 --eval-every 4 --snapshot-every 4
+EOF
 chmod +x shim/grok-train
 PATH="$TMP/shim:$PATH"
 

@@ -1,0 +1,175 @@
+#!/bin/sh
+# grok-pca: what a user sees (stdout, the exact stderr line, the exit code), good and bad, and
+# the basis it leaves for grok-commute.
+. "$(dirname "$0")/tap.sh"
+cd "$TMP" || exit 1
+grok-fixture run.h5
+grok-fixture --foreign foreign.h5
+PY=/usr/bin/python3
+# A small real run: 2 layers, so 8 attention matrices, 16 snapshots.
+grok-train --preset xu --p 11 --d-model 16 --heads 2 --d-mlp 32 --batch 64 --steps 300 \
+    --snapshot-every 20 --eval-every 20 -q -o small.h5
+grok-train --p 7 --d-model 8 --heads 2 --d-mlp 16 --steps 5 --snapshot-every 0 -q -o nosnap.h5
+
+# Rounded numbers: the last digits of a decomposition may differ between BLAS kernels.
+rounded() { awk -F'\t' 'BEGIN{OFS="\t"} /^#/ || $1=="matrix" {print; next}
+    {for (i = 1; i <= NF; i++) if ($i ~ /^-?[0-9]+\.[0-9]/) $i = sprintf("%.6f", $i); print}' "$@"; }
+
+# ---- the summary table ----
+run grok-pca -t run.h5
+is_exit 0
+is_stderr_empty
+rounded "$TMP/stdout" >"$TMP/r"; cp "$TMP/r" "$TMP/stdout"
+is_stdout "# run: run.h5
+# snapshots: 11 (steps 0 to 1000)
+matrix	n_params	n_snapshots	pc1	pc2	pc3	top3
+blocks.0.attn.W_Q	64	11	0.981233	0.018767	0	1.000000" "-t: one row per matrix, the fixture's attention matrix by default"
+
+run grok-pca -t -p 'embed.W_E' -p 'unembed.*' -s 0:500 run.h5
+rounded "$TMP/stdout" | cut -f1-3 >"$TMP/r"; cp "$TMP/r" "$TMP/stdout"
+is_stdout "# run: run.h5
+# snapshots: 6 (steps 0 to 500)
+matrix	n_params	n_snapshots
+embed.W_E	64	6
+unembed.W_U	56	6" "-p and -s select the matrices and the snapshots"
+
+run grok-pca -t --joint -p 'embed.W_E' -p 'unembed.*' run.h5
+is_exit 0
+sed -n 4p "$TMP/stdout" | cut -f1-3 >"$TMP/r"; cp "$TMP/r" "$TMP/stdout"
+is_stdout "joint	120	11" "--joint: one matrix of every selected parameter"
+
+run grok-pca -t proj -k 2 -s 0:200 run.h5
+rounded "$TMP/stdout" | sed -n '3,4p' | cut -f1-2 >"$TMP/r"; cp "$TMP/r" "$TMP/stdout"
+is_stdout "matrix	step
+blocks.0.attn.W_Q	0" "-t proj: one row per snapshot"
+run sh -c "grok-pca -t proj -k 2 run.h5 | sed -n 3p"
+is_stdout "matrix	step	proj1	proj2" "-t proj: k projection columns"
+
+run grok-pca -t window --window expanding:4 --null random-walk:5 run.h5
+is_exit 0
+grep -v '^#' "$TMP/stdout" | cut -f1-3 >"$TMP/r"; cp "$TMP/r" "$TMP/stdout"
+is_stdout "matrix	t	step
+blocks.0.attn.W_Q	3	200
+blocks.0.attn.W_Q	6	500
+blocks.0.attn.W_Q	8	700
+blocks.0.attn.W_Q	11	1000" "--window expanding:4: four growing windows ending at the last snapshot"
+run sh -c "grok-pca -t window --window expanding:4 --null random-walk:5 run.h5 | awk -F'\t' '\$2 == 11 {print (\$4 > 0.98 && \$5 > 0 && \$5 < 1 && \$6 >= 0)}'"
+is_stdout "1" "the last window is the whole trajectory; the null's mean and spread are shares"
+
+# ---- the run ----
+cp run.h5 before.h5
+run sh -c "grok-pca run.h5 | grok-snap -l | cut -f2 | grep '^/pca' | sort"
+is_stdout "/pca/blocks.0.attn.W_Q/components
+/pca/blocks.0.attn.W_Q/mean
+/pca/blocks.0.attn.W_Q/proj
+/pca/blocks.0.attn.W_Q/share
+/pca/n_params
+/pca/pc1
+/pca/pc2
+/pca/pc3
+/pca/step
+/pca/top3
+/pca@basis
+/pca@basis_k
+/pca@joint
+/pca@k
+/pca@matrices
+/pca@method
+/pca@null_walks
+/pca@seed
+/pca@steps
+/pca@window" "to a pipe: the run with /pca"
+cmp -s run.h5 before.h5
+ok $? "the input run is untouched"
+run sh -c "grok-pca run.h5 | grok-snap -l | grep -c '^dataset	/snapshots/'"
+is_stdout "5" "the output keeps the snapshots"
+run sh -c "grok-pca run.h5 | grok-pca -p 'embed.W_E' | grok-snap -l | grep -c '/pca/blocks'"
+is_stdout "0" "a second grok-pca replaces /pca"
+
+grok-pca --null random-walk:3 --window expanding:3 run.h5 >a.h5
+grok-pca --null random-walk:3 --window expanding:3 run.h5 >b.h5
+cmp -s a.h5 b.h5
+ok $? "same flags and seed, same bytes"
+grok-pca --null random-walk:3 --seed 9 run.h5 -o c.h5
+run sh -c "grok-snap -t pca a.h5 | cut -f6 | tail -1; grok-snap -t pca c.h5 | cut -f6 | tail -1"
+diag "$(cat "$TMP/stdout")"
+[ "$(sed -n 1p "$TMP/stdout")" != "$(sed -n 2p "$TMP/stdout")" ]
+ok $? "another --seed, other walks"
+
+# ---- the execution-subspace basis of a real run ----
+run grok-pca small.h5 -o small-pca.h5
+is_exit 0
+run $PY - <<'EOF'
+import h5py, numpy as np
+f = h5py.File("small-pca.h5", "r")
+B = f["/pca/basis"][...]
+params = f["/pca/basis"].attrs["params"].decode().split(",")
+offsets = [int(x) for x in f["/pca/basis"].attrs["offsets"].decode().split(",")]
+cols = f["/pca/basis"].attrs["columns"].decode().split(",")
+assert B.shape == (f["/pca/basis"].attrs["n_params"], 16), B.shape
+err = np.abs(B.T @ B - np.eye(16)).max()
+assert err < 1e-12, err
+for j, name in enumerate(cols):
+    i = params.index(name)
+    lo, size = offsets[i], f["/snapshots/" + name].shape
+    size = int(np.prod(size[1:]))
+    inside = B[lo:lo + size, j]
+    assert np.abs(B[:, j]).sum() - np.abs(inside).sum() < 1e-12, "column %d leaks out of %s" % (j, name)
+    comp = f["/pca/" + name + "/components"][j % 2].ravel()
+    assert np.abs(inside - comp).max() < 1e-12, "column %d is not %s's component %d" % (j, name, j % 2)
+# The components are the right singular vectors of the centred trajectory (numpy's SVD).
+for name in f["/pca"].attrs["matrices"].decode().split(","):
+    X = f["/snapshots/" + name][...].reshape(16, -1).astype(np.float64)
+    Xc = X - X.mean(0)
+    s = np.linalg.svd(Xc, compute_uv=False)
+    share = f["/pca/" + name + "/share"][...]
+    assert np.abs(share - (s**2 / (s**2).sum())[:len(share)]).max() < 1e-10, name
+print("ok")
+EOF
+is_stdout "ok" "/pca/basis: 16 orthonormal columns, each a matrix's component at that matrix's offset; shares match numpy"
+
+# ---- bad input ----
+run grok-pca -t foreign.h5
+is_exit 1
+is_stderr "grok-pca: foreign.h5: not a grok run (an HDF5 file without format = \"grok-run\")"
+run grok-pca -t nosnap.h5
+is_exit 1
+is_stderr "grok-pca: nosnap.h5: no snapshots (/snapshots/step)"
+run grok-pca -t -p nope run.h5
+is_exit 1
+is_stderr "grok-pca: run.h5: no parameter matches -p nope"
+run grok-pca -t -s 500 run.h5
+is_exit 1
+is_stderr "grok-pca: run.h5: a trajectory needs 2 snapshots or more; -s selects 1"
+run grok-pca -k 0 run.h5
+is_exit 2
+is_stderr "grok-pca: -k: bad value '0' (a whole number from 1 to 10000) (see grok-pca --help)"
+run grok-pca --window growing run.h5
+is_exit 2
+is_stderr "grok-pca: --window: 'growing' is not expanding[:N] (see grok-pca --help)"
+run grok-pca --null random-walk:0 run.h5
+is_exit 2
+is_stderr "grok-pca: --null: bad count in 'random-walk:0' (a whole number >= 1) (see grok-pca --help)"
+run grok-pca -t cubes run.h5
+is_exit 2
+is_stderr "grok-pca: -t: 'cubes' is not a table of grok-pca (summary, window, proj) (see grok-pca --help)"
+run grok-pca --method qr run.h5
+is_exit 2
+is_stderr "grok-pca: --method: 'qr' is not auto, gram or svd (see grok-pca --help)"
+head -c 3000 run.h5 >cut.h5
+run grok-pca -t cut.h5
+is_exit 1
+is_stderr "grok-pca: cut.h5: not a complete HDF5 file"
+$PY - <<'EOF'
+import h5py, shutil
+shutil.copy("run.h5", "nan.h5")
+with h5py.File("nan.h5", "r+") as f:
+    f["/snapshots/blocks.0.attn.W_Q"][3, 0, 0, 0] = float("nan")
+EOF
+run grok-pca nan.h5 -o out.h5
+is_exit 1
+is_stderr "grok-pca: nan.h5: blocks.0.attn.W_Q: the snapshot in row 3 holds a value that is not finite"
+[ ! -e out.h5 ] && [ -z "$(ls -a | grep '^\.out\.h5')" ]
+ok $? "a failed grok-pca leaves no output file"
+
+done_testing
