@@ -49,7 +49,7 @@ PUB_HEADERS := $(wildcard include/grok/*.h)
 HEADERS    := $(PUB_HEADERS) $(wildcard lib/*.h)
 MANPAGES   := $(wildcard doc/*.1)
 
-.PHONY: all check demo bench bench-deps install uninstall clean deps deps-check fuzz
+.PHONY: all check demo bench bench-pca bench-deps install uninstall clean deps deps-check fuzz
 .DELETE_ON_ERROR:
 
 all: deps-check $(LIBGROK) $(PROGS)
@@ -107,6 +107,12 @@ bench-deps:
 bench: all $(BENCH_BIN)
 	@tools/deps.sh --bench --check
 	/usr/bin/python3 bench/bench.py --bin $(abspath $(BINDIR)) --tools $(abspath $(O)/bench)
+	/usr/bin/python3 bench/pca.py --bin $(abspath $(BINDIR)) --run $(abspath $(O)/bench/xu-attn-501.h5)
+
+# grok-pca against numpy's SVD alone (a few minutes, most of them training the trajectory once).
+bench-pca: all
+	@tools/deps.sh --bench --check
+	/usr/bin/python3 bench/pca.py --bin $(abspath $(BINDIR)) --run $(abspath $(O)/bench/xu-attn-501.h5)
 
 FUZZ_SECONDS ?= 60
 fuzz:
