@@ -1,0 +1,134 @@
+/* Commutator defects and the model's gradient oracle (include/grok/commute.h). */
+#include "grok/commute.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+double grok_commute_defect(const struct grok_gradient *f, int worker, const double *theta,
+                           double eta, int a, int b, double *scratch, double *delta,
+                           double *step_a, double *step_b)
+{
+    size_t n = f->n;
+    double *ga = scratch, *gb = scratch + n, *moved = scratch + 2 * n, *g = scratch + 3 * n;
+    double na = 0, nb = 0, nd = 0;
+    f->grad(f->ctx, worker, a, theta, ga);
+    f->grad(f->ctx, worker, b, theta, gb);
+    /* delta accumulates g_A(θ − η g_B) − g_A(θ), then subtracts g_B(θ − η g_A) − g_B(θ). */
+    for (size_t i = 0; i < n; i++)
+        moved[i] = theta[i] - eta * gb[i];
+    f->grad(f->ctx, worker, a, moved, g);
+    for (size_t i = 0; i < n; i++)
+        delta[i] = g[i] - ga[i];
+    for (size_t i = 0; i < n; i++)
+        moved[i] = theta[i] - eta * ga[i];
+    f->grad(f->ctx, worker, b, moved, g);
+    for (size_t i = 0; i < n; i++) {
+        delta[i] = eta * (delta[i] - (g[i] - gb[i]));
+        na += ga[i] * ga[i];
+        nb += gb[i] * gb[i];
+        nd += delta[i] * delta[i];
+    }
+    *step_a = eta * sqrt(na);
+    *step_b = eta * sqrt(nb);
+    return *step_a > 0 && *step_b > 0 ? sqrt(nd) / (*step_a * *step_b) : 0;
+}
+
+void grok_subspace_split(const double *B, size_t n, size_t C, const double *v, double *coef,
+                         double *in, double *out)
+{
+    double sin = 0, sout = 0;
+    for (size_t c = 0; c < C; c++)
+        coef[c] = 0;
+    for (size_t i = 0; i < n; i++)
+        for (size_t c = 0; c < C; c++)
+            coef[c] += B[i * C + c] * v[i];
+    for (size_t c = 0; c < C; c++)
+        sin += coef[c] * coef[c];
+    for (size_t i = 0; i < n; i++) {
+        double r = v[i];
+        for (size_t c = 0; c < C; c++)
+            r -= B[i * C + c] * coef[c];
+        sout += r * r;
+    }
+    *in = sqrt(sin);
+    *out = sqrt(sout);
+}
+
+void grok_model_gradient_free(struct grok_model_gradient *g)
+{
+    if (!g)
+        return;
+    for (int w = 0; w < g->nworkers; w++) {
+        if (g->work) grok_work_free(g->work[w]);
+        if (g->btok) free(g->btok[w]);
+        if (g->by) free(g->by[w]);
+        if (g->fparams) free(g->fparams[w]);
+        if (g->fgrad) free(g->fgrad[w]);
+    }
+    free(g->work);
+    free(g->btok);
+    free(g->by);
+    free(g->fparams);
+    free(g->fgrad);
+    memset(g, 0, sizeof *g);
+}
+
+int grok_model_gradient_init(struct grok_model_gradient *g, const struct grok_model *model,
+                             const int32_t *tokens, const int32_t *y, int batch, int use_float,
+                             int nworkers, struct grok_err *err)
+{
+    memset(g, 0, sizeof *g);
+    *g = (struct grok_model_gradient){.model = model, .tokens = tokens, .y = y, .batch = batch,
+                                      .use_float = use_float, .nworkers = nworkers};
+    size_t nw = (size_t)nworkers, np = model->n_params, nctx = (size_t)model->cfg.n_ctx;
+    g->work = calloc(nw, sizeof *g->work);
+    g->btok = calloc(nw, sizeof *g->btok);
+    g->by = calloc(nw, sizeof *g->by);
+    g->fparams = calloc(nw, sizeof *g->fparams);
+    g->fgrad = calloc(nw, sizeof *g->fgrad);
+    int ok = g->work && g->btok && g->by && g->fparams && g->fgrad;
+    for (size_t w = 0; ok && w < nw; w++) {
+        g->work[w] = grok_work_new(model, batch, use_float ? GROK_F32 : GROK_F64, err);
+        g->btok[w] = malloc((size_t)batch * nctx * sizeof **g->btok);
+        g->by[w] = malloc((size_t)batch * sizeof **g->by);
+        if (use_float) {
+            g->fparams[w] = malloc(np * sizeof **g->fparams);
+            g->fgrad[w] = malloc(np * sizeof **g->fgrad);
+        }
+        ok = g->work[w] && g->btok[w] && g->by[w] && (!use_float || (g->fparams[w] && g->fgrad[w]));
+    }
+    if (!ok) {
+        grok_model_gradient_free(g);
+        return grok_err_set(err, GROK_ENOMEM, "out of memory for %d workers' activations", nworkers);
+    }
+    return GROK_OK;
+}
+
+static void model_grad(void *ctx, int worker, int batch, const double *theta, double *grad)
+{
+    struct grok_model_gradient *g = ctx;
+    const struct grok_model *m = g->model;
+    size_t nctx = (size_t)m->cfg.n_ctx, np = m->n_params;
+    const int *idx = g->batches + (size_t)batch * (size_t)g->batch;
+    int32_t *tok = g->btok[worker], *y = g->by[worker];
+    for (int i = 0; i < g->batch; i++) {
+        memcpy(tok + (size_t)i * nctx, g->tokens + (size_t)idx[i] * nctx, nctx * sizeof *tok);
+        y[i] = g->y[idx[i]];
+    }
+    if (!g->use_float) {
+        grok_model_loss_grad_f64(m, g->work[worker], theta, grad, tok, y, g->batch, NULL, NULL);
+        return;
+    }
+    float *p = g->fparams[worker], *fg = g->fgrad[worker];
+    for (size_t i = 0; i < np; i++)
+        p[i] = (float)theta[i];
+    grok_model_loss_grad(m, g->work[worker], p, fg, tok, y, g->batch, NULL, NULL);
+    for (size_t i = 0; i < np; i++)
+        grad[i] = fg[i];
+}
+
+struct grok_gradient grok_model_gradient_oracle(struct grok_model_gradient *g)
+{
+    return (struct grok_gradient){.n = g->model->n_params, .grad = model_grad, .ctx = g};
+}
