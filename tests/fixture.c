@@ -2,9 +2,12 @@
  * (grok-train does not exist yet). The numbers are synthetic but shaped like a grokking run:
  * train accuracy rises first, test accuracy thousands of steps later.
  *
- *   grok-fixture [--steps N] [--every K] [--d-model D] [--mb M] [--no-metrics] [--foreign] OUT
+ *   grok-fixture [--steps N] [--every K] [--d-model D] [--mb M] [--no-metrics] [--commute]
+ *                [--pca] [--foreign] OUT
  *
  * --mb M grows the snapshot count until the run holds about M megabytes (memory tests);
+ * --commute adds a synthetic /commute (step, D_median: about 2, rising through 52 at step 500,
+ * so P1's onset rule puts the onset there); --pca adds /pca/pc1 = {0.875, 0.75, 0.625, 0.5};
  * --foreign writes an HDF5 file that is not a run. OUT may be '-' for standard output. */
 #include "grok/run.h"
 
@@ -36,7 +39,7 @@ static int foreign(const char *path)
 int main(int argc, char **argv)
 {
     long steps = 1000, every = 100, d = 8, mb = 0;
-    int metrics = 1;
+    int metrics = 1, commute = 0, pca = 0;
     const char *out = NULL;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--steps") && i + 1 < argc) steps = atol(argv[++i]);
@@ -44,12 +47,14 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--d-model") && i + 1 < argc) d = atol(argv[++i]);
         else if (!strcmp(argv[i], "--mb") && i + 1 < argc) mb = atol(argv[++i]);
         else if (!strcmp(argv[i], "--no-metrics")) metrics = 0;
+        else if (!strcmp(argv[i], "--commute")) commute = 1;
+        else if (!strcmp(argv[i], "--pca")) pca = 1;
         else if (!strcmp(argv[i], "--foreign")) return foreign(argv[argc - 1]);
         else out = argv[i];
     }
     if (!out || steps < 0 || every < 1 || d < 1) {
         fprintf(stderr, "usage: grok-fixture [--steps N] [--every K] [--d-model D] [--mb M] "
-                        "[--no-metrics] [--foreign] OUT\n");
+                        "[--no-metrics] [--commute] [--pca] [--foreign] OUT\n");
         return 2;
     }
     const int p = 7, heads = 2, dh = d / 2 > 0 ? (int)d / 2 : 1, vocab = p + 1, ctx = 3;
@@ -105,6 +110,13 @@ int main(int argc, char **argv)
         for (size_t i = 0; i < total; i++)
             w[i] = (float)(sin(0.1 * (double)i + 1e-3 * (double)s) * exp(-1e-4 * (double)s));
         if (grok_run_snapshot_append(run, s, t, 4, &err)) die(&err);
+        if (commute) {
+            long long step = s;
+            double D = 2 + 100 / (1 + exp(-((double)s - 500) / 30));
+            if (grok_run_column_append(run, "/commute/step", GROK_I64, &step, 1, &err) ||
+                grok_run_column_append(run, "/commute/D_median", GROK_F64, &D, 1, &err))
+                die(&err);
+        }
         if (metrics) {
             double x = (double)s, mem = 1 / (1 + exp(-(x - 200) / 30)), gen = 1 / (1 + exp(-(x - 700) / 40));
             double row[6] = {2.0 * (1 - mem) + 1e-3, mem, 2.0 * (1 - gen) + 1e-2, gen,
@@ -119,6 +131,11 @@ int main(int argc, char **argv)
                 if (grok_run_column_append(run, path, GROK_F64, &row[c], 1, &err)) die(&err);
             }
         }
+    }
+    if (pca) {
+        double pc1[4] = {0.875, 0.75, 0.625, 0.5};
+        arr = (struct grok_array){.dtype = GROK_F64, .rank = 1, .shape = {4}, .n = 4, .data = pc1};
+        if (grok_run_write_array(run, "/pca/pc1", &arr, &err)) die(&err);
     }
     if (grok_run_state_write(run, steps - steps % every, t, 4, &err)) die(&err);
     free(w);

@@ -1,0 +1,319 @@
+#!/bin/sh
+# grok-fit: what a user sees (stdout, the exact stderr line, the exit code), good and bad.
+. "$(dirname "$0")/tap.sh"
+cd "$TMP" || exit 1
+grok-fixture run.h5
+grok-fixture --steps 2000 long.h5
+grok-fixture --commute --pca cp.h5
+grok-fixture --no-metrics nometrics.h5
+grok-fixture --foreign foreign.h5
+
+META="# mem_acc: 0.99
+# grok_acc: 0.9
+# grokked_acc: 0.98
+# grokked_count: 3
+# onset_factor: 10
+# onset_min: 20
+# onset_floor: 0.1"
+HEADER="run	op	p	lr	wd	seed	model	n_evals	t_mem	t_grok	t_grok98	grokked	final_train_acc	final_test_acc	t_onset	lead	lead_frac	pc1_mean"
+# The fixture's accuracies are logistics: train 0.99 first at 400, test 0.9 at 800; 0.98 at
+# 900 and 1000 only, two evaluations, so run.h5 has not grokked and long.h5 (to 2000) has.
+ROW_RUN="add	7	0.001	1	42	transformer	11	400	800	nan	0	0.99999999999737699	0.9994472213630764	nan	nan	nan	nan"
+ROW_LONG="add	7	0.001	1	42	transformer	21	400	800	900	1	1	0.99999999999999223	nan	nan	nan	nan"
+
+# ---- events ----
+run grok-fit -t run.h5
+is_exit 0
+is_stderr_empty
+is_stdout "$META
+$HEADER
+run.h5	$ROW_RUN" "events of the fixture run, every column"
+
+# /commute: D about 2, then 52 at step 500 (> 10 x 2 and > 20): onset 500, lead 800 - 500.
+run grok-fit -t cp.h5
+is_stdout "$META
+$HEADER
+cp.h5	add	7	0.001	1	42	transformer	11	400	800	nan	0	0.99999999999737699	0.9994472213630764	500	300	0.375	0.6875" \
+    "with /commute and /pca: t_onset, lead, lead_frac, pc1_mean"
+
+run grok-fit -t run.h5 long.h5
+is_exit 0
+is_stdout "$META
+$HEADER
+run.h5	$ROW_RUN
+long.h5	$ROW_LONG" "several runs: one header, one row each, in order"
+
+run sh -c 'cat long.h5 | grok-fit -t'
+is_stdout "$META
+$HEADER
+stdin	$ROW_LONG" "a run through a pipe is named stdin"
+
+run sh -c 'grok-fit -t < long.h5 | tail -1'
+is_stdout "stdin	$ROW_LONG" "a run as standard input (a file)"
+
+mkfifo fifo.h5
+(cat long.h5 >fifo.h5 &)
+run sh -c 'grok-fit -t run.h5 fifo.h5 | tail -1'
+is_stdout "fifo.h5	$ROW_LONG" "a run from a named FIFO, read through memory"
+
+run sh -c 'grok-snap -t metrics long.h5 | grok-fit -t | tail -1'
+is_exit 0
+is_stdout "stdin	$ROW_LONG" "a metrics table gives the same events, its settings from the metadata"
+
+run sh -c 'grok-snap -t metrics run.h5 | grep -v "^#" | grok-fit -t | tail -1'
+is_stdout "stdin	nan	nan	nan	nan	nan	nan	11	400	800	nan	0	0.99999999999737699	0.9994472213630764	nan	nan	nan	nan" \
+    "a metrics table without metadata: settings nan"
+
+run sh -c 'grok-fit -t --grok-acc 0.5 --grokked-acc 0.9 --grokked-count 2 --mem-acc 0.5 run.h5 | tail -1 | cut -f9-12'
+is_stdout "200	700	800	1" "the thresholds are flags"
+
+run sh -c 'grok-fit -t --onset-factor 30 cp.h5 | tail -1 | cut -f15,16'
+is_stdout "600	200" "a higher onset factor: 52 at 500 is no longer > 30 x 2"
+
+run grok-fit -t run.h5 -o ev.tsv
+is_exit 0
+is_stdout_empty
+printf '%s\n' "$META" "$HEADER" "run.h5	$ROW_RUN" | cmp -s - ev.tsv
+ok $? "-o ev.tsv writes the table there"
+
+# ---- the run ----
+run sh -c 'cat run.h5 | grok-fit | grok-snap -t fit | grep -v "^#"'
+is_exit 0
+is_stdout "n_evals	t_mem	t_grok	t_grok98	grokked	final_train_acc	final_test_acc	t_onset	lead	lead_frac	pc1_mean
+11	400	800	nan	0	0.99999999999737699	0.9994472213630764	nan	nan	nan	nan" "piped: the run with /fit, one value per event"
+run sh -c 'grok-fit --grok-acc 0.5 run.h5 -o fit.h5 && grok-snap -l fit.h5 | grep -e "/fit@" -e history | cut -f2,5'
+is_stdout "/@history	2023-11-14T22:13:20Z grok-fixture $GROK_VERSION_TEST grok-fixture run.h5|2023-11-14T22:13:20Z grok-fit $GROK_VERSION_TEST grok-fit --grok-acc 0.5 run.h5 -o fit.h5
+/fit@grok_acc	0.5
+/fit@grokked_acc	0.97999999999999998
+/fit@grokked_count	3
+/fit@mem_acc	0.98999999999999999
+/fit@onset_factor	10
+/fit@onset_floor	0.10000000000000001
+/fit@onset_min	20" "the thresholds as attributes of /fit, a line in the history"
+run sh -c 'grok-snap -l fit.h5 | grep -v -e /fit -e @history -e "^#" >a; grok-snap -l run.h5 | grep -v -e @history -e "^#" >b; cmp a b'
+is_exit 0
+run sh -c 'grok-fit fit.h5 | grok-fit | grok-snap -l | grep -c "/fit/"'
+is_stdout "11" "a second grok-fit replaces /fit"
+run sh -c 'grok-fit --sigmoid test_acc run.h5 | grok-snap -t fit | grep -v "^#" | cut -f12-14 | head -1'
+is_stdout "sigmoid.test_acc.n	sigmoid.test_acc.mid	sigmoid.test_acc.mid_se" "--sigmoid in the run: /fit/sigmoid.COLUMN.NAME"
+
+# ---- sigmoids ----
+run grok-fit -t --sigmoid test_acc --sigmoid train_acc run.h5
+is_exit 0
+is_stderr_empty
+awk -F'\t' '!/^#/ && $1 != "run" {
+    want_mid = $2 == "test_acc" ? 700 : 200; want_w = $2 == "test_acc" ? 40 : 30
+    if ($3 != 11 || (($4 - want_mid)^2)^0.5 > 1e-9 || (($6 - want_w)^2)^0.5 > 1e-9 || $10 > 1e-12) bad++
+    n++ } END { exit !(n == 2 && !bad) }' "$TMP/stdout"
+ok $? "sigmoids: the fixture's logistics (mid 700 width 40, mid 200 width 30) recovered"
+run sh -c "grok-fit -t --sigmoid test_acc run.h5 | sed -n '1p;2p'"
+is_stdout "# sigmoid: y = lo + (hi - lo) / (1 + exp(-(step - mid) / width))
+run	column	n	mid	mid_se	width	width_se	lo	hi	rmse" "the sigmoid table's columns"
+run sh -c "grok-fit -t --sigmoid test_acc --bootstrap 50 --seed 3 run.h5 | grep -v '^#' | head -1 | cut -f11-"
+is_stdout "mid_lo	mid_hi	width_lo	width_hi" "--bootstrap adds the percentile columns"
+run sh -c 'grok-fit -t --sigmoid test_acc --bootstrap 50 --seed 3 run.h5 long.h5 >a; grok-fit -t --sigmoid test_acc --bootstrap 50 --seed 3 run.h5 long.h5 >b; cmp a b'
+ok $RC "--bootstrap with a seed: the same bytes twice"
+
+# ---- laws ----
+printf 'x\ty\n1\t2\n2\t4.1\n4\t7.9\n8\t16.5\n' >law.tsv
+run grok-fit --law y:x --law y:x:linear --law y:x:exp law.tsv
+is_exit 0
+is_stderr_empty
+is_stdout "# power: y = a*x^b
+# linear: y = a + b*x
+# exp: y = a*exp(b*x)
+# se: standard errors from the residuals of the least-squares fit (on logs for power and exp; a's by the delta method)
+y	x	form	n	dropped	b	b_se	a	a_se	r2
+y	x	power	4	0	1.0079411101634379	0.015155611116316242	2.0049357505709131	0.039403372670209734	0.99954802933153564
+y	x	linear	4	0	2.0669565217391308	0.036974420218207425	-0.12608695652174085	0.17044365549219617	0.99936042393139413
+y	x	exp	4	0	0.28019531680654641	0.056649606455252619	1.9994194944188584	0.52213197094007835	0.92442571236097193" \
+    "three forms of law (the numbers agree with least squares done by hand)"
+
+# A known exponent from events: lead = 0.02 * t_grok^1.5 exactly, in two concatenated tables.
+for t in 1000 2000 4000; do
+    printf 'run\tt_grok\tlead\nr%s\t%s\t%s\n' "$t" "$t" "$(awk -v t=$t 'BEGIN {printf "%.17g", 0.02 * t^1.5}')"
+done >ev3.tsv
+printf 'run\tt_grok\tlead\nr8000\t8000\t%s\n' "$(awk 'BEGIN {printf "%.17g", 0.02 * 8000^1.5}')" >ev1.tsv
+run sh -c 'cat ev3.tsv | grok-fit --law lead:t_grok - ev1.tsv | tail -1'
+awk -F'\t' '{ exit !($4 == 4 && ($6 - 1.5)^2 < 1e-24 && ($8 - 0.02)^2 < 1e-26 && $10 > 1 - 1e-12) }' "$TMP/stdout"
+ok $? "power law over concatenated events: exponent 1.5 and prefactor 0.02 to 1e-12"
+
+run sh -c 'printf "x\ty\n1\t2\n2\t4.1\n4\t7.9\n8\t16.5\n" | grok-fit --law y:x --bootstrap 200 --seed 1 | grep -v "^#"'
+awk -F'\t' 'NR == 1 { ok = $11 == "b_lo" && $14 == "a_hi" } NR == 2 { ok = ok && $11 < $6 && $6 < $12 && $13 < $8 && $8 < $14 } END { exit !ok }' "$TMP/stdout"
+ok $? "--bootstrap: b_lo < b < b_hi, a_lo < a < a_hi"
+
+printf 'run\tt_grok\tlead\na\t1000\t300\nb\t2000\t500\n# a comment\nc\t0\t10\nd\t4000\t900\ne\tnan\t3\n' >ev.tsv
+run grok-fit --law lead:t_grok ev.tsv
+is_exit 1
+is_stderr "grok-fit: ev.tsv: line 5: t_grok is 0, cannot take its log (use --drop-invalid)"
+is_stdout_empty
+run grok-fit --law lead:t_grok:exp ev.tsv
+is_exit 1
+is_stderr "grok-fit: ev.tsv: line 7: t_grok is nan, no value to fit (use --drop-invalid)"
+run sh -c 'grok-fit --law lead:t_grok --drop-invalid ev.tsv | tail -1 | cut -f1-5'
+is_stdout "lead	t_grok	power	3	2" "--drop-invalid: the zero and the nan dropped and counted"
+run sh -c 'grok-fit --law lead:t_grok:linear --drop-invalid ev.tsv | tail -1 | cut -f1-5'
+is_stdout "lead	t_grok	linear	4	1" "a linear law takes the zero"
+
+# Laws over the events of runs: each run is a row, named in its errors.
+run grok-fit --law t_grok:p run.h5 long.h5 cp.h5
+is_exit 1
+is_stderr "grok-fit: t_grok:p: every p is the same, no slope to fit"
+run grok-fit --law lead:t_grok run.h5 long.h5 cp.h5
+is_exit 1
+is_stderr "grok-fit: run.h5: lead is nan, no value to fit (use --drop-invalid)"
+run grok-fit --law lead:t_grok --drop-invalid run.h5 long.h5 cp.h5
+is_exit 1
+is_stderr "grok-fit: lead:t_grok: 1 row left after dropping 2, a law needs 3 at least"
+run grok-fit --law model:t_grok run.h5 long.h5 cp.h5
+is_exit 1
+is_stderr "grok-fit: run.h5: column 'model' is text, a law needs numbers"
+
+# ---- bad input ----
+printf 'x\ty\n1\t2\n2\t4\n' >two.tsv
+run grok-fit --law y:x two.tsv -o out.tsv
+is_exit 1
+is_stderr "grok-fit: two.tsv: y:x: 2 rows, a law needs 3 at least"
+[ ! -e out.tsv ] && [ -z "$(ls -A | grep -e tmp -e '^\.')" ]
+ok $? "a failed law leaves no output file"
+
+run grok-fit --law y:nope law.tsv
+is_exit 1
+is_stderr "grok-fit: law.tsv: no column 'nope'"
+run grok-fit --law lead:nope run.h5 long.h5 cp.h5
+is_exit 1
+is_stderr "grok-fit: run.h5: no column 'nope' among the events"
+printf 'x\ty\n1\t2\n2\t-4\n3\t5\n' >neg.tsv
+run grok-fit --law y:x neg.tsv
+is_exit 1
+is_stderr "grok-fit: neg.tsv: line 3: y is -4, cannot take its log (use --drop-invalid)"
+
+run grok-fit -t foreign.h5
+is_exit 1
+is_stderr 'grok-fit: foreign.h5: not a grok run (an HDF5 file without format = "grok-run")'
+run grok-fit -t nometrics.h5 -o out.tsv
+is_exit 1
+is_stderr "grok-fit: nometrics.h5: no dataset /metrics/step"
+[ ! -e out.tsv ]
+ok $? "a failed events table leaves no output file"
+run grok-fit nometrics.h5 -o out.h5
+is_exit 1
+[ ! -e out.h5 ] && [ -z "$(ls -A | grep -e tmp -e '^\.')" ]
+ok $? "a failed run output leaves no output file"
+head -c "$(($(wc -c <run.h5) / 2))" run.h5 >half.h5
+run grok-fit -t half.h5
+is_exit 1
+is_stderr "grok-fit: half.h5: not a complete HDF5 file"
+run sh -c 'head -c 3000 run.h5 | grok-fit -t'
+is_exit 1
+is_stderr "grok-fit: stdin: not a complete HDF5 file"
+
+: >empty.tsv
+run grok-fit -t empty.tsv
+is_exit 1
+is_stderr "grok-fit: empty.tsv: empty file"
+run sh -c 'grok-fit -t < /dev/null'
+is_exit 1
+is_stderr "grok-fit: stdin: empty input"
+printf 'x\ty\n1\t2\n3\n' >ragged.tsv
+run grok-fit --law y:x ragged.tsv
+is_exit 1
+is_stderr "grok-fit: ragged.tsv: line 3: 1 field, the header has 2"
+printf 'x\ty\n1\t2\n2\tabc\n3\t4\n' >text.tsv
+run grok-fit --law y:x text.tsv
+is_exit 1
+is_stderr "grok-fit: text.tsv: line 3, column 2: bad number 'abc' in column 'y'"
+run grok-fit -t law.tsv
+is_exit 1
+is_stderr "grok-fit: law.tsv: not a metrics table (no column 'step'); an events table is read with --law"
+run grok-fit -t missing.h5
+is_exit 1
+is_stderr "grok-fit: missing.h5: No such file or directory"
+run sh -c '{ grok-snap -t metrics run.h5; grok-snap -t metrics long.h5; } | grok-fit -t'
+is_exit 1
+is_stderr "grok-fit: stdin: line 34: step 0 after step 1000 (the metrics of several runs? give each as its own input)"
+
+printf 'step\ttrain_acc\ttest_acc\n0\t0\t0\n100\t0.5\tnan\n200\t1\t0.2\n300\t1\t0.6\n400\t1\t0.9\n500\t1\t0.95\n600\t1\t0.96\n' >m.tsv
+run grok-fit -t --sigmoid test_acc m.tsv
+is_exit 1
+is_stderr "grok-fit: m.tsv: line 3: test_acc is nan, no value to fit (use --drop-invalid)"
+run sh -c 'grok-fit -t --sigmoid test_acc --drop-invalid m.tsv | tail -1 | cut -f1-3'
+is_stdout "m.tsv	test_acc	6" "--drop-invalid leaves the nan point out of a sigmoid"
+run grok-fit -t --sigmoid param_norm run.h5
+is_exit 1
+is_stderr "grok-fit: run.h5: sigmoid of param_norm: the fit does not converge (is it a sigmoid?)"
+run grok-fit -t --sigmoid lr run.h5
+is_exit 1
+is_stderr "grok-fit: run.h5: sigmoid of lr: the values are constant, no rise to fit"
+run grok-fit -t --sigmoid nope run.h5
+is_exit 1
+is_stderr "grok-fit: run.h5: no dataset /metrics/nope"
+
+# ---- bad usage ----
+run grok-fit --law lead law.tsv
+is_exit 2
+is_stderr "grok-fit: --law: bad law 'lead' (Y:X or Y:X:FORM, e.g. lead:t_grok) (see grok-fit --help)"
+run grok-fit --law a:b:c:d law.tsv
+is_exit 2
+is_stderr "grok-fit: --law: bad law 'a:b:c:d' (Y:X or Y:X:FORM, e.g. lead:t_grok) (see grok-fit --help)"
+run grok-fit --law y:x:quadratic law.tsv
+is_exit 2
+is_stderr "grok-fit: --law: unknown form 'quadratic' in 'y:x:quadratic' (power, linear or exp) (see grok-fit --help)"
+run grok-fit --law y:x --sigmoid test_acc run.h5
+is_exit 2
+is_stderr "grok-fit: --law and --sigmoid make different tables: give one of them (see grok-fit --help)"
+run grok-fit run.h5 long.h5 -o two.h5
+is_exit 2
+is_stderr "grok-fit: a run as output takes exactly one run as input: add -t for a table (see grok-fit --help)"
+[ ! -e two.h5 ]
+ok $? "no run written"
+run sh -c 'grok-fit run.h5 long.h5 > two.bin'
+is_exit 2
+is_stderr "grok-fit: a run as output takes exactly one run as input: add -t for a table (see grok-fit --help)"
+run grok-fit law.tsv -o x.h5
+is_exit 2
+is_stderr "grok-fit: the inputs are tables, there is no run to write /fit into: add -t for a table (see grok-fit --help)"
+run grok-fit --law y:x law.tsv -o x.h5
+is_exit 2
+is_stderr "grok-fit: --law writes a table: add -t, or name an output ending in .tsv (see grok-fit --help)"
+run grok-fit -t --grok-acc high run.h5
+is_exit 2
+is_stderr "grok-fit: --grok-acc: bad number 'high' (see grok-fit --help)"
+run grok-fit -t --grokked-count 0 run.h5
+is_exit 2
+is_stderr "grok-fit: --grokked-count: bad count '0' (a whole number from 1) (see grok-fit --help)"
+run grok-fit --law y:x --bootstrap 1.5 law.tsv
+is_exit 2
+is_stderr "grok-fit: --bootstrap: bad count '1.5' (a whole number from 1) (see grok-fit --help)"
+run grok-fit -t - - < run.h5
+is_exit 2
+is_stderr "grok-fit: standard input ('-') given more than once (see grok-fit --help)"
+run grok-fit --table=events run.h5
+is_exit 2
+is_stderr "grok-fit: -t takes no value ('events') (see grok-fit --help)"
+run grok-fit --bogus run.h5
+is_exit 2
+is_stderr "grok-fit: unknown option '--bogus' (see grok-fit --help)"
+if command -v script >/dev/null 2>&1; then
+    run script -qec "$GROK_BIN/grok-fit -t" /dev/null
+    is_exit 2
+    grep -q "grok-fit: no input: name a run or a table, or pipe one in (see grok-fit --help)" "$TMP/stdout"
+    ok $? "a terminal as input is refused at once"
+fi
+
+# Only a pipe or a file gets a run: to a terminal the table is printed.
+if command -v script >/dev/null 2>&1; then
+    run script -qec "$GROK_BIN/grok-fit run.h5" /dev/null
+    is_exit 0
+    grep -q "^run.h5	add	7" "$TMP/stdout"
+    ok $? "to a terminal, the events table"
+fi
+
+run grok-fit --help
+is_exit 0
+grep -q '^Usage: grok-fit' "$TMP/stdout"
+ok $? "--help prints the usage to stdout"
+run grok-fit --version
+is_stdout "grok-fit $GROK_VERSION_TEST"
+
+done_testing
