@@ -49,8 +49,8 @@ static const char usage[] =
     "Exit status: 0 success, 1 bad data or I/O failure, 2 bad usage, 130 interrupted.\n"
     "\n"
     "Examples:\n"
-    "  grok-commute -K 3 --batch 16 -t run.h5\n"
-    "  grok-pca run.h5 | grok-commute -K 3 --batch 16 -s 0:8 -t\n";
+    "  grok-train --preset xu --p 23 --steps 1000 -q -o xu.h5\n"
+    "  grok-pca xu.h5 | grok-commute -K 3 --batch 16 -s 0:500 -t\n";
 
 struct opts {
     struct grok_common co;

@@ -1,0 +1,85 @@
+#!/bin/sh
+# grok-commute: what a user sees (stdout, the exact stderr line, the exit code), good and bad.
+. "$(dirname "$0")/tap.sh"
+cd "$TMP" || exit 1
+grok-fixture --foreign foreign.h5
+small="--preset xu --p 11 --d-model 16 --heads 2 --d-mlp 32 --batch 64 --eval-every 20 -q"
+grok-train $small --steps 100 --snapshot-every 20 -o small.h5
+grok-train $small --steps 40 --snapshot-every 20 --snapshot 'blocks.*' -o partial.h5
+grok-train --p 7 --d-model 8 --heads 2 --d-mlp 16 --steps 20 --snapshot-every 10 -q -o other.h5
+grok-pca small.h5 -o small-pca.h5
+grok-pca -p 'blocks.0.attn.W_Q' other.h5 -o other-pca.h5
+
+# ---- the table ----
+run grok-commute -K 3 --batch 16 -t small.h5
+is_exit 0
+is_stderr_empty
+sed -n '1,3p' "$TMP/stdout" >"$TMP/r"; cp "$TMP/r" "$TMP/stdout"
+is_stdout "# run: small.h5
+# basis: none
+# samples: K 3, batch 16, eta 0.001, seed 0" "-t: the settings as metadata"
+run sh -c "grok-commute -K 3 --batch 16 -t small.h5 | grep -v '^#' | cut -f1,7-10"
+is_stdout "step	rho	share_in	share_random	ratio
+0	nan	nan	nan	nan
+20	nan	nan	nan	nan
+40	nan	nan	nan	nan
+60	nan	nan	nan	nan
+80	nan	nan	nan	nan
+100	nan	nan	nan	nan" "without /pca: one row per snapshot, the defect alone"
+run sh -c "grok-commute -K 3 --batch 16 -t small.h5 | awk -F'\t' '!/^#/ && \$1 != \"step\" && !(\$2 > 0 && \$3 <= \$2 && \$2 <= \$4 && \$11 > 0 && \$11 <= 1) {print \"bad row\", \$0}'"
+is_stdout_empty
+
+run sh -c "grok-commute -K 3 --batch 16 -t small-pca.h5 | awk -F'\t' '!/^#/ && \$1 != \"step\" {ok = \$7 >= 0 && \$7 <= 1 && \$8 >= 0 && \$8 <= 1 && (\$7*\$7 + \$8*\$8 - 1) < 1e-9 && (\$7*\$7 + \$8*\$8 - 1) > -1e-9 && \$9 > 0; print ok}' | sort -u"
+is_stdout "1" "with /pca: rho and the in-subspace share are shares, rho^2 + share^2 = 1 (odd K: one median sample)"
+run sh -c "grok-commute -K 2 --batch 8 -s 0:20 -t small-pca.h5 | sed -n 2p"
+is_stdout "# basis: small-pca.h5:/pca/basis (16 columns)" "the basis is the run's own /pca/basis"
+run sh -c "grok-commute -K 2 --batch 8 -s 40 --basis small-pca.h5 -t small.h5 | grep -c '^40	'"
+is_stdout "1" "--basis RUN takes another run's basis; -s picks the snapshots"
+
+# ---- the run ----
+run sh -c "grok-commute -K 2 --batch 8 small-pca.h5 | grok-snap -l | cut -f2 | grep '^/commute' | sort | tr '\n' ' '; echo"
+is_stdout "/commute/D /commute/D_median /commute/D_par /commute/D_perp /commute/D_q1 /commute/D_q3 /commute/align /commute/align_random /commute/ratio /commute/rho /commute/share_in /commute/share_random /commute/step /commute@K /commute@basis /commute@batch /commute@eta /commute@precision /commute@random_bases /commute@seed /commute@steps " "to a pipe: the run with /commute"
+run sh -c "grok-commute -K 2 --batch 8 small-pca.h5 | grok-snap -l | grep -c '^dataset	/pca/basis'"
+is_stdout "1" "the output keeps /pca"
+
+grok-commute -K 3 --batch 16 --threads 1 small-pca.h5 >a.h5
+grok-commute -K 3 --batch 16 --threads 1 small-pca.h5 >b.h5
+cmp -s a.h5 b.h5
+ok $? "same flags and seed, same bytes"
+grok-commute -K 3 --batch 16 --threads 1 -t small-pca.h5 >t1.tsv
+grok-commute -K 3 --batch 16 --threads 2 -t small-pca.h5 >t2.tsv
+cmp -s t1.tsv t2.tsv
+ok $? "one thread or two, the same numbers"
+grok-commute -K 3 --batch 16 --seed 5 -t small-pca.h5 >t3.tsv
+! cmp -s t1.tsv t3.tsv
+ok $? "another --seed, other minibatches"
+run sh -c "grok-commute --float -K 3 --batch 16 -t small-pca.h5 | grep -v '^#' | cut -f2 >f.txt; grep -v '^#' t1.tsv | cut -f2 >d.txt; paste f.txt d.txt | awk -F'\t' 'NR > 1 {r = (\$1 - \$2) / \$2; if (r < 0) r = -r; if (r > 1e-3) print \"differ\", \$0}'"
+is_stdout_empty
+
+# ---- bad input ----
+run grok-commute -t foreign.h5
+is_exit 1
+is_stderr "grok-commute: foreign.h5: not a grok run (an HDF5 file without format = \"grok-run\")"
+run grok-commute -t partial.h5
+is_exit 1
+is_stderr "grok-commute: partial.h5: /snapshots/embed.W_E is missing (the run's snapshots do not hold every parameter)"
+run grok-commute --basis other-pca.h5 -t small.h5
+is_exit 1
+is_stderr "grok-commute: other-pca.h5: /pca/basis has 719 rows, the model has 4875 parameters (a basis of another model?)"
+run grok-commute --basis small.h5 -t small.h5
+is_exit 1
+is_stderr "grok-commute: small.h5: no /pca/basis (run grok-pca on it first)"
+run grok-commute -K 0 small.h5
+is_exit 2
+is_stderr "grok-commute: -K: bad value '0' (a whole number from 1 to 100000) (see grok-commute --help)"
+run grok-commute --eta -1 small.h5
+is_exit 2
+is_stderr "grok-commute: --eta: bad value '-1' (a positive number, e.g. 1e-3) (see grok-commute --help)"
+run grok-commute -s 5000 -t small.h5
+is_exit 1
+is_stderr "grok-commute: small.h5: no snapshot has a step in the range of -s"
+run grok-commute -K 2 --batch 8 small.h5 -o out.h5 -s 5000
+[ ! -e out.h5 ]
+ok $? "a failed grok-commute leaves no output file"
+
+done_testing
