@@ -177,6 +177,8 @@ static struct opts parse_args(int argc, char **argv)
     o.extra_input = o.co.table_arg;
     if (o.nlaws && o.nsig)
         grok_usage("--law and --sigmoid make different tables: give one of them");
+    if (!o.nlaws && !o.nsig && (o.bootstrap || o.drop_invalid))
+        grok_usage("%s applies to --law and --sigmoid", o.bootstrap ? "--bootstrap" : "--drop-invalid");
     return o;
 }
 
@@ -996,14 +998,16 @@ static int write_scalar(struct grok_run *out, const char *name, double v, struct
     return rc == GROK_OK ? grok_run_write_array(out, path, &a, err) : rc;
 }
 
-/* /fit: the events as one-value datasets (so that grok-snap -t fit prints one row), the
+/* /fit: the numeric events columns as one-value datasets, so that grok-snap -t fit prints one
+ * row; the settings among them make such rows, concatenated over runs, a table for --law. The
  * sigmoids as sigmoid.COLUMN.NAME, the thresholds as attributes. */
 static int write_fit_group(struct grok_run *out, const struct opts *o, const struct events_row *r,
                            const struct sig_result *sig, int nsig, struct grok_err *err)
 {
     int rc = GROK_OK;
-    for (int j = C_EVENTS; j < NCOLS && rc == GROK_OK; j++)
-        rc = write_scalar(out, ev_cols[j].name, r->num[j], err);
+    for (int j = 0; j < NCOLS && rc == GROK_OK; j++)
+        if (ev_cols[j].kind != TEXT)
+            rc = write_scalar(out, ev_cols[j].name, r->num[j], err);
     for (int i = 0; i < nsig && rc == GROK_OK; i++) {
         double v[12];
         sig_values(&sig[i], v);

@@ -79,8 +79,8 @@ ok $? "-o ev.tsv writes the table there"
 # ---- the run ----
 run sh -c 'cat run.h5 | grok-fit | grok-snap -t fit | grep -v "^#"'
 is_exit 0
-is_stdout "n_evals	t_mem	t_grok	t_grok98	grokked	final_train_acc	final_test_acc	t_onset	lead	lead_frac	pc1_mean
-11	400	800	nan	0	0.99999999999737699	0.9994472213630764	nan	nan	nan	nan" "piped: the run with /fit, one value per event"
+is_stdout "p	lr	wd	seed	n_evals	t_mem	t_grok	t_grok98	grokked	final_train_acc	final_test_acc	t_onset	lead	lead_frac	pc1_mean
+7	0.001	1	42	11	400	800	nan	0	0.99999999999737699	0.9994472213630764	nan	nan	nan	nan" "piped: the run with /fit, one value per numeric column"
 run sh -c 'grok-fit --grok-acc 0.5 run.h5 -o fit.h5 && grok-snap -l fit.h5 | grep -e "/fit@" -e history | cut -f2,5'
 is_stdout "/@history	2023-11-14T22:13:20Z grok-fixture $GROK_VERSION_TEST grok-fixture run.h5|2023-11-14T22:13:20Z grok-fit $GROK_VERSION_TEST grok-fit --grok-acc 0.5 run.h5 -o fit.h5
 /fit@grok_acc	0.5
@@ -93,8 +93,16 @@ is_stdout "/@history	2023-11-14T22:13:20Z grok-fixture $GROK_VERSION_TEST grok-f
 run sh -c 'grok-snap -l fit.h5 | grep -v -e /fit -e @history -e "^#" >a; grok-snap -l run.h5 | grep -v -e @history -e "^#" >b; cmp a b'
 is_exit 0
 run sh -c 'grok-fit fit.h5 | grok-fit | grok-snap -l | grep -c "/fit/"'
-is_stdout "11" "a second grok-fit replaces /fit"
-run sh -c 'grok-fit --sigmoid test_acc run.h5 | grok-snap -t fit | grep -v "^#" | cut -f12-14 | head -1'
+is_stdout "15" "a second grok-fit replaces /fit"
+# The /fit rows of several runs, concatenated, are a table for --law.
+grok-fit long.h5 -o fit2.h5
+grok-fit cp.h5 -o fit3.h5
+run sh -c 'for r in fit.h5 fit2.h5 fit3.h5; do grok-snap -t fit $r; done | grok-fit --law t_grok:seed:linear'
+is_exit 1
+is_stderr "grok-fit: stdin: t_grok:seed:linear: every seed is the same, no slope to fit"
+run sh -c 'for r in fit.h5 fit2.h5 fit3.h5; do grok-snap -t fit $r; done | grok-fit --law final_test_acc:n_evals:linear | tail -1 | cut -f1-5'
+is_stdout "final_test_acc	n_evals	linear	3	0" "... and a law over them runs" 
+run sh -c 'grok-fit --sigmoid test_acc run.h5 | grok-snap -t fit | grep -v "^#" | cut -f16-18 | head -1'
 is_stdout "sigmoid.test_acc.n	sigmoid.test_acc.mid	sigmoid.test_acc.mid_se" "--sigmoid in the run: /fit/sigmoid.COLUMN.NAME"
 
 # ---- sigmoids ----
@@ -291,6 +299,9 @@ is_stderr "grok-fit: standard input ('-') given more than once (see grok-fit --h
 run grok-fit --table=events run.h5
 is_exit 2
 is_stderr "grok-fit: -t takes no value ('events') (see grok-fit --help)"
+run grok-fit -t --bootstrap 100 run.h5
+is_exit 2
+is_stderr "grok-fit: --bootstrap applies to --law and --sigmoid (see grok-fit --help)"
 run grok-fit --bogus run.h5
 is_exit 2
 is_stderr "grok-fit: unknown option '--bogus' (see grok-fit --help)"
