@@ -2,18 +2,15 @@
  * sigmoid fits to a run's metrics. */
 #include "grok/cli.h"
 #include "grok/fit.h"
+#include "grok/input.h"
 #include "grok/run.h"
 #include "grok/tsv.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <pthread.h>
-#include <signal.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 static const char usage[] =
@@ -184,247 +181,6 @@ static struct opts parse_args(int argc, char **argv)
 
 /* ---- inputs ------------------------------------------------------------------------------ */
 
-/* One input: a run, or a table with the input line of each of its rows. */
-struct input {
-    const char *name;            /* as given, or "stdin" */
-    const char *path;            /* NULL for standard input */
-    struct grok_run *run;
-    int via_stdin;               /* a named stream, read through standard input (a FIFO) */
-    struct grok_table *table;
-    size_t *lines;               /* (table->nrows) */
-};
-
-/* libgrok names a run it read from standard input "stdin": a FIFO given by name was fed to it
- * that way, and its messages get the name back. */
-static void name_input_in(struct grok_err *err, const struct input *in)
-{
-    if (in->via_stdin && strncmp(err->msg, "stdin:", 6) == 0) {
-        char rest[sizeof err->msg];
-        snprintf(rest, sizeof rest, "%s", err->msg + 5);
-        snprintf(err->msg, sizeof err->msg, "%s%s", in->name, rest);
-    }
-}
-
-static const unsigned char hdf5_signature[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
-
-/* HDF5 looks for its signature at 0, 512, 1024, ... (after a user block). */
-static int buf_is_hdf5(const unsigned char *buf, size_t len)
-{
-    for (size_t off = 0; off + 8 <= len; off = off ? off * 2 : 512)
-        if (memcmp(buf + off, hdf5_signature, 8) == 0)
-            return 1;
-    return 0;
-}
-
-static int fd_is_hdf5(int fd, off_t size)
-{
-    unsigned char sig[8];
-    for (off_t off = 0; off + 8 <= size; off = off ? off * 2 : 512)
-        if (pread(fd, sig, 8, off) == 8 && memcmp(sig, hdf5_signature, 8) == 0)
-            return 1;
-    return 0;
-}
-
-/* The input line of each data row of a table read from buf, found as the reader finds rows:
- * blank and '#' lines are skipped, the first other line is the header and its repeats are
- * skipped too. */
-static size_t *row_lines(const char *buf, size_t len, size_t nrows)
-{
-    size_t *lines = malloc((nrows ? nrows : 1) * sizeof *lines), k = 0, lineno = 0, hlen = 0;
-    const char *header = NULL;
-    for (size_t pos = 0; lines && pos < len && k < nrows;) {
-        const char *s = buf + pos, *nl = memchr(s, '\n', len - pos);
-        size_t n = nl ? (size_t)(nl - s) : len - pos;
-        pos += n + 1;
-        lineno++;
-        if (n && s[n - 1] == '\r')
-            n--;
-        if (n == 0 || s[0] == '#')
-            continue;
-        if (!header) {
-            header = s;
-            hlen = n;
-        } else if (n != hlen || memcmp(s, header, n) != 0) {
-            lines[k++] = lineno;
-        }
-    }
-    return lines;
-}
-
-/* Reads fd to its end, appending to *buf (len bytes held, cap allocated). */
-static int read_all(int fd, const char *name, char **buf, size_t *len, size_t *cap,
-                    struct grok_err *err)
-{
-    for (;;) {
-        if (*len == *cap) {
-            size_t c = *cap ? 2 * *cap : 1 << 16;
-            char *bigger = *cap > SIZE_MAX / 2 ? NULL : realloc(*buf, c);
-            if (!bigger)
-                return grok_err_set(err, GROK_ENOMEM, "%s: out of memory after %zu bytes", name,
-                                    *len);
-            *buf = bigger;
-            *cap = c;
-        }
-        ssize_t r = read(fd, *buf + *len, *cap - *len);
-        if (r == 0)
-            return GROK_OK;
-        if (r < 0) {
-            /* SIGINT and SIGTERM come without SA_RESTART: the user wants out. */
-            if (errno == EINTR)
-                return grok_err_set(err, GROK_EIO, "%s: interrupted", name);
-            return grok_err_set(err, GROK_EIO, "%s: cannot read: %s", name, strerror(errno));
-        }
-        *len += (size_t)r;
-    }
-}
-
-/* A run arriving on a stream (a pipe, a FIFO) goes to libgrok's reader of standard input,
- * which holds it in memory as an HDF5 file image: the bytes already read, then the rest of
- * the stream, are fed to it through a pipe by a thread, so nothing is held twice. */
-struct feeder {
-    int out;               /* the pipe's write end; the thread closes it */
-    const char *head;      /* bytes already read from the stream */
-    size_t nhead;
-    int src;               /* the rest of the stream, or -1 */
-};
-
-static int write_all(int fd, const char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
-static void *feed(void *arg)
-{
-    struct feeder *f = arg;
-    sigset_t pipe_sig;
-    /* A reader that gave up makes write fail with EPIPE here instead of killing grok-fit. */
-    sigemptyset(&pipe_sig);
-    sigaddset(&pipe_sig, SIGPIPE);
-    pthread_sigmask(SIG_BLOCK, &pipe_sig, NULL);
-    char chunk[1 << 16];
-    if (write_all(f->out, f->head, f->nhead) == 0 && f->src >= 0)
-        for (ssize_t r; (r = read(f->src, chunk, sizeof chunk)) != 0;)
-            if ((r < 0 && errno != EINTR) || (r > 0 && write_all(f->out, chunk, (size_t)r) != 0))
-                break;
-    close(f->out);
-    return NULL;
-}
-
-static int open_run_from_stream(struct input *in, const char *head, size_t nhead, int src,
-                                struct grok_err *err)
-{
-    int p[2], saved = dup(STDIN_FILENO);
-    pthread_t th;
-    if (saved < 0 || pipe(p) != 0) {
-        int e = errno;
-        if (saved >= 0)
-            close(saved);
-        return grok_err_set(err, GROK_EIO, "%s: %s", in->name, strerror(e));
-    }
-    struct feeder f = {p[1], head, nhead, src == STDIN_FILENO ? saved : src};
-    if (dup2(p[0], STDIN_FILENO) < 0 || pthread_create(&th, NULL, feed, &f) != 0) {
-        int e = errno;
-        close(p[0]);
-        close(p[1]);
-        dup2(saved, STDIN_FILENO);
-        close(saved);
-        return grok_err_set(err, GROK_EIO, "%s: %s", in->name, strerror(e));
-    }
-    close(p[0]);
-    in->run = grok_run_open(NULL, err);
-    /* The reader stops early only on a failure; closing the pipe ends the feeder then. */
-    dup2(saved, STDIN_FILENO);
-    close(saved);
-    pthread_join(th, NULL);
-    in->via_stdin = in->path != NULL;
-    return in->run ? GROK_OK : err->code;
-}
-
-static int open_input(struct input *in, struct grok_err *err)
-{
-    int fd = in->path ? open(in->path, O_RDONLY | O_CLOEXEC) : STDIN_FILENO, rc = GROK_OK;
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
-    struct stat st;
-    if (fd < 0)
-        return grok_err_set(err, GROK_EIO, "%s: %s", in->name, strerror(errno));
-    if (fstat(fd, &st) != 0) {
-        rc = grok_err_set(err, GROK_EIO, "%s: %s", in->name, strerror(errno));
-        goto out;
-    }
-    if (S_ISDIR(st.st_mode)) {
-        rc = grok_err_set(err, GROK_EIO, "%s: is a directory", in->name);
-        goto out;
-    }
-    if (S_ISREG(st.st_mode) && st.st_size > 0 && fd_is_hdf5(fd, st.st_size)) {
-        /* A file, also as standard input: HDF5 reads it in place. */
-        if (!(in->run = grok_run_open(in->path, err)))
-            rc = err->code;
-        goto out;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        /* A stream: its first 8 bytes tell a run from a table. */
-        if (!(buf = malloc(cap = 1 << 16))) {
-            rc = grok_err_set(err, GROK_ENOMEM, "%s: out of memory", in->name);
-            goto out;
-        }
-        while (len < 8) {
-            ssize_t r = read(fd, buf + len, 8 - len);
-            if (r == 0)
-                break;
-            if (r < 0 && errno == EINTR) {
-                rc = grok_err_set(err, GROK_EIO, "%s: interrupted", in->name);
-                goto out;
-            }
-            if (r < 0) {
-                rc = grok_err_set(err, GROK_EIO, "%s: cannot read: %s", in->name, strerror(errno));
-                goto out;
-            }
-            len += (size_t)r;
-        }
-        if (len == 8 && memcmp(buf, hdf5_signature, 8) == 0) {
-            rc = open_run_from_stream(in, buf, len, fd, err);
-            goto out;
-        }
-    }
-    if ((rc = read_all(fd, in->name, &buf, &len, &cap, err)) != GROK_OK)
-        goto out;
-    if (len == 0) {
-        rc = grok_err_set(err, GROK_EFORMAT, "%s: empty %s", in->name,
-                          in->path && S_ISREG(st.st_mode) ? "file" : "input");
-    } else if (buf_is_hdf5((const unsigned char *)buf, len)) {
-        /* A signature after a user block, which only a whole read finds. */
-        rc = open_run_from_stream(in, buf, len, -1, err);
-    } else if (!(in->table = grok_table_read_mem(buf, len, in->name, err))) {
-        rc = err->code;
-    } else if (!(in->lines = row_lines(buf, len, in->table->nrows))) {
-        rc = grok_err_set(err, GROK_ENOMEM, "%s: out of memory", in->name);
-    }
-out:
-    free(buf);
-    if (fd != STDIN_FILENO)
-        close(fd);
-    if (rc != GROK_OK)
-        name_input_in(err, in);
-    return rc;
-}
-
-static void close_input(struct input *in)
-{
-    grok_run_close(in->run);
-    grok_table_free(in->table);
-    free(in->lines);
-}
-
 static int is_metrics_table(const struct grok_table *t)
 {
     return grok_table_find(t, "step") >= 0 && grok_table_find(t, "train_acc") >= 0 &&
@@ -478,7 +234,7 @@ static void events_to_row(const struct grok_events *ev, struct events_row *r)
 
 /* Steps must increase: metrics of several runs concatenated into one table would otherwise
  * give events that belong to none of them. */
-static int check_steps(const struct input *in, const double *step, size_t n, struct grok_err *err)
+static int check_steps(const struct grok_input *in, const double *step, size_t n, struct grok_err *err)
 {
     for (size_t i = 1; i < n; i++)
         if (!(step[i] > step[i - 1])) {
@@ -488,7 +244,7 @@ static int check_steps(const struct input *in, const double *step, size_t n, str
             if (in->table)
                 return grok_err_set(err, GROK_EFORMAT, "%s: line %zu: step %s after step %s (the "
                                     "metrics of several runs? give each as its own input)",
-                                    in->name, in->lines[i], a, b);
+                                    in->name, in->table->line[i], a, b);
             return grok_err_set(err, GROK_EFORMAT, "%s: /metrics/step %s after %s at row %zu",
                                 in->name, a, b, i + 1);
         }
@@ -501,7 +257,7 @@ static int read_f64(struct grok_run *run, const char *path, struct grok_array *a
     return grok_run_read(run, path, GROK_F64, a, err);
 }
 
-static int same_length(const struct input *in, const struct grok_array *a, const char *pa,
+static int same_length(const struct grok_input *in, const struct grok_array *a, const char *pa,
                        const struct grok_array *b, const char *pb, struct grok_err *err)
 {
     if (a->n == b->n)
@@ -510,7 +266,7 @@ static int same_length(const struct input *in, const struct grok_array *a, const
                         a->n, pb, b->n);
 }
 
-static int events_of_run(struct input *in, const struct grok_events_opts *o,
+static int events_of_run(struct grok_input *in, const struct grok_events_opts *o,
                          struct events_row *r, struct grok_err *err)
 {
     struct grok_array st = {0}, tr = {0}, te = {0}, cs = {0}, D = {0}, pc = {0};
@@ -557,7 +313,7 @@ out:
 }
 
 /* A metrics table's events; its settings from the `# key: value` lines grok-snap writes. */
-static int events_of_table(struct input *in, const struct grok_events_opts *o,
+static int events_of_table(struct grok_input *in, const struct grok_events_opts *o,
                            struct events_row *r, struct grok_err *err)
 {
     const struct grok_table *t = in->table;
@@ -587,7 +343,7 @@ static int events_of_table(struct input *in, const struct grok_events_opts *o,
     return GROK_OK;
 }
 
-static int events_of(struct input *in, const struct grok_events_opts *o, struct events_row *r,
+static int events_of(struct grok_input *in, const struct grok_events_opts *o, struct events_row *r,
                      struct grok_err *err)
 {
     memset(r, 0, sizeof *r);
@@ -608,12 +364,12 @@ struct law_result {
  * rows (any other table). */
 struct points {
     double *x, *y;
-    const struct input **from;  /* (n) input of each point */
+    const struct grok_input **from;  /* (n) input of each point */
     size_t *line;               /* (n) input line of each point, 0 for an events row */
     size_t n, cap;
 };
 
-static int points_add(struct points *p, double x, double y, const struct input *in, size_t line)
+static int points_add(struct points *p, double x, double y, const struct grok_input *in, size_t line)
 {
     if (p->n == p->cap) {
         size_t cap = p->cap ? 2 * p->cap : 64;
@@ -623,7 +379,7 @@ static int points_add(struct points *p, double x, double y, const struct input *
         double *ny = realloc(p->y, cap * sizeof *ny);
         if (ny)
             p->y = ny;
-        const struct input **nf = realloc(p->from, cap * sizeof *nf);
+        const struct grok_input **nf = realloc(p->from, cap * sizeof *nf);
         if (nf)
             p->from = nf;
         size_t *nl = realloc(p->line, cap * sizeof *nl);
@@ -650,7 +406,7 @@ static void points_free(struct points *p)
 
 /* Whether a table input gives its rows to the laws, or (a metrics table without the laws'
  * columns) its events. */
-static int gives_rows(const struct input *in, const struct opts *o)
+static int gives_rows(const struct grok_input *in, const struct opts *o)
 {
     if (!in->table)
         return 0;
@@ -662,7 +418,7 @@ static int gives_rows(const struct input *in, const struct opts *o)
     return 1;
 }
 
-static int event_value(const struct input *in, const struct events_row *r, const char *name,
+static int event_value(const struct grok_input *in, const struct events_row *r, const char *name,
                        double *v, struct grok_err *err)
 {
     int c = ev_col(name);
@@ -708,7 +464,7 @@ static int points_check(struct points *p, const struct law_spec *l, int drop, si
     return GROK_OK;
 }
 
-static int fit_law(const struct law_spec *l, struct input *ins, int nin,
+static int fit_law(const struct law_spec *l, struct grok_input *ins, int nin,
                    const struct events_row *rows, const struct opts *o, struct law_result *res,
                    struct grok_err *err)
 {
@@ -717,7 +473,7 @@ static int fit_law(const struct law_spec *l, struct input *ins, int nin,
     memset(res, 0, sizeof *res);
     res->spec = l;
     for (int i = 0; i < nin && rc == GROK_OK; i++) {
-        struct input *in = &ins[i];
+        struct grok_input *in = &ins[i];
         if (gives_rows(in, o)) {
             const double *x, *y;
             if (!(y = grok_table_num(in->table, l->y, err)) || !(x = grok_table_num(in->table, l->x, err))) {
@@ -725,7 +481,7 @@ static int fit_law(const struct law_spec *l, struct input *ins, int nin,
                 break;
             }
             for (size_t j = 0; j < in->table->nrows && rc == GROK_OK; j++)
-                if (points_add(&p, x[j], y[j], in, in->lines[j]) != 0)
+                if (points_add(&p, x[j], y[j], in, in->table->line[j]) != 0)
                     rc = grok_err_set(err, GROK_ENOMEM, "out of memory");
         } else {
             double x = NAN, y = NAN;
@@ -769,13 +525,13 @@ out:
 /* ---- sigmoids ---------------------------------------------------------------------------- */
 
 struct sig_result {
-    const struct input *in;
+    const struct grok_input *in;
     const char *column;
     struct grok_sigmoid fit;
     struct grok_interval mid_ci, width_ci;
 };
 
-static int fit_sigmoid(const struct input *in, const char *column, const struct opts *o,
+static int fit_sigmoid(const struct grok_input *in, const char *column, const struct opts *o,
                        struct sig_result *res, struct grok_err *err)
 {
     struct grok_array ta = {0}, ya = {0};
@@ -827,7 +583,7 @@ static int fit_sigmoid(const struct input *in, const char *column, const struct 
             grok_fmt_number(s, t[i], 0);
             if (in->table)
                 rc = grok_err_set(err, GROK_EFORMAT, "%s: line %zu: %s is %s, no value to fit "
-                                  "(use --drop-invalid)", in->name, in->lines[i], column, v);
+                                  "(use --drop-invalid)", in->name, in->table->line[i], column, v);
             else
                 rc = grok_err_set(err, GROK_EFORMAT, "%s: %s is %s at step %s, no value to fit "
                                   "(use --drop-invalid)", in->name, column, v, s);
@@ -1046,22 +802,22 @@ int main(int argc, char **argv)
     struct events_row *rows = NULL;
     struct law_result *laws = NULL;
     struct sig_result *sigs = NULL;
-    struct input *cur = NULL;    /* the input being read, for messages */
     int nwords = argc - optind + (o.extra_input != NULL), nin = nwords > 0 ? nwords : 1;
     int nsigs = 0, nruns = 0, rc;
     int table = grok_output_is_table(&o.co) || o.nlaws;
-    struct input *ins = calloc((size_t)nin, sizeof *ins);
+    struct grok_input *ins = calloc((size_t)nin, sizeof *ins);
     if (!ins)
         grok_die(GROK_EXIT_DATA, "out of memory");
 
     /* The inputs: several allowed, standard input at most once and never a terminal. */
     int from_stdin = 0;
+    const char **paths = calloc((size_t)nin, sizeof *paths);
+    if (!paths)
+        grok_die(GROK_EXIT_DATA, "out of memory");
     for (int i = 0; i < nin; i++) {
-        const char *a = o.extra_input ? (i == 0 ? o.extra_input : argv[optind + i - 1])
-                        : optind + i < argc ? argv[optind + i] : "-";
-        ins[i].path = strcmp(a, "-") == 0 ? NULL : a;
-        ins[i].name = ins[i].path ? a : "stdin";
-        from_stdin += !ins[i].path;
+        paths[i] = o.extra_input ? (i == 0 ? o.extra_input : argv[optind + i - 1])
+                   : optind + i < argc ? argv[optind + i] : "-";
+        from_stdin += strcmp(paths[i], "-") == 0;
     }
     if (from_stdin > 1)
         grok_usage("standard input ('-') given more than once");
@@ -1072,7 +828,7 @@ int main(int argc, char **argv)
         grok_usage("--law writes a table: add -t, or name an output ending in .tsv");
 
     for (int i = 0; i < nin; i++) {
-        if (open_input(&ins[i], &err) != GROK_OK)
+        if (grok_input_open(&ins[i], paths[i], &err) != GROK_OK)
             goto fail;
         nruns += ins[i].run != NULL;
     }
@@ -1082,7 +838,7 @@ int main(int argc, char **argv)
         const char *why = nruns == 0 ? "the inputs are tables, there is no run to write /fit into"
                                      : "a run as output takes exactly one run as input";
         for (int i = 0; i < nin; i++)
-            close_input(&ins[i]);
+            grok_input_close(&ins[i]);
         grok_usage("%s: add -t for a table", why);
     }
 
@@ -1095,17 +851,15 @@ int main(int argc, char **argv)
     }
     for (int i = 0; i < nin; i++) {
         int need = o.nlaws ? !gives_rows(&ins[i], &o) : !(o.nsig && table);
-        cur = &ins[i];
         if (need && events_of(&ins[i], &o.ev, &rows[i], &err) != GROK_OK)
             goto fail;
     }
-    cur = NULL;
     for (int l = 0; l < o.nlaws; l++)
         if (fit_law(&o.laws[l], ins, nin, rows, &o, &laws[l], &err) != GROK_OK)
             goto fail;
     for (int i = 0; i < nin; i++)
         for (int s = 0; s < o.nsig; s++, nsigs++)
-            if ((cur = &ins[i]) && fit_sigmoid(&ins[i], o.sigmoids[s], &o, &sigs[nsigs], &err) != GROK_OK)
+            if (fit_sigmoid(&ins[i], o.sigmoids[s], &o, &sigs[nsigs], &err) != GROK_OK)
                 goto fail;
     if (grok_interrupted()) {
         grok_err_set(&err, GROK_EIO, "interrupted");
@@ -1128,7 +882,6 @@ int main(int argc, char **argv)
     } else {
         int pargc;
         char **pargv = grok_cli_argv(&pargc);
-        cur = &ins[0];
         if (!(out = grok_run_derive(o.co.output, ins[0].run, "/fit", "grok-fit", pargc, pargv, &err)) ||
             write_fit_group(out, &o, &rows[0], sigs, nsigs, &err) != GROK_OK ||
             grok_run_commit(out, &err) != GROK_OK)
@@ -1138,8 +891,6 @@ int main(int argc, char **argv)
     goto done;
 fail:
     grok_text_finish(&text, 0, NULL);
-    if (cur)
-        name_input_in(&err, cur);
     grok_error("%s", err.msg);
     rc = grok_interrupted() ? GROK_EXIT_INTERRUPTED : GROK_EXIT_DATA;
 done:
@@ -1147,8 +898,9 @@ done:
     for (int i = 0; rows && i < nin; i++)
         events_row_free(&rows[i]);
     for (int i = 0; i < nin; i++)
-        close_input(&ins[i]);
+        grok_input_close(&ins[i]);
     free(ins);
+    free(paths);
     free(rows);
     free(laws);
     free(sigs);

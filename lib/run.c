@@ -104,7 +104,7 @@ static void hdf5_quiet(void)
 static const unsigned char hdf5_signature[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
 
 /* HDF5 looks for its signature at 0, 512, 1024, 2048, ... (after a user block). */
-static int image_has_signature(const unsigned char *buf, size_t len)
+int grok_hdf5_signature(const unsigned char *buf, size_t len)
 {
     for (size_t off = 0; off + 8 <= len; off = off ? off * 2 : 512)
         if (memcmp(buf + off, hdf5_signature, 8) == 0)
@@ -112,10 +112,10 @@ static int image_has_signature(const unsigned char *buf, size_t len)
     return 0;
 }
 
-static int fd_has_signature(int fd, off_t size)
+int grok_hdf5_signature_fd(int fd, long long size)
 {
     unsigned char sig[8];
-    for (off_t off = 0; off + 8 <= size; off = off ? off * 2 : 512)
+    for (long long off = 0; off + 8 <= size; off = off ? off * 2 : 512)
         if (pread(fd, sig, 8, off) == 8 && memcmp(sig, hdf5_signature, 8) == 0)
             return 1;
     return 0;
@@ -123,7 +123,8 @@ static int fd_has_signature(int fd, off_t size)
 
 /* Reads a whole stream. Growth by doubling through realloc: glibc moves large blocks with
  * mremap, so no second copy of the data is ever resident. */
-static int slurp(int fd, const char *name, unsigned char **out, size_t *len, struct grok_err *err)
+int grok_read_stream(int fd, const char *name, unsigned char **out, size_t *len,
+                     struct grok_err *err)
 {
     size_t cap = 1 << 20, n = 0;
     unsigned char *buf = malloc(cap);
@@ -251,7 +252,7 @@ struct grok_run *grok_run_open(const char *path, struct grok_err *err)
             grok_err_set(err, GROK_EFORMAT, "%s: empty %s", name, from_stdin ? "input" : "file");
             goto fail;
         }
-        if (!fd_has_signature(fd, st.st_size)) {
+        if (!grok_hdf5_signature_fd(fd, (long long)st.st_size)) {
             grok_err_set(err, GROK_EFORMAT, "%s: not an HDF5 file", name);
             goto fail;
         }
@@ -265,18 +266,13 @@ struct grok_run *grok_run_open(const char *path, struct grok_err *err)
     } else {
         /* A pipe (or stdin, or <(...)): hold the stream as a file image that HDF5 reads in
          * place (DONT_COPY) and does not free (DONT_RELEASE): we free it after H5Fclose. */
-        if (slurp(fd, name, &run->image, &len, err) != GROK_OK)
+        unsigned char *image;
+        if (grok_read_stream(fd, name, &image, &len, err) != GROK_OK)
             goto fail;
-        if (len == 0) {
-            grok_err_set(err, GROK_EFORMAT, "%s: empty input", name);
-            goto fail;
-        }
-        if (!image_has_signature(run->image, len)) {
-            grok_err_set(err, GROK_EFORMAT, "%s: not an HDF5 file", name);
-            goto fail;
-        }
-        run->file = H5LTopen_file_image(run->image, len,
-                                        H5LT_FILE_IMAGE_DONT_COPY | H5LT_FILE_IMAGE_DONT_RELEASE);
+        if (fd != STDIN_FILENO)
+            close(fd);
+        grok_run_close(run);
+        return grok_run_open_image(image, len, name, err);
     }
     if (run->file < 0) {
         grok_err_set(err, GROK_EFORMAT, "%s: not a complete HDF5 file", name);
@@ -291,6 +287,41 @@ struct grok_run *grok_run_open(const char *path, struct grok_err *err)
 fail:
     if (fd >= 0 && fd != STDIN_FILENO)
         close(fd);
+    grok_run_close(run);
+    return NULL;
+}
+
+struct grok_run *grok_run_open_image(unsigned char *image, size_t len, const char *name,
+                                     struct grok_err *err)
+{
+    hdf5_quiet();
+    struct grok_run *run = run_alloc(name);
+    if (!run) {
+        free(image);
+        grok_err_set(err, GROK_ENOMEM, "%s: out of memory", name);
+        return NULL;
+    }
+    run->image = image;
+    if (len == 0) {
+        grok_err_set(err, GROK_EFORMAT, "%s: empty input", name);
+        goto fail;
+    }
+    if (!grok_hdf5_signature(image, len)) {
+        grok_err_set(err, GROK_EFORMAT, "%s: not an HDF5 file", name);
+        goto fail;
+    }
+    /* HDF5 reads the image in place (DONT_COPY) and does not free it (DONT_RELEASE): the run
+     * frees it after H5Fclose. */
+    run->file = H5LTopen_file_image(image, len,
+                                    H5LT_FILE_IMAGE_DONT_COPY | H5LT_FILE_IMAGE_DONT_RELEASE);
+    if (run->file < 0) {
+        grok_err_set(err, GROK_EFORMAT, "%s: not a complete HDF5 file", name);
+        goto fail;
+    }
+    if (check_format(run, err) != GROK_OK)
+        goto fail;
+    return run;
+fail:
     grok_run_close(run);
     return NULL;
 }

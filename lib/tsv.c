@@ -251,6 +251,8 @@ static int set_header(struct reader *r, struct grok_table *t, char *s)
         return oom(r);
     t->ncols = (int)nf;
     r->rowcap = 16;
+    if (!(t->line = malloc(r->rowcap * sizeof *t->line)))
+        return oom(r);
     int all_numbers = 1;
     for (int i = 0; i < t->ncols; i++) {
         struct grok_column *c = &t->cols[i];
@@ -300,9 +302,14 @@ static int add_row(struct reader *r, struct grok_table *t, char *s)
                 c->num = nu;
             }
         }
+        size_t *ln = realloc(t->line, cap * sizeof *ln);
+        if (!ln)
+            return oom(r);
+        t->line = ln;
         r->rowcap = cap;
     }
     size_t row = t->nrows;
+    t->line[row] = r->lineno;
     for (int i = 0; i < t->ncols; i++) {
         struct grok_column *c = &t->cols[i];
         char *f = next_field(&s);
@@ -412,6 +419,7 @@ void grok_table_free(struct grok_table *t)
         free(c->name);
     }
     free(t->cols);
+    free(t->line);
     for (int i = 0; i < t->nmeta; i++) {
         free(t->meta_key[i]);
         free(t->meta_val[i]);

@@ -61,6 +61,22 @@ struct grok_entry {
  * version). The caller closes the run with grok_run_close. */
 struct grok_run *grok_run_open(const char *path, struct grok_err *err);
 
+/* Opens a run held in memory as a whole HDF5 file image (len bytes), taking ownership of
+ * `image` (malloc'd): it is freed when the run closes, or at once on failure. `name` is used in
+ * messages. Fails like grok_run_open. */
+struct grok_run *grok_run_open_image(unsigned char *image, size_t len, const char *name,
+                                     struct grok_err *err);
+
+/* Whether buf (len bytes) or the file open at fd (size bytes, read with pread) starts an HDF5
+ * file: its signature at offset 0, 512, 1024, ... (after a user block). */
+int grok_hdf5_signature(const unsigned char *buf, size_t len);
+int grok_hdf5_signature_fd(int fd, long long size);
+
+/* Reads the stream fd to its end into a malloc'd buffer (*out, *len bytes; the caller frees
+ * it). An interrupted read (SIGINT, SIGTERM) stops with GROK_EIO "interrupted". */
+int grok_read_stream(int fd, const char *name, unsigned char **out, size_t *len,
+                     struct grok_err *err);
+
 /* Creates an empty run (root attributes format and format_version) whose bytes will go to `dest`
  * at grok_run_commit: a path (written in a temporary file in the same folder until then), or
  * NULL / "-" for standard output (held in memory until then). */

@@ -31,6 +31,7 @@ struct grok_table {
     int ncols;
     size_t nrows;
     struct grok_column *cols;  /* (ncols) in header order */
+    size_t *line;              /* (nrows) the input line (1-based) each row came from */
     int nmeta;
     char **meta_key;           /* (nmeta) from `# key: value` lines, in input order */
     char **meta_val;           /* (nmeta) */

@@ -353,8 +353,19 @@ static void test_long_lines(void)
     free(buf);
 }
 
+/* Each row knows its input line, through comments, a repeated header and CRLF endings. */
+static void test_row_lines(void)
+{
+    static const char text[] = "# run: a\nx\ty\n1\t2\r\n# again\nx\ty\n3\t4\n5\t6\n";
+    struct grok_table *t = grok_table_read_mem(text, sizeof text - 1, "lines", NULL);
+    ok(t && t->nrows == 3, "three rows");
+    ok(t && t->line[0] == 3 && t->line[1] == 6 && t->line[2] == 7, "rows from lines 3, 6, 7");
+    grok_table_free(t);
+}
+
 int main(void)
 {
+    test_row_lines();
     test_round_trip();
     test_writer_text();
     test_fmt_number();
