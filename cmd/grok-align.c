@@ -139,12 +139,12 @@ struct job {
     struct grok_align_point *pts;  /* (npoints) */
 };
 
-/* Worker w's chunks: w, w + nworkers, ... */
+/* Worker w's chunks: w, w + nworkers, ... (it stops early on SIGINT; main then gives up). */
 static void chunk_run(void *ctx, int w)
 {
     struct job *j = ctx;
     size_t d = j->f.d, C = (size_t)j->f.C;
-    for (int k = w; k < j->nchunks; k += j->nworkers) {
+    for (int k = w; k < j->nchunks && !grok_interrupted(); k += j->nworkers) {
         size_t i0 = (size_t)k * CHUNK;
         int n = j->npoints - (int)i0 < CHUNK ? j->npoints - (int)i0 : CHUNK;
         grok_align_batch(&j->f, w, j->x + i0 * d, n, j->mode, j->R,
@@ -470,6 +470,10 @@ int main(int argc, char **argv)
             grok_pool_run(j.pool, chunk_run, &j);
         else
             chunk_run(&j, 0);
+        if (grok_interrupted()) {
+            grok_err_set(&err, GROK_EIO, "interrupted");
+            goto fail;
+        }
         double *row = rows + t * NCOLS;
         summarise(&j, row);
         row[C_TRAIN_ACC] = tr_acc[t];
