@@ -22,8 +22,9 @@ static const char usage[] =
     "  -p, --param GLOB       the matrices (repeatable; default embed.W_E's first p rows and\n"
     "                         unembed.W_U transposed; a one-hot MLP's mlp.0.W first p rows)\n"
     "  -s, --steps FROM:TO[:EVERY]   the snapshots (default all)\n"
-    "      --keys N           the N strongest frequencies are the keys (default 5)\n"
-    "      --key-share S      instead, every frequency with more than S of the power\n"
+    "      --key-share S      the key frequencies: those with more than S of the power\n"
+    "                         (default 0.05)\n"
+    "      --keys N           instead, the N strongest frequencies\n"
     "      --key-step STEP    the circle measures follow the keys of the snapshot nearest\n"
     "                         STEP (default the last selected)\n"
     "  -t, --table[=KIND]     a table: summary (one row per snapshot and matrix) or spectrum\n"
@@ -37,7 +38,7 @@ static const char usage[] =
     "\n"
     "Examples:\n"
     "  grok-fourier -t run.h5\n"
-    "  grok-fourier -p embed.W_E --key-share 0.05 -t run.h5\n"
+    "  grok-fourier -p embed.W_E --keys 2 -t run.h5\n"
     "  grok-fourier -p unembed.W_U -t spectrum run.h5 > spectrum.tsv\n"
     "  grok-fourier -s 0:500 run.h5 -o fourier.h5\n";
 
@@ -49,8 +50,8 @@ struct opts {
     int nglobs;
     struct grok_steps steps;
     const char *steps_text;
-    int keys;                     /* --keys N; 0 with --key-share */
-    double key_share;             /* --key-share S; 0 with --keys */
+    int keys;                     /* --keys N; 0 for the rule of --key-share */
+    double key_share;             /* --key-share S (default 0.05); 0 with --keys */
     long long key_step;
     int have_key_step;
     enum table_kind kind;
@@ -79,7 +80,7 @@ static struct opts parse_args(int argc, char **argv)
         {"key-step", required_argument, NULL, OPT_KEY_STEP},
         {NULL, 0, NULL, 0},
     };
-    struct opts o = {.steps = GROK_STEPS_ALL, .keys = 5};
+    struct opts o = {.steps = GROK_STEPS_ALL, .key_share = 0.05};
     struct grok_err err;
     int c, keys_given = 0, share_given = 0;
     opterr = 0;
@@ -121,8 +122,8 @@ static struct opts parse_args(int argc, char **argv)
     }
     if (keys_given && share_given)
         grok_usage("--keys and --key-share: give one of them");
-    if (share_given)
-        o.keys = 0;
+    if (keys_given)
+        o.key_share = 0;
     const char *kind = o.co.table_arg;
     if (!kind || strcmp(kind, "summary") == 0) o.kind = TABLE_SUMMARY;
     else if (strcmp(kind, "spectrum") == 0) o.kind = TABLE_SPECTRUM;
@@ -526,7 +527,7 @@ static void write_table(const struct job *j, FILE *f)
     if (o->keys)
         snprintf(buf, sizeof buf, "the %d strongest frequencies", o->keys);
     else
-        snprintf(buf, sizeof buf, "frequencies with more than %.17g of the power", o->key_share);
+        snprintf(buf, sizeof buf, "the frequencies with more than %g of the power", o->key_share);
     grok_tsv_meta(&w, "keys", buf);
     for (int i = 0; i < j->M; i++) {
         const struct matrix *m = &j->m[i];

@@ -26,20 +26,20 @@ rounded "$TMP/stdout" | sed -n '1,9p;$p' >"$TMP/r"; cp "$TMP/r" "$TMP/stdout"
 is_stdout "# run: run.h5
 # p: 7
 # snapshots: 11 (steps 0 to 1000)
-# keys: the 5 strongest frequencies
-# fixed keys: embed.W_E at step 1000: 1,2,3
+# keys: the frequencies with more than 0.05 of the power
+# fixed keys: embed.W_E at step 1000: 1
 # fixed keys: unembed.W_U at step 1000: 1,2,3
 step	matrix	gini	key_share	keys	fixed_key_share	circle_ratio	circle_cos	diag_dominance
-0	embed.W_E	0.490567	1	1,2,3	1	0.944478	0.802668	0.079325
+0	embed.W_E	0.490567	0.973611	1	0.973611	0.235265	0.429083	nan
 0	unembed.W_U	0.188666	1	1,2,3	1	1.412622	0.988231	0.011448
 1000	unembed.W_U	0.189068	1	1,2,3	1	1.389494	0.983463	0.016437" \
-    "-t: one row per snapshot and matrix, embed.W_E and unembed.W_U by default"
+    "-t: one row per snapshot and matrix, embed.W_E and unembed.W_U by default (one key: no diagonal dominance)"
 
 run grok-fourier -t -p embed.W_E --keys 1 -s 200:600 run.h5
 is_exit 0
-grep -v '^#' "$TMP/stdout" | awk -F'\t' '{print $1 "\t" $2 "\t" $5 "\t" ($4 == $6)}' >"$TMP/r"
+grep -v '^#' "$TMP/stdout" | awk -F'\t' '{print $1 "\t" $2 "\t" $5 "\t" (NR == 1 ? "same_share" : $4 == $6)}' >"$TMP/r"
 cp "$TMP/r" "$TMP/stdout"
-is_stdout "step	matrix	keys	0
+is_stdout "step	matrix	keys	same_share
 200	embed.W_E	1	1
 300	embed.W_E	1	1
 400	embed.W_E	1	1
@@ -116,12 +116,12 @@ cmp -s a.h5 b.h5
 ok $? "same flags, same bytes"
 
 # ---- the numbers, against numpy ----
-grok-fourier small.h5 -o small-f.h5
-grok-fourier --key-share 0.06 small.h5 -o small-share.h5
+grok-fourier --keys 5 small.h5 -o small-f.h5
+grok-fourier small.h5 -o small-share.h5
 run $PY - <<'EOF'
 import h5py, numpy as np
 err = 0
-for fname, rule in (("small-f.h5", 5), ("small-share.h5", 0.06)):
+for fname, rule in (("small-f.h5", 5), ("small-share.h5", 0.05)):
     f = h5py.File(fname, "r")
     p = int(f["/config"].attrs["p"]); K = p // 2 + 1
     assert list(f["/fourier/k"][...]) == list(range(K))
@@ -156,7 +156,7 @@ for fname, rule in (("small-f.h5", 5), ("small-share.h5", 0.06)):
                       abs(sim - g["similarity"][t]).max(), abs(dom - g["diag_dominance"][t]) if nk > 1 else 0)
 print("ok" if err < 1e-12 else "max error %g" % err)
 EOF
-is_stdout "ok" "spectrum, Gini, keys (--keys and --key-share), shares and circle measures equal numpy's"
+is_stdout "ok" "spectrum, Gini, keys (--keys 5 and the default --key-share 0.05), shares and circle measures equal numpy's"
 
 # ---- known circles, planted in a real run ----
 # embed.W_E of small.h5 (p = 23, d_model 16) replaced at every snapshot by circles at k = 3 and 8
