@@ -65,16 +65,6 @@ struct opts {
     const char *input;
 };
 
-static long long parse_int(const char *opt, const char *text, long long lo, long long hi)
-{
-    char *end;
-    errno = 0;
-    long long v = strtoll(text, &end, 10);
-    if (!*text || *end || errno || v < lo || v > hi)
-        grok_usage("%s: bad value '%s' (a whole number from %lld to %lld)", opt, text, lo, hi);
-    return v;
-}
-
 static struct opts parse_args(int argc, char **argv)
 {
     enum { OPT_SAMPLE = 256, OPT_SEED, OPT_PROJ, OPT_EXACT, OPT_THREADS };
@@ -101,11 +91,11 @@ static struct opts parse_args(int argc, char **argv)
                 grok_usage("-s: %s", err.msg);
             o.steps_text = optarg;
             break;
-        case OPT_SAMPLE: o.sample = parse_int("--sample", optarg, 1, INT32_MAX); break;
-        case OPT_SEED: o.seed = parse_int("--seed", optarg, 0, 0xFFFFFFFFLL); break;
-        case OPT_PROJ: o.projections = (int)parse_int("--projections", optarg, 1, 100000); break;
+        case OPT_SAMPLE: o.sample = grok_flag_int("--sample", optarg, 1, INT32_MAX); break;
+        case OPT_SEED: o.seed = grok_flag_int("--seed", optarg, 0, 0xFFFFFFFFLL); break;
+        case OPT_PROJ: o.projections = (int)grok_flag_int("--projections", optarg, 1, 100000); break;
         case OPT_EXACT: o.exact = 1; break;
-        case OPT_THREADS: o.threads = (int)parse_int("--threads", optarg, 0, GROK_POOL_MAX); break;
+        case OPT_THREADS: o.threads = (int)grok_flag_int("--threads", optarg, 0, GROK_POOL_MAX); break;
         }
     }
     if (o.co.table_arg)
@@ -357,33 +347,18 @@ static int write_group(struct grok_run *out, const struct opts *o, const long lo
 {
     size_t N = (size_t)npoints, n = T > N ? T : N;
     long long *ints = malloc(n * sizeof *ints);
-    double *col = malloc(T * sizeof *col);
-    if (!ints || !col) {
-        free(ints);
-        free(col);
+    if (!ints)
         return grok_err_set(err, GROK_ENOMEM, "out of memory");
-    }
-    struct grok_array a = {.dtype = GROK_I64, .rank = 1, .shape = {T}, .n = T, .data = (void *)steps};
-    int rc = grok_run_write_array(out, "/align/step", &a, err);
+    int rc = grok_run_write_i64(out, "/align", "step", steps, 1, &T, err);
     for (size_t t = 0; t < T; t++)
         ints[t] = (long long)rows[t * NCOLS + C_NPOINTS];
-    a.data = ints;
+    if (rc == GROK_OK) rc = grok_run_write_i64(out, "/align", "n_points", ints, 1, &T, err);
     if (rc == GROK_OK)
-        rc = grok_run_write_array(out, "/align/n_points", &a, err);
-    for (int c = C_NPOINTS + 1; rc == GROK_OK && c < NCOLS; c++) {
-        char path[64];
-        for (size_t t = 0; t < T; t++)
-            col[t] = rows[t * NCOLS + (size_t)c];
-        snprintf(path, sizeof path, "/align/%s", col_names[c]);
-        a = (struct grok_array){.dtype = GROK_F64, .rank = 1, .shape = {T}, .n = T, .data = col};
-        rc = grok_run_write_array(out, path, &a, err);
-    }
+        rc = grok_run_write_columns(out, "/align", rows, T, C_NPOINTS + 1, NCOLS, col_names, err);
     for (size_t i = 0; i < N; i++)
         ints[i] = idx[i];
-    a = (struct grok_array){.dtype = GROK_I64, .rank = 1, .shape = {N}, .n = N, .data = ints};
-    if (rc == GROK_OK) rc = grok_run_write_array(out, "/align/points", &a, err);
+    if (rc == GROK_OK) rc = grok_run_write_i64(out, "/align", "points", ints, 1, &N, err);
     free(ints);
-    free(col);
     if (rc == GROK_OK) rc = grok_run_attr_set_int(out, "/align", "sample", o->sample, err);
     if (rc == GROK_OK) rc = grok_run_attr_set_int(out, "/align", "seed", o->seed, err);
     if (rc == GROK_OK) rc = grok_run_attr_set_int(out, "/align", "projections", o->projections, err);

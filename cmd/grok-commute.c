@@ -63,16 +63,6 @@ struct opts {
     const char *input;
 };
 
-static long long parse_int(const char *opt, const char *text, long long lo, long long hi)
-{
-    char *end;
-    errno = 0;
-    long long v = strtoll(text, &end, 10);
-    if (!*text || *end || errno || v < lo || v > hi)
-        grok_usage("%s: bad value '%s' (a whole number from %lld to %lld)", opt, text, lo, hi);
-    return v;
-}
-
 static struct opts parse_args(int argc, char **argv)
 {
     enum { OPT_BATCH = 256, OPT_ETA, OPT_BASIS, OPT_RANDOM, OPT_SEED, OPT_THREADS, OPT_FLOAT };
@@ -102,8 +92,8 @@ static struct opts parse_args(int argc, char **argv)
                 grok_usage("-s: %s", err.msg);
             o.steps_text = optarg;
             break;
-        case 'K': o.K = (int)parse_int("-K", optarg, 1, 100000); break;
-        case OPT_BATCH: o.batch = (int)parse_int("--batch", optarg, 1, 1 << 24); break;
+        case 'K': o.K = (int)grok_flag_int("-K", optarg, 1, 100000); break;
+        case OPT_BATCH: o.batch = (int)grok_flag_int("--batch", optarg, 1, 1 << 24); break;
         case OPT_ETA: {
             char *end;
             errno = 0;
@@ -113,9 +103,9 @@ static struct opts parse_args(int argc, char **argv)
             break;
         }
         case OPT_BASIS: o.basis_path = optarg; break;
-        case OPT_RANDOM: o.random_bases = (int)parse_int("--random-bases", optarg, 0, 1000); break;
-        case OPT_SEED: o.seed = parse_int("--seed", optarg, 0, 0xFFFFFFFFLL); break;
-        case OPT_THREADS: o.threads = (int)parse_int("--threads", optarg, 0, GROK_POOL_MAX); break;
+        case OPT_RANDOM: o.random_bases = (int)grok_flag_int("--random-bases", optarg, 0, 1000); break;
+        case OPT_SEED: o.seed = grok_flag_int("--seed", optarg, 0, 0xFFFFFFFFLL); break;
+        case OPT_THREADS: o.threads = (int)grok_flag_int("--threads", optarg, 0, GROK_POOL_MAX); break;
         case OPT_FLOAT: o.use_float = 1; break;
         }
     }
@@ -413,23 +403,10 @@ static int write_group(struct grok_run *out, const char *basis, const struct opt
                        const long long *steps, const double *rows, const double *samples, size_t T,
                        struct grok_err *err)
 {
-    struct grok_array a = {.dtype = GROK_I64, .rank = 1, .shape = {T}, .n = T, .data = (void *)steps};
-    double *col = malloc(T * sizeof *col);
-    if (!col)
-        return grok_err_set(err, GROK_ENOMEM, "out of memory");
-    int rc = grok_run_write_array(out, "/commute/step", &a, err);
-    for (int c = 0; rc == GROK_OK && c < NCOLS; c++) {
-        char path[64];
-        for (size_t t = 0; t < T; t++)
-            col[t] = rows[t * NCOLS + (size_t)c];
-        snprintf(path, sizeof path, "/commute/%s", col_names[c]);
-        a = (struct grok_array){.dtype = GROK_F64, .rank = 1, .shape = {T}, .n = T, .data = col};
-        rc = grok_run_write_array(out, path, &a, err);
-    }
-    free(col);
-    a = (struct grok_array){.dtype = GROK_F64, .rank = 2, .shape = {T, (size_t)o->K},
-                            .n = T * (size_t)o->K, .data = (void *)samples};
-    if (rc == GROK_OK) rc = grok_run_write_array(out, "/commute/D", &a, err);
+    size_t TK[2] = {T, (size_t)o->K};
+    int rc = grok_run_write_i64(out, "/commute", "step", steps, 1, &T, err);
+    if (rc == GROK_OK) rc = grok_run_write_columns(out, "/commute", rows, T, 0, NCOLS, col_names, err);
+    if (rc == GROK_OK) rc = grok_run_write_f64(out, "/commute", "D", samples, 2, TK, err);
     if (rc == GROK_OK) rc = grok_run_attr_set_int(out, "/commute", "K", o->K, err);
     if (rc == GROK_OK) rc = grok_run_attr_set_int(out, "/commute", "batch", o->batch, err);
     if (rc == GROK_OK) rc = grok_run_attr_set_double(out, "/commute", "eta", o->eta, err);

@@ -748,10 +748,8 @@ static void write_sigmoid_table(struct grok_tsv_writer *w, const struct opts *o,
 
 static int write_scalar(struct grok_run *out, const char *name, double v, struct grok_err *err)
 {
-    char path[GROK_MAX_NAME + 8];
-    struct grok_array a = {.dtype = GROK_F64, .rank = 1, .shape = {1}, .n = 1, .data = &v};
-    int rc = grok_run_path(path, sizeof path, "/fit", name, err);
-    return rc == GROK_OK ? grok_run_write_array(out, path, &a, err) : rc;
+    size_t one = 1;
+    return grok_run_write_f64(out, "/fit", name, &v, 1, &one, err);
 }
 
 /* /fit: the numeric events columns as one-value datasets, so that grok-snap -t fit prints one

@@ -58,16 +58,6 @@ struct opts {
     const char *input;
 };
 
-static long long parse_int(const char *opt, const char *text, long long lo, long long hi)
-{
-    char *end;
-    errno = 0;
-    long long v = strtoll(text, &end, 10);
-    if (!*text || *end || errno || v < lo || v > hi)
-        grok_usage("%s: bad value '%s' (a whole number from %lld to %lld)", opt, text, lo, hi);
-    return v;
-}
-
 static struct opts parse_args(int argc, char **argv)
 {
     enum { OPT_KEYS = 256, OPT_KEY_SHARE, OPT_KEY_STEP };
@@ -101,7 +91,7 @@ static struct opts parse_args(int argc, char **argv)
             o.steps_text = optarg;
             break;
         case OPT_KEYS:
-            o.keys = (int)parse_int("--keys", optarg, 1, GROK_P_MAX);
+            o.keys = (int)grok_flag_int("--keys", optarg, 1, GROK_P_MAX);
             keys_given = 1;
             break;
         case OPT_KEY_SHARE: {
@@ -115,7 +105,7 @@ static struct opts parse_args(int argc, char **argv)
             break;
         }
         case OPT_KEY_STEP:
-            o.key_step = parse_int("--key-step", optarg, 0, 9000000000000000000LL);
+            o.key_step = grok_flag_int("--key-step", optarg, 0, 9000000000000000000LL);
             o.have_key_step = 1;
             break;
         }
@@ -381,32 +371,6 @@ static int analyse(struct job *j, struct matrix *m, struct grok_progress *bar, l
 
 /* ---- the run ------------------------------------------------------------------------------ */
 
-static int write_f64(struct grok_run *run, const char *group, const char *name, const double *v,
-                     int rank, const size_t *shape, struct grok_err *err)
-{
-    char path[2 * GROK_MAX_NAME + 8];
-    struct grok_array a = {.dtype = GROK_F64, .rank = rank, .n = 1, .data = (void *)v};
-    for (int i = 0; i < rank; i++) {
-        a.shape[i] = shape[i];
-        a.n *= shape[i];
-    }
-    int rc = grok_run_path(path, sizeof path, group, name, err);
-    return rc == GROK_OK ? grok_run_write_array(run, path, &a, err) : rc;
-}
-
-static int write_i64(struct grok_run *run, const char *group, const char *name,
-                     const long long *v, int rank, const size_t *shape, struct grok_err *err)
-{
-    char path[2 * GROK_MAX_NAME + 8];
-    struct grok_array a = {.dtype = GROK_I64, .rank = rank, .n = 1, .data = (void *)v};
-    for (int i = 0; i < rank; i++) {
-        a.shape[i] = shape[i];
-        a.n *= shape[i];
-    }
-    int rc = grok_run_path(path, sizeof path, group, name, err);
-    return rc == GROK_OK ? grok_run_write_array(run, path, &a, err) : rc;
-}
-
 /* Keys as "k1,k2,..." into buf. */
 static char *keys_text(char *buf, size_t cap, const int *keys, size_t n)
 {
@@ -436,19 +400,19 @@ static int write_matrix(struct job *j, const struct matrix *m, struct grok_err *
            tnn[3] = {T, nk, nk};
     int rc = grok_run_path(group, sizeof group, "/fourier", m->name, err);
     /* step first: `grok-snap -t /fourier/<matrix>` prints the columns as long as the first. */
-    if (rc == GROK_OK) rc = write_i64(j->out, group, "step", j->steps, 1, t1, err);
-    if (rc == GROK_OK) rc = write_f64(j->out, group, "spectrum", m->norm, 2, tk, err);
-    if (rc == GROK_OK) rc = write_f64(j->out, group, "spectrum_cos", m->cos_part, 2, tk, err);
-    if (rc == GROK_OK) rc = write_f64(j->out, group, "spectrum_sin", m->sin_part, 2, tk, err);
-    if (rc == GROK_OK) rc = write_f64(j->out, group, "gini", m->gini, 1, t1, err);
-    if (rc == GROK_OK) rc = write_f64(j->out, group, "key_share", m->share, 1, t1, err);
-    if (rc == GROK_OK) rc = write_i64(j->out, group, "top_keys", top, 2, tw, err);
-    if (rc == GROK_OK) rc = write_i64(j->out, group, "keys", keys, 1, n1, err);
-    if (rc == GROK_OK) rc = write_f64(j->out, group, "fixed_key_share", m->fixed_share, 1, t1, err);
-    if (rc == GROK_OK) rc = write_f64(j->out, group, "circle_ratio", m->ratio, 2, tn, err);
-    if (rc == GROK_OK) rc = write_f64(j->out, group, "circle_cos", m->cosine, 2, tn, err);
-    if (rc == GROK_OK) rc = write_f64(j->out, group, "similarity", m->sim, 3, tnn, err);
-    if (rc == GROK_OK) rc = write_f64(j->out, group, "diag_dominance", m->dom, 1, t1, err);
+    if (rc == GROK_OK) rc = grok_run_write_i64(j->out, group, "step", j->steps, 1, t1, err);
+    if (rc == GROK_OK) rc = grok_run_write_f64(j->out, group, "spectrum", m->norm, 2, tk, err);
+    if (rc == GROK_OK) rc = grok_run_write_f64(j->out, group, "spectrum_cos", m->cos_part, 2, tk, err);
+    if (rc == GROK_OK) rc = grok_run_write_f64(j->out, group, "spectrum_sin", m->sin_part, 2, tk, err);
+    if (rc == GROK_OK) rc = grok_run_write_f64(j->out, group, "gini", m->gini, 1, t1, err);
+    if (rc == GROK_OK) rc = grok_run_write_f64(j->out, group, "key_share", m->share, 1, t1, err);
+    if (rc == GROK_OK) rc = grok_run_write_i64(j->out, group, "top_keys", top, 2, tw, err);
+    if (rc == GROK_OK) rc = grok_run_write_i64(j->out, group, "keys", keys, 1, n1, err);
+    if (rc == GROK_OK) rc = grok_run_write_f64(j->out, group, "fixed_key_share", m->fixed_share, 1, t1, err);
+    if (rc == GROK_OK) rc = grok_run_write_f64(j->out, group, "circle_ratio", m->ratio, 2, tn, err);
+    if (rc == GROK_OK) rc = grok_run_write_f64(j->out, group, "circle_cos", m->cosine, 2, tn, err);
+    if (rc == GROK_OK) rc = grok_run_write_f64(j->out, group, "similarity", m->sim, 3, tnn, err);
+    if (rc == GROK_OK) rc = grok_run_write_f64(j->out, group, "diag_dominance", m->dom, 1, t1, err);
     if (rc == GROK_OK) rc = grok_run_attr_set_str(j->out, group, "source", m->source, err);
     if (rc == GROK_OK) rc = grok_run_attr_set_int(j->out, group, "d", (long long)m->d, err);
     if (rc == GROK_OK)
@@ -479,8 +443,8 @@ static int write_run(struct job *j, struct grok_err *err)
         names = s;
         len += (size_t)sprintf(names + len, "%s%s", i ? "," : "", j->m[i].name);
     }
-    int rc = write_i64(j->out, "/fourier", "step", j->steps, 1, t1, err);
-    if (rc == GROK_OK) rc = write_i64(j->out, "/fourier", "k", k, 1, k1, err);
+    int rc = grok_run_write_i64(j->out, "/fourier", "step", j->steps, 1, t1, err);
+    if (rc == GROK_OK) rc = grok_run_write_i64(j->out, "/fourier", "k", k, 1, k1, err);
     for (int i = 0; rc == GROK_OK && i < j->M; i++)
         rc = write_matrix(j, &j->m[i], err);
     if (rc == GROK_OK) rc = grok_run_attr_set_int(j->out, "/fourier", "p", j->p, err);

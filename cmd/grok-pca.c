@@ -77,16 +77,6 @@ static int parse_named_count(const char *opt, const char *text, const char *name
     return (int)v;
 }
 
-static long long parse_int(const char *opt, const char *text, long long lo, long long hi)
-{
-    char *end;
-    errno = 0;
-    long long v = strtoll(text, &end, 10);
-    if (!*text || *end || errno || v < lo || v > hi)
-        grok_usage("%s: bad value '%s' (a whole number from %lld to %lld)", opt, text, lo, hi);
-    return v;
-}
-
 static struct opts parse_args(int argc, char **argv)
 {
     enum { OPT_JOINT = 256, OPT_BASIS_K, OPT_WINDOW, OPT_NULL, OPT_SEED, OPT_METHOD };
@@ -123,12 +113,12 @@ static struct opts parse_args(int argc, char **argv)
                 grok_usage("-s: %s", err.msg);
             o.steps_text = optarg;
             break;
-        case 'k': o.k = (int)parse_int("-k", optarg, 1, 10000); break;
+        case 'k': o.k = (int)grok_flag_int("-k", optarg, 1, 10000); break;
         case OPT_JOINT: o.joint = 1; break;
-        case OPT_BASIS_K: o.basis_k = (int)parse_int("--basis-k", optarg, 0, 10000); break;
+        case OPT_BASIS_K: o.basis_k = (int)grok_flag_int("--basis-k", optarg, 0, 10000); break;
         case OPT_WINDOW: o.window = parse_named_count("--window", optarg, "expanding", 10); break;
         case OPT_NULL: o.null_walks = parse_named_count("--null", optarg, "random-walk", 10); break;
-        case OPT_SEED: o.seed = parse_int("--seed", optarg, 0, 0xFFFFFFFFLL); break;
+        case OPT_SEED: o.seed = grok_flag_int("--seed", optarg, 0, 0xFFFFFFFFLL); break;
         case OPT_METHOD:
             if (strcmp(optarg, "auto") == 0) o.method = GROK_PCA_AUTO;
             else if (strcmp(optarg, "gram") == 0) o.method = GROK_PCA_GRAM;
@@ -225,28 +215,6 @@ static int window_lengths(size_t T, int N, size_t *out)
     return n;
 }
 
-static int write_f64(struct grok_run *run, const char *group, const char *name, const double *v,
-                     int rank, const size_t *shape, struct grok_err *err)
-{
-    char path[2 * GROK_MAX_NAME + 8];
-    struct grok_array a = {.dtype = GROK_F64, .rank = rank, .n = 1, .data = (void *)v};
-    for (int i = 0; i < rank; i++) {
-        a.shape[i] = shape[i];
-        a.n *= shape[i];
-    }
-    int rc = grok_run_path(path, sizeof path, group, name, err);
-    return rc == GROK_OK ? grok_run_write_array(run, path, &a, err) : rc;
-}
-
-static int write_i64(struct grok_run *run, const char *group, const char *name,
-                     const long long *v, size_t n, struct grok_err *err)
-{
-    char path[2 * GROK_MAX_NAME + 8];
-    struct grok_array a = {.dtype = GROK_I64, .rank = 1, .shape = {n}, .n = n, .data = (void *)v};
-    int rc = grok_run_path(path, sizeof path, group, name, err);
-    return rc == GROK_OK ? grok_run_write_array(run, path, &a, err) : rc;
-}
-
 /* /pca/<matrix>: its components, mean, shares, projections, windows and null. */
 static int write_matrix(struct job *j, const struct grok_traj *tr, const struct grok_pca *p,
                         const struct summary *sm, const double *null_share, const double *null_share_sd,
@@ -270,27 +238,27 @@ static int write_matrix(struct job *j, const struct grok_traj *tr, const struct 
     for (size_t t = 0; t < p->T; t++)
         memcpy(proj + t * k, p->proj + t * (size_t)p->k, k * sizeof *proj);
     tk[1] = k;
-    if (rc == GROK_OK) rc = write_f64(j->out, group, "share", p->share, 1, nk, err);
-    if (rc == GROK_OK) rc = write_f64(j->out, group, "proj", proj, 2, tk, err);
-    if (rc == GROK_OK) rc = write_f64(j->out, group, "components", p->components, rank + 1, shape, err);
-    if (rc == GROK_OK) rc = write_f64(j->out, group, "mean", p->mean, rank, shape + 1, err);
+    if (rc == GROK_OK) rc = grok_run_write_f64(j->out, group, "share", p->share, 1, nk, err);
+    if (rc == GROK_OK) rc = grok_run_write_f64(j->out, group, "proj", proj, 2, tk, err);
+    if (rc == GROK_OK) rc = grok_run_write_f64(j->out, group, "components", p->components, rank + 1, shape, err);
+    if (rc == GROK_OK) rc = grok_run_write_f64(j->out, group, "mean", p->mean, rank, shape + 1, err);
     free(proj);
     if (rc == GROK_OK && j->nwin) {
         size_t nw[1] = {(size_t)j->nwin};
-        rc = write_i64(j->out, group, "window_t", j->win_count, (size_t)j->nwin, err);
+        rc = grok_run_write_i64(j->out, group, "window_t", j->win_count, 1, nw, err);
         if (rc == GROK_OK)
-            rc = write_i64(j->out, group, "window_step", j->win_step, (size_t)j->nwin, err);
-        if (rc == GROK_OK) rc = write_f64(j->out, group, "window_pc1", sm->win_pc1, 1, nw, err);
+            rc = grok_run_write_i64(j->out, group, "window_step", j->win_step, 1, nw, err);
+        if (rc == GROK_OK) rc = grok_run_write_f64(j->out, group, "window_pc1", sm->win_pc1, 1, nw, err);
         if (rc == GROK_OK && j->o->null_walks) {
-            rc = write_f64(j->out, group, "null_window_pc1", sm->null_win, 1, nw, err);
+            rc = grok_run_write_f64(j->out, group, "null_window_pc1", sm->null_win, 1, nw, err);
             if (rc == GROK_OK)
-                rc = write_f64(j->out, group, "null_window_pc1_sd", sm->null_win_sd, 1, nw, err);
+                rc = grok_run_write_f64(j->out, group, "null_window_pc1_sd", sm->null_win_sd, 1, nw, err);
         }
     }
     if (rc == GROK_OK && j->o->null_walks) {
-        rc = write_f64(j->out, group, "null_share", null_share, 1, nk, err);
+        rc = grok_run_write_f64(j->out, group, "null_share", null_share, 1, nk, err);
         if (rc == GROK_OK)
-            rc = write_f64(j->out, group, "null_share_sd", null_share_sd, 1, nk, err);
+            rc = grok_run_write_f64(j->out, group, "null_share_sd", null_share_sd, 1, nk, err);
     }
     return rc;
 }
@@ -463,7 +431,7 @@ static int write_basis(struct job *j, struct grok_err *err)
             rc = grok_err_set(err, GROK_ENOMEM, "out of memory");
     }
     size_t shape[2] = {np, K};
-    if (rc == GROK_OK) rc = write_f64(j->out, "/pca", "basis", j->basis, 2, shape, err);
+    if (rc == GROK_OK) rc = grok_run_write_f64(j->out, "/pca", "basis", j->basis, 2, shape, err);
     if (rc == GROK_OK) rc = grok_run_attr_set_str(j->out, "/pca/basis", "params", params, err);
     if (rc == GROK_OK) rc = grok_run_attr_set_str(j->out, "/pca/basis", "offsets", offsets, err);
     if (rc == GROK_OK) rc = grok_run_attr_set_str(j->out, "/pca/basis", "columns", j->basis_from, err);
@@ -489,7 +457,7 @@ static int write_summary(struct job *j, const struct summary *sm, int M, struct 
             rc = grok_err_set(err, GROK_ENOMEM, "out of memory");
     }
     /* The per-matrix columns first, so that `grok-snap -t pca` prints them as the summary. */
-    if (rc == GROK_OK) rc = write_i64(j->out, "/pca", "n_params", n, (size_t)M, err);
+    if (rc == GROK_OK) rc = grok_run_write_i64(j->out, "/pca", "n_params", n, 1, shape, err);
     static const char *cols[] = {"pc1", "pc2", "pc3", "top3", "null_pc1", "null_pc1_sd",
                                  "null_top3", "null_top3_sd"};
     for (int c = 0; rc == GROK_OK && c < (o->null_walks ? 8 : 4); c++) {
@@ -499,9 +467,9 @@ static int write_summary(struct job *j, const struct summary *sm, int M, struct 
                            s->null_top3, s->null_top3_sd};
             v[i] = x[c];
         }
-        rc = write_f64(j->out, "/pca", cols[c], v, 1, shape, err);
+        rc = grok_run_write_f64(j->out, "/pca", cols[c], v, 1, shape, err);
     }
-    if (rc == GROK_OK) rc = write_i64(j->out, "/pca", "step", j->steps, j->T, err);
+    if (rc == GROK_OK) rc = grok_run_write_i64(j->out, "/pca", "step", j->steps, 1, &j->T, err);
     if (rc == GROK_OK) rc = grok_run_attr_set_str(j->out, "/pca", "matrices", names, err);
     if (rc == GROK_OK) rc = grok_run_attr_set_str(j->out, "/pca", "steps", o->steps_text ? o->steps_text : "all", err);
     if (rc == GROK_OK) rc = grok_run_attr_set_str(j->out, "/pca", "method",

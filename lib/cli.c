@@ -79,6 +79,16 @@ void grok_die(int code, const char *fmt, ...)
     exit(code);
 }
 
+long long grok_flag_int(const char *flag, const char *text, long long lo, long long hi)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(text, &end, 10);
+    if (!*text || *end || errno || v < lo || v > hi)
+        grok_usage("%s: bad value '%s' (a whole number from %lld to %lld)", flag, text, lo, hi);
+    return v;
+}
+
 void grok_usage(const char *fmt, ...)
 {
     char suffix[96];

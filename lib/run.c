@@ -1092,6 +1092,50 @@ out:
 
 /* Appends nrows rows (each of `rowshape`) at row `at` of an extendible dataset, creating it
  * when absent; the dataset's first dimension becomes at + nrows. */
+static int write_named(struct grok_run *run, const char *group, const char *name,
+                       enum grok_dtype dtype, const void *v, int rank, const size_t *shape,
+                       struct grok_err *err)
+{
+    char path[2 * GROK_MAX_NAME + 8];
+    struct grok_array a = {.dtype = dtype, .rank = rank, .n = 1, .data = (void *)v};
+    if (rank < 0 || rank > GROK_MAX_RANK)
+        return grok_err_set(err, GROK_EINVAL, "%s: %s/%s: rank %d", run->name, group, name, rank);
+    for (int i = 0; i < rank; i++) {
+        a.shape[i] = shape[i];
+        a.n *= shape[i];
+    }
+    int rc = grok_run_path(path, sizeof path, group, name, err);
+    return rc == GROK_OK ? grok_run_write_array(run, path, &a, err) : rc;
+}
+
+int grok_run_write_f64(struct grok_run *run, const char *group, const char *name, const double *v,
+                       int rank, const size_t *shape, struct grok_err *err)
+{
+    return write_named(run, group, name, GROK_F64, v, rank, shape, err);
+}
+
+int grok_run_write_i64(struct grok_run *run, const char *group, const char *name,
+                       const long long *v, int rank, const size_t *shape, struct grok_err *err)
+{
+    return write_named(run, group, name, GROK_I64, v, rank, shape, err);
+}
+
+int grok_run_write_columns(struct grok_run *run, const char *group, const double *rows, size_t T,
+                           int first, int ncols, const char *const *names, struct grok_err *err)
+{
+    double *col = malloc((T ? T : 1) * sizeof *col);
+    if (!col)
+        return grok_err_set(err, GROK_ENOMEM, "out of memory");
+    int rc = GROK_OK;
+    for (int c = first; rc == GROK_OK && c < ncols; c++) {
+        for (size_t t = 0; t < T; t++)
+            col[t] = rows[t * (size_t)ncols + (size_t)c];
+        rc = grok_run_write_f64(run, group, names[c], col, 1, &T, err);
+    }
+    free(col);
+    return rc;
+}
+
 static int append_rows(struct grok_run *run, const char *path, enum grok_dtype dtype, int rank,
                        const hsize_t *rowshape, hsize_t chunk_rows, hsize_t at, hsize_t nrows,
                        const void *values, struct grok_err *err)

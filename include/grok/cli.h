@@ -36,6 +36,10 @@ _Noreturn void grok_die(int code, const char *fmt, ...) __attribute__((format(pr
 /* A usage error: "grok-xxx: message (see grok-xxx --help)", exit 2. */
 _Noreturn void grok_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* The whole number a flag's value `text` names, from lo to hi; anything else is a usage error
+ * (exit 2): "FLAG: bad value 'TEXT' (a whole number from LO to HI)". */
+long long grok_flag_int(const char *flag, const char *text, long long lo, long long hi);
+
 /* Nonzero once SIGINT or SIGTERM arrived; long loops poll it and stop cleanly. */
 int grok_interrupted(void);
 

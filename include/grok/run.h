@@ -155,6 +155,18 @@ void grok_array_free(struct grok_array *a);
 int grok_run_write_array(struct grok_run *run, const char *path, const struct grok_array *a,
                          struct grok_err *err);
 
+/* Writes v, an array of `rank` dimensions `shape`, as the dataset group/name (float64 or int64),
+ * replacing one there: how an analysis program fills its group ("/pca", "share"). */
+int grok_run_write_f64(struct grok_run *run, const char *group, const char *name, const double *v,
+                       int rank, const size_t *shape, struct grok_err *err);
+int grok_run_write_i64(struct grok_run *run, const char *group, const char *name,
+                       const long long *v, int rank, const size_t *shape, struct grok_err *err);
+
+/* Writes each column c (first ≤ c < ncols) of the row-major table rows (T × ncols) as the 1-D
+ * float64 dataset group/names[c]: a per-snapshot table of an analysis as its group's columns. */
+int grok_run_write_columns(struct grok_run *run, const char *group, const double *rows, size_t T,
+                           int first, int ncols, const char *const *names, struct grok_err *err);
+
 /* Appends n values to the 1-D extendible column at path (GROK_F64 or GROK_I64), creating it on
  * first use. The metrics of a run are such columns, all of the same length. */
 int grok_run_column_append(struct grok_run *run, const char *path, enum grok_dtype dtype,
