@@ -14,13 +14,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
-
-/* OpenBLAS's own call; <cblas.h> would clash with GSL's declarations of the same functions. */
-void openblas_set_num_threads(int n);
 
 static const char usage[] =
     "Usage: grok-align [options] [RUN]\n"
@@ -209,11 +205,7 @@ static int choose_points(struct grok_run *in, const struct opts *o, int ntrain, 
 
 static int setup_workers(struct job *j, struct grok_err *err)
 {
-    int threads = j->o->threads;
-    if (threads == 0) {
-        long cores = sysconf(_SC_NPROCESSORS_ONLN);
-        threads = cores > 0 ? (int)cores : 1;
-    }
+    int threads = grok_threads(j->o->threads);
     j->nchunks = (j->npoints + CHUNK - 1) / CHUNK;
     j->nworkers = threads < j->nchunks ? threads : j->nchunks;
     int rc = grok_align_model_init(&j->am, &j->model, CHUNK, j->nworkers, err);
@@ -233,7 +225,7 @@ static int setup_workers(struct job *j, struct grok_err *err)
     if (!ok)
         return grok_err_set(err, GROK_ENOMEM, "out of memory");
     /* One BLAS thread: the threads are the points', and the sums keep one order. */
-    openblas_set_num_threads(1);
+    grok_blas_threads(1);
     if (j->nworkers > 1 && !(j->pool = grok_pool_new(j->nworkers, err)))
         return err->code;
     return GROK_OK;
@@ -405,11 +397,8 @@ int main(int argc, char **argv)
         goto nomem;
     for (int i = 0; i < j.npoints; i++)
         memcpy(ptok + (size_t)i * nctx, tokens + (size_t)idx[i] * nctx, nctx * sizeof *ptok);
-    if (!(steps = malloc((s.T ? s.T : 1) * sizeof *steps)))
-        goto nomem;
-    for (size_t t = 0; t < s.T; t++)
-        if (grok_steps_match(&o.steps, s.steps[t]))
-            steps[T++] = s.steps[t];
+    if (grok_snapshots_select(&s, &o.steps, NULL, &steps, &T, &err) != GROK_OK)
+        goto fail;
     if (T == 0) {
         grok_err_set(&err, GROK_ENOTFOUND, "%s: no snapshot has a step in the range of -s", grok_run_name(in));
         goto fail;

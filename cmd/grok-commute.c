@@ -14,15 +14,11 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 #include <gsl/gsl_sort.h>
 #include <gsl/gsl_statistics_double.h>
-
-/* OpenBLAS's own call; <cblas.h> would clash with GSL's declarations of the same functions. */
-void openblas_set_num_threads(int n);
 
 static const char usage[] =
     "Usage: grok-commute [options] [RUN]\n"
@@ -288,11 +284,7 @@ static int draw_random_bases(struct job *j, gsl_rng *rng, struct grok_err *err)
 
 static int setup_workers(struct job *j, int32_t *tokens, int32_t *y, struct grok_err *err)
 {
-    int threads = j->o->threads;
-    if (threads == 0) {
-        long cores = sysconf(_SC_NPROCESSORS_ONLN);
-        threads = cores > 0 ? (int)cores : 1;
-    }
+    int threads = grok_threads(j->o->threads);
     j->nworkers = threads < j->K ? threads : j->K;
     if (j->nworkers > GROK_POOL_MAX)
         j->nworkers = GROK_POOL_MAX;
@@ -330,7 +322,7 @@ static int setup_workers(struct job *j, int32_t *tokens, int32_t *y, struct grok
     if (j->nworkers > 1) {
         if (!(j->pool = grok_pool_new(j->nworkers, err)))
             return err->code;
-        openblas_set_num_threads(1); /* the threads are the samples' */
+        grok_blas_threads(1); /* the threads are the samples' */
     }
     return GROK_OK;
 }
@@ -450,11 +442,8 @@ int main(int argc, char **argv)
         grok_model_examples(in, "train", &tokens, &y, &ntrain, &err) != GROK_OK)
         goto fail;
     j.n = j.model.n_params;
-    if (!(steps = malloc((s.T ? s.T : 1) * sizeof *steps)))
-        goto nomem;
-    for (size_t t = 0; t < s.T; t++)
-        if (grok_steps_match(&o.steps, s.steps[t]))
-            steps[T++] = s.steps[t];
+    if (grok_snapshots_select(&s, &o.steps, NULL, &steps, &T, &err) != GROK_OK)
+        goto fail;
     if (T == 0) {
         grok_err_set(&err, GROK_ENOTFOUND, "%s: no snapshot has a step in the range of -s", grok_run_name(in));
         goto fail;

@@ -563,16 +563,9 @@ static int read_config(struct job *j, struct grok_err *err)
 static int select_rows(struct job *j, const struct grok_snapshots *s, struct grok_err *err)
 {
     const struct opts *o = j->o;
-    j->rows = malloc((s->T ? s->T : 1) * sizeof *j->rows);
-    j->steps = malloc((s->T ? s->T : 1) * sizeof *j->steps);
-    if (!j->rows || !j->steps)
-        return nomem(err);
-    j->T = 0;
-    for (size_t t = 0; t < s->T; t++)
-        if (grok_steps_match(&o->steps, s->steps[t])) {
-            j->rows[j->T] = t;
-            j->steps[j->T++] = s->steps[t];
-        }
+    int rc = grok_snapshots_select(s, &o->steps, &j->rows, &j->steps, &j->T, err);
+    if (rc != GROK_OK)
+        return rc;
     if (j->T == 0)
         return grok_err_set(err, GROK_EINVAL, "%s: -s %s selects no snapshot",
                             grok_run_name(j->in), o->steps_text);

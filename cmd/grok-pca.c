@@ -568,16 +568,9 @@ static void write_table(const struct job *j, const struct summary *sm, int M, FI
 /* The snapshot rows that -s selects. */
 static int select_rows(struct job *j, const struct grok_snapshots *s, struct grok_err *err)
 {
-    j->rows = malloc((s->T ? s->T : 1) * sizeof *j->rows);
-    j->steps = malloc((s->T ? s->T : 1) * sizeof *j->steps);
-    if (!j->rows || !j->steps)
-        return grok_err_set(err, GROK_ENOMEM, "out of memory");
-    j->T = 0;
-    for (size_t t = 0; t < s->T; t++)
-        if (grok_steps_match(&j->o->steps, s->steps[t])) {
-            j->rows[j->T] = t;
-            j->steps[j->T++] = s->steps[t];
-        }
+    int rc = grok_snapshots_select(s, &j->o->steps, &j->rows, &j->steps, &j->T, err);
+    if (rc != GROK_OK)
+        return rc;
     if (j->T < 2)
         return grok_err_set(err, GROK_EINVAL, "%s: a trajectory needs 2 snapshots or more; %s %zu",
                             grok_run_name(j->in), j->o->steps_text ? "-s selects" : "the run has", j->T);

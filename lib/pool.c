@@ -1,8 +1,10 @@
 /* Worker threads for data-parallel jobs (include/grok/pool.h). Written by hand rather than with
  * OpenMP: the jobs are a handful of coarse slices whose order of combination must stay fixed,
  * and OpenMP's runtime would add a second thread pool beside OpenBLAS's. */
+#include <cblas.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "grok/pool.h"
 
@@ -118,4 +120,17 @@ void grok_pool_run(struct grok_pool *pool, void (*job)(void *ctx, int i), void *
             pthread_cond_wait(&pool->done, &pool->lock);
         pthread_mutex_unlock(&pool->lock);
     }
+}
+
+int grok_threads(int asked)
+{
+    if (asked > 0)
+        return asked;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    return cores > 0 ? (int)cores : 1;
+}
+
+void grok_blas_threads(int n)
+{
+    openblas_set_num_threads(n);
 }

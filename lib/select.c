@@ -139,3 +139,29 @@ size_t grok_snapshots_nearest(const struct grok_snapshots *s, long long step)
             best = i;
     return best;
 }
+
+int grok_snapshots_select(const struct grok_snapshots *s, const struct grok_steps *r,
+                          size_t **rows, long long **steps, size_t *T, struct grok_err *err)
+{
+    size_t cap = s->T ? s->T : 1;
+    *T = 0;
+    *steps = malloc(cap * sizeof **steps);
+    if (rows)
+        *rows = malloc(cap * sizeof **rows);
+    if (!*steps || (rows && !*rows)) {
+        free(*steps);
+        *steps = NULL;
+        if (rows) {
+            free(*rows);
+            *rows = NULL;
+        }
+        return grok_err_set(err, GROK_ENOMEM, "out of memory");
+    }
+    for (size_t t = 0; t < s->T; t++)
+        if (grok_steps_match(r, s->steps[t])) {
+            if (rows)
+                (*rows)[*T] = t;
+            (*steps)[(*T)++] = s->steps[t];
+        }
+    return GROK_OK;
+}

@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <cblas.h>
 
@@ -231,10 +230,7 @@ static int gather_batch(struct grok_trainer *t, const int32_t **tok, const int32
 
 int grok_trainer_set_threads(struct grok_trainer *t, int threads, struct grok_err *err)
 {
-    if (threads <= 0) {
-        long cores = sysconf(_SC_NPROCESSORS_ONLN);
-        threads = cores > 0 ? (int)cores : 1;
-    }
+    threads = grok_threads(threads);
     int batch = t->cfg.batch ? t->cfg.batch : t->data.n_train;
     int k = threads < GROK_POOL_MAX ? threads : GROK_POOL_MAX;
     if (k > batch)
@@ -253,7 +249,7 @@ int grok_trainer_set_threads(struct grok_trainer *t, int threads, struct grok_er
             return grok_err_set(err, GROK_ENOMEM, "out of memory for %d threads' activations", k);
         }
     }
-    openblas_set_num_threads(1);
+    grok_blas_threads(1);
     return GROK_OK;
 }
 

@@ -19,6 +19,14 @@ void grok_pool_free(struct grok_pool *pool);
 
 int grok_pool_size(const struct grok_pool *pool);
 
+/* The threads a --threads N flag asks for: N, or every online core when N ≤ 0 (at least 1). */
+int grok_threads(int asked);
+
+/* Sets how many threads OpenBLAS itself uses: 1 when the caller's own threads each make their
+ * BLAS calls (a pool's workers), so that BLAS neither oversubscribes the cores nor changes the
+ * order of a sum with the number of threads. */
+void grok_blas_threads(int n);
+
 /* Runs job(ctx, i) for every worker i = 0 .. n − 1 at once, i = 0 on the calling thread, and
  * returns when all are done. The jobs must write disjoint memory. */
 void grok_pool_run(struct grok_pool *pool, void (*job)(void *ctx, int i), void *ctx);

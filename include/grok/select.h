@@ -42,6 +42,12 @@ struct grok_snapshots {
 int grok_snapshots_load(struct grok_run *run, struct grok_snapshots *s, struct grok_err *err);
 void grok_snapshots_free(struct grok_snapshots *s);
 
+/* The snapshots whose steps r selects: *T of them, their rows in /snapshots (*rows) and their
+ * steps (*steps), both malloc'd for the caller (rows may be NULL when not wanted). *T may be 0:
+ * the caller says what that means for it. Fails only with GROK_ENOMEM. */
+int grok_snapshots_select(const struct grok_snapshots *s, const struct grok_steps *r,
+                          size_t **rows, long long **steps, size_t *T, struct grok_err *err);
+
 /* Index of the snapshot whose step is nearest to `step` (the earlier one on a tie); T must be > 0. */
 size_t grok_snapshots_nearest(const struct grok_snapshots *s, long long step);
 
