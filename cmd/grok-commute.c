@@ -172,21 +172,29 @@ static void sample_run(void *ctx, int w)
     }
 }
 
-static double median_of(double *x, size_t n, double *sorted)
+/* The median of n values x[0], x[stride], ...; sorted: n values of scratch. */
+static double median_of(const double *x, size_t stride, size_t n, double *sorted)
 {
-    memcpy(sorted, x, n * sizeof *sorted);
+    for (size_t i = 0; i < n; i++)
+        sorted[i] = x[i * stride];
     gsl_sort(sorted, 1, n);
     return gsl_stats_median_from_sorted_data(sorted, 1, n);
 }
 
-/* One snapshot's row from its K samples. */
+/* The median over the samples of num/den (nan where den is 0). */
+static double median_ratio(const double *num, const double *den, size_t K, double *v, double *sorted)
+{
+    for (size_t k = 0; k < K; k++)
+        v[k] = den[k] > 0 ? num[k] / den[k] : NAN;
+    return median_of(v, 1, K, sorted);
+}
+
+/* One snapshot's row from its K samples. tmp: 2K values of scratch. */
 static void summarise(struct job *j, double *row, double *tmp)
 {
     size_t K = (size_t)j->K;
     double *v = tmp + K;
-    memcpy(tmp, j->D, K * sizeof *tmp);
-    gsl_sort(tmp, 1, K);
-    row[C_D] = gsl_stats_median_from_sorted_data(tmp, 1, K);
+    row[C_D] = median_of(j->D, 1, K, tmp); /* leaves tmp sorted, for the quartiles */
     row[C_Q1] = gsl_stats_quantile_from_sorted_data(tmp, 1, K, 0.25);
     row[C_Q3] = gsl_stats_quantile_from_sorted_data(tmp, 1, K, 0.75);
     row[C_ALIGN] = gsl_stats_mean(j->align, 1, K);
@@ -195,24 +203,13 @@ static void summarise(struct job *j, double *row, double *tmp)
         row[c] = NAN;
     if (!j->basis)
         return;
-    for (size_t k = 0; k < K; k++)
-        v[k] = j->ab[k] > 0 ? j->par[k] / j->ab[k] : NAN;
-    row[C_PAR] = median_of(v, K, tmp);
-    for (size_t k = 0; k < K; k++)
-        v[k] = j->ab[k] > 0 ? j->perp[k] / j->ab[k] : NAN;
-    row[C_PERP] = median_of(v, K, tmp);
-    for (size_t k = 0; k < K; k++)
-        v[k] = j->norm[k] > 0 ? j->perp[k] / j->norm[k] : NAN;
-    row[C_RHO] = median_of(v, K, tmp);
-    for (size_t k = 0; k < K; k++)
-        v[k] = j->norm[k] > 0 ? j->par[k] / j->norm[k] : NAN;
-    row[C_SHARE] = median_of(v, K, tmp);
+    row[C_PAR] = median_ratio(j->par, j->ab, K, v, tmp);
+    row[C_PERP] = median_ratio(j->perp, j->ab, K, v, tmp);
+    row[C_RHO] = median_ratio(j->perp, j->norm, K, v, tmp);
+    row[C_SHARE] = median_ratio(j->par, j->norm, K, v, tmp);
     double sum = 0;
-    for (int r = 0; r < j->R; r++) {
-        for (size_t k = 0; k < K; k++)
-            v[k] = j->rshare[k * (size_t)j->R + (size_t)r];
-        sum += median_of(v, K, tmp);
-    }
+    for (int r = 0; r < j->R; r++)
+        sum += median_of(j->rshare + r, (size_t)j->R, K, tmp);
     row[C_SHARE_RANDOM] = j->R > 0 ? sum / j->R : NAN;
     row[C_RATIO] = row[C_SHARE] / row[C_SHARE_RANDOM];
 }
