@@ -75,6 +75,18 @@ is_stderr "grok-commute: -K: bad value '0' (a whole number from 1 to 100000) (se
 run grok-commute --eta -1 small.h5
 is_exit 2
 is_stderr "grok-commute: --eta: bad value '-1' (a positive number, e.g. 1e-3) (see grok-commute --help)"
+run grok-commute --random-bases x small.h5
+is_exit 2
+is_stderr "grok-commute: --random-bases: bad value 'x' (a whole number from 0 to 1000) (see grok-commute --help)"
+run grok-commute --threads 99 small.h5
+is_exit 2
+is_stderr "grok-commute: --threads: bad value '99' (a whole number from 0 to 64) (see grok-commute --help)"
+run grok-commute --batch 0 small.h5
+is_exit 2
+is_stderr "grok-commute: --batch: bad value '0' (a whole number from 1 to 16777216) (see grok-commute --help)"
+run grok-commute -t=x small.h5
+is_exit 2
+is_stderr "grok-commute: -t takes no argument in grok-commute (its one table) (see grok-commute --help)"
 run grok-commute -s 5000 -t small.h5
 is_exit 1
 is_stderr "grok-commute: small.h5: no snapshot has a step in the range of -s"

@@ -92,7 +92,6 @@ cmp -s a.h5 b.h5
 ok $? "same flags and seed, same bytes"
 grok-pca --null random-walk:3 --seed 9 run.h5 -o c.h5
 run sh -c "grok-snap -t pca a.h5 | cut -f6 | tail -1; grok-snap -t pca c.h5 | cut -f6 | tail -1"
-diag "$(cat "$TMP/stdout")"
 [ "$(sed -n 1p "$TMP/stdout")" != "$(sed -n 2p "$TMP/stdout")" ]
 ok $? "another --seed, other walks"
 
@@ -150,6 +149,15 @@ is_stderr "grok-pca: --window: 'growing' is not expanding[:N] (see grok-pca --he
 run grok-pca --null random-walk:0 run.h5
 is_exit 2
 is_stderr "grok-pca: --null: bad count in 'random-walk:0' (a whole number >= 1) (see grok-pca --help)"
+run grok-pca --basis-k -1 run.h5
+is_exit 2
+is_stderr "grok-pca: --basis-k: bad value '-1' (a whole number from 0 to 10000) (see grok-pca --help)"
+run grok-pca --seed x run.h5
+is_exit 2
+is_stderr "grok-pca: --seed: bad value 'x' (a whole number from 0 to 4294967295) (see grok-pca --help)"
+run grok-pca -s 5:1 run.h5
+is_exit 2
+is_stderr "grok-pca: -s: bad step range '5:1': FROM is after TO (see grok-pca --help)"
 run grok-pca -t cubes run.h5
 is_exit 2
 is_stderr "grok-pca: -t: 'cubes' is not a table of grok-pca (summary, window, proj) (see grok-pca --help)"
