@@ -496,9 +496,36 @@ static R *backward(const struct grok_model *m, struct grok_work *w, const struct
     return dx;
 }
 
+/* d(loss)/d(logits) into the zeroed dlogits: example i's row scaled by scale · weight[i] (1
+ * without weights), row by row then, so that the layer's arithmetic stays that of one scale. */
+static void loss_backward(const struct grok_model *m, double *losses, R *dlogits, const R *logits,
+                          const int32_t *y, const double *weight, double scale, int n, int fused)
+{
+    int V = m->cfg.d_vocab_out;
+    int rows = weight ? n : 1, per = weight ? 1 : n;
+    for (int i = 0; i < rows; i++) {
+        double s = weight ? scale * weight[i] : scale;
+        size_t at = (size_t)i * V;
+        if (fused)
+            SFX(grok_crossentropy_forward_backward)(losses + i, dlogits + at, logits + at, y + i, s,
+                                                    per, V);
+        else
+            SFX(grok_mse_backward)(dlogits + at, logits + at, y + i, s, per, V);
+    }
+}
+
 double SFX(grok_model_loss_grad)(const struct grok_model *m, struct grok_work *w, const R *P,
                                  R *G, const int32_t *tokens, const int32_t *y, int n,
                                  int *correct, double *losses)
+{
+    return SFX(grok_model_loss_grad_weighted)(m, w, P, G, tokens, y, NULL, n, 1.0 / n, correct,
+                                              losses);
+}
+
+double SFX(grok_model_loss_grad_weighted)(const struct grok_model *m, struct grok_work *w,
+                                          const R *P, R *G, const int32_t *tokens,
+                                          const int32_t *y, const double *weight, int n,
+                                          double scale, int *correct, double *losses)
 {
     const struct grok_model_config *c = &m->cfg;
     struct grok_work_layout L;
@@ -511,7 +538,7 @@ double SFX(grok_model_loss_grad)(const struct grok_model *m, struct grok_work *w
     int V = c->d_vocab_out, fused = G && c->loss == GROK_LOSS_CE;
     if (fused) {
         zero(dlogits, (size_t)n * V);
-        SFX(grok_crossentropy_forward_backward)(w->losses, dlogits, logits, y, 1.0 / n, n, V);
+        loss_backward(m, w->losses, dlogits, logits, y, weight, scale, n, 1);
     } else if (c->loss == GROK_LOSS_CE) {
         SFX(grok_crossentropy_forward)(w->losses, logits, y, n, V);
     } else {
@@ -519,7 +546,7 @@ double SFX(grok_model_loss_grad)(const struct grok_model *m, struct grok_work *w
     }
     double sum = 0;
     for (int i = 0; i < n; i++)
-        sum += w->losses[i];
+        sum += weight ? weight[i] * w->losses[i] : w->losses[i];
     if (correct) {   /* evaluations only: a training step does not need the argmax */
         *correct = 0;
         for (int i = 0; i < n; i++) {
@@ -537,7 +564,7 @@ double SFX(grok_model_loss_grad)(const struct grok_model *m, struct grok_work *w
         zero(G, m->n_params);
         if (!fused) {
             zero(dlogits, (size_t)n * V);
-            SFX(grok_mse_backward)(dlogits, logits, y, 1.0 / n, n, V);
+            loss_backward(m, NULL, dlogits, logits, y, weight, scale, n, 0);
         }
         int embedded = m->W_E != GROK_ABSENT;
         R *dx = backward(m, w, &L, P, G, tokens, n, embedded);
@@ -546,7 +573,7 @@ double SFX(grok_model_loss_grad)(const struct grok_model *m, struct grok_work *w
                                      dx, tokens, n, c->n_ctx,
                                      c->arch == GROK_TRANSFORMER ? c->d_model : c->d_embed);
     }
-    return sum / n;
+    return sum * scale;
 }
 
 void SFX(grok_model_logits)(const struct grok_model *m, struct grok_work *w, const R *params,

@@ -98,9 +98,15 @@ int grok_trainer_init(struct grok_trainer *t, const struct grok_train_config *cf
     t->grad = malloc(m->n_params * sizeof *t->grad);
     t->batch_tok = malloc((size_t)batch * c->model.n_ctx * sizeof *t->batch_tok);
     t->batch_y = malloc((size_t)batch * sizeof *t->batch_y);
-    if (!t->train_tok || !t->test_tok || !t->params || !t->grad || !t->batch_tok || !t->batch_y)
+    t->batch_count = malloc((size_t)batch * sizeof *t->batch_count);
+    t->batch_slot = malloc((size_t)t->data.n_train * sizeof *t->batch_slot);
+    t->batch_pick = malloc((size_t)batch * sizeof *t->batch_pick);
+    if (!t->train_tok || !t->test_tok || !t->params || !t->grad || !t->batch_tok || !t->batch_y ||
+        !t->batch_count || !t->batch_slot || !t->batch_pick)
         return grok_err_set(err, GROK_ENOMEM, "out of memory for a model of %zu parameters, its data and a batch of %d",
                             m->n_params, batch);
+    for (int i = 0; i < t->data.n_train; i++)
+        t->batch_slot[i] = -1;
     t->work = grok_work_new(m, batch > t->eval_chunk ? batch : t->eval_chunk, GROK_F32, err);
     if (!t->work)
         return GROK_ENOMEM;
@@ -131,6 +137,9 @@ void grok_trainer_free(struct grok_trainer *t)
     grok_work_free(t->work);
     free(t->batch_tok);
     free(t->batch_y);
+    free(t->batch_count);
+    free(t->batch_slot);
+    free(t->batch_pick);
     if (t->rng)
         gsl_rng_free(t->rng);
     free(t->all);
@@ -209,23 +218,42 @@ int grok_trainer_resume(struct grok_trainer *t, struct grok_run *run, struct gro
     return GROK_OK;
 }
 
-/* The minibatch of this step: the training set (full batch) or draws with replacement. */
-static int gather_batch(struct grok_trainer *t, const int32_t **tok, const int32_t **y)
+/* The minibatch of this step: the training set (full batch), or draws with replacement, each
+ * distinct example once with its count (*count; NULL for the full batch). The gradient of the
+ * mean over the draws is the count-weighted sum over distinct examples divided by the draws
+ * (*scale): the same number, without the forward and backward passes of a repeated example
+ * (a batch of 512 from P1's 4704 pairs repeats ~5% of its draws, P3's 2823 ~9%). Returns the
+ * number of distinct examples; the generator's draws are those of a plain gather. */
+static int gather_batch(struct grok_trainer *t, const int32_t **tok, const int32_t **y,
+                        const double **count, double *scale)
 {
     if (!t->cfg.batch) {
         *tok = t->train_tok;
         *y = t->data.train_y;
+        *count = NULL;
+        *scale = 1.0 / t->data.n_train;
         return t->data.n_train;
     }
-    int T = t->cfg.model.n_ctx;
+    int T = t->cfg.model.n_ctx, n = 0;
     for (int i = 0; i < t->cfg.batch; i++) {
         int j = (int)gsl_rng_uniform_int(t->rng, (unsigned long)t->data.n_train);
-        memcpy(t->batch_tok + (size_t)i * T, t->train_tok + (size_t)j * T, T * sizeof *tok[0]);
-        t->batch_y[i] = t->data.train_y[j];
+        if (t->batch_slot[j] >= 0) {
+            t->batch_count[t->batch_slot[j]] += 1;
+            continue;
+        }
+        t->batch_slot[j] = n;
+        t->batch_pick[n] = j;
+        memcpy(t->batch_tok + (size_t)n * T, t->train_tok + (size_t)j * T, T * sizeof *tok[0]);
+        t->batch_y[n] = t->data.train_y[j];
+        t->batch_count[n++] = 1;
     }
+    for (int u = 0; u < n; u++)   /* the marks go, for the next draw */
+        t->batch_slot[t->batch_pick[u]] = -1;
     *tok = t->batch_tok;
     *y = t->batch_y;
-    return t->cfg.batch;
+    *count = t->batch_count;
+    *scale = 1.0 / t->cfg.batch;
+    return n;
 }
 
 int grok_trainer_set_threads(struct grok_trainer *t, int threads, struct grok_err *err)
@@ -253,12 +281,14 @@ int grok_trainer_set_threads(struct grok_trainer *t, int threads, struct grok_er
     return GROK_OK;
 }
 
-/* One job of the pool: worker i's slice of n examples, its mean loss (and its gradient, or its
- * count of right answers). */
+/* One job of the pool: worker i's slice of the n examples (weights count, NULL for all 1), its
+ * share of the loss scale · Σ count·loss (and its gradient, or its count of right answers). */
 struct slice_job {
     struct grok_trainer *t;
     const int32_t *tok, *y;
+    const double *count;
     int n;
+    double scale;
     int with_grad;
     double loss[GROK_POOL_MAX];
     int correct[GROK_POOL_MAX];
@@ -281,52 +311,49 @@ static void slice_run(void *ctx, int i)
     struct grok_work *w = i ? t->wwork[i] : t->work;
     float *g = j->with_grad ? (i ? t->wgrad[i] : t->grad) : NULL;
     j->correct[i] = 0;
-    if (hi <= lo && g)   /* weighted by 0, but 0 · garbage could be NaN */
-        memset(g, 0, t->model.n_params * sizeof *g);
-    j->loss[i] = hi > lo ? grok_model_loss_grad(&t->model, w, t->params, g, j->tok + lo * T, j->y + lo,
-                                                (int)(hi - lo), j->with_grad ? NULL : &j->correct[i], NULL)
-                         : 0;
+    j->loss[i] = 0;
+    if (hi <= lo) {
+        if (g)
+            memset(g, 0, t->model.n_params * sizeof *g);
+        return;
+    }
+    j->loss[i] = grok_model_loss_grad_weighted(&t->model, w, t->params, g, j->tok + lo * T, j->y + lo,
+                                               j->count ? j->count + lo : NULL, (int)(hi - lo),
+                                               j->scale, j->with_grad ? NULL : &j->correct[i], NULL);
 }
 
-/* The gradient of the mean over the batch, worker i's share of the parameters: each slice's
- * mean gradient weighted by its share of the examples, added in slice order. */
+/* The batch's gradient, worker i's share of the parameters: the slices' gradients (each
+ * already scaled by the whole batch's scale) added in slice order. */
 static void combine_run(void *ctx, int i)
 {
     struct slice_job *j = ctx;
     struct grok_trainer *t = j->t;
-    int k = t->n_workers;
-    size_t from, to, lo, hi;
-    part_bounds(t->model.n_params, k, i, &from, &to);
-    for (int s = 0; s < k; s++) {
-        part_bounds(j->n, k, s, &lo, &hi);
-        float ws = (float)((double)(hi - lo) / j->n);
-        float *g = s ? t->wgrad[s] : t->grad;
-        if (s == 0)
-            for (size_t p = from; p < to; p++)
-                t->grad[p] = ws * g[p];
-        else
-            for (size_t p = from; p < to; p++)
-                t->grad[p] += ws * g[p];
+    size_t from, to;
+    part_bounds(t->model.n_params, t->n_workers, i, &from, &to);
+    for (int s = 1; s < t->n_workers; s++) {
+        const float *g = t->wgrad[s];
+        for (size_t p = from; p < to; p++)
+            t->grad[p] += g[p];
     }
 }
 
-/* The mean loss of n examples at the current parameters: on one thread, or over the workers'
- * slices weighted by their sizes. With grad, t->grad receives the gradient of that mean;
- * otherwise *correct counts the right answers. */
-static double batch_loss(struct grok_trainer *t, const int32_t *tok, const int32_t *y, int n,
-                         int with_grad, int *correct)
+/* scale · Σ count·loss over n examples at the current parameters: on one thread, or over the
+ * workers' slices. With grad, t->grad receives its gradient; otherwise *correct counts the
+ * right answers. */
+static double batch_loss(struct grok_trainer *t, const int32_t *tok, const int32_t *y,
+                         const double *count, int n, double scale, int with_grad, int *correct)
 {
     if (t->n_workers <= 1)
-        return grok_model_loss_grad(&t->model, t->work, t->params, with_grad ? t->grad : NULL, tok,
-                                    y, n, correct, NULL);
-    struct slice_job job = {.t = t, .tok = tok, .y = y, .n = n, .with_grad = with_grad};
+        return grok_model_loss_grad_weighted(&t->model, t->work, t->params,
+                                             with_grad ? t->grad : NULL, tok, y, count, n, scale,
+                                             correct, NULL);
+    struct slice_job job = {.t = t, .tok = tok, .y = y, .count = count, .n = n, .scale = scale,
+                            .with_grad = with_grad};
     grok_pool_run(t->pool, slice_run, &job);
     double loss = 0;
     int right = 0;
     for (int i = 0; i < t->n_workers; i++) {
-        size_t lo, hi;
-        part_bounds(n, t->n_workers, i, &lo, &hi);
-        loss += job.loss[i] * (double)(hi - lo) / n;
+        loss += job.loss[i];
         right += job.correct[i];
     }
     if (correct)
@@ -347,8 +374,10 @@ static void update_run(void *ctx, int i)
 double grok_trainer_step(struct grok_trainer *t)
 {
     const int32_t *tok, *y;
-    int n = gather_batch(t, &tok, &y);
-    double loss = batch_loss(t, tok, y, n, 1, NULL);
+    const double *count;
+    double scale;
+    int n = gather_batch(t, &tok, &y, &count, &scale);
+    double loss = batch_loss(t, tok, y, count, n, scale, 1, NULL);
     double norm = grok_optim_clip(&t->opt, t->grad, t->cfg.clip);
     if (!isfinite(loss) || !isfinite(norm))
         return NAN;
@@ -370,7 +399,7 @@ static void eval_set(struct grok_trainer *t, const int32_t *tok, const int32_t *
     int T = t->cfg.model.n_ctx;
     for (int at = 0; at < n; at += t->eval_chunk) {
         int k = n - at < t->eval_chunk ? n - at : t->eval_chunk, correct = 0;
-        double mean = batch_loss(t, tok + (size_t)at * T, y + at, k, 0, &correct);
+        double mean = batch_loss(t, tok + (size_t)at * T, y + at, NULL, k, 1.0 / k, 0, &correct);
         sum += mean * k;
         right += correct;
     }

@@ -141,6 +141,23 @@ double grok_model_loss_grad_f64(const struct grok_model *m, struct grok_work *w,
                                 const double *params, double *grad, const int32_t *tokens,
                                 const int32_t *y, int n, int *correct, double *losses);
 
+/* The loss and gradient of a weighted sum: scale · Σ_i weight[i] · loss_i over the n examples
+ * (weight NULL: every weight 1), returned, and when grad is not NULL its gradient, OVERWRITTEN
+ * into grad. grok_model_loss_grad is this with no weights and scale 1/n. A minibatch drawn
+ * with replacement passes each distinct example once with its count as weight and scale
+ * 1/draws; the slices of a batch split between threads pass the whole batch's scale, so that
+ * their gradients add up to the batch's. correct counts examples, not weights; losses are the
+ * examples' own, unweighted. Does not allocate. */
+double grok_model_loss_grad_weighted(const struct grok_model *m, struct grok_work *w,
+                                     const float *params, float *grad, const int32_t *tokens,
+                                     const int32_t *y, const double *weight, int n, double scale,
+                                     int *correct, double *losses);
+double grok_model_loss_grad_weighted_f64(const struct grok_model *m, struct grok_work *w,
+                                         const double *params, double *grad,
+                                         const int32_t *tokens, const int32_t *y,
+                                         const double *weight, int n, double scale,
+                                         int *correct, double *losses);
+
 /* The model's continuous input of n examples, x (n, d_input): for the transformer the token
  * plus position embeddings of the whole context, flattened; for the MLP its first layer's input
  * (concatenated embeddings, one-hot codes, or the raw token ids as numbers). */

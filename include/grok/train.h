@@ -32,6 +32,9 @@ struct grok_trainer {
     int eval_chunk;                /* examples per evaluation pass */
     int32_t *batch_tok;            /* (batch, n_ctx) the minibatch, gathered */
     int32_t *batch_y;              /* (batch) */
+    double *batch_count;           /* (batch) how often each distinct example of it was drawn */
+    int32_t *batch_pick;           /* (batch) the training example of each distinct draw */
+    int32_t *batch_slot;           /* (n_train) an example's place in the batch being drawn, or −1 */
     gsl_rng *rng;                  /* initialisation, then minibatches */
     long long step;                /* updates done */
     int streak;                    /* evaluations in a row with test accuracy ≥ stop_at */

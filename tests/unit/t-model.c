@@ -1095,6 +1095,25 @@ static void test_work(const struct grok_model_config *cfg)
     }
     ok(good, "%s: a workspace of %d takes batches of 1..%d "
        "(loss and gradient the means of single examples)", label, N, N);
+
+    /* counts 1..N and the scale of their total: the sum of single examples, count times each */
+    double count[N], draws = 0, want = 0, worst = 0, big = 0;
+    for (int i = 0; i < N; i++)
+        draws += count[i] = i + 1;
+    for (int i = 0; i < N; i++)
+        want += count[i] * loss1[i] / draws;
+    double got = grok_model_loss_grad_weighted_f64(&m, w, P, G, tok, y, count, N, 1 / draws,
+                                                   NULL, NULL);
+    for (size_t k = 0; k < P_n; k++) {
+        double g = 0;
+        for (int i = 0; i < N; i++)
+            g += count[i] * single[i * P_n + k] / draws;
+        worst = fmax(worst, fabs(G[k] - g));
+        big = fmax(big, fabs(g));
+    }
+    ok(fabs(got - want) <= 1e-12 * fabs(want) && worst <= 1e-12 * big,
+       "%s: weighted loss and gradient are the count-weighted sums of single examples "
+       "(loss %.17g, want %.17g; gradient off by %.3g of %.3g)", label, got, want, worst, big);
     free(P);
     free(G);
     free(single);
