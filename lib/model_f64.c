@@ -1,4 +1,5 @@
 /* The models in double: the gradient checks and the analyses. */
 #define R double
 #define SFX(name) name##_f64
+#define GEMM cblas_dgemm
 #include "model_impl.h"

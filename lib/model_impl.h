@@ -3,10 +3,15 @@
  * Included by model_f32.c (R = float) and model_f64.c (R = double) after they define R and
  * SFX(name), which appends the instantiation's suffix to a public name. Everything static here
  * exists once per instantiation. The workspace block is carved by grok_work_layout. */
+#include <cblas.h>
 #include <string.h>
+
+/* OpenBLAS's cblas.h includes <complex.h>, whose macro I would replace names below. */
+#undef I
 
 #include "grok/layers.h"
 #include "grok/model.h"
+#include "grok/pool.h"
 #include "model_work.h"
 
 /* A gradient view that stays NULL when no parameter gradient is wanted. */
@@ -325,18 +330,28 @@ static R *tf_backward(const struct grok_model *m, R *base, const struct grok_wor
 /* The first hidden layer's pre-activation from tokens through the embedding table: position t's
  * rows of W_E times t's slice of the weight, once per (token, position) that occurs, then summed
  * per example. */
+/* The table of the (token, position) pairs of n contexts and their embedding rows te. */
+static void mlp_table_build(const struct grok_model *m, R *base, const struct grok_work_layout *L,
+                            int32_t *ints, const R *P, const int32_t *tokens, int n)
+{
+    const struct grok_model_config *c = &m->cfg;
+    int De = c->d_embed;
+    int U = grok_token_table(ints + L->map, ints + L->row_tok, ints + L->row_pos,
+                             ints + L->pos_first, ints + L->slot, tokens, n, c->n_ctx, c->d_vocab);
+    R *te = base + L->te;
+    for (int u = 0; u < U; u++)
+        memcpy(te + (size_t)u * De, P + m->W_E + (size_t)ints[L->row_tok + u] * De,
+               De * sizeof *te);
+}
+
 static void mlp_table_forward(const struct grok_model *m, R *base, const struct grok_work_layout *L,
                               int32_t *ints, const R *P, const int32_t *tokens, int n)
 {
     const struct grok_model_config *c = &m->cfg;
     int T = c->n_ctx, De = c->d_embed, W = c->hidden[0];
     int32_t *first = ints + L->pos_first, *map = ints + L->map;
-    int U = grok_token_table(map, ints + L->row_tok, ints + L->row_pos, first, ints + L->slot,
-                             tokens, n, T, c->d_vocab);
+    mlp_table_build(m, base, L, ints, P, tokens, n);
     R *te = base + L->te, *tpre = base + L->tpre, *pre = base + L->hpre[0];
-    for (int u = 0; u < U; u++)
-        memcpy(te + (size_t)u * De, P + m->W_E + (size_t)ints[L->row_tok + u] * De,
-               De * sizeof *te);
     for (int t = 0; t < T; t++)
         SFX(grok_linear_forward)(tpre + (size_t)first[t] * W, te + (size_t)first[t] * De,
                                  P + m->mlp_W[0] + (size_t)t * De * W, NULL,
@@ -598,4 +613,255 @@ void SFX(grok_model_input_grad)(const struct grok_model *m, struct grok_work *w,
     memcpy(base + L.dlogits, dlogits, (size_t)n * m->cfg.d_vocab_out * sizeof *dlogits);
     const R *d = backward(m, w, &L, params, NULL, NULL, n, 1);
     memcpy(dx, d, (size_t)n * m->d_input * sizeof *dx);
+}
+
+/* ---- the MLP's gradient split between a pool's workers by columns ----
+ *
+ * Splitting the batch between threads (the trainer's way) makes every thread build the
+ * embedding table of its slice, which is almost the whole batch's: for P3's model that
+ * duplicated a third of the step's arithmetic. Here every worker takes the whole batch and a
+ * block of each matrix product's output columns, reading inputs that a previous phase finished:
+ * hidden units, then logits, then the loss by rows, then the gradients back down. No two
+ * workers write the same element, no partial sums are added, and a phase is one hand-off of the
+ * pool. */
+
+struct col_job {
+    const struct grok_model *m;
+    const struct grok_work_layout *L;
+    R *base;
+    const int32_t *ints;
+    const R *P;
+    R *G;
+    const int32_t *y;
+    const double *weight;
+    double *losses;            /* (n) the workspace's */
+    int n, k, table, layer;
+    double scale;
+    double loss[GROK_POOL_MAX];
+};
+
+/* C = beta·C + op(A)·op(B), row-major; nothing for an empty product. */
+static void mm(int ta, int tb, int M, int N, int K, const R *A, int lda, const R *B, int ldb,
+               R beta, R *C, int ldc)
+{
+    if (M <= 0 || N <= 0 || K <= 0)
+        return;
+    GEMM(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, M, N, K,
+         1, A, lda, B, ldb, beta, C, ldc);
+}
+
+/* Worker i's block c0 .. c1−1 of `width` columns. */
+static int col_block(const struct col_job *j, int width, int i, int *c0)
+{
+    size_t lo, hi;
+    grok_pool_share((size_t)width, j->k, i, &lo, &hi);
+    *c0 = (int)lo;
+    return (int)(hi - lo);
+}
+
+static void col_forward(void *ctx, int i)
+{
+    struct col_job *j = ctx;
+    const struct grok_model *m = j->m;
+    const struct grok_model_config *c = &m->cfg;
+    const struct grok_work_layout *L = j->L;
+    int l = j->layer, W = c->hidden[l], c0, J = col_block(j, W, i, &c0), n = j->n;
+    if (l == 0) {   /* the gradient's share of worker i, zeroed for the phases to come */
+        size_t lo, hi;
+        grok_pool_share(m->n_params, j->k, i, &lo, &hi);
+        zero(j->G + lo, hi - lo);
+    }
+    if (J <= 0)
+        return;
+    R *pre = j->base + L->hpre[l], *post = j->base + L->hpost[l];
+    const R *bias = j->P + m->mlp_b[l];
+    for (int r = 0; r < n; r++)
+        memcpy(pre + (size_t)r * W + c0, bias + c0, J * sizeof *pre);
+    if (l == 0 && j->table) {
+        int T = c->n_ctx, De = c->d_embed;
+        const int32_t *first = j->ints + L->pos_first, *map = j->ints + L->map;
+        R *tpre = j->base + L->tpre;
+        for (int t = 0; t < T; t++)
+            mm(0, 0, first[t + 1] - first[t], J, De, j->base + L->te + (size_t)first[t] * De, De,
+               j->P + m->mlp_W[0] + (size_t)t * De * W + c0, W, 0,
+               tpre + (size_t)first[t] * W + c0, W);
+        for (int r = 0; r < n; r++)
+            for (int t = 0; t < T; t++)
+                add_into(pre + (size_t)r * W + c0, tpre + (size_t)map[(size_t)r * T + t] * W + c0,
+                         J);
+    } else {
+        int width = l ? c->hidden[l - 1] : (int)m->d_input;
+        const R *in = j->base + (l ? L->hpost[l - 1] : L->x);
+        mm(0, 0, n, J, width, in, width, j->P + m->mlp_W[l] + c0, W, 1, pre + c0, W);
+    }
+    for (int r = 0; r < n; r++)
+        SFX(grok_act_forward)(post + (size_t)r * W + c0, pre + (size_t)r * W + c0, J, c->act);
+}
+
+static void col_logits(void *ctx, int i)
+{
+    struct col_job *j = ctx;
+    const struct grok_model *m = j->m;
+    int V = m->cfg.d_vocab_out, width = m->cfg.hidden[m->cfg.n_hidden - 1], v0;
+    int J = col_block(j, V, i, &v0);
+    if (J <= 0)
+        return;
+    R *logits = j->base + j->L->logits;
+    for (int r = 0; r < j->n; r++)
+        memcpy(logits + (size_t)r * V + v0, j->P + m->b_U + v0, J * sizeof *logits);
+    mm(0, 0, j->n, J, width, j->base + j->L->hpost[m->cfg.n_hidden - 1], width,
+       j->P + m->W_U + v0, V, 1, logits + v0, V);
+}
+
+static void col_loss(void *ctx, int i)
+{
+    struct col_job *j = ctx;
+    const struct grok_model *m = j->m;
+    int V = m->cfg.d_vocab_out, r0, rows = col_block(j, j->n, i, &r0), ce = m->cfg.loss == GROK_LOSS_CE;
+    j->loss[i] = 0;
+    if (rows <= 0)
+        return;
+    const R *logits = j->base + j->L->logits + (size_t)r0 * V;
+    R *dlogits = j->base + j->L->dlogits + (size_t)r0 * V;
+    const double *weight = j->weight ? j->weight + r0 : NULL;
+    double *out = j->losses + r0;
+    zero(dlogits, (size_t)rows * V);
+    if (!ce)
+        SFX(grok_mse_forward)(out, logits, j->y + r0, rows, V);
+    loss_backward(m, ce ? out : NULL, dlogits, logits, j->y + r0, weight, j->scale, rows, ce);
+    double sum = 0;
+    for (int r = 0; r < rows; r++)
+        sum += weight ? weight[r] * out[r] : out[r];
+    j->loss[i] = sum * j->scale;
+}
+
+/* Layer l's gradients in worker i's columns from dh, its output's gradient in those columns:
+ * dpre = act'(pre) · dh, the bias, the weight (through the table for the first layer of
+ * tokens). dh and dpre are the workspace's two (n, hidden[l]) scratch arrays. */
+static void col_layer_grad(struct col_job *j, int l, int i)
+{
+    const struct grok_model *m = j->m;
+    const struct grok_model_config *c = &m->cfg;
+    const struct grok_work_layout *L = j->L;
+    int W = c->hidden[l], c0, J = col_block(j, W, i, &c0), n = j->n;
+    if (J <= 0)
+        return;
+    R *dh = j->base + L->dh0, *dpre = j->base + L->dh1, *db = j->G + m->mlp_b[l];
+    const R *pre = j->base + L->hpre[l], *post = j->base + L->hpost[l];
+    for (int r = 0; r < n; r++) {
+        size_t at = (size_t)r * W + c0;
+        zero(dpre + at, J);
+        SFX(grok_act_backward)(dpre + at, dh + at, pre + at, post + at, J, c->act);
+        add_into(db + c0, dpre + at, J);
+    }
+    if (l == 0 && j->table) {
+        int T = c->n_ctx, De = c->d_embed;
+        const int32_t *first = j->ints + L->pos_first, *map = j->ints + L->map;
+        R *dtpre = j->base + L->dtpre;
+        for (int u = 0; u < first[T]; u++)
+            zero(dtpre + (size_t)u * W + c0, J);
+        for (int r = 0; r < n; r++)
+            for (int t = 0; t < T; t++)
+                add_into(dtpre + (size_t)map[(size_t)r * T + t] * W + c0, dpre + (size_t)r * W + c0, J);
+        for (int t = 0; t < T; t++)
+            mm(1, 0, De, J, first[t + 1] - first[t], j->base + L->te + (size_t)first[t] * De, De,
+               dtpre + (size_t)first[t] * W + c0, W, 1, j->G + m->mlp_W[0] + (size_t)t * De * W + c0,
+               W);
+        return;
+    }
+    int width = l ? c->hidden[l - 1] : (int)m->d_input;
+    mm(1, 0, width, J, n, j->base + (l ? L->hpost[l - 1] : L->x), width, dpre + c0, W, 1,
+       j->G + m->mlp_W[l] + c0, W);
+}
+
+/* The unembedding's gradient in worker i's logit columns, then the last hidden layer's. */
+static void col_backward_out(void *ctx, int i)
+{
+    struct col_job *j = ctx;
+    const struct grok_model *m = j->m;
+    int V = m->cfg.d_vocab_out, last = m->cfg.n_hidden - 1, W = m->cfg.hidden[last], n = j->n;
+    const R *dlogits = j->base + j->L->dlogits, *h = j->base + j->L->hpost[last];
+    int v0, Jv = col_block(j, V, i, &v0), c0, J = col_block(j, W, i, &c0);
+    if (Jv > 0) {
+        mm(1, 0, W, Jv, n, h, W, dlogits + v0, V, 1, j->G + m->W_U + v0, V);
+        for (int r = 0; r < n; r++)
+            add_into(j->G + m->b_U + v0, dlogits + (size_t)r * V + v0, Jv);
+    }
+    mm(0, 1, n, J, V, dlogits, V, j->P + m->W_U + (size_t)c0 * V, V, 0, j->base + j->L->dh0 + c0, W);
+    col_layer_grad(j, last, i);
+}
+
+/* dh of hidden layer l in worker i's columns, from layer l+1's dpre (all columns, finished). */
+static void col_backward_hidden(void *ctx, int i)
+{
+    struct col_job *j = ctx;
+    const struct grok_model_config *c = &j->m->cfg;
+    int l = j->layer, W = c->hidden[l], Wn = c->hidden[l + 1], c0, J = col_block(j, W, i, &c0);
+    mm(0, 1, j->n, J, Wn, j->base + j->L->dh1, Wn, j->P + j->m->mlp_W[l + 1] + (size_t)c0 * Wn, Wn,
+       0, j->base + j->L->dh0 + c0, W);
+}
+
+static void col_layer_grad_job(void *ctx, int i)
+{
+    struct col_job *j = ctx;
+    col_layer_grad(j, j->layer, i);
+}
+
+/* The embedding's gradient in worker i's embedding columns: each table row's, from the first
+ * layer's dtpre (all columns, finished), added to the rows of its tokens. */
+static void col_embed_grad(void *ctx, int i)
+{
+    struct col_job *j = ctx;
+    const struct grok_model *m = j->m;
+    const struct grok_work_layout *L = j->L;
+    int T = m->cfg.n_ctx, De = m->cfg.d_embed, W = m->cfg.hidden[0], d0, J = col_block(j, De, i, &d0);
+    if (J <= 0)
+        return;
+    const int32_t *first = j->ints + L->pos_first, *row_tok = j->ints + L->row_tok;
+    R *dte = j->base + L->dte;
+    for (int t = 0; t < T; t++)
+        mm(0, 1, first[t + 1] - first[t], J, W, j->base + L->dtpre + (size_t)first[t] * W, W,
+           j->P + m->mlp_W[0] + ((size_t)t * De + d0) * W, W, 0, dte + (size_t)first[t] * De + d0, De);
+    for (int u = 0; u < first[T]; u++)
+        add_into(j->G + m->W_E + (size_t)row_tok[u] * De + d0, dte + (size_t)u * De + d0, J);
+}
+
+int SFX(grok_model_splits_columns)(const struct grok_model *m)
+{
+    return m->cfg.arch == GROK_MLP && m->cfg.n_hidden > 0;
+}
+
+double SFX(grok_model_loss_grad_pool)(const struct grok_model *m, struct grok_work *w,
+                                      struct grok_pool *pool, const R *P, R *G,
+                                      const int32_t *tokens, const int32_t *y,
+                                      const double *weight, int n, double scale)
+{
+    if (!pool || grok_pool_size(pool) < 2 || !SFX(grok_model_splits_columns)(m))
+        return SFX(grok_model_loss_grad_weighted)(m, w, P, G, tokens, y, weight, n, scale, NULL,
+                                                  NULL);
+    struct grok_work_layout L;
+    grok_work_layout(m, n, &L);
+    struct col_job j = {.m = m, .L = &L, .base = w->block, .ints = w->ints, .P = P, .G = G,
+                        .y = y, .weight = weight, .losses = w->losses, .n = n,
+                        .k = grok_pool_size(pool), .table = mlp_uses_table(m, tokens),
+                        .scale = scale};
+    if (j.table)
+        mlp_table_build(m, w->block, &L, w->ints, P, tokens, n);
+    else
+        SFX(grok_model_input)(m, P, tokens, n, j.base + L.x);
+    for (j.layer = 0; j.layer < m->cfg.n_hidden; j.layer++)
+        grok_pool_run(pool, col_forward, &j);
+    grok_pool_run(pool, col_logits, &j);
+    grok_pool_run(pool, col_loss, &j);
+    grok_pool_run(pool, col_backward_out, &j);
+    for (j.layer = m->cfg.n_hidden - 2; j.layer >= 0; j.layer--) {
+        grok_pool_run(pool, col_backward_hidden, &j);
+        grok_pool_run(pool, col_layer_grad_job, &j);
+    }
+    if (j.table)
+        grok_pool_run(pool, col_embed_grad, &j);
+    double loss = 0;
+    for (int i = 0; i < j.k; i++)
+        loss += j.loss[i];
+    return loss;
 }

@@ -174,6 +174,12 @@ void grok_pool_run(struct grok_pool *pool, void (*job)(void *ctx, int i), void *
     }
 }
 
+void grok_pool_share(size_t n, int k, int i, size_t *lo, size_t *hi)
+{
+    *lo = n * (size_t)i / (size_t)k;
+    *hi = n * (size_t)(i + 1) / (size_t)k;
+}
+
 int grok_threads(int asked)
 {
     if (asked > 0)

@@ -271,8 +271,12 @@ int grok_trainer_set_threads(struct grok_trainer *t, int threads, struct grok_er
         return err->code;
     for (t->n_workers = 1; t->n_workers < k; t->n_workers++) {
         int i = t->n_workers;
-        t->wgrad[i] = malloc(t->model.n_params * sizeof *t->wgrad[i]);
-        if (!t->wgrad[i] || !(t->wwork[i] = grok_work_new(&t->model, slice, GROK_F32, err))) {
+        /* a model split by columns computes its gradient in t->grad alone */
+        int own_grad = !grok_model_splits_columns(&t->model);
+        if (own_grad)
+            t->wgrad[i] = malloc(t->model.n_params * sizeof *t->wgrad[i]);
+        if ((own_grad && !t->wgrad[i]) ||
+            !(t->wwork[i] = grok_work_new(&t->model, slice, GROK_F32, err))) {
             t->n_workers++;   /* so that grok_trainer_free releases this one too */
             return grok_err_set(err, GROK_ENOMEM, "out of memory for %d threads' activations", k);
         }
@@ -294,20 +298,12 @@ struct slice_job {
     int correct[GROK_POOL_MAX];
 };
 
-/* Part i of k equal parts of n things: lo .. hi−1. Slices of a batch and shares of the
- * parameter vector are both cut this way. */
-static void part_bounds(size_t n, int k, int i, size_t *lo, size_t *hi)
-{
-    *lo = n * (size_t)i / (size_t)k;
-    *hi = n * (size_t)(i + 1) / (size_t)k;
-}
-
 static void slice_run(void *ctx, int i)
 {
     struct slice_job *j = ctx;
     struct grok_trainer *t = j->t;
     size_t lo, hi, T = t->cfg.model.n_ctx;
-    part_bounds(j->n, t->n_workers, i, &lo, &hi);
+    grok_pool_share(j->n, t->n_workers, i, &lo, &hi);
     struct grok_work *w = i ? t->wwork[i] : t->work;
     float *g = j->with_grad ? (i ? t->wgrad[i] : t->grad) : NULL;
     j->correct[i] = 0;
@@ -329,7 +325,7 @@ static void combine_run(void *ctx, int i)
     struct slice_job *j = ctx;
     struct grok_trainer *t = j->t;
     size_t from, to;
-    part_bounds(t->model.n_params, t->n_workers, i, &from, &to);
+    grok_pool_share(t->model.n_params, t->n_workers, i, &from, &to);
     for (int s = 1; s < t->n_workers; s++) {
         const float *g = t->wgrad[s];
         for (size_t p = from; p < to; p++)
@@ -347,6 +343,9 @@ static double batch_loss(struct grok_trainer *t, const int32_t *tok, const int32
         return grok_model_loss_grad_weighted(&t->model, t->work, t->params,
                                              with_grad ? t->grad : NULL, tok, y, count, n, scale,
                                              correct, NULL);
+    if (with_grad && grok_model_splits_columns(&t->model))
+        return grok_model_loss_grad_pool(&t->model, t->work, t->pool, t->params, t->grad, tok, y,
+                                         count, n, scale);
     struct slice_job job = {.t = t, .tok = tok, .y = y, .count = count, .n = n, .scale = scale,
                             .with_grad = with_grad};
     grok_pool_run(t->pool, slice_run, &job);
@@ -367,7 +366,7 @@ static void update_run(void *ctx, int i)
 {
     struct grok_trainer *t = ctx;
     size_t lo, hi;
-    part_bounds(t->model.n_params, t->n_workers, i, &lo, &hi);
+    grok_pool_share(t->model.n_params, t->n_workers, i, &lo, &hi);
     grok_optim_update(&t->opt, t->params, t->grad, lo, hi);
 }
 

@@ -4,6 +4,8 @@
 #ifndef GROK_POOL_H
 #define GROK_POOL_H
 
+#include <stddef.h>
+
 #include "grok/err.h"
 
 #define GROK_POOL_MAX 64   /* workers, the calling thread included */
@@ -26,6 +28,10 @@ int grok_threads(int asked);
  * BLAS calls (a pool's workers), so that BLAS neither oversubscribes the cores nor changes the
  * order of a sum with the number of threads. */
 void grok_blas_threads(int n);
+
+/* Part i of k equal parts of n things: lo .. hi−1. The slices of a batch, the shares of a
+ * parameter vector and the column blocks of a layer split between workers are cut this way. */
+void grok_pool_share(size_t n, int k, int i, size_t *lo, size_t *hi);
 
 /* Runs job(ctx, i) for every worker i = 0 .. n − 1 at once, i = 0 on the calling thread, and
  * returns when all are done. The jobs must write disjoint memory. */

@@ -42,12 +42,13 @@ struct grok_trainer {
     struct grok_tensor *all;       /* (n_tensors) a view of every parameter, for /state */
     struct grok_tensor *snap;      /* (n_snap) the parameters a snapshot holds */
     int n_snap;
-    /* data parallelism (grok_trainer_set_threads): worker i takes the i-th of n_workers equal
-     * slices of a batch or an evaluation chunk; worker 0 uses work and grad above */
+    /* threads (grok_trainer_set_threads): worker i takes the i-th of n_workers equal slices
+     * of a batch or an evaluation chunk, worker 0 with work and grad above; an MLP's training
+     * step is split by columns instead (grok_model_loss_grad_pool) and needs no wgrad */
     int n_workers;
     struct grok_pool *pool;
     struct grok_work *wwork[GROK_POOL_MAX];   /* workers 1.. : activations for a slice */
-    float *wgrad[GROK_POOL_MAX];              /* workers 1.. : (n_params) a slice's gradient */
+    float *wgrad[GROK_POOL_MAX];              /* workers 1.. : (n_params) a slice's gradient, or NULL */
 };
 
 /* One evaluation: the whole training and test sets at the current parameters. */

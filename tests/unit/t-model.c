@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "grok/model.h"
+#include "grok/pool.h"
 
 #define FD_H 1e-6      /* central differences: truncation ~h², rounding ~1e-16/h */
 #define FD_REL 1e-5
@@ -1145,6 +1146,78 @@ static void test_works(void)
     ok(1, "grok_model_free of a zeroed model, and of NULL, is fine");
 }
 
+/* ---- 8. the MLP's gradient split between threads by columns ---- */
+
+/* grok_model_loss_grad_pool with pools of 2, 3 and 7 workers (7 > some layers' widths: empty
+ * blocks) against the one-thread weighted gradient, in double. */
+static void test_pool_split(const struct grok_model_config *cfg)
+{
+    enum { N = 9 };
+    char label[160];
+    config_name(label, sizeof label, cfg);
+    struct grok_model m;
+    build(&m, cfg);
+    struct grok_work *w = work(&m, N, GROK_F64);
+    size_t P_n = m.n_params;
+    double *P = malloc(P_n * sizeof *P), *G = malloc(P_n * sizeof *G), *Gp = malloc(P_n * sizeof *Gp);
+    int32_t tok[N * 4], y[N];
+    double count[N];
+    random_params(&m, P);
+    random_batch(&m, tok, y, N);
+    for (int i = 0; i < N; i++)
+        count[i] = 1 + i % 3;
+    double want = grok_model_loss_grad_weighted_f64(&m, w, P, G, tok, y, count, N, 1.0 / 17, NULL,
+                                                    NULL);
+    double big = 0;
+    for (size_t k = 0; k < P_n; k++)
+        big = fmax(big, fabs(G[k]));
+    const int sizes[] = {2, 3, 7};
+    for (int s = 0; s < 3; s++) {
+        struct grok_err err = {0};
+        struct grok_pool *pool = grok_pool_new(sizes[s], &err);
+        for (size_t k = 0; k < P_n; k++)
+            Gp[k] = 1e3;   /* overwritten */
+        double got = grok_model_loss_grad_pool_f64(&m, w, pool, P, Gp, tok, y, count, N, 1.0 / 17);
+        double worst = 0;
+        for (size_t k = 0; k < P_n; k++)
+            worst = fmax(worst, fabs(Gp[k] - G[k]));
+        ok(pool && fabs(got - want) <= 1e-13 * fabs(want) && worst <= 1e-13 * big,
+           "%s: %d workers by columns give the one-thread loss and gradient "
+           "(loss %.17g, want %.17g; gradient off by %.3g of %.3g)", label, sizes[s], got, want,
+           worst, big);
+        grok_pool_free(pool);
+    }
+    free(P);
+    free(G);
+    free(Gp);
+    grok_work_free(w);
+    grok_model_free(&m);
+}
+
+static void test_pool_splits(void)
+{
+    const enum grok_input inputs[] = {GROK_INPUT_EMBED, GROK_INPUT_ONEHOT, GROK_INPUT_RAW};
+    const enum grok_act acts[] = {GROK_ACT_RELU, GROK_ACT_GELU, GROK_ACT_QUAD};
+    for (int in = 0; in < 3; in++)
+        for (int h = 1; h <= 3; h++) {
+            struct grok_model_config c = mlp_config(inputs[in], h, acts[(in + h) % 3],
+                                                    h == 2 ? GROK_LOSS_MSE : GROK_LOSS_CE);
+            c.hidden[2] = 4;
+            test_pool_split(&c);
+        }
+    struct grok_model_config c = tf_config(3, 2, 1, 0, GROK_ACT_GELU, 0, GROK_LOSS_CE);
+    struct grok_model m;
+    build(&m, &c);
+    struct grok_model_config mc = mlp_config(GROK_INPUT_EMBED, 1, GROK_ACT_RELU, GROK_LOSS_CE);
+    struct grok_model mlp;
+    build(&mlp, &mc);
+    ok(!grok_model_splits_columns(&m) && grok_model_splits_columns(&mlp),
+       "the MLP splits by columns, the transformer does not");
+    grok_model_free(&m);
+    grok_model_free(&mlp);
+    test_pool_split(&c);   /* the transformer takes the one-thread path: the same numbers */
+}
+
 int main(void)
 {
     rng = gsl_rng_alloc(gsl_rng_mt19937);
@@ -1158,6 +1231,7 @@ int main(void)
     test_corrects();
     test_init();
     test_works();
+    test_pool_splits();
 
     gsl_rng_free(rng);
     return done_testing();
