@@ -529,6 +529,21 @@ static void loss_backward(const struct grok_model *m, double *losses, R *dlogits
     }
 }
 
+/* How many of the n rows of logits (n, V) have their largest value at the answer. */
+static int count_correct(const R *logits, const int32_t *y, int n, int V)
+{
+    int right = 0;
+    for (int i = 0; i < n; i++) {
+        const R *row = logits + (size_t)i * V;
+        int best = 0;
+        for (int j = 1; j < V; j++)
+            if (row[j] > row[best])
+                best = j;
+        right += best == y[i];
+    }
+    return right;
+}
+
 double SFX(grok_model_loss_grad)(const struct grok_model *m, struct grok_work *w, const R *P,
                                  R *G, const int32_t *tokens, const int32_t *y, int n,
                                  int *correct, double *losses)
@@ -562,17 +577,8 @@ double SFX(grok_model_loss_grad_weighted)(const struct grok_model *m, struct gro
     double sum = 0;
     for (int i = 0; i < n; i++)
         sum += weight ? weight[i] * w->losses[i] : w->losses[i];
-    if (correct) {   /* evaluations only: a training step does not need the argmax */
-        *correct = 0;
-        for (int i = 0; i < n; i++) {
-            const R *row = logits + (size_t)i * V;
-            int best = 0;
-            for (int j = 1; j < V; j++)
-                if (row[j] > row[best])
-                    best = j;
-            *correct += best == y[i];
-        }
-    }
+    if (correct)   /* evaluations only: a training step does not need the argmax */
+        *correct = count_correct(logits, y, n, V);
     if (losses)
         memcpy(losses, w->losses, n * sizeof *losses);
     if (G) {
@@ -638,6 +644,7 @@ struct col_job {
     int n, k, table, layer;
     double scale;
     double loss[GROK_POOL_MAX];
+    int correct[GROK_POOL_MAX];
 };
 
 /* C = beta·C + op(A)·op(B), row-major; nothing for an empty product. */
@@ -666,7 +673,7 @@ static void col_forward(void *ctx, int i)
     const struct grok_model_config *c = &m->cfg;
     const struct grok_work_layout *L = j->L;
     int l = j->layer, W = c->hidden[l], c0, J = col_block(j, W, i, &c0), n = j->n;
-    if (l == 0) {   /* the gradient's share of worker i, zeroed for the phases to come */
+    if (l == 0 && j->G) {   /* the gradient's share of worker i, zeroed for the phases to come */
         size_t lo, hi;
         grok_pool_share(m->n_params, j->k, i, &lo, &hi);
         zero(j->G + lo, hi - lo);
@@ -719,16 +726,23 @@ static void col_loss(void *ctx, int i)
     const struct grok_model *m = j->m;
     int V = m->cfg.d_vocab_out, r0, rows = col_block(j, j->n, i, &r0), ce = m->cfg.loss == GROK_LOSS_CE;
     j->loss[i] = 0;
+    j->correct[i] = 0;
     if (rows <= 0)
         return;
     const R *logits = j->base + j->L->logits + (size_t)r0 * V;
     R *dlogits = j->base + j->L->dlogits + (size_t)r0 * V;
     const double *weight = j->weight ? j->weight + r0 : NULL;
     double *out = j->losses + r0;
-    zero(dlogits, (size_t)rows * V);
     if (!ce)
         SFX(grok_mse_forward)(out, logits, j->y + r0, rows, V);
-    loss_backward(m, ce ? out : NULL, dlogits, logits, j->y + r0, weight, j->scale, rows, ce);
+    if (j->G) {
+        zero(dlogits, (size_t)rows * V);
+        loss_backward(m, ce ? out : NULL, dlogits, logits, j->y + r0, weight, j->scale, rows, ce);
+    } else {
+        if (ce)
+            SFX(grok_crossentropy_forward)(out, logits, j->y + r0, rows, V);
+        j->correct[i] = count_correct(logits, j->y + r0, rows, V);
+    }
     double sum = 0;
     for (int r = 0; r < rows; r++)
         sum += weight ? weight[r] * out[r] : out[r];
@@ -834,11 +848,11 @@ int SFX(grok_model_splits_columns)(const struct grok_model *m)
 double SFX(grok_model_loss_grad_pool)(const struct grok_model *m, struct grok_work *w,
                                       struct grok_pool *pool, const R *P, R *G,
                                       const int32_t *tokens, const int32_t *y,
-                                      const double *weight, int n, double scale)
+                                      const double *weight, int n, double scale, int *correct)
 {
     if (!pool || grok_pool_size(pool) < 2 || !SFX(grok_model_splits_columns)(m))
-        return SFX(grok_model_loss_grad_weighted)(m, w, P, G, tokens, y, weight, n, scale, NULL,
-                                                  NULL);
+        return SFX(grok_model_loss_grad_weighted)(m, w, P, G, tokens, y, weight, n, scale,
+                                                  correct, NULL);
     struct grok_work_layout L;
     grok_work_layout(m, n, &L);
     struct col_job j = {.m = m, .L = &L, .base = w->block, .ints = w->ints, .P = P, .G = G,
@@ -853,6 +867,17 @@ double SFX(grok_model_loss_grad_pool)(const struct grok_model *m, struct grok_wo
         grok_pool_run(pool, col_forward, &j);
     grok_pool_run(pool, col_logits, &j);
     grok_pool_run(pool, col_loss, &j);
+    double loss = 0;
+    int right = 0;
+    for (int i = 0; i < j.k; i++) {
+        loss += j.loss[i];
+        right += j.correct[i];
+    }
+    if (!G) {
+        if (correct)
+            *correct = right;
+        return loss;
+    }
     grok_pool_run(pool, col_backward_out, &j);
     for (j.layer = m->cfg.n_hidden - 2; j.layer >= 0; j.layer--) {
         grok_pool_run(pool, col_backward_hidden, &j);
@@ -860,8 +885,5 @@ double SFX(grok_model_loss_grad_pool)(const struct grok_model *m, struct grok_wo
     }
     if (j.table)
         grok_pool_run(pool, col_embed_grad, &j);
-    double loss = 0;
-    for (int i = 0; i < j.k; i++)
-        loss += j.loss[i];
     return loss;
 }

@@ -269,14 +269,14 @@ int grok_trainer_set_threads(struct grok_trainer *t, int threads, struct grok_er
     int slice = (most + k - 1) / k;
     if (!(t->pool = grok_pool_new(k, err)))
         return err->code;
+    /* a model split by columns works in t->work and t->grad alone */
+    int slices = !grok_model_splits_columns(&t->model);
     for (t->n_workers = 1; t->n_workers < k; t->n_workers++) {
         int i = t->n_workers;
-        /* a model split by columns computes its gradient in t->grad alone */
-        int own_grad = !grok_model_splits_columns(&t->model);
-        if (own_grad)
-            t->wgrad[i] = malloc(t->model.n_params * sizeof *t->wgrad[i]);
-        if ((own_grad && !t->wgrad[i]) ||
-            !(t->wwork[i] = grok_work_new(&t->model, slice, GROK_F32, err))) {
+        if (!slices)
+            continue;
+        t->wgrad[i] = malloc(t->model.n_params * sizeof *t->wgrad[i]);
+        if (!t->wgrad[i] || !(t->wwork[i] = grok_work_new(&t->model, slice, GROK_F32, err))) {
             t->n_workers++;   /* so that grok_trainer_free releases this one too */
             return grok_err_set(err, GROK_ENOMEM, "out of memory for %d threads' activations", k);
         }
@@ -343,9 +343,10 @@ static double batch_loss(struct grok_trainer *t, const int32_t *tok, const int32
         return grok_model_loss_grad_weighted(&t->model, t->work, t->params,
                                              with_grad ? t->grad : NULL, tok, y, count, n, scale,
                                              correct, NULL);
-    if (with_grad && grok_model_splits_columns(&t->model))
-        return grok_model_loss_grad_pool(&t->model, t->work, t->pool, t->params, t->grad, tok, y,
-                                         count, n, scale);
+    if (grok_model_splits_columns(&t->model))
+        return grok_model_loss_grad_pool(&t->model, t->work, t->pool, t->params,
+                                         with_grad ? t->grad : NULL, tok, y, count, n, scale,
+                                         correct);
     struct slice_job job = {.t = t, .tok = tok, .y = y, .count = count, .n = n, .scale = scale,
                             .with_grad = with_grad};
     grok_pool_run(t->pool, slice_run, &job);

@@ -165,21 +165,22 @@ struct grok_pool;
 int grok_model_splits_columns(const struct grok_model *m);
 int grok_model_splits_columns_f64(const struct grok_model *m);
 
-/* grok_model_loss_grad_weighted's loss and gradient (grad not NULL, OVERWRITTEN) computed by
- * the pool's workers together, for a model that grok_model_splits_columns: every worker takes
- * the whole batch and a block of each matrix product's output columns, so that the embedding
- * table and the first layer are computed once, not once per slice of the batch. w must hold n
- * examples; the pool's threads should make single-threaded BLAS calls (grok_blas_threads(1)).
- * Without a pool, with one worker or for another model it is the one-thread function. Does
- * not allocate. */
+/* grok_model_loss_grad_weighted computed by the pool's workers together, for a model that
+ * grok_model_splits_columns: every worker takes the whole batch and a block of each matrix
+ * product's output columns, so that the embedding table and the first layer are computed once,
+ * not once per slice of the batch. With grad (OVERWRITTEN) the loss and its gradient; without,
+ * the loss and, when correct is not NULL, the count of right answers. w must hold n examples;
+ * the pool's threads should make single-threaded BLAS calls (grok_blas_threads(1)). Without a
+ * pool, with one worker or for another model it is the one-thread function. Does not
+ * allocate. */
 double grok_model_loss_grad_pool(const struct grok_model *m, struct grok_work *w,
                                  struct grok_pool *pool, const float *params, float *grad,
                                  const int32_t *tokens, const int32_t *y, const double *weight,
-                                 int n, double scale);
+                                 int n, double scale, int *correct);
 double grok_model_loss_grad_pool_f64(const struct grok_model *m, struct grok_work *w,
                                      struct grok_pool *pool, const double *params, double *grad,
                                      const int32_t *tokens, const int32_t *y,
-                                     const double *weight, int n, double scale);
+                                     const double *weight, int n, double scale, int *correct);
 
 /* The model's continuous input of n examples, x (n, d_input): for the transformer the token
  * plus position embeddings of the whole context, flattened; for the MLP its first layer's input

@@ -43,11 +43,11 @@ struct grok_trainer {
     struct grok_tensor *snap;      /* (n_snap) the parameters a snapshot holds */
     int n_snap;
     /* threads (grok_trainer_set_threads): worker i takes the i-th of n_workers equal slices
-     * of a batch or an evaluation chunk, worker 0 with work and grad above; an MLP's training
-     * step is split by columns instead (grok_model_loss_grad_pool) and needs no wgrad */
+     * of a batch or an evaluation chunk, worker 0 with work and grad above; an MLP is split
+     * by columns instead (grok_model_loss_grad_pool) in work and grad alone */
     int n_workers;
     struct grok_pool *pool;
-    struct grok_work *wwork[GROK_POOL_MAX];   /* workers 1.. : activations for a slice */
+    struct grok_work *wwork[GROK_POOL_MAX];   /* workers 1.. : activations for a slice, or NULL */
     float *wgrad[GROK_POOL_MAX];              /* workers 1.. : (n_params) a slice's gradient, or NULL */
 };
 

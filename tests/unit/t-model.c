@@ -1177,7 +1177,8 @@ static void test_pool_split(const struct grok_model_config *cfg)
         struct grok_pool *pool = grok_pool_new(sizes[s], &err);
         for (size_t k = 0; k < P_n; k++)
             Gp[k] = 1e3;   /* overwritten */
-        double got = grok_model_loss_grad_pool_f64(&m, w, pool, P, Gp, tok, y, count, N, 1.0 / 17);
+        double got = grok_model_loss_grad_pool_f64(&m, w, pool, P, Gp, tok, y, count, N, 1.0 / 17,
+                                                   NULL);
         double worst = 0;
         for (size_t k = 0; k < P_n; k++)
             worst = fmax(worst, fabs(Gp[k] - G[k]));
@@ -1185,6 +1186,14 @@ static void test_pool_split(const struct grok_model_config *cfg)
            "%s: %d workers by columns give the one-thread loss and gradient "
            "(loss %.17g, want %.17g; gradient off by %.3g of %.3g)", label, sizes[s], got, want,
            worst, big);
+        int right = -1, want_right = -1;
+        double plain = grok_model_loss_grad_pool_f64(&m, w, pool, P, NULL, tok, y, NULL, N, 1.0 / N,
+                                                     &right);
+        double want_plain = grok_model_loss_grad_f64(&m, w, P, NULL, tok, y, N, &want_right, NULL);
+        ok(fabs(plain - want_plain) <= 1e-13 * fabs(want_plain) && right == want_right,
+           "%s: %d workers by columns without a gradient give the mean loss and the right "
+           "answers (%.17g, %d; want %.17g, %d)", label, sizes[s], plain, right, want_plain,
+           want_right);
         grok_pool_free(pool);
     }
     free(P);
