@@ -30,9 +30,11 @@ sys.path.insert(0, HERE)
 
 # Steps per measurement, before --scale: (speed, memory, evaluation overhead). Speed steps keep
 # one measurement to some seconds (nanda's PyTorch step takes ~175 ms, the others tens of ms);
-# the overhead runs are long enough for several default evaluations (every 100 steps).
+# the overhead runs are long enough for several default evaluations (every 100 steps) and for
+# the machine's drift (10-20% from minute to minute) not to swamp what they measure: nanda's
+# 300-step runs (~7 s) once read 11% and once -23% for evaluations that cost ~0.
 STEPS = {
-    "nanda": (100, 50, 300),
+    "nanda": (100, 50, 800),
     "xu": (300, 200, 1000),
     "alquabeh": (300, 200, 1000),
 }
@@ -312,6 +314,11 @@ def step_flops(cfg, tok, algebra):
     products per forward one (input gradient, weight gradient), so 3× the forward, except
     where no input gradient is needed."""
     batch = cfg["batch"] or tok.shape[0]
+    if algebra and cfg["batch"]:
+        # a minibatch drawn with replacement is computed once per distinct example, weighted
+        # by its count: B draws from n pairs hold n·(1 − (1 − 1/n)^B) distinct ones on average
+        n = tok.shape[0]
+        batch = n * (1 - (1 - 1 / n) ** cfg["batch"])
     if cfg["model"] == "transformer":
         return 2 * 3 * transformer_macs(cfg, batch, tok, algebra)
     first, rest = mlp_macs(cfg, batch, tok, algebra)

@@ -627,7 +627,7 @@ void SFX(grok_model_input_grad)(const struct grok_model *m, struct grok_work *w,
  * embedding table of its slice, which is almost the whole batch's: for P3's model that
  * duplicated a third of the step's arithmetic. Here every worker takes the whole batch and a
  * block of each matrix product's output columns, reading inputs that a previous phase finished:
- * hidden units, then logits, then the loss by rows, then the gradients back down. No two
+ * hidden units, then the logits and the loss by rows, then the gradients back down. No two
  * workers write the same element, no partial sums are added, and a phase is one hand-off of the
  * pool. */
 
@@ -705,31 +705,23 @@ static void col_forward(void *ctx, int i)
         SFX(grok_act_forward)(post + (size_t)r * W + c0, pre + (size_t)r * W + c0, J, c->act);
 }
 
-static void col_logits(void *ctx, int i)
-{
-    struct col_job *j = ctx;
-    const struct grok_model *m = j->m;
-    int V = m->cfg.d_vocab_out, width = m->cfg.hidden[m->cfg.n_hidden - 1], v0;
-    int J = col_block(j, V, i, &v0);
-    if (J <= 0)
-        return;
-    R *logits = j->base + j->L->logits;
-    for (int r = 0; r < j->n; r++)
-        memcpy(logits + (size_t)r * V + v0, j->P + m->b_U + v0, J * sizeof *logits);
-    mm(0, 0, j->n, J, width, j->base + j->L->hpost[m->cfg.n_hidden - 1], width,
-       j->P + m->W_U + v0, V, 1, logits + v0, V);
-}
-
-static void col_loss(void *ctx, int i)
+/* The logits and the loss of worker i's block of examples (the unembedding reads every hidden
+ * column, finished), and the loss's gradient with respect to those logits. */
+static void col_logits_loss(void *ctx, int i)
 {
     struct col_job *j = ctx;
     const struct grok_model *m = j->m;
     int V = m->cfg.d_vocab_out, r0, rows = col_block(j, j->n, i, &r0), ce = m->cfg.loss == GROK_LOSS_CE;
+    int last = m->cfg.n_hidden - 1, width = m->cfg.hidden[last];
     j->loss[i] = 0;
     j->correct[i] = 0;
     if (rows <= 0)
         return;
-    const R *logits = j->base + j->L->logits + (size_t)r0 * V;
+    R *logits = j->base + j->L->logits + (size_t)r0 * V;
+    for (int r = 0; r < rows; r++)
+        memcpy(logits + (size_t)r * V, j->P + m->b_U, V * sizeof *logits);
+    mm(0, 0, rows, V, width, j->base + j->L->hpost[last] + (size_t)r0 * width, width,
+       j->P + m->W_U, V, 1, logits, V);
     R *dlogits = j->base + j->L->dlogits + (size_t)r0 * V;
     const double *weight = j->weight ? j->weight + r0 : NULL;
     double *out = j->losses + r0;
@@ -865,8 +857,7 @@ double SFX(grok_model_loss_grad_pool)(const struct grok_model *m, struct grok_wo
         SFX(grok_model_input)(m, P, tokens, n, j.base + L.x);
     for (j.layer = 0; j.layer < m->cfg.n_hidden; j.layer++)
         grok_pool_run(pool, col_forward, &j);
-    grok_pool_run(pool, col_logits, &j);
-    grok_pool_run(pool, col_loss, &j);
+    grok_pool_run(pool, col_logits_loss, &j);
     double loss = 0;
     int right = 0;
     for (int i = 0; i < j.k; i++) {
