@@ -83,30 +83,41 @@ int grok_optim_init(struct grok_optim *o, const struct grok_optim_config *c, siz
     return GROK_OK;
 }
 
-double grok_optim_clip(const struct grok_optim *o, float *grad, double max_norm)
+double grok_optim_sumsq(const struct grok_optim *o, float *grad, size_t lo, size_t hi)
 {
-    for (int r = 0; r < o->n_ranges; r++)
-        if (o->ranges[r].frozen)
-            memset(grad + o->ranges[r].offset, 0, o->ranges[r].size * sizeof *grad);
+    for (int r = 0; r < o->n_ranges; r++) {
+        size_t from = o->ranges[r].offset > lo ? o->ranges[r].offset : lo;
+        size_t end = o->ranges[r].offset + o->ranges[r].size, to = end < hi ? end : hi;
+        if (o->ranges[r].frozen && from < to)
+            memset(grad + from, 0, (to - from) * sizeof *grad);
+    }
     /* Eight partial sums: independent chains the CPU overlaps (a single running sum waits for
-     * each add); still one fixed order, so the norm is the same on every run. */
-    double part[8] = {0};
-    size_t n8 = o->n_params - o->n_params % 8;
-    for (size_t i = 0; i < n8; i += 8)
+     * each add); still one fixed order, so the sum is the same on every run. */
+    double part[8] = {0}, ss = 0;
+    size_t n8 = lo + (hi - lo) / 8 * 8;
+    for (size_t i = lo; i < n8; i += 8)
         for (int k = 0; k < 8; k++)
             part[k] += (double)grad[i + k] * grad[i + k];
-    double ss = 0;
-    for (size_t i = n8; i < o->n_params; i++)
+    for (size_t i = n8; i < hi; i++)
         ss += (double)grad[i] * grad[i];
     for (int k = 0; k < 8; k++)
         ss += part[k];
-    double norm = sqrt(ss);
-    if (max_norm > 0 && norm > max_norm) {
-        /* A float factor, as torch multiplies the float32 gradients by a float32 tensor. */
-        float scale = (float)(max_norm / (norm + 1e-6));
+    return ss;
+}
+
+float grok_optim_clip_scale(double norm, double max_norm)
+{
+    /* A float factor, as torch multiplies the float32 gradients by a float32 tensor. */
+    return max_norm > 0 && norm > max_norm ? (float)(max_norm / (norm + 1e-6)) : 1.0f;
+}
+
+double grok_optim_clip(const struct grok_optim *o, float *grad, double max_norm)
+{
+    double norm = sqrt(grok_optim_sumsq(o, grad, 0, o->n_params));
+    float scale = grok_optim_clip_scale(norm, max_norm);
+    if (scale != 1.0f)
         for (size_t i = 0; i < o->n_params; i++)
             grad[i] *= scale;
-    }
     return norm;
 }
 

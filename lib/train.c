@@ -363,11 +363,31 @@ static double batch_loss(struct grok_trainer *t, const int32_t *tok, const int32
     return loss;
 }
 
+/* A step's work after the gradient, in worker i's share of the parameters: the sum of
+ * squares for the norm, then (once the norm is known) clipping and the optimiser's update. */
+struct update_job {
+    struct grok_trainer *t;
+    float clip_scale;
+    double sumsq[GROK_POOL_MAX];
+};
+
+static void sumsq_run(void *ctx, int i)
+{
+    struct update_job *u = ctx;
+    size_t lo, hi;
+    grok_pool_share(u->t->model.n_params, u->t->n_workers, i, &lo, &hi);
+    u->sumsq[i] = grok_optim_sumsq(&u->t->opt, u->t->grad, lo, hi);
+}
+
 static void update_run(void *ctx, int i)
 {
-    struct grok_trainer *t = ctx;
+    struct update_job *u = ctx;
+    struct grok_trainer *t = u->t;
     size_t lo, hi;
     grok_pool_share(t->model.n_params, t->n_workers, i, &lo, &hi);
+    if (u->clip_scale != 1.0f)
+        for (size_t p = lo; p < hi; p++)
+            t->grad[p] *= u->clip_scale;
     grok_optim_update(&t->opt, t->params, t->grad, lo, hi);
 }
 
@@ -378,13 +398,23 @@ double grok_trainer_step(struct grok_trainer *t)
     double scale;
     int n = gather_batch(t, &tok, &y, &count, &scale);
     double loss = batch_loss(t, tok, y, count, n, scale, 1, NULL);
-    double norm = grok_optim_clip(&t->opt, t->grad, t->cfg.clip);
-    if (!isfinite(loss) || !isfinite(norm))
-        return NAN;
-    if (t->n_workers > 1)
-        grok_pool_run(t->pool, update_run, t);
-    else
+    if (t->n_workers <= 1) {
+        double norm = grok_optim_clip(&t->opt, t->grad, t->cfg.clip);
+        if (!isfinite(loss) || !isfinite(norm))
+            return NAN;
         grok_optim_update(&t->opt, t->params, t->grad, 0, t->model.n_params);
+    } else {
+        struct update_job u = {.t = t};
+        grok_pool_run(t->pool, sumsq_run, &u);
+        double ss = 0;
+        for (int i = 0; i < t->n_workers; i++)
+            ss += u.sumsq[i];
+        double norm = sqrt(ss);
+        if (!isfinite(loss) || !isfinite(norm))
+            return NAN;
+        u.clip_scale = grok_optim_clip_scale(norm, t->cfg.clip);
+        grok_pool_run(t->pool, update_run, &u);
+    }
     grok_optim_advance(&t->opt);
     t->step++;
     return loss;

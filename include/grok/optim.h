@@ -62,6 +62,13 @@ void grok_optim_free(struct grok_optim *o);
  * torch.nn.utils.clip_grad_norm_ does. */
 double grok_optim_clip(const struct grok_optim *o, float *grad, double max_norm);
 
+/* grok_optim_clip in parts, for threads that share the vector: grok_optim_sumsq zeroes the
+ * frozen elements of lo .. hi−1 and returns their sum of squares (in double, one fixed order);
+ * the norm is the square root of the parts' total, and grok_optim_clip_scale(norm, max_norm)
+ * the factor every element is then multiplied by (1 when there is nothing to clip). */
+double grok_optim_sumsq(const struct grok_optim *o, float *grad, size_t lo, size_t hi);
+float grok_optim_clip_scale(double norm, double max_norm);
+
 /* One update of params from grad (already clipped) with the rate grok_optim_lr(cfg, o->t),
  * then o->t += 1. Does not allocate. */
 void grok_optim_step(struct grok_optim *o, float *params, const float *grad);

@@ -244,6 +244,12 @@ static void test_ranges(void)
     float cg[N] = {100, -7, 5};
     is_near(grok_optim_clip(&o, cg, 0), 5, 1e-12, "clip: the norm leaves out the frozen range");
     ok(cg[0] == 0 && cg[1] == 0 && cg[2] == 5, "clip: zeroes the frozen gradient, no scaling at 0");
+    float pg[N] = {100, -7, 5};
+    double part0 = grok_optim_sumsq(&o, pg, 0, 1);
+    ok(part0 == 0 && pg[0] == 0 && pg[1] == -7, "sumsq of a part zeroes the frozen elements in it alone");
+    is_near(part0 + grok_optim_sumsq(&o, pg, 1, N), 25, 1e-12,
+            "sumsq of two parts: the frozen range left out");
+    ok(pg[1] == 0 && pg[2] == 5, "sumsq: the second part's frozen element zeroed, the rest kept");
     grok_optim_free(&o);
 }
 
@@ -264,6 +270,9 @@ static void test_clip(void)
     g[0] = 0.6f; g[1] = 0.8f;
     grok_optim_clip(&o, g, 1.0 + 1e-3);
     ok(g[0] == 0.6f && g[1] == 0.8f, "norm 1 under max_norm 1.001: no scaling");
+    ok(grok_optim_clip_scale(5, 1.0) == (float)(1.0 / (5 + 1e-6)) &&
+       grok_optim_clip_scale(5, 10.0) == 1.0f && grok_optim_clip_scale(5, 0) == 1.0f,
+       "clip_scale: max_norm/(norm + 1e-6) above max_norm, else 1, and 1 without clipping");
     grok_optim_free(&o);
 }
 
