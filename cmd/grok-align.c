@@ -54,8 +54,7 @@ static const char usage[] =
 
 struct opts {
     struct grok_common co;
-    struct grok_steps steps;
-    const char *steps_text;
+    struct grok_selection sel;   /* -s */
     long long sample, seed;
     int projections, exact, threads;
     const char *input;
@@ -74,19 +73,13 @@ static struct opts parse_args(int argc, char **argv)
         {"threads", required_argument, NULL, OPT_THREADS},
         {NULL, 0, NULL, 0},
     };
-    struct opts o = {.steps = GROK_STEPS_ALL};
-    struct grok_err err;
+    struct opts o = {.sel = {.steps = GROK_STEPS_ALL}};
     int c;
     opterr = 0;
     while ((c = getopt_long(argc, argv, GROK_COMMON_SHORTOPTS "s:", longopts, NULL)) != -1) {
-        if (grok_cli_common(c, argc, argv, &o.co, usage))
+        if (grok_cli_common(c, argc, argv, &o.co, usage) || grok_cli_select(c, optarg, &o.sel))
             continue;
         switch (c) {
-        case 's':
-            if (grok_steps_parse(optarg, &o.steps, &err) != GROK_OK)
-                grok_usage("-s: %s", err.msg);
-            o.steps_text = optarg;
-            break;
         case OPT_SAMPLE: o.sample = grok_flag_int("--sample", optarg, 1, INT32_MAX); break;
         case OPT_SEED: o.seed = grok_flag_int("--seed", optarg, 0, 0xFFFFFFFFLL); break;
         case OPT_PROJ: o.projections = (int)grok_flag_int("--projections", optarg, 1, 100000); break;
@@ -355,7 +348,7 @@ static int write_group(struct grok_run *out, const struct opts *o, const long lo
     if (rc == GROK_OK) rc = grok_run_attr_set_int(out, "/align", "seed", o->seed, err);
     if (rc == GROK_OK) rc = grok_run_attr_set_int(out, "/align", "projections", o->projections, err);
     if (rc == GROK_OK) rc = grok_run_attr_set_int(out, "/align", "exact", o->exact, err);
-    if (rc == GROK_OK) rc = grok_run_attr_set_str(out, "/align", "steps", o->steps_text ? o->steps_text : "all", err);
+    if (rc == GROK_OK) rc = grok_run_attr_set_str(out, "/align", "steps", o->sel.steps_text ? o->sel.steps_text : "all", err);
     return rc;
 }
 
@@ -397,7 +390,7 @@ int main(int argc, char **argv)
         goto nomem;
     for (int i = 0; i < j.npoints; i++)
         memcpy(ptok + (size_t)i * nctx, tokens + (size_t)idx[i] * nctx, nctx * sizeof *ptok);
-    if (grok_snapshots_select(&s, &o.steps, NULL, &steps, &T, &err) != GROK_OK)
+    if (grok_snapshots_select(&s, &o.sel.steps, NULL, &steps, &T, &err) != GROK_OK)
         goto fail;
     if (T == 0) {
         grok_err_set(&err, GROK_ENOTFOUND, "%s: no snapshot has a step in the range of -s", grok_run_name(in));

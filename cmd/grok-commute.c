@@ -50,8 +50,7 @@ static const char usage[] =
 
 struct opts {
     struct grok_common co;
-    struct grok_steps steps;
-    const char *steps_text;
+    struct grok_selection sel;   /* -s */
     int K, batch, random_bases, threads, use_float;
     double eta;
     long long seed;
@@ -75,19 +74,13 @@ static struct opts parse_args(int argc, char **argv)
         {"float", no_argument, NULL, OPT_FLOAT},
         {NULL, 0, NULL, 0},
     };
-    struct opts o = {.steps = GROK_STEPS_ALL, .K = 9, .batch = 512, .eta = 1e-3, .random_bases = 5};
-    struct grok_err err;
+    struct opts o = {.sel = {.steps = GROK_STEPS_ALL}, .K = 9, .batch = 512, .eta = 1e-3, .random_bases = 5};
     int c;
     opterr = 0;
     while ((c = getopt_long(argc, argv, GROK_COMMON_SHORTOPTS "s:K:", longopts, NULL)) != -1) {
-        if (grok_cli_common(c, argc, argv, &o.co, usage))
+        if (grok_cli_common(c, argc, argv, &o.co, usage) || grok_cli_select(c, optarg, &o.sel))
             continue;
         switch (c) {
-        case 's':
-            if (grok_steps_parse(optarg, &o.steps, &err) != GROK_OK)
-                grok_usage("-s: %s", err.msg);
-            o.steps_text = optarg;
-            break;
         case 'K': o.K = (int)grok_flag_int("-K", optarg, 1, 100000); break;
         case OPT_BATCH: o.batch = (int)grok_flag_int("--batch", optarg, 1, 1 << 24); break;
         case OPT_ETA: {
@@ -403,7 +396,7 @@ static int write_group(struct grok_run *out, const char *basis, const struct opt
     if (rc == GROK_OK) rc = grok_run_attr_set_int(out, "/commute", "random_bases", o->random_bases, err);
     if (rc == GROK_OK) rc = grok_run_attr_set_str(out, "/commute", "basis", basis, err);
     if (rc == GROK_OK) rc = grok_run_attr_set_str(out, "/commute", "precision", o->use_float ? "float" : "double", err);
-    if (rc == GROK_OK) rc = grok_run_attr_set_str(out, "/commute", "steps", o->steps_text ? o->steps_text : "all", err);
+    if (rc == GROK_OK) rc = grok_run_attr_set_str(out, "/commute", "steps", o->sel.steps_text ? o->sel.steps_text : "all", err);
     return rc;
 }
 
@@ -439,7 +432,7 @@ int main(int argc, char **argv)
         grok_model_examples(in, "train", &tokens, &y, &ntrain, &err) != GROK_OK)
         goto fail;
     j.n = j.model.n_params;
-    if (grok_snapshots_select(&s, &o.steps, NULL, &steps, &T, &err) != GROK_OK)
+    if (grok_snapshots_select(&s, &o.sel.steps, NULL, &steps, &T, &err) != GROK_OK)
         goto fail;
     if (T == 0) {
         grok_err_set(&err, GROK_ENOTFOUND, "%s: no snapshot has a step in the range of -s", grok_run_name(in));

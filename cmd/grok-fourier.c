@@ -46,10 +46,7 @@ enum table_kind { TABLE_SUMMARY, TABLE_SPECTRUM };
 
 struct opts {
     struct grok_common co;
-    char **globs;
-    int nglobs;
-    struct grok_steps steps;
-    const char *steps_text;
+    struct grok_selection sel;   /* -p, -s */
     int keys;                     /* --keys N; 0 for the rule of --key-share */
     double key_share;             /* --key-share S (default 0.05); 0 with --keys */
     long long key_step;
@@ -70,26 +67,16 @@ static struct opts parse_args(int argc, char **argv)
         {"key-step", required_argument, NULL, OPT_KEY_STEP},
         {NULL, 0, NULL, 0},
     };
-    struct opts o = {.steps = GROK_STEPS_ALL, .key_share = 0.05};
+    struct opts o = {.key_share = 0.05};
     struct grok_err err;
     int c, keys_given = 0, share_given = 0;
     opterr = 0;
-    if (!(o.globs = calloc((size_t)argc, sizeof *o.globs)))
-        grok_die(GROK_EXIT_DATA, "out of memory");
+    if (grok_selection_init(&o.sel, argc, &err) != GROK_OK)
+        grok_die(GROK_EXIT_DATA, "%s", err.msg);
     while ((c = getopt_long(argc, argv, GROK_COMMON_SHORTOPTS "p:s:", longopts, NULL)) != -1) {
-        if (grok_cli_common(c, argc, argv, &o.co, usage))
+        if (grok_cli_common(c, argc, argv, &o.co, usage) || grok_cli_select(c, optarg, &o.sel))
             continue;
         switch (c) {
-        case 'p':
-            if (grok_glob_check(optarg, &err) != GROK_OK)
-                grok_usage("-p: %s", err.msg);
-            o.globs[o.nglobs++] = optarg;
-            break;
-        case 's':
-            if (grok_steps_parse(optarg, &o.steps, &err) != GROK_OK)
-                grok_usage("-s: %s", err.msg);
-            o.steps_text = optarg;
-            break;
         case OPT_KEYS:
             o.keys = (int)grok_flag_int("--keys", optarg, 1, GROK_P_MAX);
             keys_given = 1;
@@ -224,15 +211,13 @@ static int select_matrices(struct job *j, const struct grok_snapshots *s, struct
     int n = 0;
     if (!(j->m = calloc(s->nparams + 2, sizeof *j->m)))
         return nomem(err);
-    if (o->nglobs) {
+    if (o->sel.nglobs) {
         for (size_t i = 0; i < s->nparams; i++)
-            if (grok_globs_match(o->globs, o->nglobs, s->params[i]) && n < GROK_P_MAX)
+            if (grok_globs_match(o->sel.globs, o->sel.nglobs, s->params[i]) && n < GROK_P_MAX)
                 chosen[n++] = s->params[i];
         if (n == 0) {
-            char globs[512] = "";
-            for (int i = 0, len = 0; i < o->nglobs && len < (int)sizeof globs; i++)
-                len += snprintf(globs + len, sizeof globs - (size_t)len, "%s%s", i ? " or " : "",
-                                o->globs[i]);
+            char globs[512];
+            grok_globs_join(globs, sizeof globs, o->sel.globs, o->sel.nglobs);
             return grok_err_set(err, GROK_ENOTFOUND, "%s: no parameter matches -p %s",
                                 grok_run_name(j->in), globs);
         }
@@ -449,7 +434,7 @@ static int write_run(struct job *j, struct grok_err *err)
         rc = write_matrix(j, &j->m[i], err);
     if (rc == GROK_OK) rc = grok_run_attr_set_int(j->out, "/fourier", "p", j->p, err);
     if (rc == GROK_OK) rc = grok_run_attr_set_str(j->out, "/fourier", "matrices", names, err);
-    if (rc == GROK_OK) rc = grok_run_attr_set_str(j->out, "/fourier", "steps", o->steps_text ? o->steps_text : "all", err);
+    if (rc == GROK_OK) rc = grok_run_attr_set_str(j->out, "/fourier", "steps", o->sel.steps_text ? o->sel.steps_text : "all", err);
     if (rc == GROK_OK) rc = grok_run_attr_set_int(j->out, "/fourier", "keys", o->keys, err);
     if (rc == GROK_OK) rc = grok_run_attr_set_double(j->out, "/fourier", "key_share", o->key_share, err);
     if (rc == GROK_OK) rc = grok_run_attr_set_int(j->out, "/fourier", "key_step", j->steps[j->key_t], err);
@@ -563,12 +548,12 @@ static int read_config(struct job *j, struct grok_err *err)
 static int select_rows(struct job *j, const struct grok_snapshots *s, struct grok_err *err)
 {
     const struct opts *o = j->o;
-    int rc = grok_snapshots_select(s, &o->steps, &j->rows, &j->steps, &j->T, err);
+    int rc = grok_snapshots_select(s, &o->sel.steps, &j->rows, &j->steps, &j->T, err);
     if (rc != GROK_OK)
         return rc;
     if (j->T == 0)
         return grok_err_set(err, GROK_EINVAL, "%s: -s %s selects no snapshot",
-                            grok_run_name(j->in), o->steps_text);
+                            grok_run_name(j->in), o->sel.steps_text);
     j->key_t = j->T - 1;
     if (o->have_key_step) {
         j->key_t = 0;
@@ -643,6 +628,6 @@ out:
     free(j.E);
     free(j.re);
     free(j.im);
-    free(o.globs);
+    grok_selection_free(&o.sel);
     return rc;
 }

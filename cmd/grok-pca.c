@@ -50,10 +50,7 @@ enum table_kind { TABLE_SUMMARY, TABLE_WINDOW, TABLE_PROJ };
 
 struct opts {
     struct grok_common co;
-    char **globs;
-    int nglobs;
-    struct grok_steps steps;
-    const char *steps_text;
+    struct grok_selection sel;   /* -p, -s */
     int k, joint, basis_k, window, null_walks;
     long long seed;
     enum grok_pca_method method;
@@ -93,26 +90,16 @@ static struct opts parse_args(int argc, char **argv)
         {"method", required_argument, NULL, OPT_METHOD},
         {NULL, 0, NULL, 0},
     };
-    struct opts o = {.steps = GROK_STEPS_ALL, .k = 10, .basis_k = 2};
+    struct opts o = {.k = 10, .basis_k = 2};
     struct grok_err err;
     int c;
     opterr = 0;
-    if (!(o.globs = calloc((size_t)argc, sizeof *o.globs)))
-        grok_die(GROK_EXIT_DATA, "out of memory");
+    if (grok_selection_init(&o.sel, argc, &err) != GROK_OK)
+        grok_die(GROK_EXIT_DATA, "%s", err.msg);
     while ((c = getopt_long(argc, argv, GROK_COMMON_SHORTOPTS "p:s:k:", longopts, NULL)) != -1) {
-        if (grok_cli_common(c, argc, argv, &o.co, usage))
+        if (grok_cli_common(c, argc, argv, &o.co, usage) || grok_cli_select(c, optarg, &o.sel))
             continue;
         switch (c) {
-        case 'p':
-            if (grok_glob_check(optarg, &err) != GROK_OK)
-                grok_usage("-p: %s", err.msg);
-            o.globs[o.nglobs++] = optarg;
-            break;
-        case 's':
-            if (grok_steps_parse(optarg, &o.steps, &err) != GROK_OK)
-                grok_usage("-s: %s", err.msg);
-            o.steps_text = optarg;
-            break;
         case 'k': o.k = (int)grok_flag_int("-k", optarg, 1, 10000); break;
         case OPT_JOINT: o.joint = 1; break;
         case OPT_BASIS_K: o.basis_k = (int)grok_flag_int("--basis-k", optarg, 0, 10000); break;
@@ -151,10 +138,10 @@ static int select_params(struct grok_run *run, const struct grok_snapshots *s, c
     char *dflt[1] = {(char *)default_glob};
     *nsel = 0;
     for (size_t i = 0; i < s->nparams; i++)
-        if (o->nglobs ? grok_globs_match(o->globs, o->nglobs, s->params[i])
+        if (o->sel.nglobs ? grok_globs_match(o->sel.globs, o->sel.nglobs, s->params[i])
                       : grok_globs_match(dflt, 1, s->params[i]))
             sel[(*nsel)++] = s->params[i];
-    for (size_t i = 0; !o->nglobs && *nsel == 0 && i < s->nparams; i++) {
+    for (size_t i = 0; !o->sel.nglobs && *nsel == 0 && i < s->nparams; i++) {
         char path[GROK_MAX_NAME + 16];
         struct grok_array info;
         if (grok_run_path(path, sizeof path, "/snapshots", s->params[i], NULL) == GROK_OK &&
@@ -163,10 +150,9 @@ static int select_params(struct grok_run *run, const struct grok_snapshots *s, c
     }
     if (*nsel > 0)
         return GROK_OK;
-    char globs[512] = "";
-    for (int i = 0, len = 0; i < o->nglobs && len < (int)sizeof globs; i++)
-        len += snprintf(globs + len, sizeof globs - (size_t)len, "%s%s", i ? " or " : "", o->globs[i]);
-    if (o->nglobs)
+    char globs[512];
+    grok_globs_join(globs, sizeof globs, o->sel.globs, o->sel.nglobs);
+    if (o->sel.nglobs)
         return grok_err_set(err, GROK_ENOTFOUND, "%s: no parameter matches -p %s",
                             grok_run_name(run), globs);
     return grok_err_set(err, GROK_ENOTFOUND, "%s: /snapshots holds no weight matrix",
@@ -471,7 +457,7 @@ static int write_summary(struct job *j, const struct summary *sm, int M, struct 
     }
     if (rc == GROK_OK) rc = grok_run_write_i64(j->out, "/pca", "step", j->steps, 1, &j->T, err);
     if (rc == GROK_OK) rc = grok_run_attr_set_str(j->out, "/pca", "matrices", names, err);
-    if (rc == GROK_OK) rc = grok_run_attr_set_str(j->out, "/pca", "steps", o->steps_text ? o->steps_text : "all", err);
+    if (rc == GROK_OK) rc = grok_run_attr_set_str(j->out, "/pca", "steps", o->sel.steps_text ? o->sel.steps_text : "all", err);
     if (rc == GROK_OK) rc = grok_run_attr_set_str(j->out, "/pca", "method",
                                                   o->method == GROK_PCA_GRAM ? "gram" : o->method == GROK_PCA_SVD ? "svd" : "auto", err);
     if (rc == GROK_OK) rc = grok_run_attr_set_int(j->out, "/pca", "k", o->k, err);
@@ -568,12 +554,12 @@ static void write_table(const struct job *j, const struct summary *sm, int M, FI
 /* The snapshot rows that -s selects. */
 static int select_rows(struct job *j, const struct grok_snapshots *s, struct grok_err *err)
 {
-    int rc = grok_snapshots_select(s, &j->o->steps, &j->rows, &j->steps, &j->T, err);
+    int rc = grok_snapshots_select(s, &j->o->sel.steps, &j->rows, &j->steps, &j->T, err);
     if (rc != GROK_OK)
         return rc;
     if (j->T < 2)
         return grok_err_set(err, GROK_EINVAL, "%s: a trajectory needs 2 snapshots or more; %s %zu",
-                            grok_run_name(j->in), j->o->steps_text ? "-s selects" : "the run has", j->T);
+                            grok_run_name(j->in), j->o->sel.steps_text ? "-s selects" : "the run has", j->T);
     for (size_t t = 1; t < j->T; t++)
         if (j->steps[t] <= j->steps[t - 1])
             return grok_err_set(err, GROK_EFORMAT, "%s: /snapshots/step is not increasing at row %zu",
@@ -703,6 +689,6 @@ out:
     free(j.basis);
     free(j.basis_from);
     free(sel);
-    free(o.globs);
+    grok_selection_free(&o.sel);
     return rc;
 }

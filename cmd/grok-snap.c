@@ -40,10 +40,7 @@ static const char usage[] =
 struct opts {
     struct grok_common co;
     int list;
-    char **globs;
-    int nglobs;
-    struct grok_steps steps;
-    int have_steps;
+    struct grok_selection sel;   /* -p, -s */
     int have_at;
     long long at;
     const char *input;
@@ -59,29 +56,18 @@ static struct opts parse_args(int argc, char **argv)
         {"at", required_argument, NULL, 'A'},
         {NULL, 0, NULL, 0},
     };
-    struct opts o = {.steps = GROK_STEPS_ALL};
+    struct opts o = {0};
     struct grok_err err;
     int c;
     opterr = 0;
-    o.globs = calloc((size_t)argc, sizeof *o.globs);
-    if (!o.globs)
-        grok_die(GROK_EXIT_DATA, "out of memory");
+    if (grok_selection_init(&o.sel, argc, &err) != GROK_OK)
+        grok_die(GROK_EXIT_DATA, "%s", err.msg);
     while ((c = getopt_long(argc, argv, GROK_COMMON_SHORTOPTS "lp:s:", longopts, NULL)) != -1) {
-        if (grok_cli_common(c, argc, argv, &o.co, usage))
+        if (grok_cli_common(c, argc, argv, &o.co, usage) || grok_cli_select(c, optarg, &o.sel))
             continue;
         switch (c) {
         case 'l':
             o.list = 1;
-            break;
-        case 'p':
-            if (grok_glob_check(optarg, &err) != GROK_OK)
-                grok_usage("-p: %s", err.msg);
-            o.globs[o.nglobs++] = optarg;
-            break;
-        case 's':
-            if (grok_steps_parse(optarg, &o.steps, &err) != GROK_OK)
-                grok_usage("-s: %s", err.msg);
-            o.have_steps = 1;
             break;
         case 'A': {
             char *end;
@@ -95,9 +81,9 @@ static struct opts parse_args(int argc, char **argv)
         }
     }
     o.input = grok_cli_input(argc, argv);
-    if (o.list && (o.have_at || o.nglobs || o.have_steps))
+    if (o.list && (o.have_at || o.sel.nglobs || o.sel.steps_text))
         grok_usage("-l lists the whole run; it takes no --at, -p or -s");
-    if (o.have_at && o.have_steps)
+    if (o.have_at && o.sel.steps_text)
         grok_usage("--at picks one snapshot; it takes no -s");
     return o;
 }
@@ -335,7 +321,7 @@ static int write_run(struct grok_run *in, struct grok_run *out, const struct opt
             rc = grok_err_set(err, GROK_EIO, "interrupted");
             goto out;
         }
-        if (!grok_steps_match(&o->steps, s->steps[t]))
+        if (!grok_steps_match(&o->sel.steps, s->steps[t]))
             continue;
         if ((rc = read_snapshot(in, t, sel, nsel, rows, ts, err)) != GROK_OK ||
             (rc = grok_run_snapshot_append(out, s->steps[t], ts, (int)nsel, err)) != GROK_OK)
@@ -367,7 +353,7 @@ int main(int argc, char **argv)
     int table = o.list || grok_output_is_table(&o.co);
     int rc;
 
-    if (table && !o.list && !o.have_at && (o.nglobs || o.have_steps))
+    if (table && !o.list && !o.have_at && (o.sel.nglobs || o.sel.steps_text))
         grok_usage("-p and -s cut a run, but the output is a table%s: write the run with -o FILE.h5 "
                    "or to a pipe", o.co.table ? "" : " (standard output is a terminal)");
     if (o.have_at && table && !o.list && !o.co.table_arg)
@@ -382,17 +368,15 @@ int main(int argc, char **argv)
             goto fail;
         }
         for (size_t i = 0; i < s.nparams; i++)
-            if (grok_globs_match(o.globs, o.nglobs, s.params[i]))
+            if (grok_globs_match(o.sel.globs, o.sel.nglobs, s.params[i]))
                 sel[nsel++] = s.params[i];
         if (s.nparams == 0) {
             grok_err_set(&err, GROK_ENOTFOUND, "%s: /snapshots holds no parameters", grok_run_name(in));
             goto fail;
         }
         if (nsel == 0) {
-            char globs[512] = "";
-            for (int i = 0, len = 0; i < o.nglobs && len < (int)sizeof globs; i++)
-                len += snprintf(globs + len, sizeof globs - (size_t)len, "%s%s", i ? " or " : "",
-                                o.globs[i]);
+            char globs[512];
+            grok_globs_join(globs, sizeof globs, o.sel.globs, o.sel.nglobs);
             grok_err_set(&err, GROK_ENOTFOUND, "%s: no parameter matches -p %s", grok_run_name(in),
                          globs);
             goto fail;
@@ -432,6 +416,6 @@ done:
     grok_run_close(in);
     grok_snapshots_free(&s);
     free(sel);
-    free(o.globs);
+    grok_selection_free(&o.sel);
     return rc;
 }

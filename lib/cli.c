@@ -225,3 +225,21 @@ int grok_text_finish(struct grok_text_out *out, int ok, struct grok_err *err)
     out->atomic = NULL;
     return ok ? rc : GROK_OK;
 }
+
+int grok_cli_select(int c, const char *arg, struct grok_selection *sel)
+{
+    struct grok_err err;
+    if (c == 'p') {
+        if (grok_glob_check(arg, &err) != GROK_OK)
+            grok_usage("-p: %s", err.msg);
+        sel->globs[sel->nglobs++] = (char *)arg;
+        return 1;
+    }
+    if (c == 's') {
+        if (grok_steps_parse(arg, &sel->steps, &err) != GROK_OK)
+            grok_usage("-s: %s", err.msg);
+        sel->steps_text = arg;
+        return 1;
+    }
+    return 0;
+}

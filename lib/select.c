@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fnmatch.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -164,4 +165,29 @@ int grok_snapshots_select(const struct grok_snapshots *s, const struct grok_step
             (*steps)[(*T)++] = s->steps[t];
         }
     return GROK_OK;
+}
+
+int grok_selection_init(struct grok_selection *sel, int argc, struct grok_err *err)
+{
+    *sel = (struct grok_selection){.steps = GROK_STEPS_ALL};
+    if (!(sel->globs = calloc(argc > 0 ? (size_t)argc : 1, sizeof *sel->globs)))
+        return grok_err_set(err, GROK_ENOMEM, "out of memory");
+    return GROK_OK;
+}
+
+void grok_selection_free(struct grok_selection *sel)
+{
+    if (!sel)
+        return;
+    free(sel->globs);
+    sel->globs = NULL;
+    sel->nglobs = 0;
+}
+
+void grok_globs_join(char *buf, size_t size, char *const *globs, int n)
+{
+    if (size)
+        buf[0] = 0;
+    for (int i = 0, len = 0; i < n && len >= 0 && (size_t)len < size; i++)
+        len += snprintf(buf + len, size - (size_t)len, "%s%s", i ? " or " : "", globs[i]);
 }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "grok/err.h"
+#include "grok/select.h"
 
 /* Exit status of every program. */
 enum grok_exit {
@@ -50,6 +51,10 @@ struct grok_common {
     const char *table_arg;       /* -t's optional argument (a group, a table kind), or NULL */
     int quiet;                   /* -q */
 };
+
+/* Takes getopt's c when it is -p GLOB or -s FROM:TO[:EVERY] into sel and returns 1 (0 for any
+ * other flag); a malformed glob or range is a usage error (exit 2) naming the flag. */
+int grok_cli_select(int c, const char *arg, struct grok_selection *sel);
 
 /* Leads the program's optstring: the leading ':' makes getopt report a missing value as ':'. */
 #define GROK_COMMON_SHORTOPTS ":o:t::qhV"

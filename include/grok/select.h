@@ -29,6 +29,22 @@ int grok_glob_check(const char *glob, struct grok_err *err);
 /* 1 when name matches any of the n globs; every name matches when n is 0. */
 int grok_globs_match(char *const *globs, int n, const char *name);
 
+/* The -p and -s flags as a program collected them (grok_cli_select fills it). */
+struct grok_selection {
+    char **globs;              /* the -p globs given, nglobs of them (room for argc) */
+    int nglobs;
+    struct grok_steps steps;   /* -s, or GROK_STEPS_ALL */
+    const char *steps_text;    /* -s as typed, or NULL without it */
+};
+
+/* An empty selection with room for the globs of argc arguments; GROK_ENOMEM. Free with
+ * grok_selection_free (NULL-safe, and safe on a zeroed struct). */
+int grok_selection_init(struct grok_selection *sel, int argc, struct grok_err *err);
+void grok_selection_free(struct grok_selection *sel);
+
+/* The n globs joined by " or " into buf (truncated to size), for a message. */
+void grok_globs_join(char *buf, size_t size, char *const *globs, int n);
+
 /* What a run's /snapshots holds. */
 struct grok_snapshots {
     long long *steps;      /* (T) training step of each snapshot */

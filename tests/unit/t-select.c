@@ -57,6 +57,21 @@ int main(void)
     ok(!grok_globs_match(globs, 2, "blocks.0.attn.W_V"), "glob does not match W_V");
     ok(grok_globs_match(globs, 2, "embed.W_E"), "second glob matches");
     ok(grok_globs_match(NULL, 0, "anything"), "no globs match all");
+    char joined[64], small[28];
+    grok_globs_join(joined, sizeof joined, globs, 2);
+    is_str(joined, "blocks.*.attn.W_[QK] or embed.*", "globs joined by ' or '");
+    grok_globs_join(small, sizeof small, globs, 2);
+    is_str(small, "blocks.*.attn.W_[QK] or emb", "  cut to the buffer");
+    grok_globs_join(joined, sizeof joined, globs, 1);
+    is_str(joined, "blocks.*.attn.W_[QK]", "one glob joined is itself");
+    struct grok_selection sel;
+    ok(grok_selection_init(&sel, 3, &err) == GROK_OK && sel.nglobs == 0 && !sel.steps_text &&
+       sel.steps.from == 0 && sel.steps.to == -1 && sel.steps.every == 1,
+       "a new selection: no globs, every step");
+    grok_selection_free(&sel);
+    grok_selection_free(&sel);
+    grok_selection_free(NULL);
+    ok(1, "grok_selection_free twice, and of NULL, is fine");
 
     long long steps[] = {0, 100, 200, 400};
     struct grok_snapshots s = {.steps = steps, .T = 4};
