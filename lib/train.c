@@ -269,18 +269,17 @@ int grok_trainer_set_threads(struct grok_trainer *t, int threads, struct grok_er
     int slice = (most + k - 1) / k;
     if (!(t->pool = grok_pool_new(k, err)))
         return err->code;
-    /* a model split by columns works in t->work and t->grad alone */
+    /* a model split by columns works in t->work and t->grad alone: its workers need nothing */
     int slices = !grok_model_splits_columns(&t->model);
-    for (t->n_workers = 1; t->n_workers < k; t->n_workers++) {
+    for (t->n_workers = 1; slices && t->n_workers < k; t->n_workers++) {
         int i = t->n_workers;
-        if (!slices)
-            continue;
         t->wgrad[i] = malloc(t->model.n_params * sizeof *t->wgrad[i]);
         if (!t->wgrad[i] || !(t->wwork[i] = grok_work_new(&t->model, slice, GROK_F32, err))) {
             t->n_workers++;   /* so that grok_trainer_free releases this one too */
             return grok_err_set(err, GROK_ENOMEM, "out of memory for %d threads' activations", k);
         }
     }
+    t->n_workers = k;
     grok_blas_threads(1);
     return GROK_OK;
 }
