@@ -11,7 +11,8 @@
  *
  * work_bytes is the activation workspace of the first thread (a batch, or an evaluation chunk
  * when that is larger); data_bytes the pairs, labels and context tokens of both sets. THREADS
- * (default 0: every core) goes to grok_trainer_set_threads as grok-train's --threads does.
+ * (default 0: every core) goes to grok_trainer_set_threads as grok-train's --threads does, and
+ * subnormals are flushed to zero as grok-train flushes them.
  * Not installed, not a program of the toolkit: a measuring instrument. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 #include <time.h>
 
 #include "grok/config.h"
+#include "grok/fpenv.h"
 #include "grok/train.h"
 
 #define WARMUP 5
@@ -52,6 +54,7 @@ int main(int argc, char **argv)
     struct grok_trainer t;
     memset(&t, 0, sizeof t);
     double *ms = malloc(steps * sizeof *ms);
+    grok_fpenv_flush_subnormals();   /* as grok-train, before the workers start */
     if (!ms || grok_config_preset(&cfg, argv[1], &err) || grok_config_resolve(&cfg, &err) ||
         grok_trainer_init(&t, &cfg, &err) || grok_trainer_set_threads(&t, threads, &err)) {
         fprintf(stderr, "step-time: %s\n", ms ? err.msg : "out of memory");

@@ -47,11 +47,16 @@ def context_tokens(cfg, ab):
     return torch.from_numpy(np.stack(cols, axis=1).astype(np.int64))
 
 
-def read_train_set(path, cfg):
+def read_set(path, cfg, name="train"):
+    """The contexts and labels of /data/train or /data/test."""
     with h5py.File(path, "r") as f:
-        ab = np.array(f["/data/train"], dtype=np.int64)
-        y = np.array(f["/data/train_y"], dtype=np.int64)
+        ab = np.array(f[f"/data/{name}"], dtype=np.int64)
+        y = np.array(f[f"/data/{name}_y"], dtype=np.int64)
     return context_tokens(cfg, ab), torch.from_numpy(y)
+
+
+def read_train_set(path, cfg):
+    return read_set(path, cfg, "train")
 
 
 class Model(torch.nn.Module):
@@ -86,7 +91,7 @@ class Model(torch.nn.Module):
         pre = c["norm"] == "pre"
         mask = None
         if c["attn"] == "causal":
-            mask = torch.triu(torch.ones(T, T, dtype=torch.bool), diagonal=1)
+            mask = torch.triu(torch.ones(T, T, dtype=torch.bool, device=tok.device), diagonal=1)
         for l in range(c["n_layers"]):
             b = f"blocks.{l}."
             a_in = self.layernorm(x, b + "ln1") if pre else x

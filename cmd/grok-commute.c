@@ -2,6 +2,7 @@
  * execution subspace (P1). */
 #include "grok/cli.h"
 #include "grok/commute.h"
+#include "grok/fpenv.h"
 #include "grok/model.h"
 #include "grok/pca.h"
 #include "grok/pool.h"
@@ -309,6 +310,9 @@ static int setup_workers(struct job *j, int32_t *tokens, int32_t *y, struct grok
         return grok_err_set(err, GROK_ENOMEM, "out of memory");
     j->f.ctx = &j->mg;
     j->mg.batches = j->batches;
+    /* --float runs the training code late in a run, where subnormals slow it as they slow
+     * grok-train; in double they are far below anything a defect holds */
+    grok_fpenv_flush_subnormals();
     if (j->nworkers > 1) {
         if (!(j->pool = grok_pool_new(j->nworkers, err)))
             return err->code;

@@ -1,6 +1,7 @@
 /* grok-train: train a model on a modular arithmetic task and write the run. */
 #include "grok/cli.h"
 #include "grok/config.h"
+#include "grok/fpenv.h"
 #include "grok/progress.h"
 #include "grok/run.h"
 #include "grok/train.h"
@@ -438,6 +439,7 @@ int main(int argc, char **argv)
         grok_run_close(in);
         grok_usage("%s", err.msg);   /* a glob that selects nothing: a usage error */
     }
+    grok_fpenv_flush_subnormals();   /* before the workers start: they inherit it */
     if (grok_trainer_set_threads(&t, o.threads, &err))
         goto fail;
     if (o.resume) {

@@ -263,8 +263,12 @@ int grok_trainer_set_threads(struct grok_trainer *t, int threads, struct grok_er
     int k = threads < GROK_POOL_MAX ? threads : GROK_POOL_MAX;
     if (k > batch)
         k = batch;
-    if (k <= 1)
+    if (k <= 1) {
+        /* one slice: the threads asked for are OpenBLAS's (one, for --threads 1, so that runs
+         * side by side with --threads 1 each take one core, not every core) */
+        grok_blas_threads(threads);
         return GROK_OK;
+    }
     int most = batch > t->eval_chunk ? batch : t->eval_chunk;
     int slice = (most + k - 1) / k;
     if (!(t->pool = grok_pool_new(k, err)))

@@ -87,7 +87,7 @@ double grok_trainer_step(struct grok_trainer *t);
  * (OpenBLAS is set to one thread, process-wide), and the slices' gradients are combined in a
  * fixed order, so the same number of threads gives the same bytes. Small models gain most:
  * their matrix products are too small for OpenBLAS's own threads to pay, and the elementwise
- * work gets the other cores too. 1 keeps one slice and OpenBLAS's threading as it is. Call
+ * work gets the other cores too. 1 keeps one slice on one thread, OpenBLAS's included. Call
  * after grok_trainer_init; GROK_ENOMEM when the slices' memory or threads cannot be had. */
 int grok_trainer_set_threads(struct grok_trainer *t, int threads, struct grok_err *err);
 

@@ -1,11 +1,13 @@
 /* The training library as the analysis programs use it: train a small run in-process, then
  * rebuild its model from /config, load /state and snapshots, and recompute its metrics. */
+#include <cblas.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "grok/pool.h"
 #include "grok/train.h"
 #include "tap.h"
 
@@ -178,6 +180,13 @@ int main(void)
     ok(!s1 && !s2 && !s3 && !s4 && !s5 && s6, "stop-at: the third evaluation in a row at or above it stops");
     grok_trainer_free(&t);
     grok_trainer_free(NULL);
+
+    /* --threads 1 is one thread, OpenBLAS's included, whatever OpenBLAS had before */
+    grok_blas_threads(2);
+    grok_trainer_init(&t, &c, &err);
+    is_int(grok_trainer_set_threads(&t, 1, &err), GROK_OK, "one thread set up");
+    is_int(openblas_get_num_threads(), 1, "one thread: OpenBLAS runs on one thread too");
+    grok_trainer_free(&t);
 
     unlink("model.h5");
     if (chdir("/") || rmdir(dir))
