@@ -17,6 +17,7 @@
 #undef I
 
 #include "grok/layers.h"
+#include "simd.h"
 
 #if !defined(R) || !defined(FN) || !defined(GEMM)
 #error "define R, FN and GEMM before including layers_impl.h"
@@ -407,6 +408,7 @@ static void FN(gelu_forward_fast)(R *out, const R *inp, long n)
     }
 }
 
+SIMD_CLONES
 void FN(grok_act_forward)(R *out, const R *inp, long n, enum grok_act act)
 {
     switch (act) {
@@ -433,6 +435,7 @@ void FN(grok_act_forward)(R *out, const R *inp, long n, enum grok_act act)
     }
 }
 
+SIMD_CLONES
 void FN(grok_act_backward)(R *dinp, const R *dout, const R *inp, const R *out, long n,
                            enum grok_act act)
 {

@@ -13,6 +13,7 @@
 #include "grok/model.h"
 #include "grok/pool.h"
 #include "model_work.h"
+#include "simd.h"
 
 /* A gradient view that stays NULL when no parameter gradient is wanted. */
 #define GRAD(G, off) ((G) ? (G) + (off) : NULL)
@@ -666,6 +667,7 @@ static int col_block(const struct col_job *j, int width, int i, int *c0)
     return (int)(hi - lo);
 }
 
+SIMD_CLONES
 static void col_forward(void *ctx, int i)
 {
     struct col_job *j = ctx;
@@ -744,6 +746,7 @@ static void col_logits_loss(void *ctx, int i)
 /* Layer l's gradients in worker i's columns from dh, its output's gradient in those columns:
  * dpre = act'(pre) · dh, the bias, the weight (through the table for the first layer of
  * tokens). dh and dpre are the workspace's two (n, hidden[l]) scratch arrays. */
+SIMD_CLONES
 static void col_layer_grad(struct col_job *j, int l, int i)
 {
     const struct grok_model *m = j->m;
@@ -781,6 +784,7 @@ static void col_layer_grad(struct col_job *j, int l, int i)
 }
 
 /* The unembedding's gradient in worker i's logit columns, then the last hidden layer's. */
+SIMD_CLONES
 static void col_backward_out(void *ctx, int i)
 {
     struct col_job *j = ctx;
@@ -815,6 +819,7 @@ static void col_layer_grad_job(void *ctx, int i)
 
 /* The embedding's gradient in worker i's embedding columns: each table row's, from the first
  * layer's dtpre (all columns, finished), added to the rows of its tokens. */
+SIMD_CLONES
 static void col_embed_grad(void *ctx, int i)
 {
     struct col_job *j = ctx;

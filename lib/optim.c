@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "grok/names.h"
+#include "simd.h"
 
 /* Indexed by enum grok_opt, so the order must follow optim.h. */
 static const char *const opt_names[] = {"adamw", "adam", "sgd"};
@@ -124,6 +125,7 @@ double grok_optim_clip(const struct grok_optim *o, float *grad, double max_norm)
 /* torch.optim.AdamW and Adam (single-tensor path), in float as torch computes them, so that the
  * loop vectorises. The decoupled decay (AdamW) and the L2 term (Adam) both read the parameter
  * before this step's update, as torch does. */
+SIMD_CLONES
 static void adam_range(const struct grok_optim_config *c, double lr, long step, float *th,
                        const float *g, float *m, float *v, size_t n)
 {
