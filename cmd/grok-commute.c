@@ -501,9 +501,7 @@ nomem:
     grok_err_set(&err, GROK_ENOMEM, "out of memory");
 fail:
     grok_progress_end(&bar);
-    grok_text_finish(&text, 0, NULL);
-    grok_error("%s", err.msg);
-    rc = grok_interrupted() ? GROK_EXIT_INTERRUPTED : GROK_EXIT_DATA;
+    rc = grok_cli_failed(&text, &err);
 done:
     grok_run_close(out);
     grok_run_close(in);

@@ -888,9 +888,7 @@ int main(int argc, char **argv)
     rc = GROK_EXIT_OK;
     goto done;
 fail:
-    grok_text_finish(&text, 0, NULL);
-    grok_error("%s", err.msg);
-    rc = grok_interrupted() ? GROK_EXIT_INTERRUPTED : GROK_EXIT_DATA;
+    rc = grok_cli_failed(&text, &err);
 done:
     grok_run_close(out);
     for (int i = 0; rows && i < nin; i++)

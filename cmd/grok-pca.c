@@ -669,9 +669,7 @@ int main(int argc, char **argv)
     goto out;
 fail:
     grok_progress_end(&bar);
-    grok_text_finish(&text, 0, NULL);
-    grok_error("%s", err.msg);
-    rc = grok_interrupted() ? GROK_EXIT_INTERRUPTED : GROK_EXIT_DATA;
+    rc = grok_cli_failed(&text, &err);
 out:
     for (int i = 0; sm && i < M; i++)
         summary_free(&sm[i]);

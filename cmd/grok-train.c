@@ -504,10 +504,7 @@ int main(int argc, char **argv)
     }
     goto done;
 fail:
-    if (s.table)
-        grok_text_finish(&s.text, 0, NULL);
-    grok_error("%s", err.msg);
-    rc = grok_interrupted() ? GROK_EXIT_INTERRUPTED : GROK_EXIT_DATA;
+    rc = grok_cli_failed(&s.text, &err);
 done:
     grok_run_close(out);
     grok_run_close(in);

@@ -243,3 +243,11 @@ int grok_cli_select(int c, const char *arg, struct grok_selection *sel)
     }
     return 0;
 }
+
+int grok_cli_failed(struct grok_text_out *text, const struct grok_err *err)
+{
+    if (text)
+        grok_text_finish(text, 0, NULL);
+    grok_error("%s", err->msg);
+    return grok_interrupted() ? GROK_EXIT_INTERRUPTED : GROK_EXIT_DATA;
+}

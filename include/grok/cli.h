@@ -95,4 +95,9 @@ int grok_text_open(struct grok_text_out *out, const char *path, struct grok_err 
  * Returns GROK_OK or the error. */
 int grok_text_finish(struct grok_text_out *out, int ok, struct grok_err *err);
 
+/* The end of a program that failed: discards its text output (a file named by -o is never left
+ * half written; text may be NULL or never opened), prints err's one line, and returns the exit
+ * code, GROK_EXIT_INTERRUPTED after SIGINT or SIGTERM and GROK_EXIT_DATA otherwise. */
+int grok_cli_failed(struct grok_text_out *text, const struct grok_err *err);
+
 #endif

@@ -4,7 +4,10 @@
 #include "grok/cli.h"
 #include "grok/progress.h"
 
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -44,6 +47,31 @@ int main(void)
     struct stat st;
     stat(path, &st);
     is_int(st.st_size, 8, "with all its bytes");
+
+    /* a program's failure: its half-written table discarded, one line on stderr, exit 1 */
+    char half[64], log[64], line[128] = "";
+    snprintf(half, sizeof half, "%s/half.tsv", dir);
+    snprintf(log, sizeof log, "%s/stderr", dir);
+    grok_text_open(&out, half, &err);
+    fputs("a\tb\n", out.f);
+    grok_err_set(&err, GROK_EIO, "x.h5: read failed");
+    fflush(stderr);
+    int saved = dup(2), fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    dup2(fd, 2);
+    int code = grok_cli_failed(&out, &err);
+    fflush(stderr);
+    dup2(saved, 2);
+    close(fd);
+    close(saved);
+    FILE *f = fopen(log, "r");
+    if (f) {
+        if (!fgets(line, sizeof line, f))
+            line[0] = 0;
+        fclose(f);
+    }
+    is_int(code, GROK_EXIT_DATA, "failed: exit code 1");
+    ok(!exists(half), "failed: the half-written table is gone");
+    ok(strstr(line, ": x.h5: read failed\n") != NULL, "failed: the one line on stderr (%s)", line);
     mode_t mask = umask(0);
     umask(mask);
     is_int(st.st_mode & 0777, 0666 & ~mask, "and the permissions of a new file");
