@@ -684,8 +684,6 @@ static void col_forward(void *ctx, int i)
         return;
     R *pre = j->base + L->hpre[l], *post = j->base + L->hpost[l];
     const R *bias = j->P + m->mlp_b[l];
-    for (int r = 0; r < n; r++)
-        memcpy(pre + (size_t)r * W + c0, bias + c0, J * sizeof *pre);
     if (l == 0 && j->table) {
         int T = c->n_ctx, De = c->d_embed;
         const int32_t *first = j->ints + L->pos_first, *map = j->ints + L->map;
@@ -694,15 +692,22 @@ static void col_forward(void *ctx, int i)
             mm(0, 0, first[t + 1] - first[t], J, De, j->base + L->te + (size_t)first[t] * De, De,
                j->P + m->mlp_W[0] + (size_t)t * De * W + c0, W, 0,
                tpre + (size_t)first[t] * W + c0, W);
-        for (int r = 0; r < n; r++)
+        /* Row by row, so that a row stays in the first-level cache from the bias to the
+         * activation: a pass over the whole block per stage misses the second level. */
+        for (int r = 0; r < n; r++) {
+            R *o = pre + (size_t)r * W + c0;
+            memcpy(o, bias + c0, J * sizeof *o);
             for (int t = 0; t < T; t++)
-                add_into(pre + (size_t)r * W + c0, tpre + (size_t)map[(size_t)r * T + t] * W + c0,
-                         J);
-    } else {
-        int width = l ? c->hidden[l - 1] : (int)m->d_input;
-        const R *in = j->base + (l ? L->hpost[l - 1] : L->x);
-        mm(0, 0, n, J, width, in, width, j->P + m->mlp_W[l] + c0, W, 1, pre + c0, W);
+                add_into(o, tpre + (size_t)map[(size_t)r * T + t] * W + c0, J);
+            SFX(grok_act_forward)(post + (size_t)r * W + c0, o, J, c->act);
+        }
+        return;
     }
+    for (int r = 0; r < n; r++)
+        memcpy(pre + (size_t)r * W + c0, bias + c0, J * sizeof *pre);
+    int width = l ? c->hidden[l - 1] : (int)m->d_input;
+    const R *in = j->base + (l ? L->hpost[l - 1] : L->x);
+    mm(0, 0, n, J, width, in, width, j->P + m->mlp_W[l] + c0, W, 1, pre + c0, W);
     for (int r = 0; r < n; r++)
         SFX(grok_act_forward)(post + (size_t)r * W + c0, pre + (size_t)r * W + c0, J, c->act);
 }
@@ -757,21 +762,28 @@ static void col_layer_grad(struct col_job *j, int l, int i)
         return;
     R *dh = j->base + L->dh0, *dpre = j->base + L->dh1, *db = j->G + m->mlp_b[l];
     const R *pre = j->base + L->hpre[l], *post = j->base + L->hpost[l];
+    int table = l == 0 && j->table, T = c->n_ctx;
+    const int32_t *first = j->ints + L->pos_first, *map = j->ints + L->map;
+    R *dtpre = j->base + L->dtpre;
+    if (table)
+        for (int u = 0; u < first[T]; u++)
+            zero(dtpre + (size_t)u * W + c0, J);
     for (int r = 0; r < n; r++) {
         size_t at = (size_t)r * W + c0;
         zero(dpre + at, J);
         SFX(grok_act_backward)(dpre + at, dh + at, pre + at, post + at, J, c->act);
         add_into(db + c0, dpre + at, J);
+        /* A position whose token is the same in every example has one table row, and its sum
+         * over the rows is the bias's, in the same order: copied below, not added here. */
+        for (int t = 0; table && t < T; t++)
+            if (first[t + 1] - first[t] > 1)
+                add_into(dtpre + (size_t)map[(size_t)r * T + t] * W + c0, dpre + at, J);
     }
-    if (l == 0 && j->table) {
-        int T = c->n_ctx, De = c->d_embed;
-        const int32_t *first = j->ints + L->pos_first, *map = j->ints + L->map;
-        R *dtpre = j->base + L->dtpre;
-        for (int u = 0; u < first[T]; u++)
-            zero(dtpre + (size_t)u * W + c0, J);
-        for (int r = 0; r < n; r++)
-            for (int t = 0; t < T; t++)
-                add_into(dtpre + (size_t)map[(size_t)r * T + t] * W + c0, dpre + (size_t)r * W + c0, J);
+    if (table) {
+        int De = c->d_embed;
+        for (int t = 0; t < T; t++)
+            if (first[t + 1] - first[t] == 1)
+                memcpy(dtpre + (size_t)first[t] * W + c0, db + c0, J * sizeof *dtpre);
         for (int t = 0; t < T; t++)
             mm(1, 0, De, J, first[t + 1] - first[t], j->base + L->te + (size_t)first[t] * De, De,
                dtpre + (size_t)first[t] * W + c0, W, 1, j->G + m->mlp_W[0] + (size_t)t * De * W + c0,
