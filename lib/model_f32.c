@@ -2,4 +2,6 @@
 #define R float
 #define SFX(name) name
 #define GEMM cblas_sgemm
+#define GEMV cblas_sgemv
+#define GER cblas_sger
 #include "model_impl.h"

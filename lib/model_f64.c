@@ -2,4 +2,6 @@
 #define R double
 #define SFX(name) name##_f64
 #define GEMM cblas_dgemm
+#define GEMV cblas_dgemv
+#define GER cblas_dger
 #include "model_impl.h"

@@ -648,12 +648,28 @@ struct col_job {
     int correct[GROK_POOL_MAX];
 };
 
-/* C = beta·C + op(A)·op(B), row-major; nothing for an empty product. */
+/* C = beta·C + op(A)·op(B), row-major; nothing for an empty product. A product of one row
+ * (a position of the table whose token never changes) goes to gemv, one of inner dimension 1
+ * to ger: OpenBLAS's gemm packs a whole panel of each operand first, which for one row costs
+ * as much as the product. */
 static void mm(int ta, int tb, int M, int N, int K, const R *A, int lda, const R *B, int ldb,
                R beta, R *C, int ldc)
 {
     if (M <= 0 || N <= 0 || K <= 0)
         return;
+    if (M == 1) {   /* c = op(B)ᵀ a, a's K values a step apart (A 1×K) or lda apart (Aᵀ K×1) */
+        GEMV(CblasRowMajor, tb ? CblasNoTrans : CblasTrans, tb ? N : K, tb ? K : N, 1, B, ldb, A,
+             ta ? lda : 1, beta, C, 1);
+        return;
+    }
+    if (K == 1) {   /* C = beta·C + a bᵀ, a the column of op(A), b the row of op(B) */
+        if (beta != 1)
+            for (int r = 0; r < M; r++)
+                for (int c = 0; c < N; c++)
+                    C[(size_t)r * ldc + c] = beta == 0 ? 0 : beta * C[(size_t)r * ldc + c];
+        GER(CblasRowMajor, M, N, 1, A, ta ? 1 : lda, B, tb ? ldb : 1, C, ldc);
+        return;
+    }
     GEMM(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, M, N, K,
          1, A, lda, B, ldb, beta, C, ldc);
 }

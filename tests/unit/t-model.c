@@ -1148,22 +1148,34 @@ static void test_works(void)
 
 /* ---- 8. the MLP's gradient split between threads by columns ---- */
 
+/* The batches of test_pool_split: tokens drawn at random; the last position's token the same
+ * in every example (a table row of its own, as the '=' of a context); a single example (every
+ * product one row, or of inner dimension one). */
+enum pool_batch { BATCH_RANDOM, BATCH_CONSTANT_LAST, BATCH_ONE, N_POOL_BATCHES };
+static const char *const pool_batch_name[] = {"random tokens", "a constant last token",
+                                              "one example"};
+
 /* grok_model_loss_grad_pool with pools of 2, 3 and 7 workers (7 > some layers' widths: empty
  * blocks) against the one-thread weighted gradient, in double. */
-static void test_pool_split(const struct grok_model_config *cfg)
+static void test_pool_split(const struct grok_model_config *cfg, enum pool_batch batch)
 {
-    enum { N = 9 };
-    char label[160];
+    enum { N_MAX = 9 };
+    char label[200];
     config_name(label, sizeof label, cfg);
+    snprintf(label + strlen(label), sizeof label - strlen(label), ", %s", pool_batch_name[batch]);
     struct grok_model m;
     build(&m, cfg);
-    struct grok_work *w = work(&m, N, GROK_F64);
+    struct grok_work *w = work(&m, N_MAX, GROK_F64);
     size_t P_n = m.n_params;
     double *P = malloc(P_n * sizeof *P), *G = malloc(P_n * sizeof *G), *Gp = malloc(P_n * sizeof *Gp);
-    int32_t tok[N * 4], y[N];
-    double count[N];
+    int32_t tok[N_MAX * 4], y[N_MAX];
+    double count[N_MAX];
+    int N = batch == BATCH_ONE ? 1 : N_MAX, T = cfg->n_ctx;
     random_params(&m, P);
     random_batch(&m, tok, y, N);
+    if (batch == BATCH_CONSTANT_LAST)
+        for (int i = 0; i < N; i++)
+            tok[i * T + T - 1] = cfg->d_vocab - 1;
     for (int i = 0; i < N; i++)
         count[i] = 1 + i % 3;
     double want = grok_model_loss_grad_weighted_f64(&m, w, P, G, tok, y, count, N, 1.0 / 17, NULL,
@@ -1212,7 +1224,8 @@ static void test_pool_splits(void)
             struct grok_model_config c = mlp_config(inputs[in], h, acts[(in + h) % 3],
                                                     h == 2 ? GROK_LOSS_MSE : GROK_LOSS_CE);
             c.hidden[2] = 4;
-            test_pool_split(&c);
+            for (int b = 0; b < N_POOL_BATCHES; b++)
+                test_pool_split(&c, (enum pool_batch)b);
         }
     struct grok_model_config c = tf_config(3, 2, 1, 0, GROK_ACT_GELU, 0, GROK_LOSS_CE);
     struct grok_model m;
@@ -1224,7 +1237,8 @@ static void test_pool_splits(void)
        "the MLP splits by columns, the transformer does not");
     grok_model_free(&m);
     grok_model_free(&mlp);
-    test_pool_split(&c);   /* the transformer takes the one-thread path: the same numbers */
+    for (int b = 0; b < N_POOL_BATCHES; b++)   /* the transformer takes the one-thread path */
+        test_pool_split(&c, (enum pool_batch)b);
 }
 
 int main(void)
