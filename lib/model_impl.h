@@ -683,6 +683,40 @@ static int col_block(const struct col_job *j, int width, int i, int *c0)
     return (int)(hi - lo);
 }
 
+static inline R relu_if(int relu, R s) { return relu && !(s > 0) ? 0 : s; }
+
+/* One example's first-layer units in a block of J columns: the bias plus the rows of its T
+ * tokens in the table (tpre, rows W apart; tok: the example's table rows), added in that order,
+ * then the activation; one pass, the sum in registers for the contexts' two to four tokens.
+ * ReLU writes no pre-activation: its backward gates on the output (col_layer_grad), and the
+ * stream of stores it saves was a tenth of the step. */
+static inline void table_units(R *pre, R *post, const R *b, const R *tpre, const int32_t *tok,
+                               int W, int T, int J, enum grok_act act)
+{
+    int relu = act == GROK_ACT_RELU;
+    R *o = relu ? post : pre;
+    const R *r0 = tpre + (size_t)tok[0] * W, *r1 = tpre + (size_t)tok[T > 1] * W,
+            *r2 = tpre + (size_t)tok[T > 2 ? 2 : 0] * W, *r3 = tpre + (size_t)tok[T > 3 ? 3 : 0] * W;
+    if (T == 2) {
+        for (int c = 0; c < J; c++)
+            o[c] = relu_if(relu, (b[c] + r0[c]) + r1[c]);
+    } else if (T == 3) {
+        for (int c = 0; c < J; c++)
+            o[c] = relu_if(relu, ((b[c] + r0[c]) + r1[c]) + r2[c]);
+    } else if (T == 4) {
+        for (int c = 0; c < J; c++)
+            o[c] = relu_if(relu, (((b[c] + r0[c]) + r1[c]) + r2[c]) + r3[c]);
+    } else {
+        memcpy(o, b, J * sizeof *o);
+        for (int t = 0; t < T; t++)
+            add_into(o, tpre + (size_t)tok[t] * W, J);
+        for (int c = 0; relu && c < J; c++)
+            o[c] = relu_if(relu, o[c]);
+    }
+    if (!relu)
+        SFX(grok_act_forward)(post, pre, J, act);
+}
+
 SIMD_CLONES
 static void col_forward(void *ctx, int i)
 {
@@ -708,15 +742,9 @@ static void col_forward(void *ctx, int i)
             mm(0, 0, first[t + 1] - first[t], J, De, j->base + L->te + (size_t)first[t] * De, De,
                j->P + m->mlp_W[0] + (size_t)t * De * W + c0, W, 0,
                tpre + (size_t)first[t] * W + c0, W);
-        /* Row by row, so that a row stays in the first-level cache from the bias to the
-         * activation: a pass over the whole block per stage misses the second level. */
-        for (int r = 0; r < n; r++) {
-            R *o = pre + (size_t)r * W + c0;
-            memcpy(o, bias + c0, J * sizeof *o);
-            for (int t = 0; t < T; t++)
-                add_into(o, tpre + (size_t)map[(size_t)r * T + t] * W + c0, J);
-            SFX(grok_act_forward)(post + (size_t)r * W + c0, o, J, c->act);
-        }
+        for (int r = 0; r < n; r++)
+            table_units(pre + (size_t)r * W + c0, post + (size_t)r * W + c0, bias + c0,
+                        tpre + c0, map + (size_t)r * T, W, T, J, c->act);
         return;
     }
     for (int r = 0; r < n; r++)
@@ -764,6 +792,19 @@ static void col_logits_loss(void *ctx, int i)
     j->loss[i] = sum * j->scale;
 }
 
+/* One example's ReLU gradient v = (h > 0)·dh, added to the bias's gradient db and to the table
+ * rows t0 and t1 of its two varying tokens (different positions: different rows). */
+static inline void relu_grad_scatter2(R *restrict db, R *restrict t0, R *restrict t1,
+                                      const R *restrict h, const R *restrict dh, int J)
+{
+    for (int x = 0; x < J; x++) {
+        R v = h[x] > 0 ? dh[x] : 0;
+        db[x] += v;
+        t0[x] += v;
+        t1[x] += v;
+    }
+}
+
 /* Layer l's gradients in worker i's columns from dh, its output's gradient in those columns:
  * dpre = act'(pre) · dh, the bias, the weight (through the table for the first layer of
  * tokens). dh and dpre are the workspace's two (n, hidden[l]) scratch arrays. */
@@ -778,37 +819,59 @@ static void col_layer_grad(struct col_job *j, int l, int i)
         return;
     R *dh = j->base + L->dh0, *dpre = j->base + L->dh1, *db = j->G + m->mlp_b[l];
     const R *pre = j->base + L->hpre[l], *post = j->base + L->hpost[l];
+    /* ReLU gates on its output: the table's forward pass writes no pre-activation for it. */
+    const R *gate = c->act == GROK_ACT_RELU ? post : pre;
     int table = l == 0 && j->table, T = c->n_ctx;
     const int32_t *first = j->ints + L->pos_first, *map = j->ints + L->map;
     R *dtpre = j->base + L->dtpre;
-    if (table)
-        for (int u = 0; u < first[T]; u++)
-            zero(dtpre + (size_t)u * W + c0, J);
-    for (int r = 0; r < n; r++) {
-        size_t at = (size_t)r * W + c0;
-        zero(dpre + at, J);
-        SFX(grok_act_backward)(dpre + at, dh + at, pre + at, post + at, J, c->act);
-        add_into(db + c0, dpre + at, J);
-        /* A position whose token is the same in every example has one table row, and its sum
-         * over the rows is the bias's, in the same order: copied below, not added here. */
-        for (int t = 0; table && t < T; t++)
-            if (first[t + 1] - first[t] > 1)
-                add_into(dtpre + (size_t)map[(size_t)r * T + t] * W + c0, dpre + at, J);
-    }
-    if (table) {
-        int De = c->d_embed;
-        for (int t = 0; t < T; t++)
-            if (first[t + 1] - first[t] == 1)
-                memcpy(dtpre + (size_t)first[t] * W + c0, db + c0, J * sizeof *dtpre);
-        for (int t = 0; t < T; t++)
-            mm(1, 0, De, J, first[t + 1] - first[t], j->base + L->te + (size_t)first[t] * De, De,
-               dtpre + (size_t)first[t] * W + c0, W, 1, j->G + m->mlp_W[0] + (size_t)t * De * W + c0,
-               W);
+    if (!table) {
+        for (int r = 0; r < n; r++) {
+            size_t at = (size_t)r * W + c0;
+            zero(dpre + at, J);
+            SFX(grok_act_backward)(dpre + at, dh + at, gate + at, post + at, J, c->act);
+            add_into(db + c0, dpre + at, J);
+        }
+        int width = l ? c->hidden[l - 1] : (int)m->d_input;
+        mm(1, 0, width, J, n, j->base + (l ? L->hpost[l - 1] : L->x), width, dpre + c0, W, 1,
+           j->G + m->mlp_W[l] + c0, W);
         return;
     }
-    int width = l ? c->hidden[l - 1] : (int)m->d_input;
-    mm(1, 0, width, J, n, j->base + (l ? L->hpost[l - 1] : L->x), width, dpre + c0, W, 1,
-       j->G + m->mlp_W[l] + c0, W);
+    /* Through the table, each example's dpre is added to the bias's gradient and to the table
+     * rows of its tokens as soon as it is made. A position whose token is the same in every
+     * example has one table row, whose sum over the examples is the bias's, in the same order:
+     * copied after, not added. */
+    int n_vary = 0, va = 0, vb = 0;   /* how many positions vary, the first two */
+    for (int t = 0; t < T; t++)
+        if (first[t + 1] - first[t] > 1) {
+            va = n_vary ? va : t;
+            vb = n_vary == 1 ? t : vb;
+            n_vary++;
+        }
+    for (int u = 0; u < first[T]; u++)
+        zero(dtpre + (size_t)u * W + c0, J);
+    R *d = dpre + c0;   /* one row of scratch, scattered at once */
+    for (int r = 0; r < n; r++) {
+        size_t at = (size_t)r * W + c0;
+        if (c->act == GROK_ACT_RELU && n_vary == 2) {   /* the contexts' a and b, fused */
+            R *t0 = dtpre + (size_t)map[(size_t)r * T + va] * W + c0;
+            R *t1 = dtpre + (size_t)map[(size_t)r * T + vb] * W + c0;
+            relu_grad_scatter2(db + c0, t0, t1, gate + at, dh + at, J);
+            continue;
+        }
+        zero(d, J);
+        SFX(grok_act_backward)(d, dh + at, gate + at, post + at, J, c->act);
+        add_into(db + c0, d, J);
+        for (int t = 0; t < T; t++)
+            if (first[t + 1] - first[t] > 1)
+                add_into(dtpre + (size_t)map[(size_t)r * T + t] * W + c0, d, J);
+    }
+    int De = c->d_embed;
+    for (int t = 0; t < T; t++)
+        if (first[t + 1] - first[t] == 1)
+            memcpy(dtpre + (size_t)first[t] * W + c0, db + c0, J * sizeof *dtpre);
+    for (int t = 0; t < T; t++)
+        mm(1, 0, De, J, first[t + 1] - first[t], j->base + L->te + (size_t)first[t] * De, De,
+           dtpre + (size_t)first[t] * W + c0, W, 1, j->G + m->mlp_W[0] + (size_t)t * De * W + c0, W);
 }
 
 /* The unembedding's gradient in worker i's logit columns, then the last hidden layer's. */
