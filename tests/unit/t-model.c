@@ -77,8 +77,9 @@ static void config_name(char *buf, size_t size, const struct grok_model_config *
                  c->n_ctx, c->n_layers, c->n_layers > 1 ? "s" : "", c->norm, c->causal,
                  grok_act_name(c->act), c->readout, grok_loss_name(c->loss));
     else
-        snprintf(buf, size, "mlp %s, %d hidden layer%s, %s, %s", input_name(c->input), c->n_hidden,
-                 c->n_hidden > 1 ? "s" : "", grok_act_name(c->act), grok_loss_name(c->loss));
+        snprintf(buf, size, "mlp ctx %d, %s, %d hidden layer%s, %s, %s", c->n_ctx,
+                 input_name(c->input), c->n_hidden, c->n_hidden > 1 ? "s" : "",
+                 grok_act_name(c->act), grok_loss_name(c->loss));
 }
 
 /* Builds cfg or bails out of the whole test (a model that does not build is a broken test). */
@@ -1168,7 +1169,7 @@ static void test_pool_split(const struct grok_model_config *cfg, enum pool_batch
     struct grok_work *w = work(&m, N_MAX, GROK_F64);
     size_t P_n = m.n_params;
     double *P = malloc(P_n * sizeof *P), *G = malloc(P_n * sizeof *G), *Gp = malloc(P_n * sizeof *Gp);
-    int32_t tok[N_MAX * 4], y[N_MAX];
+    int32_t tok[N_MAX * 8], y[N_MAX];   /* contexts up to 8 */
     double count[N_MAX];
     int N = batch == BATCH_ONE ? 1 : N_MAX, T = cfg->n_ctx;
     random_params(&m, P);
@@ -1224,6 +1225,14 @@ static void test_pool_splits(void)
             struct grok_model_config c = mlp_config(inputs[in], h, acts[(in + h) % 3],
                                                     h == 2 ? GROK_LOSS_MSE : GROK_LOSS_CE);
             c.hidden[2] = 4;
+            for (int b = 0; b < N_POOL_BATCHES; b++)
+                test_pool_split(&c, (enum pool_batch)b);
+        }
+    /* the first layer's sum over the context is written out for two to four tokens */
+    for (int T = 3; T <= 5; T++)
+        for (int a = 0; a < 2; a++) {
+            struct grok_model_config c = mlp_config(GROK_INPUT_EMBED, 1 + a, acts[a], GROK_LOSS_CE);
+            c.n_ctx = T;
             for (int b = 0; b < N_POOL_BATCHES; b++)
                 test_pool_split(&c, (enum pool_batch)b);
         }
