@@ -874,7 +874,8 @@ static void col_layer_grad(struct col_job *j, int l, int i)
            dtpre + (size_t)first[t] * W + c0, W, 1, j->G + m->mlp_W[0] + (size_t)t * De * W + c0, W);
 }
 
-/* The unembedding's gradient in worker i's logit columns, then the last hidden layer's. */
+/* The unembedding's gradient in worker i's rows (its hidden units) and its bias's in the
+ * worker's logit columns, then the last hidden layer's. */
 SIMD_CLONES
 static void col_backward_out(void *ctx, int i)
 {
@@ -883,11 +884,11 @@ static void col_backward_out(void *ctx, int i)
     int V = m->cfg.d_vocab_out, last = m->cfg.n_hidden - 1, W = m->cfg.hidden[last], n = j->n;
     const R *dlogits = j->base + j->L->dlogits, *h = j->base + j->L->hpost[last];
     int v0, Jv = col_block(j, V, i, &v0), c0, J = col_block(j, W, i, &c0);
-    if (Jv > 0) {
-        mm(1, 0, W, Jv, n, h, W, dlogits + v0, V, 1, j->G + m->W_U + v0, V);
-        for (int r = 0; r < n; r++)
-            add_into(j->G + m->b_U + v0, dlogits + (size_t)r * V + v0, Jv);
-    }
+    for (int r = 0; Jv > 0 && r < n; r++)
+        add_into(j->G + m->b_U + v0, dlogits + (size_t)r * V + v0, Jv);
+    /* W_U's rows of the worker's hidden units: it reads the activations it made, and no two
+     * workers pack the same block of them */
+    mm(1, 0, J, V, n, h + c0, W, dlogits, V, 1, j->G + m->W_U + (size_t)c0 * V, V);
     mm(0, 1, n, J, V, dlogits, V, j->P + m->W_U + (size_t)c0 * V, V, 0, j->base + j->L->dh0 + c0, W);
     col_layer_grad(j, last, i);
 }
