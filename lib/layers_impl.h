@@ -489,8 +489,17 @@ double exp(double) __attribute__((simd("notinbranch")));
  * stand alone, vectorised). */
 static inline double FN(shifted_exp)(double *e, double *max, const R *x, int C)
 {
+    R lane[8];   /* eight running maxima, a vector's worth: a maximum is the same in any order */
+    for (int k = 0; k < 8; k++)
+        lane[k] = -INFINITY;
+    int c8 = C / 8 * 8;
+    for (int c = 0; c < c8; c += 8)
+        for (int k = 0; k < 8; k++)
+            lane[k] = x[c + k] > lane[k] ? x[c + k] : lane[k];
     double mx = -INFINITY;
-    for (int c = 0; c < C; c++)
+    for (int k = 0; k < 8; k++)
+        mx = lane[k] > mx ? lane[k] : mx;
+    for (int c = c8; c < C; c++)
         mx = x[c] > mx ? x[c] : mx;
     for (int c = 0; c < C; c++)
         e[c] = exp((double)x[c] - mx);
@@ -528,9 +537,9 @@ void FN(grok_crossentropy_backward)(R *dlogits, const R *logits, const int32_t *
     for (int n = 0; n < N; n++) {
         const R *x = logits + (size_t)n * C;
         R *g = dlogits + (size_t)n * C;
-        double mx, sum = FN(shifted_exp)(e, &mx, x, C);
+        double mx, sum = FN(shifted_exp)(e, &mx, x, C), inv = 1 / sum;
         for (int c = 0; c < C; c++)
-            g[c] += (R)(dloss * (e[c] / sum - (c == y[n])));
+            g[c] += (R)(dloss * (e[c] * inv - (c == y[n])));
     }
 }
 
@@ -542,10 +551,10 @@ void FN(grok_crossentropy_forward_backward)(double *losses, R *dlogits, const R 
     for (int n = 0; n < N; n++) {
         const R *x = logits + (size_t)n * C;
         R *g = dlogits + (size_t)n * C;
-        double mx, sum = FN(shifted_exp)(e, &mx, x, C);
+        double mx, sum = FN(shifted_exp)(e, &mx, x, C), inv = 1 / sum;
         losses[n] = mx + log(sum) - x[y[n]];
-        for (int c = 0; c < C; c++)
-            g[c] += (R)(dloss * (e[c] / sum - (c == y[n])));
+        for (int c = 0; c < C; c++)   /* a product, not a quotient: a division per value is slow */
+            g[c] += (R)(dloss * (e[c] * inv - (c == y[n])));
     }
 }
 
