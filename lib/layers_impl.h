@@ -413,9 +413,10 @@ void FN(grok_act_forward)(R *out, const R *inp, long n, enum grok_act act)
 {
     switch (act) {
     case GROK_ACT_RELU:
+        /* NaN passes through, as in PyTorch, so that a diverged model's loss is NaN */
         for (long i = 0; i < n; i++) {
             R x = inp[i];
-            out[i] = x > 0 ? x : 0;
+            out[i] = x < 0 ? 0 : x;
         }
         break;
     case GROK_ACT_GELU:

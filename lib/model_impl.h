@@ -683,7 +683,8 @@ static int col_block(const struct col_job *j, int width, int i, int *c0)
     return (int)(hi - lo);
 }
 
-static inline R relu_if(int relu, R s) { return relu && !(s > 0) ? 0 : s; }
+/* ReLU when relu is set (NaN passes, as grok_act_forward's), s itself otherwise. */
+static inline R relu_if(int relu, R s) { return relu && s < 0 ? 0 : s; }
 
 /* One example's first-layer units in a block of J columns: the bias plus the rows of its T
  * tokens in the table (tpre, rows W apart; tok: the example's table rows), added in that order,
@@ -929,6 +930,15 @@ static void col_embed_grad(void *ctx, int i)
         add_into(j->G + m->W_E + (size_t)row_tok[u] * De + d0, dte + (size_t)u * De + d0, J);
 }
 
+/* A phase on every worker of the pool, or on the calling thread alone without one. */
+static void run_phase(struct grok_pool *pool, void (*phase)(void *ctx, int i), struct col_job *j)
+{
+    if (pool)
+        grok_pool_run(pool, phase, j);
+    else
+        phase(j, 0);
+}
+
 int SFX(grok_model_splits_columns)(const struct grok_model *m)
 {
     return m->cfg.arch == GROK_MLP && m->cfg.n_hidden > 0;
@@ -939,22 +949,22 @@ double SFX(grok_model_loss_grad_pool)(const struct grok_model *m, struct grok_wo
                                       const int32_t *tokens, const int32_t *y,
                                       const double *weight, int n, double scale, int *correct)
 {
-    if (!pool || grok_pool_size(pool) < 2 || !SFX(grok_model_splits_columns)(m))
+    if (!SFX(grok_model_splits_columns)(m))
         return SFX(grok_model_loss_grad_weighted)(m, w, P, G, tokens, y, weight, n, scale,
                                                   correct, NULL);
     struct grok_work_layout L;
     grok_work_layout(m, n, &L);
     struct col_job j = {.m = m, .L = &L, .base = w->block, .ints = w->ints, .P = P, .G = G,
                         .y = y, .weight = weight, .losses = w->losses, .n = n,
-                        .k = grok_pool_size(pool), .table = mlp_uses_table(m, tokens),
+                        .k = pool ? grok_pool_size(pool) : 1, .table = mlp_uses_table(m, tokens),
                         .scale = scale};
     if (j.table)
         mlp_table_build(m, w->block, &L, w->ints, P, tokens, n);
     else
         SFX(grok_model_input)(m, P, tokens, n, j.base + L.x);
     for (j.layer = 0; j.layer < m->cfg.n_hidden; j.layer++)
-        grok_pool_run(pool, col_forward, &j);
-    grok_pool_run(pool, col_logits_loss, &j);
+        run_phase(pool, col_forward, &j);
+    run_phase(pool, col_logits_loss, &j);
     double loss = 0;
     int right = 0;
     for (int i = 0; i < j.k; i++) {
@@ -966,12 +976,12 @@ double SFX(grok_model_loss_grad_pool)(const struct grok_model *m, struct grok_wo
             *correct = right;
         return loss;
     }
-    grok_pool_run(pool, col_backward_out, &j);
+    run_phase(pool, col_backward_out, &j);
     for (j.layer = m->cfg.n_hidden - 2; j.layer >= 0; j.layer--) {
-        grok_pool_run(pool, col_backward_hidden, &j);
-        grok_pool_run(pool, col_layer_grad_job, &j);
+        run_phase(pool, col_backward_hidden, &j);
+        run_phase(pool, col_layer_grad_job, &j);
     }
     if (j.table)
-        grok_pool_run(pool, col_embed_grad, &j);
+        run_phase(pool, col_embed_grad, &j);
     return loss;
 }

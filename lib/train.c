@@ -342,14 +342,16 @@ static void combine_run(void *ctx, int i)
 static double batch_loss(struct grok_trainer *t, const int32_t *tok, const int32_t *y,
                          const double *count, int n, double scale, int with_grad, int *correct)
 {
+    /* the MLP's column phases, on the pool or on this thread alone: one code path, the same
+     * bytes for the same number of threads */
+    if (grok_model_splits_columns(&t->model))
+        return grok_model_loss_grad_pool(&t->model, t->work, t->n_workers > 1 ? t->pool : NULL,
+                                         t->params, with_grad ? t->grad : NULL, tok, y, count, n,
+                                         scale, correct);
     if (t->n_workers <= 1)
         return grok_model_loss_grad_weighted(&t->model, t->work, t->params,
                                              with_grad ? t->grad : NULL, tok, y, count, n, scale,
                                              correct, NULL);
-    if (grok_model_splits_columns(&t->model))
-        return grok_model_loss_grad_pool(&t->model, t->work, t->pool, t->params,
-                                         with_grad ? t->grad : NULL, tok, y, count, n, scale,
-                                         correct);
     struct slice_job job = {.t = t, .tok = tok, .y = y, .count = count, .n = n, .scale = scale,
                             .with_grad = with_grad};
     grok_pool_run(t->pool, slice_run, &job);

@@ -171,8 +171,8 @@ int grok_model_splits_columns_f64(const struct grok_model *m);
  * not once per slice of the batch. With grad (OVERWRITTEN) the loss and its gradient; without,
  * the loss and, when correct is not NULL, the count of right answers. w must hold n examples;
  * the pool's threads should make single-threaded BLAS calls (grok_blas_threads(1)). Without a
- * pool, with one worker or for another model it is the one-thread function. Does not
- * allocate. */
+ * pool (NULL) the same phases run on the calling thread, whole; for another model it is the
+ * one-thread function. Does not allocate. */
 double grok_model_loss_grad_pool(const struct grok_model *m, struct grok_work *w,
                                  struct grok_pool *pool, const float *params, float *grad,
                                  const int32_t *tokens, const int32_t *y, const double *weight,

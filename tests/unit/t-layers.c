@@ -434,6 +434,10 @@ static void test_act_values(void)
     ok(y[0] == 0 && y[1] == 0 && y[2] == 1 && y[3] == 2.5, "relu values");
     grok_act_backward_f64(g, one, x, y, 4, GROK_ACT_RELU);
     ok(g[0] == 0 && g[1] == 0 && g[2] == 1 && g[3] == 1, "relu derivative, 0 at 0");
+    float xf[3] = {NAN, -INFINITY, INFINITY}, yf[3];
+    grok_act_forward(yf, xf, 3, GROK_ACT_RELU);
+    ok(isnan(yf[0]) && yf[1] == 0 && yf[2] == INFINITY,
+       "relu passes NaN (a diverged model's loss stays NaN, as in PyTorch), -inf to 0, inf");
     grok_act_forward_f64(y, x, 4, GROK_ACT_GELU);
     double dg[4] = {0};
     grok_act_backward_f64(dg, one, x, y, 4, GROK_ACT_GELU);
