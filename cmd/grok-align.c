@@ -237,20 +237,6 @@ static void job_free(struct job *j)
     free(j->pts);
 }
 
-/* Loads the snapshot at step into theta (double), through the float buffer. */
-static int load_params(struct job *j, struct grok_run *in, long long step, float *buf,
-                       double *theta, struct grok_err *err)
-{
-    int rc = grok_model_load(&j->model, in, step, buf, err);
-    for (size_t i = 0; rc == GROK_OK && i < j->model.n_params; i++) {
-        if (!isfinite(buf[i]))
-            return grok_err_set(err, GROK_EFORMAT, "%s: the snapshot at step %lld holds a value "
-                                "that is not finite", grok_run_name(in), step);
-        theta[i] = buf[i];
-    }
-    return rc;
-}
-
 /* The training and test accuracy at each step from /metrics, nan where /metrics has no such
  * step (or no /metrics at all, or columns of another length). */
 static void metrics_at(struct grok_run *in, const long long *steps, size_t T, double *train_acc,
@@ -416,7 +402,7 @@ int main(int argc, char **argv)
             grok_err_set(&err, GROK_EIO, "interrupted");
             goto fail;
         }
-        if (load_params(&j, in, steps[t], buf, theta, &err) != GROK_OK)
+        if (grok_model_load_f64(&j.model, in, steps[t], buf, theta, &err) != GROK_OK)
             goto fail;
         grok_model_input_f64(&j.model, theta, ptok, j.npoints, j.x);
         if (j.V) {

@@ -347,20 +347,6 @@ static void job_free(struct job *j)
     free(j->step);
 }
 
-/* Loads the snapshot at step into theta (double), through the float buffer. */
-static int load_params(struct job *j, struct grok_run *in, long long step, float *buf,
-                       double *theta, struct grok_err *err)
-{
-    int rc = grok_model_load(&j->model, in, step, buf, err);
-    for (size_t i = 0; rc == GROK_OK && i < j->n; i++) {
-        if (!isfinite(buf[i]))
-            return grok_err_set(err, GROK_EFORMAT, "%s: the snapshot at step %lld holds a value "
-                                "that is not finite", grok_run_name(in), step);
-        theta[i] = buf[i];
-    }
-    return rc;
-}
-
 /* ---- output ----------------------------------------------------------------------------------- */
 
 static void write_table(FILE *f, const char *run, const char *basis, const struct opts *o,
@@ -455,7 +441,7 @@ int main(int argc, char **argv)
         goto nomem;
     if (!table && !(out = grok_run_derive(o.co.output, in, "/commute", "grok-commute", hargc, hargv, &err)))
         goto fail;
-    if (load_params(&j, in, steps[0], buf, next, &err) != GROK_OK)
+    if (grok_model_load_f64(&j.model, in, steps[0], buf, next, &err) != GROK_OK)
         goto fail;
     grok_progress_start(&bar, "grok-commute", (long long)T, o.co.quiet);
     for (size_t t = 0; t < T; t++) {
@@ -467,7 +453,8 @@ int main(int argc, char **argv)
         /* theta ← this snapshot; step ← towards the next one (from the previous, at the last). */
         memcpy(prev, j.theta, j.n * sizeof *prev);
         memcpy(j.theta, next, j.n * sizeof *next);
-        if (t + 1 < T && load_params(&j, in, steps[t + 1], buf, next, &err) != GROK_OK)
+        if (t + 1 < T &&
+            grok_model_load_f64(&j.model, in, steps[t + 1], buf, next, &err) != GROK_OK)
             goto fail;
         j.step_norm = 0;
         for (size_t i = 0; T > 1 && i < j.n; i++) {

@@ -490,3 +490,16 @@ int grok_model_load(const struct grok_model *m, struct grok_run *run, long long 
     }
     return GROK_OK;
 }
+
+int grok_model_load_f64(const struct grok_model *m, struct grok_run *run, long long step,
+                        float *buf, double *theta, struct grok_err *err)
+{
+    int rc = grok_model_load(m, run, step, buf, err);
+    for (size_t i = 0; rc == GROK_OK && i < m->n_params; i++) {
+        if (!isfinite(buf[i]))
+            return grok_err_set(err, GROK_EFORMAT, "%s: the snapshot at step %lld holds a value "
+                                "that is not finite", grok_run_name(run), step);
+        theta[i] = buf[i];
+    }
+    return rc;
+}

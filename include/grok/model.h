@@ -225,4 +225,10 @@ void grok_model_views(const struct grok_model *m, const float *params, struct gr
 int grok_model_load(const struct grok_model *m, struct grok_run *run, long long step,
                     float *params, struct grok_err *err);
 
+/* grok_model_load through the float buffer buf (n_params), widened into theta (n_params
+ * doubles) for the analyses. Fails as grok_model_load does, or with GROK_EFORMAT when a value is
+ * not finite. */
+int grok_model_load_f64(const struct grok_model *m, struct grok_run *run, long long step,
+                        float *buf, double *theta, struct grok_err *err);
+
 #endif

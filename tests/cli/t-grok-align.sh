@@ -108,6 +108,15 @@ is_stderr "grok-align: partial.h5: /snapshots/embed.W_E is missing (the run's sn
 run grok-align -t nosnap.h5
 is_exit 1
 is_stderr "grok-align: nosnap.h5: no snapshots (/snapshots/step)"
+/usr/bin/python3 - <<'EOF'
+import h5py, shutil
+shutil.copy("small.h5", "nan.h5")
+with h5py.File("nan.h5", "r+") as f:
+    f["/snapshots/unembed.W_U"][2, 0, 0] = float("nan")
+EOF
+run grok-align -t nan.h5
+is_exit 1
+is_stderr "grok-align: nan.h5: the snapshot at step 40 holds a value that is not finite"
 run grok-align --sample 62 -t small.h5
 is_exit 1
 is_stderr "grok-align: small.h5: --sample 62 is more than the run's 61 training pairs"

@@ -74,6 +74,12 @@ static void check_run(const struct grok_train_config *cfg, const char *path, con
     is_int(grok_trainer_init(&t, cfg, &err), GROK_OK, "%s: a second trainer sets up", what);
     is_int(grok_model_load(&m, run, 0, params, &err), GROK_OK, "%s: snapshot 0 loads", what);
     ok(memcmp(params, t.params, m.n_params * sizeof *params) == 0, "%s: snapshot 0 = the seed's initial parameters", what);
+    double *theta = malloc(m.n_params * sizeof *theta);
+    int same = theta && grok_model_load_f64(&m, run, 0, params, theta, &err) == GROK_OK;
+    for (size_t i = 0; same && i < m.n_params; i++)
+        same = theta[i] == (double)t.params[i];
+    ok(same, "%s: snapshot 0 in double = the initial parameters widened", what);
+    free(theta);
     grok_trainer_free(&t);
 
     is_int(grok_model_load(&m, run, 12345, params, &err), GROK_ENOTFOUND, "%s: a missing snapshot step", what);
