@@ -5,6 +5,7 @@
  * differences of their logits. */
 #include "grok/align.h"
 
+#include "models.h"
 #include "tap.h"
 
 #include <math.h>
@@ -275,66 +276,6 @@ static void test_projections(void)
 
 /* ---- 4. models ---- */
 
-static void build(struct grok_model *m, const struct grok_model_config *cfg)
-{
-    struct grok_err err = {0};
-    if (grok_model_build(m, cfg, &err) != GROK_OK) {
-        printf("Bail out! grok_model_build: %s\n", err.msg);
-        exit(1);
-    }
-}
-
-static struct grok_model_config mlp_config(enum grok_input input, int n_hidden, enum grok_act act)
-{
-    struct grok_model_config c;
-    memset(&c, 0, sizeof c);
-    c.arch = GROK_MLP;
-    c.n_ctx = 2;
-    c.d_vocab = 8;
-    c.d_vocab_out = 7;
-    c.act = act;
-    c.loss = GROK_LOSS_CE;
-    c.input = input;
-    c.d_embed = 5;
-    c.n_hidden = n_hidden;
-    c.hidden[0] = 6;
-    c.hidden[1] = 5;
-    return c;
-}
-
-static struct grok_model_config tf_config(int n_layers, int norm, enum grok_act act, int readout)
-{
-    struct grok_model_config c;
-    memset(&c, 0, sizeof c);
-    c.arch = GROK_TRANSFORMER;
-    c.n_ctx = 3;
-    c.d_vocab = 8;
-    c.d_vocab_out = 7;
-    c.act = act;
-    c.loss = GROK_LOSS_CE;
-    c.n_layers = n_layers;
-    c.d_model = 8;
-    c.n_heads = 2;
-    c.d_head = 4;
-    c.d_mlp = 16;
-    c.norm = norm;
-    c.causal = 1;
-    c.readout = readout;
-    return c;
-}
-
-/* Nanda's initialisation moved by noise (no bias 0, no LayerNorm weight 1), scaled down so that
- * the logits stay O(1) (as in t-model.c; raw token ids need smaller weights). */
-static void random_params(const struct grok_model *m, double *P)
-{
-    double scale = m->cfg.arch == GROK_MLP && m->cfg.input == GROK_INPUT_RAW ? 0.2 : 0.7;
-    float *p = xmalloc(m->n_params * sizeof *p);
-    grok_model_init(m, p, GROK_INIT_NANDA, 1.0, rng);
-    for (size_t k = 0; k < m->n_params; k++)
-        P[k] = scale * (p[k] + gsl_ran_gaussian(rng, 0.1));
-    free(p);
-}
-
 static void random_tokens(const struct grok_model *m, int32_t *tok, int n)
 {
     for (int i = 0; i < n * m->cfg.n_ctx; i++)
@@ -372,14 +313,14 @@ static void model_points(const struct grok_model *m, const double *P, const doub
  * same matrix everywhere. */
 static void test_mlp_linear(enum grok_input input, int all_active)
 {
-    struct grok_model_config cfg = mlp_config(input, 1, GROK_ACT_RELU);
+    struct grok_model_config cfg = mlp_config(input, 1, GROK_ACT_RELU, GROK_LOSS_CE);
     struct grok_model m;
     build(&m, &cfg);
     size_t d = m.d_input, H = (size_t)cfg.hidden[0], C = (size_t)cfg.d_vocab_out;
     double *P = xmalloc(m.n_params * sizeof *P), *x = xmalloc(NP * d * sizeof *x);
     double *J = xmalloc(C * d * sizeof *J);
     int32_t tok[NP * 2];
-    random_params(&m, P);
+    random_params(&m, P, rng);
     if (all_active)
         for (size_t h = 0; h < H; h++)
             P[m.mlp_b[0] + h] = 50 + h;
@@ -441,7 +382,7 @@ static void test_model_fd(const struct grok_model_config *cfg, const char *label
         printf("Bail out! grok_work_new: %s\n", err.msg);
         exit(1);
     }
-    random_params(&m, P);
+    random_params(&m, P, rng);
     random_tokens(&m, tok, NP);
     grok_model_input_f64(&m, P, tok, NP, x);
     struct grok_align_point got[NP];
@@ -515,13 +456,13 @@ int main(void)
     for (int i = 0; i < 3; i++)
         test_mlp_linear(inputs[i], 1);
     test_mlp_linear(GROK_INPUT_ONEHOT, 0);
-    struct grok_model_config c = tf_config(1, 0, GROK_ACT_RELU, 2);
+    struct grok_model_config c = tf_config(3, 1, 0, 1, GROK_ACT_RELU, 2, GROK_LOSS_CE);
     test_model_fd(&c, "transformer (Nanda's: 1 layer, ReLU, no LayerNorm, readout last)");
-    c = tf_config(2, 1, GROK_ACT_GELU, 1);
+    c = tf_config(3, 2, 1, 1, GROK_ACT_GELU, 1, GROK_LOSS_CE);
     test_model_fd(&c, "transformer (2 layers, GELU, pre-LayerNorm, readout 1)");
-    c = mlp_config(GROK_INPUT_EMBED, 2, GROK_ACT_GELU);
+    c = mlp_config(GROK_INPUT_EMBED, 2, GROK_ACT_GELU, GROK_LOSS_CE);
     test_model_fd(&c, "mlp embed, 2 hidden layers, GELU");
-    c = mlp_config(GROK_INPUT_ONEHOT, 1, GROK_ACT_QUAD);
+    c = mlp_config(GROK_INPUT_ONEHOT, 1, GROK_ACT_QUAD, GROK_LOSS_CE);
     test_model_fd(&c, "mlp onehot, quad");
     gsl_rng_free(rng);
     return done_testing();

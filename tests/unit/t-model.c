@@ -10,59 +10,16 @@
 
 #include "grok/model.h"
 #include "grok/pool.h"
+#include "models.h"
 
 #define FD_H 1e-6      /* central differences: truncation ~h², rounding ~1e-16/h */
 #define FD_REL 1e-5
 #define FD_ABS 1e-9
-#define NOISE 0.1      /* every parameter is moved off its initial value by N(0, NOISE²) */
-#define SCALE 0.7      /* then scaled, so that the loss stays O(1) (below) */
-#define SCALE_RAW 0.2  /* the same for the MLP fed raw token ids */
 #define BATCH 5
 
 static gsl_rng *rng;
 
 /* ---- configurations ---- */
-
-static struct grok_model_config tf_config(int n_ctx, int n_layers, int norm, int causal,
-                                          enum grok_act act, int readout, enum grok_loss loss)
-{
-    struct grok_model_config c;
-    memset(&c, 0, sizeof c);
-    c.arch = GROK_TRANSFORMER;
-    c.n_ctx = n_ctx;
-    c.d_vocab = 8;
-    c.d_vocab_out = 7;
-    c.act = act;
-    c.loss = loss;
-    c.n_layers = n_layers;
-    c.d_model = 8;
-    c.n_heads = 2;
-    c.d_head = 4;
-    c.d_mlp = 16;
-    c.norm = norm;
-    c.causal = causal;
-    c.readout = readout;
-    return c;
-}
-
-static struct grok_model_config mlp_config(enum grok_input input, int n_hidden, enum grok_act act,
-                                           enum grok_loss loss)
-{
-    struct grok_model_config c;
-    memset(&c, 0, sizeof c);
-    c.arch = GROK_MLP;
-    c.n_ctx = 2;
-    c.d_vocab = 8;
-    c.d_vocab_out = 7;
-    c.act = act;
-    c.loss = loss;
-    c.input = input;
-    c.d_embed = 5;
-    c.n_hidden = n_hidden;
-    c.hidden[0] = 6;
-    c.hidden[1] = 5;
-    return c;
-}
 
 static const char *input_name(enum grok_input in)
 {
@@ -82,15 +39,6 @@ static void config_name(char *buf, size_t size, const struct grok_model_config *
                  grok_act_name(c->act), grok_loss_name(c->loss));
 }
 
-/* Builds cfg or bails out of the whole test (a model that does not build is a broken test). */
-static void build(struct grok_model *m, const struct grok_model_config *cfg)
-{
-    struct grok_err err = {0};
-    if (grok_model_build(m, cfg, &err) != GROK_OK) {
-        printf("Bail out! grok_model_build: %s\n", err.msg);
-        exit(1);
-    }
-}
 
 static struct grok_work *work(const struct grok_model *m, int max_batch, enum grok_dtype dtype)
 {
@@ -110,16 +58,6 @@ static struct grok_work *work(const struct grok_model *m, int max_batch, enum gr
  * LayerNorm reaches losses of 10 or more and fails now and then on gradients that are exactly 0
  * (b_K: softmax is invariant to it). The raw token ids (up to d_vocab − 1), squared twice by
  * quad, need smaller weights still. */
-static void random_params(const struct grok_model *m, double *P)
-{
-    double scale = m->cfg.arch == GROK_MLP && m->cfg.input == GROK_INPUT_RAW ? SCALE_RAW : SCALE;
-    float *p = malloc(m->n_params * sizeof *p);
-    grok_model_init(m, p, GROK_INIT_NANDA, 1.0, rng);
-    for (size_t k = 0; k < m->n_params; k++)
-        P[k] = scale * (p[k] + gsl_ran_gaussian(rng, NOISE));
-    free(p);
-}
-
 /* n random examples; tokens repeat (within the batch and at the same position). */
 static void random_batch(const struct grok_model *m, int32_t *tok, int32_t *y, int n)
 {
@@ -480,7 +418,7 @@ static void grad_check(const struct grok_model_config *cfg)
     struct grok_work *w = work(&m, BATCH, GROK_F64);
     double *P = malloc(m.n_params * sizeof *P), *G = malloc(m.n_params * sizeof *G);
     int32_t tok[BATCH * 4], y[BATCH];
-    random_params(&m, P);
+    random_params(&m, P, rng);
     struct loss_ctx ctx = {&m, w, P, tok, y, BATCH};
 
     /* ReLU may put a pre-activation within h of its kink: then a new batch, not a looser bound */
@@ -566,7 +504,7 @@ static void test_input_grad(const struct grok_model_config *cfg)
     double *x = malloc(BATCH * m.d_input * sizeof *x), *dx = malloc(BATCH * m.d_input * sizeof *dx);
     double r[BATCH * 16], logits[BATCH * 16], losses[BATCH];
     int32_t tok[BATCH * 4], y[BATCH];
-    random_params(&m, P);
+    random_params(&m, P, rng);
     random_batch(&m, tok, y, BATCH);
     for (int i = 0; i < BATCH * V; i++)
         r[i] = gsl_ran_gaussian(rng, 1.0);
@@ -627,7 +565,7 @@ static void test_readout_sees(int causal, int readout)
     double *x = malloc(BATCH * m.d_input * sizeof *x), *dx = malloc(BATCH * m.d_input * sizeof *dx);
     double r[BATCH * 16];
     int32_t tok[BATCH * 4], y[BATCH];
-    random_params(&m, P);
+    random_params(&m, P, rng);
     random_batch(&m, tok, y, BATCH);
     for (int i = 0; i < BATCH * V; i++)
         r[i] = gsl_ran_gaussian(rng, 1.0);
@@ -659,7 +597,7 @@ static void test_inputs(void)
     struct grok_model_config c = tf_config(3, 1, 0, 0, GROK_ACT_GELU, 2, GROK_LOSS_CE);
     build(&m, &c);
     double *P = malloc(m.n_params * sizeof *P), *x = malloc(BATCH * m.d_input * sizeof *x);
-    random_params(&m, P);
+    random_params(&m, P, rng);
     random_batch(&m, tok, y, BATCH);
     grok_model_input_f64(&m, P, tok, BATCH, x);
     double worst = 0;
@@ -680,7 +618,7 @@ static void test_inputs(void)
         build(&m, &c);
         P = malloc(m.n_params * sizeof *P);
         x = malloc(BATCH * m.d_input * sizeof *x);
-        random_params(&m, P);
+        random_params(&m, P, rng);
         random_batch(&m, tok, y, BATCH);
         grok_model_input_f64(&m, P, tok, BATCH, x);
         int right = 1;
@@ -765,7 +703,7 @@ static void test_float(const struct grok_model_config *cfg)
     double r[BATCH * 16], logits[BATCH * 16];
     float rf[BATCH * 16], logitsf[BATCH * 16];
     int32_t tok[BATCH * 4], y[BATCH];
-    random_params(&m, P);
+    random_params(&m, P, rng);
     for (size_t k = 0; k < N; k++) {
         Pf[k] = (float)P[k];
         P[k] = Pf[k]; /* the very same parameters in both */
@@ -838,7 +776,7 @@ static void test_correct(const struct grok_model_config *cfg)
     double *P = malloc(m.n_params * sizeof *P), *x = malloc(N * m.d_input * sizeof *x);
     double logits[N * 16], losses[N];
     int32_t tok[N * 4], y[N];
-    random_params(&m, P);
+    random_params(&m, P, rng);
     random_batch(&m, tok, y, N);
     grok_model_input_f64(&m, P, tok, N, x);
     grok_model_logits_f64(&m, w, P, x, N, logits);
@@ -1071,7 +1009,7 @@ static void test_work(const struct grok_model_config *cfg)
     double *single = malloc(N * P_n * sizeof *single);
     double loss1[N];
     int32_t tok[N * 4], y[N];
-    random_params(&m, P);
+    random_params(&m, P, rng);
     random_batch(&m, tok, y, N);
     for (int i = 0; i < N; i++)
         loss1[i] = grok_model_loss_grad_f64(&m, w1, P, single + i * P_n, tok + i * cfg->n_ctx,
@@ -1172,7 +1110,7 @@ static void test_pool_split(const struct grok_model_config *cfg, enum pool_batch
     int32_t tok[N_MAX * 8], y[N_MAX];   /* contexts up to 8 */
     double count[N_MAX];
     int N = batch == BATCH_ONE ? 1 : N_MAX, T = cfg->n_ctx;
-    random_params(&m, P);
+    random_params(&m, P, rng);
     random_batch(&m, tok, y, N);
     if (batch == BATCH_CONSTANT_LAST)
         for (int i = 0; i < N; i++)

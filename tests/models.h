@@ -1,0 +1,84 @@
+/* Small model configurations and a builder shared by the unit tests of the models and of what
+ * is computed on them (t-model, t-align): vocabulary 8 in, 7 out, widths of a few units, so that
+ * finite differences over every parameter stay cheap. */
+#ifndef GROK_TEST_MODELS_H
+#define GROK_TEST_MODELS_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+
+#include "grok/model.h"
+
+static inline struct grok_model_config tf_config(int n_ctx, int n_layers, int norm, int causal,
+                                          enum grok_act act, int readout, enum grok_loss loss)
+{
+    struct grok_model_config c;
+    memset(&c, 0, sizeof c);
+    c.arch = GROK_TRANSFORMER;
+    c.n_ctx = n_ctx;
+    c.d_vocab = 8;
+    c.d_vocab_out = 7;
+    c.act = act;
+    c.loss = loss;
+    c.n_layers = n_layers;
+    c.d_model = 8;
+    c.n_heads = 2;
+    c.d_head = 4;
+    c.d_mlp = 16;
+    c.norm = norm;
+    c.causal = causal;
+    c.readout = readout;
+    return c;
+}
+
+static inline struct grok_model_config mlp_config(enum grok_input input, int n_hidden, enum grok_act act,
+                                           enum grok_loss loss)
+{
+    struct grok_model_config c;
+    memset(&c, 0, sizeof c);
+    c.arch = GROK_MLP;
+    c.n_ctx = 2;
+    c.d_vocab = 8;
+    c.d_vocab_out = 7;
+    c.act = act;
+    c.loss = loss;
+    c.input = input;
+    c.d_embed = 5;
+    c.n_hidden = n_hidden;
+    c.hidden[0] = 6;
+    c.hidden[1] = 5;
+    return c;
+}
+
+/* Builds cfg or bails out of the whole test (a model that does not build is a broken test). */
+static inline void build(struct grok_model *m, const struct grok_model_config *cfg)
+{
+    struct grok_err err = {0};
+    if (grok_model_build(m, cfg, &err) != GROK_OK) {
+        printf("Bail out! grok_model_build: %s\n", err.msg);
+        exit(1);
+    }
+}
+
+/* Nanda's initialisation moved off its initial values (no bias 0, no LayerNorm weight 1) by
+ * N(0, 0.1²) noise, then scaled so that the loss stays O(1): by 0.7, or 0.2 for the MLP fed raw
+ * token ids, whose inputs are large. */
+static inline void random_params(const struct grok_model *m, double *P, gsl_rng *rng)
+{
+    double scale = m->cfg.arch == GROK_MLP && m->cfg.input == GROK_INPUT_RAW ? 0.2 : 0.7;
+    float *p = malloc(m->n_params * sizeof *p);
+    if (!p) {
+        printf("Bail out! out of memory\n");
+        exit(1);
+    }
+    grok_model_init(m, p, GROK_INIT_NANDA, 1.0, rng);
+    for (size_t k = 0; k < m->n_params; k++)
+        P[k] = scale * (p[k] + gsl_ran_gaussian(rng, 0.1));
+    free(p);
+}
+
+#endif
