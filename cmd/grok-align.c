@@ -409,10 +409,7 @@ int main(int argc, char **argv)
             gsl_rng_set(rng, snapshot_seed(o.seed, steps[t]));
             grok_align_draw_projections(rng, j.npoints, j.R, j.f.C, j.V);
         }
-        if (j.pool)
-            grok_pool_run(j.pool, chunk_run, &j);
-        else
-            chunk_run(&j, 0);
+        grok_pool_run(j.pool, chunk_run, &j);
         if (grok_interrupted()) {
             grok_err_set(&err, GROK_EIO, "interrupted");
             goto fail;

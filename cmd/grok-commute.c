@@ -464,10 +464,7 @@ int main(int argc, char **argv)
         j.step_norm = sqrt(j.step_norm);
         for (size_t i = 0; i < 2 * (size_t)o.K * (size_t)o.batch; i++)
             j.batches[i] = (int)gsl_rng_uniform_int(rng, (unsigned long)ntrain);
-        if (j.pool)
-            grok_pool_run(j.pool, sample_run, &j);
-        else
-            sample_run(&j, 0);
+        grok_pool_run(j.pool, sample_run, &j);
         summarise(&j, rows + t * NCOLS, tmp);
         memcpy(samples + t * (size_t)o.K, j.D, (size_t)o.K * sizeof *samples);
     }

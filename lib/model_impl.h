@@ -930,15 +930,6 @@ static void col_embed_grad(void *ctx, int i)
         add_into(j->G + m->W_E + (size_t)row_tok[u] * De + d0, dte + (size_t)u * De + d0, J);
 }
 
-/* A phase on every worker of the pool, or on the calling thread alone without one. */
-static void run_phase(struct grok_pool *pool, void (*phase)(void *ctx, int i), struct col_job *j)
-{
-    if (pool)
-        grok_pool_run(pool, phase, j);
-    else
-        phase(j, 0);
-}
-
 int SFX(grok_model_splits_columns)(const struct grok_model *m)
 {
     return m->cfg.arch == GROK_MLP && m->cfg.n_hidden > 0;
@@ -956,15 +947,15 @@ double SFX(grok_model_loss_grad_pool)(const struct grok_model *m, struct grok_wo
     grok_work_layout(m, n, &L);
     struct col_job j = {.m = m, .L = &L, .base = w->block, .ints = w->ints, .P = P, .G = G,
                         .y = y, .weight = weight, .losses = w->losses, .n = n,
-                        .k = pool ? grok_pool_size(pool) : 1, .table = mlp_uses_table(m, tokens),
+                        .k = grok_pool_size(pool), .table = mlp_uses_table(m, tokens),
                         .scale = scale};
     if (j.table)
         mlp_table_build(m, w->block, &L, w->ints, P, tokens, n);
     else
         SFX(grok_model_input)(m, P, tokens, n, j.base + L.x);
     for (j.layer = 0; j.layer < m->cfg.n_hidden; j.layer++)
-        run_phase(pool, col_forward, &j);
-    run_phase(pool, col_logits_loss, &j);
+        grok_pool_run(pool, col_forward, &j);
+    grok_pool_run(pool, col_logits_loss, &j);
     double loss = 0;
     int right = 0;
     for (int i = 0; i < j.k; i++) {
@@ -976,12 +967,12 @@ double SFX(grok_model_loss_grad_pool)(const struct grok_model *m, struct grok_wo
             *correct = right;
         return loss;
     }
-    run_phase(pool, col_backward_out, &j);
+    grok_pool_run(pool, col_backward_out, &j);
     for (j.layer = m->cfg.n_hidden - 2; j.layer >= 0; j.layer--) {
-        run_phase(pool, col_backward_hidden, &j);
-        run_phase(pool, col_layer_grad_job, &j);
+        grok_pool_run(pool, col_backward_hidden, &j);
+        grok_pool_run(pool, col_layer_grad_job, &j);
     }
     if (j.table)
-        run_phase(pool, col_embed_grad, &j);
+        grok_pool_run(pool, col_embed_grad, &j);
     return loss;
 }

@@ -150,10 +150,14 @@ void grok_pool_free(struct grok_pool *pool)
     free(pool);
 }
 
-int grok_pool_size(const struct grok_pool *pool) { return pool->n; }
+int grok_pool_size(const struct grok_pool *pool) { return pool ? pool->n : 1; }
 
 void grok_pool_run(struct grok_pool *pool, void (*job)(void *ctx, int i), void *ctx)
 {
+    if (!pool) {
+        job(ctx, 0);
+        return;
+    }
     if (pool->n > 1) {
         pool->job = job;
         pool->ctx = ctx;

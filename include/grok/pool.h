@@ -19,6 +19,7 @@ struct grok_pool *grok_pool_new(int n, struct grok_err *err);
 /* Stops and joins the threads; pool may be NULL. */
 void grok_pool_free(struct grok_pool *pool);
 
+/* The number of workers; 1 for no pool (NULL). */
 int grok_pool_size(const struct grok_pool *pool);
 
 /* The threads a --threads N flag asks for: N, or every online core when N ≤ 0 (at least 1). */
@@ -34,7 +35,8 @@ void grok_blas_threads(int n);
 void grok_pool_share(size_t n, int k, int i, size_t *lo, size_t *hi);
 
 /* Runs job(ctx, i) for every worker i = 0 .. n − 1 at once, i = 0 on the calling thread, and
- * returns when all are done. The jobs must write disjoint memory. */
+ * returns when all are done. The jobs must write disjoint memory. Without a pool (NULL) it runs
+ * job(ctx, 0) alone, on the calling thread. */
 void grok_pool_run(struct grok_pool *pool, void (*job)(void *ctx, int i), void *ctx);
 
 #endif

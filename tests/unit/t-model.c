@@ -1154,8 +1154,15 @@ static void test_pool_split(const struct grok_model_config *cfg, enum pool_batch
     grok_model_free(&m);
 }
 
+/* Records which workers ran: bit i for worker i. */
+static void mark_worker(void *ctx, int i) { *(int *)ctx |= 1 << i; }
+
 static void test_pool_splits(void)
 {
+    int ran = 0;
+    grok_pool_run(NULL, mark_worker, &ran);
+    ok(ran == 1 && grok_pool_size(NULL) == 1,
+       "without a pool, a job runs once as worker 0 on this thread, and the size is 1");
     const enum grok_input inputs[] = {GROK_INPUT_EMBED, GROK_INPUT_ONEHOT, GROK_INPUT_RAW};
     const enum grok_act acts[] = {GROK_ACT_RELU, GROK_ACT_GELU, GROK_ACT_QUAD};
     for (int in = 0; in < 3; in++)
