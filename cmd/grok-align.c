@@ -73,7 +73,8 @@ static struct opts parse_args(int argc, char **argv)
         {"threads", required_argument, NULL, OPT_THREADS},
         {NULL, 0, NULL, 0},
     };
-    struct opts o = {.sel = {.steps = GROK_STEPS_ALL}};
+    static const char *const no_tables[] = {NULL};
+    struct opts o = {.co.table_kinds = no_tables, .sel = {.steps = GROK_STEPS_ALL}};
     int c;
     opterr = 0;
     while ((c = getopt_long(argc, argv, GROK_COMMON_SHORTOPTS "s:", longopts, NULL)) != -1) {
@@ -91,7 +92,7 @@ static struct opts parse_args(int argc, char **argv)
         grok_usage("-t takes no argument in grok-align (its one table)");
     if (o.exact && o.projections)
         grok_usage("--exact and --projections exclude each other (--exact computes all of J_x)");
-    o.input = grok_cli_input(argc, argv);
+    o.input = grok_cli_input(&o.co, argc, argv);
     return o;
 }
 

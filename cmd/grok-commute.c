@@ -75,7 +75,8 @@ static struct opts parse_args(int argc, char **argv)
         {"float", no_argument, NULL, OPT_FLOAT},
         {NULL, 0, NULL, 0},
     };
-    struct opts o = {.sel = {.steps = GROK_STEPS_ALL}, .K = 9, .batch = 512, .eta = 1e-3, .random_bases = 5};
+    static const char *const no_tables[] = {NULL};
+    struct opts o = {.co.table_kinds = no_tables, .sel = {.steps = GROK_STEPS_ALL}, .K = 9, .batch = 512, .eta = 1e-3, .random_bases = 5};
     int c;
     opterr = 0;
     while ((c = getopt_long(argc, argv, GROK_COMMON_SHORTOPTS "s:K:", longopts, NULL)) != -1) {
@@ -101,7 +102,7 @@ static struct opts parse_args(int argc, char **argv)
     }
     if (o.co.table_arg)
         grok_usage("-t takes no argument in grok-commute (its one table)");
-    o.input = grok_cli_input(argc, argv);
+    o.input = grok_cli_input(&o.co, argc, argv);
     return o;
 }
 

@@ -73,7 +73,6 @@ struct opts {
     int drop_invalid;
     size_t bootstrap;
     unsigned long seed;
-    const char *extra_input;     /* the word after -t (see parse_args), or NULL */
 };
 
 enum {
@@ -136,7 +135,8 @@ static struct opts parse_args(int argc, char **argv)
         {"seed", required_argument, NULL, OPT_SEED},
         {NULL, 0, NULL, 0},
     };
-    struct opts o = {.ev = GROK_EVENTS_DEFAULTS};
+    static const char *const no_tables[] = {NULL};
+    struct opts o = {.co.table_kinds = no_tables, .ev = GROK_EVENTS_DEFAULTS};
     int c;
     opterr = 0;
     o.laws = calloc((size_t)argc, sizeof *o.laws);
@@ -169,9 +169,8 @@ static struct opts parse_args(int argc, char **argv)
         case OPT_SEED: o.seed = parse_count("--seed", optarg, 0); break;
         }
     }
-    /* A word after -t that is no existing file was taken as -t's value: here it can only be
-     * an input that is missing, and it is reported as one. */
-    o.extra_input = o.co.table_arg;
+    if (o.co.table_arg)
+        grok_usage("-t takes no argument in grok-fit (its one table)");
     if (o.nlaws && o.nsig)
         grok_usage("--law and --sigmoid make different tables: give one of them");
     if (!o.nlaws && !o.nsig && (o.bootstrap || o.drop_invalid))
@@ -800,7 +799,7 @@ int main(int argc, char **argv)
     struct events_row *rows = NULL;
     struct law_result *laws = NULL;
     struct sig_result *sigs = NULL;
-    int nwords = argc - optind + (o.extra_input != NULL), nin = nwords > 0 ? nwords : 1;
+    int nwords = argc - optind, nin = nwords > 0 ? nwords : 1;
     int nsigs = 0, nruns = 0, rc;
     int table = grok_output_is_table(&o.co) || o.nlaws;
     struct grok_input *ins = calloc((size_t)nin, sizeof *ins);
@@ -813,8 +812,7 @@ int main(int argc, char **argv)
     if (!paths)
         grok_die(GROK_EXIT_DATA, "out of memory");
     for (int i = 0; i < nin; i++) {
-        paths[i] = o.extra_input ? (i == 0 ? o.extra_input : argv[optind + i - 1])
-                   : optind + i < argc ? argv[optind + i] : "-";
+        paths[i] = optind + i < argc ? argv[optind + i] : "-";
         from_stdin += strcmp(paths[i], "-") == 0;
     }
     if (from_stdin > 1)

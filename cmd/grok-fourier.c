@@ -67,7 +67,8 @@ static struct opts parse_args(int argc, char **argv)
         {"key-step", required_argument, NULL, OPT_KEY_STEP},
         {NULL, 0, NULL, 0},
     };
-    struct opts o = {.key_share = 0.05};
+    static const char *const tables[] = {"summary", "spectrum", NULL};
+    struct opts o = {.co.table_kinds = tables, .key_share = 0.05};
     struct grok_err err;
     int c, keys_given = 0, share_given = 0;
     opterr = 0;
@@ -105,7 +106,7 @@ static struct opts parse_args(int argc, char **argv)
     if (!kind || strcmp(kind, "summary") == 0) o.kind = TABLE_SUMMARY;
     else if (strcmp(kind, "spectrum") == 0) o.kind = TABLE_SPECTRUM;
     else grok_usage("-t: '%s' is not a table of grok-fourier (summary, spectrum)", kind);
-    o.input = grok_cli_input(argc, argv);
+    o.input = grok_cli_input(&o.co, argc, argv);
     return o;
 }
 

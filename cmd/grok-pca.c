@@ -90,7 +90,8 @@ static struct opts parse_args(int argc, char **argv)
         {"method", required_argument, NULL, OPT_METHOD},
         {NULL, 0, NULL, 0},
     };
-    struct opts o = {.k = 10, .basis_k = 2};
+    static const char *const tables[] = {"summary", "window", "proj", NULL};
+    struct opts o = {.co.table_kinds = tables, .k = 10, .basis_k = 2};
     struct grok_err err;
     int c;
     opterr = 0;
@@ -121,7 +122,7 @@ static struct opts parse_args(int argc, char **argv)
     else grok_usage("-t: '%s' is not a table of grok-pca (summary, window, proj)", kind);
     if (o.kind == TABLE_WINDOW && !o.window)
         o.window = 10;
-    o.input = grok_cli_input(argc, argv);
+    o.input = grok_cli_input(&o.co, argc, argv);
     return o;
 }
 

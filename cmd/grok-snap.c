@@ -80,7 +80,7 @@ static struct opts parse_args(int argc, char **argv)
         }
         }
     }
-    o.input = grok_cli_input(argc, argv);
+    o.input = grok_cli_input(&o.co, argc, argv);
     if (o.list && (o.have_at || o.sel.nglobs || o.sel.steps_text))
         grok_usage("-l lists the whole run; it takes no --at, -p or -s");
     if (o.have_at && o.sel.steps_text)

@@ -279,7 +279,8 @@ static void check_family(int code, enum grok_arch arch)
 
 static struct opts parse_args(int argc, char **argv)
 {
-    struct opts o = {0};
+    static const char *const no_tables[] = {NULL};
+    struct opts o = {.co.table_kinds = no_tables};
     /* static: still reachable when a usage error exits from the middle of parsing */
     static int *codes;
     static char **args;

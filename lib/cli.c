@@ -113,14 +113,25 @@ int grok_cli_common(int c, int argc, char **argv, struct grok_common *co, const 
         return 1;
     }
     case 't': {
-        /* A word after a bare -t is its argument unless it is an input: an existing file that
-         * is not a directory. */
+        /* -t's argument is optional, so a word after a bare -t may be it or the input: see
+         * table_kinds. A missing input file must not read as an unknown table kind. */
         struct stat st;
         co->table = 1;
         co->table_arg = optarg;
-        if (!optarg && optind < argc && argv[optind][0] != '-' &&
-            (stat(argv[optind], &st) != 0 || S_ISDIR(st.st_mode)))
-            co->table_arg = argv[optind++];
+        if (optarg || optind >= argc || argv[optind][0] == '-')
+            return 1;
+        co->table_next = argv[optind];
+        if (!co->table_kinds) {
+            if (stat(argv[optind], &st) != 0 || S_ISDIR(st.st_mode))
+                co->table_arg = argv[optind++];
+            return 1;
+        }
+        for (const char *const *k = co->table_kinds; *k; k++)
+            if (strcmp(argv[optind], *k) == 0) {
+                co->table_arg = argv[optind++];
+                co->table_next = NULL;
+                break;
+            }
         return 1;
     }
     case 'q':
@@ -147,10 +158,22 @@ int grok_cli_common(int c, int argc, char **argv, struct grok_common *co, const 
     }
 }
 
-const char *grok_cli_input(int argc, char **argv)
+const char *grok_cli_input(const struct grok_common *co, int argc, char **argv)
 {
-    if (optind < argc - 1)
+    if (optind < argc - 1) {
+        struct stat st;
+        const char *w = co->table_next;
+        if (w && co->table_kinds && stat(w, &st) != 0) {
+            if (!co->table_kinds[0])
+                grok_usage("-t takes no argument in %s (its one table)", program);
+            char kinds[256] = "";
+            for (const char *const *k = co->table_kinds; *k; k++)
+                snprintf(kinds + strlen(kinds), sizeof kinds - strlen(kinds), "%s%s",
+                         k == co->table_kinds ? "" : ", ", *k);
+            grok_usage("-t: '%s' is not a table of %s (%s)", w, program, kinds);
+        }
         grok_usage("too many arguments: '%s'", argv[optind + 1]);
+    }
     if (optind == argc || strcmp(argv[optind], "-") == 0) {
         /* Runs are binary: a terminal on stdin means the input was forgotten. */
         if (isatty(STDIN_FILENO))

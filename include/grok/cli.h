@@ -50,6 +50,11 @@ struct grok_common {
     int table;                   /* -t given */
     const char *table_arg;       /* -t's optional argument (a group, a table kind), or NULL */
     int quiet;                   /* -q */
+    /* Which word after a bare -t is its argument (set before parsing): NULL, any word that is
+     * not an existing file (grok-snap's groups and parameters); else a NULL-terminated list of
+     * the program's table kinds, and no other word (an empty list: none; the word is an input). */
+    const char *const *table_kinds;
+    const char *table_next;      /* the word after a bare -t that was left to be an input */
 };
 
 /* Takes getopt's c when it is -p GLOB or -s FROM:TO[:EVERY] into sel and returns 1 (0 for any
@@ -66,15 +71,16 @@ int grok_cli_select(int c, const char *arg, struct grok_selection *sel);
 /* Handles one option character returned by getopt_long if it is a common one: fills co, prints
  * `help` (for -h) or the version (for -V) and exits 0, or turns getopt's '?' and ':' into a
  * one-line usage error (exit 2). Returns 1 when it handled c, 0 when c is the program's own.
- * For -t without an attached argument, the next word becomes its argument when it does not
- * start with '-' and is not an existing file other than a directory (so `-t metrics run.h5`
- * works). -o refuses an empty name and a directory.
+ * For -t without an attached argument, the next word becomes its argument as co->table_kinds
+ * says (so `-t metrics run.h5` works, and `-t missing.h5` reports the missing input); a word
+ * left to be an input is remembered in co->table_next. -o refuses an empty name and a directory.
  * Call with opterr = 0. */
 int grok_cli_common(int c, int argc, char **argv, struct grok_common *co, const char *help);
 
 /* The input named by the remaining arguments: NULL (standard input) when there are none or it
- * is "-"; a usage error when there is more than one, or when the input would be a terminal. */
-const char *grok_cli_input(int argc, char **argv);
+ * is "-"; a usage error when there is more than one (naming -t when the extra word followed a
+ * bare -t and is no file: a table kind mistyped), or when the input would be a terminal. */
+const char *grok_cli_input(const struct grok_common *co, int argc, char **argv);
 
 /* The output rule: a table (TSV) when -t is given, when -o names a file ending in ".tsv", or
  * when there is no -o and standard output is a terminal; a run (HDF5) otherwise. */

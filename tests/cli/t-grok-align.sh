@@ -108,6 +108,9 @@ is_stderr "grok-align: partial.h5: /snapshots/embed.W_E is missing (the run's sn
 run grok-align -t nosnap.h5
 is_exit 1
 is_stderr "grok-align: nosnap.h5: no snapshots (/snapshots/step)"
+run grok-align -t missing.h5
+is_exit 1
+is_stderr "grok-align: missing.h5: No such file or directory"
 /usr/bin/python3 - <<'EOF'
 import h5py, shutil
 shutil.copy("small.h5", "nan.h5")

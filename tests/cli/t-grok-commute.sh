@@ -63,6 +63,9 @@ is_stderr "grok-commute: foreign.h5: not a grok run (an HDF5 file without format
 run grok-commute -t partial.h5
 is_exit 1
 is_stderr "grok-commute: partial.h5: /snapshots/embed.W_E is missing (the run's snapshots do not hold every parameter)"
+run grok-commute -t missing.h5
+is_exit 1
+is_stderr "grok-commute: missing.h5: No such file or directory"
 run grok-commute --basis other-pca.h5 -t small.h5
 is_exit 1
 is_stderr "grok-commute: other-pca.h5: /pca/basis has 719 rows, the model has 4875 parameters (a basis of another model?)"

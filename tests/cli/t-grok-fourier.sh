@@ -190,6 +190,15 @@ is_stderr "grok-fourier: foreign.h5: not a grok run (an HDF5 file without format
 run grok-fourier -t nosnap.h5
 is_exit 1
 is_stderr "grok-fourier: nosnap.h5: no snapshots (/snapshots/step)"
+# A missing input after a bare -t is the input, not a table kind; a table kind is taken even
+# when a file of that name exists.
+run grok-fourier -t missing.h5
+is_exit 1
+is_stderr "grok-fourier: missing.h5: No such file or directory"
+: >spectrum
+run sh -c "grok-fourier -t spectrum -s 0 run.h5 | grep -v '^#' | head -1"
+is_stdout "step	matrix	k	norm	cos	sin" "-t spectrum is the table kind even beside a file named spectrum"
+rm -f spectrum
 run grok-fourier attn.h5 -o out.h5
 is_exit 1
 is_stderr "grok-fourier: attn.h5: no embedding snapshots (embed.W_E or unembed.W_U); -p names another matrix"

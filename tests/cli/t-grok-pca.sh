@@ -134,6 +134,9 @@ is_stderr "grok-pca: foreign.h5: not a grok run (an HDF5 file without format = \
 run grok-pca -t nosnap.h5
 is_exit 1
 is_stderr "grok-pca: nosnap.h5: no snapshots (/snapshots/step)"
+run grok-pca -t missing.h5
+is_exit 1
+is_stderr "grok-pca: missing.h5: No such file or directory"
 run grok-pca -t -p nope run.h5
 is_exit 1
 is_stderr "grok-pca: run.h5: no parameter matches -p nope"
