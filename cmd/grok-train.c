@@ -171,8 +171,10 @@ static double parse_real(int code, const char *s)
     char *end;
     errno = 0;
     double v = strtod(s, &end);
-    if (end == s || *end || errno || !isfinite(v))
+    if (end == s || *end || isnan(v))
         grok_usage("--%s '%s': not a number", flag_name(code), s);
+    if (errno == ERANGE || !isfinite(v))
+        grok_usage("--%s '%s': out of range", flag_name(code), s);
     return v;
 }
 

@@ -237,11 +237,16 @@ int grok_config_resolve(struct grok_train_config *c, struct grok_err *err)
         return grok_err_set(err, GROK_EINVAL, "--snapshot-every %lld: must be at least 0", c->snapshot_every);
     if (c->batch < 0)
         return grok_err_set(err, GROK_EINVAL, "--batch %d: must be 'full' or at least 1", c->batch);
-    if (!(c->opt.lr >= 0) || !(c->opt.wd >= 0) || !(c->clip >= 0) || !(c->init_scale >= 0))
-        return grok_err_set(err, GROK_EINVAL, "--lr, --wd, --clip and --init-scale must be at least 0");
-    if (!(c->opt.beta1 >= 0 && c->opt.beta1 < 1) || !(c->opt.beta2 >= 0 && c->opt.beta2 < 1))
-        return grok_err_set(err, GROK_EINVAL, "--beta1 %g, --beta2 %g: each must be in [0, 1)", c->opt.beta1,
-                            c->opt.beta2);
+    const struct { const char *flag; double v; } at_least_0[] = {
+        {"--lr", c->opt.lr}, {"--wd", c->opt.wd}, {"--clip", c->clip}, {"--init-scale", c->init_scale},
+    };
+    for (size_t i = 0; i < sizeof at_least_0 / sizeof *at_least_0; i++)
+        if (!(at_least_0[i].v >= 0))
+            return grok_err_set(err, GROK_EINVAL, "%s %g: must be at least 0", at_least_0[i].flag, at_least_0[i].v);
+    if (!(c->opt.beta1 >= 0 && c->opt.beta1 < 1))
+        return grok_err_set(err, GROK_EINVAL, "--beta1 %g: must be in [0, 1)", c->opt.beta1);
+    if (!(c->opt.beta2 >= 0 && c->opt.beta2 < 1))
+        return grok_err_set(err, GROK_EINVAL, "--beta2 %g: must be in [0, 1)", c->opt.beta2);
     if (!(c->opt.eps > 0))
         return grok_err_set(err, GROK_EINVAL, "--eps %g: must be above 0", c->opt.eps);
     if (!(c->opt.momentum >= 0 && c->opt.momentum < 1))

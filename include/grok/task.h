@@ -53,7 +53,9 @@ int grok_task_check(enum grok_op op, int p, struct grok_err *err);
 /* The answer (a ∘ b) mod p, for operands in the op's range; -1 outside it. */
 int grok_task_answer(enum grok_op op, int p, int a, int b);
 
-/* The smallest and largest operand value (both operands share the range). */
+/* The smallest and largest operand value. Both operands share the range, div's a included
+ * (0 / b is defined): a square range is what lets the uniform split give every value of either
+ * operand the same count, and div stays the group operation of the non-zero residues, as mul. */
 void grok_task_range(enum grok_op op, int p, int *lo, int *hi);
 
 /* Context length and vocabulary size of a layout for modulus p. */

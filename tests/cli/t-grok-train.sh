@@ -169,6 +169,12 @@ bad "grok-train: --batch 'half': not an integer (see grok-train --help)" --batch
 bad "grok-train: --hidden '64,,32': expected widths W[,W...] (at most 8 layers) (see grok-train --help)" --model mlp --hidden 64,,32
 bad "grok-train: --act quad: the transformer takes relu or gelu (see grok-train --help)" --act quad
 bad "grok-train: --lr-mult 'embed': expected GLOB=C (see grok-train --help)" --lr-mult embed
+bad "grok-train: --lr-mult 'embed=2,nope=3': 'nope' selects no parameter of the model (see grok-train --help)" --model mlp --p 11 --lr-mult embed=2,nope=3
+bad "grok-train: --wd -2: must be at least 0 (see grok-train --help)" --wd -2
+bad "grok-train: --beta2 1: must be in [0, 1) (see grok-train --help)" --beta2 1
+bad "grok-train: --lr '1e400': out of range (see grok-train --help)" --lr 1e400
+run grok-train --model mlp --p 11 --steps 2 --lr-mult embed=1 -q -o mult1.h5
+is_exit 0
 bad "grok-train: --layers: applies to --model transformer only (see grok-train --help)" --model mlp --layers 2
 bad "grok-train: --hidden: applies to --model mlp only (see grok-train --help)" --hidden 64
 bad "grok-train: --lr cannot be combined with --resume (the run's /config fixes it) (see grok-train --help)" --resume half.h5 --lr 1
