@@ -333,13 +333,18 @@ struct grok_run *grok_run_create(const char *dest, struct grok_err *err)
     hdf5_quiet();
     int to_stdout = !dest || strcmp(dest, "-") == 0;
     struct grok_run *run = run_alloc(to_stdout ? "stdout" : dest);
-    hid_t fapl = H5I_INVALID_HID;
+    hid_t fapl = H5I_INVALID_HID, fcpl = H5I_INVALID_HID;
     if (!run) {
         grok_err_set(err, GROK_ENOMEM, "out of memory");
         return NULL;
     }
     run->to_stdout = to_stdout;
-    if ((fapl = H5Pcreate(H5P_FILE_ACCESS)) < 0)
+    /* The 1.8 format and later checksum their metadata, so a damaged run is refused with an
+     * error instead of being walked into (the 1.6 format of HDF5's default can crash the
+     * library); capped at 1.10 so that any HDF5 from 1.10 on reads what we write. */
+    if ((fapl = H5Pcreate(H5P_FILE_ACCESS)) < 0 ||
+        H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V110) < 0 ||
+        (fcpl = H5Pcreate(H5P_FILE_CREATE)) < 0 || H5Pset_obj_track_times(fcpl, 0) < 0)
         goto hdf5_fail;
     if (to_stdout) {
         /* In memory, never backed by a file: grok_run_commit writes the image out. */
@@ -351,16 +356,17 @@ struct grok_run *grok_run_create(const char *dest, struct grok_err *err)
         if (H5Pset_fapl_core(fapl, (size_t)4 << 20, 0) < 0 ||
             H5Pset_file_image_callbacks(fapl, &cb) < 0)
             goto hdf5_fail;
-        run->file = H5Fcreate("grok-stdout.h5", H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+        run->file = H5Fcreate("grok-stdout.h5", H5F_ACC_TRUNC, fcpl, fapl);
     } else {
         if (grok_atomic_begin(&run->at, dest, err) != GROK_OK)
             goto fail;
-        run->file = H5Fcreate(run->at.tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+        run->file = H5Fcreate(run->at.tmp, H5F_ACC_TRUNC, fcpl, fapl);
     }
     if (run->file < 0)
         goto hdf5_fail;
     H5Pclose(fapl);
-    fapl = H5I_INVALID_HID;
+    H5Pclose(fcpl);
+    fapl = fcpl = H5I_INVALID_HID;
     run->writable = 1;
     if (grok_run_attr_set_str(run, "/", "format", GROK_RUN_FORMAT, err) != GROK_OK ||
         grok_run_attr_set_int(run, "/", "format_version", GROK_RUN_FORMAT_VERSION, err) != GROK_OK)
@@ -371,6 +377,8 @@ hdf5_fail:
 fail:
     if (fapl >= 0)
         H5Pclose(fapl);
+    if (fcpl >= 0)
+        H5Pclose(fcpl);
     grok_run_close(run);
     return NULL;
 }
