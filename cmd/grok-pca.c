@@ -328,7 +328,11 @@ static int analyse(struct job *j, const char *name, char **names, int nnames, st
 {
     struct grok_traj tr = {0};
     struct grok_pca p = {0};
+    /* Enough components for the tables (-k, and PC1 to PC3 always) and for the basis, whose
+     * --basis-k does not depend on -k. */
     int kk = j->o->k > 3 ? j->o->k : 3;
+    if (j->basis && j->o->basis_k > kk)
+        kk = j->o->basis_k;
     double *null_share = calloc((size_t)kk, sizeof *null_share),
            *null_sd = calloc((size_t)kk, sizeof *null_sd);
     size_t nw = (size_t)(j->nwin ? j->nwin : 1);

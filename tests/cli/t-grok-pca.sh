@@ -126,6 +126,9 @@ for name in f["/pca"].attrs["matrices"].decode().split(","):
 print("ok")
 EOF
 is_stdout "ok" "/pca/basis: 16 orthonormal columns, each a matrix's component at that matrix's offset; shares match numpy"
+run sh -c "grok-pca -k 3 --basis-k 5 small.h5 | grok-snap -l | grep '^dataset	/pca/basis	' | cut -f3-4; grok-pca -k 3 --basis-k 5 -t small.h5 | sed -n 3p | cut -f1-7"
+is_stdout "float64	4875x40
+matrix	n_params	n_snapshots	pc1	pc2	pc3	top3" "--basis-k above -k: 5 directions of each of the 8 matrices; the table keeps its columns"
 
 # ---- bad input ----
 run grok-pca -t foreign.h5
