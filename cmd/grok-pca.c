@@ -348,6 +348,7 @@ static int analyse(struct job *j, const char *name, char **names, int nnames, st
     if ((rc = grok_traj_open(&tr, j->in, names, nnames, j->rows, j->T, BLOCK_BYTES, err)) != GROK_OK)
         goto out;
     struct grok_pca_input in = grok_traj_input(&tr);
+    in.steps = j->steps;
     if ((rc = grok_pca_compute(&p, &in, kk, j->o->method, err)) != GROK_OK) {
         char why[sizeof err->msg];
         snprintf(why, sizeof why, "%s", err->msg);

@@ -29,6 +29,15 @@ void grok_pca_free(struct grok_pca *pca)
     memset(pca, 0, sizeof *pca);
 }
 
+/* A row's step is what the user knows a snapshot by; its row only counts within a selection. */
+static int nonfinite(const struct grok_pca_input *in, size_t t, struct grok_err *err)
+{
+    if (in->steps)
+        return grok_err_set(err, GROK_EFORMAT,
+                            "the snapshot at step %lld holds a value that is not finite", in->steps[t]);
+    return grok_err_set(err, GROK_EFORMAT, "the snapshot in row %zu holds a value that is not finite", t);
+}
+
 /* Reads block b and centres its columns on `mean` (computing it first when compute_mean). */
 static int read_centred(const struct grok_pca_input *in, size_t b, double *buf, double *mean,
                         int compute_mean, size_t *col0, size_t *ncols, struct grok_err *err)
@@ -45,8 +54,7 @@ static int read_centred(const struct grok_pca_input *in, size_t b, double *buf, 
             for (size_t j = 0; j < nc; j++) {
                 double v = buf[t * nc + j];
                 if (!isfinite(v))
-                    return grok_err_set(err, GROK_EFORMAT,
-                                        "the snapshot in row %zu holds a value that is not finite", t);
+                    return nonfinite(in, t, err);
                 mu[j] += v;
             }
         for (size_t j = 0; j < nc; j++)

@@ -25,6 +25,8 @@ struct grok_pca_input {
     size_t T, n;
     size_t nblocks;
     size_t max_cols;               /* widest block */
+    const long long *steps;        /* (T) each row's training step, borrowed, to name a bad
+                                    * snapshot; NULL: it is named by its row */
     int (*read)(void *ctx, size_t b, double *out, size_t *col0, size_t *ncols,
                 struct grok_err *err);
     void *ctx;

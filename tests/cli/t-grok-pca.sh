@@ -182,7 +182,10 @@ with h5py.File("nan.h5", "r+") as f:
 EOF
 run grok-pca nan.h5 -o out.h5
 is_exit 1
-is_stderr "grok-pca: nan.h5: blocks.0.attn.W_Q: the snapshot in row 3 holds a value that is not finite"
+is_stderr "grok-pca: nan.h5: blocks.0.attn.W_Q: the snapshot at step 300 holds a value that is not finite"
+run grok-pca -t -s 200:1000 nan.h5
+is_exit 1
+is_stderr "grok-pca: nan.h5: blocks.0.attn.W_Q: the snapshot at step 300 holds a value that is not finite"
 [ ! -e out.h5 ] && [ -z "$(ls -a | grep '^\.out\.h5')" ]
 ok $? "a failed grok-pca leaves no output file"
 

@@ -383,6 +383,12 @@ static void test_nonfinite(void)
     struct grok_err err;
     is_int(grok_pca_compute(&p, &in, 2, GROK_PCA_AUTO, &err), GROK_EFORMAT, "NaN refused");
     is_str(err.msg, "the snapshot in row 1 holds a value that is not finite", "named by row");
+    /* With the rows' steps, the step names it: a row counts within a selection, which the user
+     * does not see. */
+    long long steps[3] = {100, 300, 700};
+    in.steps = steps;
+    is_int(grok_pca_compute(&p, &in, 2, GROK_PCA_GRAM, &err), GROK_EFORMAT, "NaN refused (gram)");
+    is_str(err.msg, "the snapshot at step 300 holds a value that is not finite", "named by step");
 }
 
 int main(void)
