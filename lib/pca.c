@@ -116,6 +116,15 @@ static int negligible(double lambda, double lambda_max, size_t T)
     return lambda <= lambda_max * (double)T * DBL_EPSILON || lambda <= 0;
 }
 
+/* lambda / total, a fraction: at most 1 in exact arithmetic, but an eigensolver's largest
+ * eigenvalue can come out an ulp above the trace it is divided by (a trajectory along one line
+ * shows it), and a share of 1.0000000000000002 is wrong on its face. */
+static double share_of(double lambda, double total)
+{
+    double s = lambda / total;
+    return s < 0 ? 0 : s > 1 ? 1 : s;
+}
+
 static int compute_gram(struct grok_pca *pca, const struct grok_pca_input *in, double *buf,
                         struct grok_err *err)
 {
@@ -144,7 +153,7 @@ static int compute_gram(struct grok_pca *pca, const struct grok_pca_input *in, d
         int zero = negligible(lambda[c], lambda[0], T);
         double s = zero ? 0 : sqrt(lambda[c]);
         fix_sign(W, T, T, (size_t)c);
-        pca->share[c] = zero || pca->total <= 0 ? 0 : lambda[c] / pca->total;
+        pca->share[c] = zero || pca->total <= 0 ? 0 : share_of(lambda[c], pca->total);
         inv_s[c] = zero ? 0 : 1 / s;
         for (size_t t = 0; t < T; t++) {
             U[t * (size_t)k + (size_t)c] = W[t * T + (size_t)c];
@@ -204,7 +213,7 @@ static int compute_svd(struct grok_pca *pca, const struct grok_pca_input *in, do
     for (int c = 0; c < k; c++) {
         int zero = negligible(s[c] * s[c], s[0] * s[0], T);
         double sign = fix_sign(U, T, m, (size_t)c), sc = zero ? 0 : s[c];
-        pca->share[c] = zero || pca->total <= 0 ? 0 : sc * sc / pca->total;
+        pca->share[c] = zero || pca->total <= 0 ? 0 : share_of(sc * sc, pca->total);
         for (size_t t = 0; t < T; t++)
             pca->proj[t * (size_t)k + (size_t)c] = sc * U[t * m + (size_t)c];
         for (size_t j = 0; j < n; j++)
@@ -284,7 +293,7 @@ static int shares_of_gram(double *G, size_t t, int k, double *share, double *lam
         return rc;
     for (int c = 0; c < k; c++)
         share[c] = (size_t)c < t && total > 0 && !negligible(lambda[c], lambda[0], t)
-                       ? lambda[c] / total : 0;
+                       ? share_of(lambda[c], total) : 0;
     return GROK_OK;
 }
 

@@ -39,7 +39,7 @@ struct grok_pca {
     int k;                         /* components kept: min(asked, T, n) */
     enum grok_pca_method method;   /* the one used (GRAM or SVD) */
     double total;                  /* Σ s_i²: the centred trajectory's total variance (× T) */
-    double *share;                 /* (k) s_k² / total (0 when total is 0) */
+    double *share;                 /* (k) s_k² / total (0 when total is 0), within [0, 1] */
     double *proj;                  /* (T, k) centred snapshot t on component k: s_k · u_tk */
     double *components;            /* (k, n) unit right singular vectors (zero where s_k = 0) */
     double *mean;                  /* (n) the mean snapshot */

@@ -373,6 +373,37 @@ static void test_traj(gsl_rng *rng)
     unlink(path);
 }
 
+/* A share is a fraction: for a trajectory along one line PC1's eigenvalue can come out an ulp
+ * above the trace it is divided by, and 1.0000000000000002 must not reach a table. */
+static void test_shares_bounded(gsl_rng *rng)
+{
+    int bad = 0, cases = 0;
+    for (int trial = 0; trial < 100; trial++) {
+        size_t T = 3 + (size_t)trial % 10, n = 5 + (size_t)trial % 13;
+        double *X = malloc(T * n * sizeof *X), v[20];
+        for (size_t j = 0; j < n; j++)
+            v[j] = gsl_ran_gaussian(rng, 1.0);
+        for (size_t t = 0; t < T; t++)
+            for (size_t j = 0; j < n; j++)
+                X[t * n + j] = (double)(t * t + 1) * 0.37 * v[j];
+        struct mem m = {X, T, n, 4};
+        for (int method = GROK_PCA_GRAM; method <= GROK_PCA_SVD; method++) {
+            struct grok_pca_input in = mem_input(&m);
+            struct grok_pca p;
+            double w;
+            grok_pca_compute(&p, &in, 2, (enum grok_pca_method)method, NULL);
+            grok_pca_window(p.gram, T, T, 1, &w, NULL);
+            for (int c = 0; c < p.k; c++)
+                bad += !(p.share[c] >= 0 && p.share[c] <= 1);
+            bad += !(w >= 0 && w <= 1);
+            cases++;
+            grok_pca_free(&p);
+        }
+        free(X);
+    }
+    is_int(bad, 0, "the shares and windows of %d rank-1 trajectories are within [0, 1]", cases);
+}
+
 /* A non-finite snapshot is an error, not a NaN share. */
 static void test_nonfinite(void)
 {
@@ -403,6 +434,7 @@ int main(void)
     test_null();
     test_orthonormalise(rng);
     test_traj(rng);
+    test_shares_bounded(rng);
     test_nonfinite();
     gsl_rng_free(rng);
     return done_testing();
