@@ -211,8 +211,11 @@ static void summarise(struct job *j, double *row, double *tmp)
 
 /* ---- set-up --------------------------------------------------------------------------------- */
 
+/* The largest |BᵀB − I| a basis may show (load_basis says why this much). */
+#define ORTHONORMAL_TOL 1e-6
+
 /* The basis: --basis RUN's /pca/basis, else the input's own, else none (*B stays NULL). It must
- * be over this model's parameters. */
+ * be over this model's parameters, finite and orthonormal. */
 static int load_basis(struct job *j, struct grok_run *in, struct grok_array *B, char *source,
                       size_t cap, struct grok_err *err)
 {
@@ -233,18 +236,35 @@ static int load_basis(struct job *j, struct grok_run *in, struct grok_array *B, 
     }
     if ((rc = grok_run_read(from, "/pca/basis", GROK_F64, B, err)) != GROK_OK)
         goto out;
-    if (B->rank != 2 || B->shape[0] != j->n || B->shape[1] < 1) {
+    if (B->rank != 2)
+        rc = grok_err_set(err, GROK_EFORMAT, "%s: /pca/basis is not a 2-D [n_params, K] array",
+                          grok_run_name(from));
+    else if (B->shape[1] < 1)
+        rc = grok_err_set(err, GROK_EFORMAT, "%s: /pca/basis has no columns", grok_run_name(from));
+    else if (B->shape[0] != j->n)
         rc = grok_err_set(err, GROK_EFORMAT, "%s: /pca/basis has %zu rows, the model has %zu "
                           "parameters (a basis of another model?)", grok_run_name(from),
-                          B->rank ? B->shape[0] : (size_t)0, j->n);
+                          B->shape[0], j->n);
+    if (rc != GROK_OK)
         goto out;
-    }
     for (size_t i = 0; i < B->n; i++)
         if (!isfinite(((double *)B->data)[i])) {
             rc = grok_err_set(err, GROK_EFORMAT, "%s: /pca/basis holds a value that is not finite",
                               grok_run_name(from));
             goto out;
         }
+    /* ρ and the shares take the columns as orthonormal. grok-pca's QR in double leaves
+     * |BᵀB − I| near 1e-15, and a basis rounded to float32 on its way through another tool about
+     * 1e-9; 1e-6 passes both and moves no share by more than about 1e-6 of itself. */
+    double off;
+    if ((rc = grok_orthonormality_error(B->data, j->n, B->shape[1], &off, err)) != GROK_OK)
+        goto out;
+    if (off > ORTHONORMAL_TOL) {
+        rc = grok_err_set(err, GROK_EFORMAT, "%s: /pca/basis is not orthonormal (|B^T B - I| "
+                          "reaches %.2g, above %g): rho and the shares would be wrong",
+                          grok_run_name(from), off, ORTHONORMAL_TOL);
+        goto out;
+    }
     j->basis = B->data;
     j->C = B->shape[1];
     snprintf(source, cap, "%s:/pca/basis (%zu columns)", grok_run_name(from), j->C);

@@ -1,6 +1,7 @@
 /* Commutator defects and the model's gradient oracle (include/grok/commute.h). */
 #include "grok/commute.h"
 
+#include <gsl/gsl_cblas.h> /* OpenBLAS provides its symbols; <cblas.h> would clash with it here */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +54,23 @@ void grok_subspace_split(const double *B, size_t n, size_t C, const double *v, d
     }
     *in = sqrt(sin);
     *out = sqrt(sout);
+}
+
+int grok_orthonormality_error(const double *B, size_t n, size_t C, double *error,
+                              struct grok_err *err)
+{
+    double *G = malloc((C ? C : 1) * (C ? C : 1) * sizeof *G);
+    if (!G)
+        return grok_err_set(err, GROK_ENOMEM, "out of memory for a %zu x %zu product", C, C);
+    cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)C, (int)n, 1.0, B, (int)C, 0.0, G,
+                (int)C);
+    double e = 0;
+    for (size_t a = 0; a < C; a++)
+        for (size_t b = a; b < C; b++)
+            e = fmax(e, fabs(G[a * C + b] - (a == b)));
+    free(G);
+    *error = e;
+    return GROK_OK;
 }
 
 void grok_model_gradient_free(struct grok_model_gradient *g)

@@ -36,6 +36,12 @@ double grok_commute_defect(const struct grok_gradient *f, int worker, const doub
 void grok_subspace_split(const double *B, size_t n, size_t C, const double *v, double *coef,
                          double *in, double *out);
 
+/* How far the columns of B (n × C, row-major) are from orthonormal, as grok_subspace_split
+ * assumes them: *error = max |BᵀB − I| over the C × C entries. GROK_ENOMEM when the product
+ * cannot be allocated. */
+int grok_orthonormality_error(const double *B, size_t n, size_t C, double *error,
+                              struct grok_err *err);
+
 /* The gradient oracle of a model on minibatches of a run's training pairs: batch b is row b of
  * `batches` (indices into the training examples, `batch` of them each), set by the caller before
  * each use. One float or double workspace per worker. */

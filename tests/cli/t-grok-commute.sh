@@ -69,6 +69,38 @@ is_stderr "grok-commute: missing.h5: No such file or directory"
 run grok-commute --basis other-pca.h5 -t small.h5
 is_exit 1
 is_stderr "grok-commute: other-pca.h5: /pca/basis has 719 rows, the model has 4875 parameters (a basis of another model?)"
+/usr/bin/python3 - <<'EOF2'
+import h5py, numpy as np, shutil
+def with_basis(name, B):
+    shutil.copy("small-pca.h5", name)
+    with h5py.File(name, "r+") as f:
+        del f["/pca/basis"]
+        f["/pca/basis"] = B
+B = h5py.File("small-pca.h5", "r")["/pca/basis"][...]
+skew = B.copy(); skew[:, 1] += 0.5 * B[:, 0]
+with_basis("skew.h5", skew)
+scaled = B.copy(); scaled[:, 3] *= 1 + 1e-5
+with_basis("scaled.h5", scaled)
+near = B.copy(); near[:, 3] *= 1 + 1e-8
+with_basis("near.h5", near)
+with_basis("flat.h5", B[:, 0])
+with_basis("nocols.h5", np.zeros((B.shape[0], 0)))
+EOF2
+run grok-commute --basis skew.h5 -t small.h5
+is_exit 1
+is_stderr "grok-commute: skew.h5: /pca/basis is not orthonormal (|B^T B - I| reaches 0.5, above 1e-06): rho and the shares would be wrong"
+run grok-commute --basis scaled.h5 -t small.h5
+is_exit 1
+is_stderr "grok-commute: scaled.h5: /pca/basis is not orthonormal (|B^T B - I| reaches 2e-05, above 1e-06): rho and the shares would be wrong"
+run grok-commute -t -K 1 --batch 4 -s 0 near.h5
+is_exit 0
+is_stderr_empty
+run grok-commute --basis flat.h5 -t small.h5
+is_exit 1
+is_stderr "grok-commute: flat.h5: /pca/basis is not a 2-D [n_params, K] array"
+run grok-commute --basis nocols.h5 -t small.h5
+is_exit 1
+is_stderr "grok-commute: nocols.h5: /pca/basis has no columns"
 run grok-commute --basis small.h5 -t small.h5
 is_exit 1
 is_stderr "grok-commute: small.h5: no /pca/basis (run grok-pca on it first)"

@@ -176,6 +176,14 @@ static void test_model(gsl_rng *rng)
     grok_subspace_split(B2, n, 2, delta, coef, &in, &out);
     ok(in <= 1e-12 * sqrt(nd) && fabs(out - sqrt(nd)) <= 1e-12 * sqrt(nd),
        "a basis orthogonal to delta: rho = 1 (in-share %.2g)", in / sqrt(nd));
+    /* The check grok-commute makes of a basis before it trusts ρ. */
+    double e = -1;
+    is_int(grok_orthonormality_error(B, n, C, &e, NULL), GROK_OK, "orthonormality error computes");
+    ok(e >= 0 && e < 1e-12, "a QR basis is orthonormal to rounding (%.2g)", e);
+    for (size_t i = 0; i < n; i++)
+        B[i * C + 2] += 0.25 * B[i * C];
+    grok_orthonormality_error(B, n, C, &e, NULL);
+    ok(fabs(e - 0.25) < 1e-12, "a column leaning on another by 0.25: error 0.25 (%.17g)", e);
     free(B);
     free(B2);
     free(pf);
