@@ -137,12 +137,14 @@ struct job {
 };
 
 /* Worker w's samples: k = w, w + nworkers, ... — each sample's numbers depend on its own
- * minibatches only, so the result is the same for any number of threads. */
+ * minibatches only, so the result is the same for any number of threads. A signal stops the
+ * samples where they are (a snapshot of a large -K takes minutes); main sees the flag and
+ * discards them. */
 static void sample_run(void *ctx, int w)
 {
     struct job *j = ctx;
     double *delta = j->delta[w];
-    for (int k = w; k < j->K; k += j->nworkers) {
+    for (int k = w; k < j->K && !grok_interrupted(); k += j->nworkers) {
         double sa, sb, in, out;
         j->D[k] = grok_commute_defect(&j->f, w, j->theta, j->o->eta, 2 * k, 2 * k + 1,
                                       j->scratch[w], delta, &sa, &sb);
@@ -486,6 +488,10 @@ int main(int argc, char **argv)
         for (size_t i = 0; i < 2 * (size_t)o.K * (size_t)o.batch; i++)
             j.batches[i] = (int)gsl_rng_uniform_int(rng, (unsigned long)ntrain);
         grok_pool_run(j.pool, sample_run, &j);
+        if (grok_interrupted()) { /* the samples are incomplete */
+            grok_err_set(&err, GROK_EIO, "interrupted");
+            goto fail;
+        }
         summarise(&j, rows + t * NCOLS, tmp);
         memcpy(samples + t * (size_t)o.K, j.D, (size_t)o.K * sizeof *samples);
     }

@@ -56,6 +56,19 @@ ok $? "another --seed, other minibatches"
 run sh -c "grok-commute --float -K 3 --batch 16 -t small-pca.h5 | grep -v '^#' | cut -f2 >f.txt; grep -v '^#' t1.tsv | cut -f2 >d.txt; paste f.txt d.txt | awk -F'\t' 'NR > 1 {r = (\$1 - \$2) / \$2; if (r < 0) r = -r; if (r > 1e-3) print \"differ\", \$0}'"
 is_stdout_empty
 
+# ---- SIGINT: within a snapshot's samples, exit 130 and write nothing ----
+# One snapshot of 100000 samples takes half a minute; the signal must not wait for it.
+grok-commute -K 100000 --batch 4 -s 0 small-pca.h5 -o int.h5 2>int.err &
+pid=$!
+sleep 1
+kill -INT $pid
+rc=0
+wait $pid || rc=$?
+[ "$rc" -eq 130 ] && [ "$(cat int.err)" = "grok-commute: interrupted" ]
+ok $? "SIGINT in the middle of a snapshot's samples: exit 130, one line (got $rc: $(cat int.err))"
+[ ! -e int.h5 ] && [ -z "$(ls -a | grep '^\.int\.h5')" ]
+ok $? "an interrupted grok-commute leaves no output file"
+
 # ---- bad input ----
 run grok-commute -t foreign.h5
 is_exit 1
