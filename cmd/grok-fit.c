@@ -196,22 +196,78 @@ static const struct {
     enum col_kind kind;
 } ev_cols[] = {
     {"run", TEXT}, {"op", TEXT}, {"p", INT}, {"lr", REAL}, {"wd", REAL}, {"seed", INT},
-    {"model", TEXT}, {"n_evals", INT}, {"t_mem", INT}, {"t_grok", INT}, {"t_grok98", INT},
+    {"model", TEXT}, {"preset", TEXT}, {"n_evals", INT}, {"t_mem", INT}, {"t_grok", INT}, {"t_grok98", INT},
     {"grokked", INT}, {"final_train_acc", REAL}, {"final_test_acc", REAL}, {"t_onset", INT},
     {"lead", INT}, {"lead_frac", REAL}, {"pc1_mean", REAL},
 };
 enum { NCOLS = sizeof ev_cols / sizeof ev_cols[0], C_RUN = 0, C_OP = 1, C_P = 2, C_LR = 3,
-       C_WD = 4, C_SEED = 5, C_MODEL = 6, C_EVENTS = 7 };
+       C_WD = 4, C_SEED = 5, C_MODEL = 6, C_PRESET = 7, C_EVENTS = 8 };
+
+/* After the fixed columns, one pc1:MATRIX column per matrix that grok-pca analysed: P1 reads the
+ * PC1 share of each attention matrix, which pc1_mean alone hides. */
+#define PC1_PREFIX "pc1:"
 
 struct events_row {
     char *text[NCOLS];           /* TEXT columns; malloc'd, NULL for nan (run is borrowed) */
     double num[NCOLS];           /* the others */
+    char *pc_list;               /* /pca@matrices, malloc'd and cut at its commas */
+    char **pc_names;             /* (npc) into pc_list */
+    double *pc1;                 /* (npc) each matrix's PC1 share */
+    size_t npc;
 };
 
 static void events_row_free(struct events_row *r)
 {
     free(r->text[C_OP]);
     free(r->text[C_MODEL]);
+    free(r->text[C_PRESET]);
+    free(r->pc_list);
+    free(r->pc_names);
+    free(r->pc1);
+}
+
+/* The preset column: the name, "none" for an empty one (trained without --preset), NULL (nan)
+ * when the setting is missing altogether, like any other setting. */
+static int set_preset(struct events_row *r, const char *v)
+{
+    if (!v)
+        return 0;
+    return (r->text[C_PRESET] = strdup(*v ? v : "none")) ? 0 : -1;
+}
+
+/* The per-matrix PC1 shares of a run: /pca/pc1 named by /pca@matrices (grok-pca writes both).
+ * A /pca/pc1 without names gives pc1_mean alone. */
+static int pc1_of_run(const struct grok_input *in, const struct grok_array *pc,
+                      struct events_row *r, struct grok_err *err)
+{
+    char *list = NULL;
+    if (grok_run_attr_get_str(in->run, "/pca", "matrices", &list, NULL) != GROK_OK)
+        return GROK_OK;
+    size_t n = *list ? 1 : 0;
+    for (const char *c = list; *c; c++)
+        n += *c == ',';
+    if (n != pc->n) {
+        free(list);
+        return grok_err_set(err, GROK_EFORMAT, "%s: /pca@matrices names %zu matri%s, /pca/pc1 "
+                            "holds %zu value%s", in->name, n, n == 1 ? "x" : "ces", pc->n,
+                            pc->n == 1 ? "" : "s");
+    }
+    r->pc_list = list;
+    r->pc_names = malloc((n ? n : 1) * sizeof *r->pc_names);
+    r->pc1 = malloc((n ? n : 1) * sizeof *r->pc1);
+    if (!r->pc_names || !r->pc1)
+        return grok_err_set(err, GROK_ENOMEM, "%s: out of memory", in->name);
+    char *name = list;
+    for (size_t i = 0; i < n; i++) {
+        char *comma = strchr(name, ',');
+        if (comma)
+            *comma = '\0';
+        r->pc_names[i] = name;
+        r->pc1[i] = ((const double *)pc->data)[i];
+        name = comma ? comma + 1 : name + strlen(name);
+    }
+    r->npc = n;
+    return GROK_OK;
 }
 
 static int ev_col(const char *name)
@@ -280,6 +336,13 @@ static int events_of_run(struct grok_input *in, const struct grok_events_opts *o
         if (grok_run_attr_get_str(run, "/config", text_keys[i], &s, NULL) == GROK_OK)
             r->text[text_cols[i]] = s;
     }
+    char *preset = NULL;
+    if (grok_run_attr_get_str(run, "/config", "preset", &preset, NULL) == GROK_OK) {
+        rc = set_preset(r, preset);
+        free(preset);
+        if (rc != 0)
+            return grok_err_set(err, GROK_ENOMEM, "%s: out of memory", in->name);
+    }
     for (int i = 0; i < 4; i++)
         if (grok_run_attr_get_double(run, "/config", num_keys[i], &r->num[num_cols[i]], NULL) != GROK_OK)
             r->num[num_cols[i]] = NAN;
@@ -295,7 +358,8 @@ static int events_of_run(struct grok_input *in, const struct grok_events_opts *o
          (rc = read_f64(run, "/commute/D_median", &D, err)) != GROK_OK ||
          (rc = same_length(in, &D, "/commute/D_median", &cs, "/commute/step", err)) != GROK_OK))
         goto out;
-    if (grok_run_exists(run, "/pca/pc1") && (rc = read_f64(run, "/pca/pc1", &pc, err)) != GROK_OK)
+    if (grok_run_exists(run, "/pca/pc1") &&
+        ((rc = read_f64(run, "/pca/pc1", &pc, err)) != GROK_OK || (rc = pc1_of_run(in, &pc, r, err)) != GROK_OK))
         goto out;
     struct grok_events ev;
     grok_events_compute(o, st.data, tr.data, te.data, st.n, cs.data, D.data, D.n, pc.data, pc.n,
@@ -327,7 +391,8 @@ static int events_of_table(struct grok_input *in, const struct grok_events_opts 
     if (rc != GROK_OK)
         return rc;
     const char *op = grok_table_meta(t, "op"), *model = grok_table_meta(t, "model");
-    if ((op && !(r->text[C_OP] = strdup(op))) || (model && !(r->text[C_MODEL] = strdup(model))))
+    if ((op && !(r->text[C_OP] = strdup(op))) || (model && !(r->text[C_MODEL] = strdup(model))) ||
+        set_preset(r, grok_table_meta(t, "preset")) != 0)
         return grok_err_set(err, GROK_ENOMEM, "%s: out of memory", in->name);
     static const char *const num_keys[] = {"p", "lr", "wd", "seed"};
     static const int num_cols[] = {C_P, C_LR, C_WD, C_SEED};
@@ -655,12 +720,41 @@ static void write_settings_meta(struct grok_tsv_writer *w, const struct opts *o,
     }
 }
 
-static void write_events_table(struct grok_tsv_writer *w, const struct opts *o,
-                               const struct events_row *rows, int n)
+/* Row r's PC1 share of the matrix `name`; nan when its run did not analyse that matrix. */
+static double row_pc1(const struct events_row *r, const char *name)
 {
+    for (size_t k = 0; k < r->npc; k++)
+        if (strcmp(r->pc_names[k], name) == 0)
+            return r->pc1[k];
+    return NAN;
+}
+
+static int write_events_table(struct grok_tsv_writer *w, const struct opts *o,
+                              const struct events_row *rows, int n, struct grok_err *err)
+{
+    /* The pc1:MATRIX columns: every run's matrices, each once, in the order first met. */
+    size_t total = 0, nm = 0;
+    for (int i = 0; i < n; i++)
+        total += rows[i].npc;
+    const char **names = malloc((total ? total : 1) * sizeof *names);
+    if (!names)
+        return grok_err_set(err, GROK_ENOMEM, "out of memory");
+    for (int i = 0; i < n; i++)
+        for (size_t k = 0; k < rows[i].npc; k++) {
+            size_t m = 0;
+            while (m < nm && strcmp(names[m], rows[i].pc_names[k]) != 0)
+                m++;
+            if (m == nm)
+                names[nm++] = rows[i].pc_names[k];
+        }
     write_settings_meta(w, o, 1);
     for (int j = 0; j < NCOLS; j++)
         grok_tsv_str(w, ev_cols[j].name);
+    for (size_t m = 0; m < nm; m++) {
+        char col[GROK_MAX_NAME + sizeof PC1_PREFIX];
+        snprintf(col, sizeof col, PC1_PREFIX "%s", names[m]);
+        grok_tsv_str(w, col);
+    }
     grok_tsv_end_row(w);
     for (int i = 0; i < n; i++) {
         for (int j = 0; j < NCOLS; j++) {
@@ -669,8 +763,12 @@ static void write_events_table(struct grok_tsv_writer *w, const struct opts *o,
             else
                 write_num(w, rows[i].num[j], ev_cols[j].kind);
         }
+        for (size_t m = 0; m < nm; m++)
+            grok_tsv_f64(w, row_pc1(&rows[i], names[m]));
         grok_tsv_end_row(w);
     }
+    free(names);
+    return GROK_OK;
 }
 
 static void write_laws_table(struct grok_tsv_writer *w, const struct opts *o,
@@ -761,6 +859,13 @@ static int write_fit_group(struct grok_run *out, const struct opts *o, const str
     for (int j = 0; j < NCOLS && rc == GROK_OK; j++)
         if (ev_cols[j].kind != TEXT)
             rc = write_scalar(out, ev_cols[j].name, r->num[j], err);
+    for (size_t k = 0; k < r->npc && rc == GROK_OK; k++) {
+        char name[GROK_MAX_NAME + 1];
+        int len = snprintf(name, sizeof name, PC1_PREFIX "%s", r->pc_names[k]);
+        if (len < 0 || (size_t)len >= sizeof name)
+            return grok_err_set(err, GROK_EINVAL, "/pca@matrices: matrix name too long");
+        rc = write_scalar(out, name, r->pc1[k], err);
+    }
     for (int i = 0; i < nsig && rc == GROK_OK; i++) {
         double v[12];
         sig_values(&sig[i], v);
@@ -871,8 +976,8 @@ int main(int argc, char **argv)
             write_laws_table(&w, &o, laws, o.nlaws);
         else if (o.nsig)
             write_sigmoid_table(&w, &o, sigs, nsigs);
-        else
-            write_events_table(&w, &o, rows, nin);
+        else if (write_events_table(&w, &o, rows, nin, &err) != GROK_OK)
+            goto fail;
         if (grok_text_finish(&text, 1, &err) != GROK_OK)
             goto fail;
     } else {

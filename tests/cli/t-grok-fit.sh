@@ -15,11 +15,11 @@ META="# mem_acc: 0.99
 # onset_factor: 10
 # onset_min: 20
 # onset_floor: 0.1"
-HEADER="run	op	p	lr	wd	seed	model	n_evals	t_mem	t_grok	t_grok98	grokked	final_train_acc	final_test_acc	t_onset	lead	lead_frac	pc1_mean"
+HEADER="run	op	p	lr	wd	seed	model	preset	n_evals	t_mem	t_grok	t_grok98	grokked	final_train_acc	final_test_acc	t_onset	lead	lead_frac	pc1_mean"
 # The fixture's accuracies are logistics: train 0.99 first at 400, test 0.9 at 800; 0.98 at
 # 900 and 1000 only, two evaluations, so run.h5 has not grokked and long.h5 (to 2000) has.
-ROW_RUN="add	7	0.001	1	42	transformer	11	400	800	nan	0	0.99999999999737699	0.9994472213630764	nan	nan	nan	nan"
-ROW_LONG="add	7	0.001	1	42	transformer	21	400	800	900	1	1	0.99999999999999223	nan	nan	nan	nan"
+ROW_RUN="add	7	0.001	1	42	transformer	nan	11	400	800	nan	0	0.99999999999737699	0.9994472213630764	nan	nan	nan	nan"
+ROW_LONG="add	7	0.001	1	42	transformer	nan	21	400	800	900	1	1	0.99999999999999223	nan	nan	nan	nan"
 
 # ---- events ----
 run grok-fit -t run.h5
@@ -33,8 +33,41 @@ run.h5	$ROW_RUN" "events of the fixture run, every column"
 run grok-fit -t cp.h5
 is_stdout "$META
 $HEADER
-cp.h5	add	7	0.001	1	42	transformer	11	400	800	nan	0	0.99999999999737699	0.9994472213630764	500	300	0.375	0.6875" \
+cp.h5	add	7	0.001	1	42	transformer	nan	11	400	800	nan	0	0.99999999999737699	0.9994472213630764	500	300	0.375	0.6875" \
     "with /commute and /pca: t_onset, lead, lead_frac, pc1_mean"
+
+# Per-matrix PC1 shares: /pca/pc1 with the names /pca@matrices gives them (the fixture's /pca has
+# none); the preset from /config@preset, "none" when it is empty (trained without one).
+/usr/bin/python3 - <<'EOF2'
+import h5py, numpy as np, shutil
+shutil.copy("cp.h5", "named.h5")
+with h5py.File("named.h5", "r+") as f:
+    f["/pca"].attrs["matrices"] = np.bytes_("blocks.0.attn.W_Q,blocks.0.attn.W_K,blocks.1.attn.W_Q,blocks.1.attn.W_K")
+    f["/config"].attrs["preset"] = np.bytes_("xu")
+shutil.copy("long.h5", "other.h5")
+with h5py.File("other.h5", "r+") as f:
+    f["/pca/pc1"] = np.array([0.25, 0.5])
+    f["/pca"].attrs["matrices"] = np.bytes_("blocks.0.attn.W_K,blocks.0.attn.W_V")
+    f["/config"].attrs["preset"] = np.bytes_("")
+shutil.copy("cp.h5", "badnames.h5")
+with h5py.File("badnames.h5", "r+") as f:
+    f["/pca"].attrs["matrices"] = np.bytes_("blocks.0.attn.W_Q,blocks.0.attn.W_K")
+EOF2
+run sh -c 'grok-fit -t named.h5 other.h5 run.h5 | grep -v "^#" | cut -f1,8,19-'
+is_exit 0
+is_stdout "run	preset	pc1_mean	pc1:blocks.0.attn.W_Q	pc1:blocks.0.attn.W_K	pc1:blocks.1.attn.W_Q	pc1:blocks.1.attn.W_K	pc1:blocks.0.attn.W_V
+named.h5	xu	0.6875	0.875	0.75	0.625	0.5	nan
+other.h5	none	0.375	nan	0.25	nan	nan	0.5
+run.h5	nan	nan	nan	nan	nan	nan	nan" "pc1:MATRIX after pc1_mean, the union of the runs' matrices in first-seen order, nan where a run lacks one; the preset"
+run sh -c 'grok-snap -t metrics named.h5 | grok-fit -t | tail -1 | cut -f8; grok-snap -t metrics other.h5 | grok-fit -t | tail -1 | cut -f8'
+is_stdout "xu
+none" "a metrics table's preset from its metadata, none when empty"
+run sh -c 'grok-fit other.h5 | grok-snap -t fit | grep -v "^#" | cut -f15-'
+is_stdout "pc1_mean	pc1:blocks.0.attn.W_K	pc1:blocks.0.attn.W_V
+0.375	0.25	0.5" "/fit holds the per-matrix shares too"
+run grok-fit -t badnames.h5
+is_exit 1
+is_stderr "grok-fit: badnames.h5: /pca@matrices names 2 matrices, /pca/pc1 holds 4 values"
 
 run grok-fit -t run.h5 long.h5
 is_exit 0
@@ -61,13 +94,13 @@ is_exit 0
 is_stdout "stdin	$ROW_LONG" "a metrics table gives the same events, its settings from the metadata"
 
 run sh -c 'grok-snap -t metrics run.h5 | grep -v "^#" | grok-fit -t | tail -1'
-is_stdout "stdin	nan	nan	nan	nan	nan	nan	11	400	800	nan	0	0.99999999999737699	0.9994472213630764	nan	nan	nan	nan" \
+is_stdout "stdin	nan	nan	nan	nan	nan	nan	nan	11	400	800	nan	0	0.99999999999737699	0.9994472213630764	nan	nan	nan	nan" \
     "a metrics table without metadata: settings nan"
 
-run sh -c 'grok-fit -t --grok-acc 0.5 --grokked-acc 0.9 --grokked-count 2 --mem-acc 0.5 run.h5 | tail -1 | cut -f9-12'
+run sh -c 'grok-fit -t --grok-acc 0.5 --grokked-acc 0.9 --grokked-count 2 --mem-acc 0.5 run.h5 | tail -1 | cut -f10-13'
 is_stdout "200	700	800	1" "the thresholds are flags"
 
-run sh -c 'grok-fit -t --onset-factor 30 cp.h5 | tail -1 | cut -f15,16'
+run sh -c 'grok-fit -t --onset-factor 30 cp.h5 | tail -1 | cut -f16,17'
 is_stdout "600	200" "a higher onset factor: 52 at 500 is no longer > 30 x 2"
 
 run grok-fit -t run.h5 -o ev.tsv
