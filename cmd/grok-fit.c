@@ -203,9 +203,9 @@ static const struct {
 enum { NCOLS = sizeof ev_cols / sizeof ev_cols[0], C_RUN = 0, C_OP = 1, C_P = 2, C_LR = 3,
        C_WD = 4, C_SEED = 5, C_MODEL = 6, C_PRESET = 7, C_EVENTS = 8 };
 
-/* After the fixed columns, one pc1:MATRIX column per matrix that grok-pca analysed: P1 reads the
+/* After the fixed columns, one pc1.MATRIX column per matrix that grok-pca analysed: P1 reads the
  * PC1 share of each attention matrix, which pc1_mean alone hides. */
-#define PC1_PREFIX "pc1:"
+#define PC1_PREFIX "pc1."
 
 struct events_row {
     char *text[NCOLS];           /* TEXT columns; malloc'd, NULL for nan (run is borrowed) */
@@ -732,7 +732,7 @@ static double row_pc1(const struct events_row *r, const char *name)
 static int write_events_table(struct grok_tsv_writer *w, const struct opts *o,
                               const struct events_row *rows, int n, struct grok_err *err)
 {
-    /* The pc1:MATRIX columns: every run's matrices, each once, in the order first met. */
+    /* The pc1.MATRIX columns: every run's matrices, each once, in the order first met. */
     size_t total = 0, nm = 0;
     for (int i = 0; i < n; i++)
         total += rows[i].npc;

@@ -55,16 +55,21 @@ with h5py.File("badnames.h5", "r+") as f:
 EOF2
 run sh -c 'grok-fit -t named.h5 other.h5 run.h5 | grep -v "^#" | cut -f1,8,19-'
 is_exit 0
-is_stdout "run	preset	pc1_mean	pc1:blocks.0.attn.W_Q	pc1:blocks.0.attn.W_K	pc1:blocks.1.attn.W_Q	pc1:blocks.1.attn.W_K	pc1:blocks.0.attn.W_V
+is_stdout "run	preset	pc1_mean	pc1.blocks.0.attn.W_Q	pc1.blocks.0.attn.W_K	pc1.blocks.1.attn.W_Q	pc1.blocks.1.attn.W_K	pc1.blocks.0.attn.W_V
 named.h5	xu	0.6875	0.875	0.75	0.625	0.5	nan
 other.h5	none	0.375	nan	0.25	nan	nan	0.5
-run.h5	nan	nan	nan	nan	nan	nan	nan" "pc1:MATRIX after pc1_mean, the union of the runs' matrices in first-seen order, nan where a run lacks one; the preset"
+run.h5	nan	nan	nan	nan	nan	nan	nan" "pc1.MATRIX after pc1_mean, the union of the runs' matrices in first-seen order, nan where a run lacks one; the preset"
 run sh -c 'grok-snap -t metrics named.h5 | grok-fit -t | tail -1 | cut -f8; grok-snap -t metrics other.h5 | grok-fit -t | tail -1 | cut -f8'
 is_stdout "xu
 none" "a metrics table's preset from its metadata, none when empty"
 run sh -c 'grok-fit other.h5 | grok-snap -t fit | grep -v "^#" | cut -f15-'
-is_stdout "pc1_mean	pc1:blocks.0.attn.W_K	pc1:blocks.0.attn.W_V
+is_stdout "pc1_mean	pc1.blocks.0.attn.W_K	pc1.blocks.0.attn.W_V
 0.375	0.25	0.5" "/fit holds the per-matrix shares too"
+printf 'run\tt_grok\tpc1.blocks.0.attn.W_Q\na\t1000\t0.5\nb\t2000\t0.6\nc\t3000\t0.7\nd\t4000\t0.8\n' >byshare.tsv
+run sh -c "grok-fit --law t_grok:pc1.blocks.0.attn.W_Q:linear byshare.tsv | grep -v '^#' | cut -f1-5"
+is_exit 0
+is_stdout "law	y	x	model	n
+t_grok:pc1.blocks.0.attn.W_Q:linear	t_grok	pc1.blocks.0.attn.W_Q	linear	4" "--law names a pc1.MATRIX column"
 run grok-fit -t badnames.h5
 is_exit 1
 is_stderr "grok-fit: badnames.h5: /pca@matrices names 2 matrices, /pca/pc1 holds 4 values"

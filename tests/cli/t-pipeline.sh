@@ -12,12 +12,12 @@ grep -v '^#' "$TMP/stdout" >events.tsv
 run awk -F'\t' 'NR == 1 {for (i = 1; i <= NF; i++) c[$i] = i; next}
     {print ($c["t_grok"] > 0 && $c["t_mem"] < $c["t_grok"] && $c["pc1_mean"] > 0 && $c["pc1_mean"] <= 1 && $c["t_onset"] == "nan")}' events.tsv
 is_stdout "1" "grok-train | grok-pca | grok-fit: memorised before grokked, the mean PC1 share, no onset without /commute"
-run awk -F'\t' 'NR == 1 {for (i = 1; i <= NF; i++) if ($i ~ /^pc1:/) {m[++n] = i; printf "%s ", $i}; c = 0
+run awk -F'\t' 'NR == 1 {for (i = 1; i <= NF; i++) if ($i ~ /^pc1\./) {m[++n] = i; printf "%s ", $i}; c = 0
                           for (i = 1; i <= NF; i++) if ($i == "pc1_mean") c = i; p = 0
                           for (i = 1; i <= NF; i++) if ($i == "preset") p = i; next}
     {s = 0; ok = 1; for (k = 1; k <= n; k++) {s += $m[k]; ok = ok && $m[k] > 0 && $m[k] <= 1}
      d = s / n - $c; print ""; print (ok && d * d < 1e-24), $p}' events.tsv
-is_stdout "pc1:blocks.0.attn.W_Q pc1:blocks.0.attn.W_K pc1:blocks.0.attn.W_V pc1:blocks.0.attn.W_O pc1:blocks.1.attn.W_Q pc1:blocks.1.attn.W_K pc1:blocks.1.attn.W_V pc1:blocks.1.attn.W_O 
+is_stdout "pc1.blocks.0.attn.W_Q pc1.blocks.0.attn.W_K pc1.blocks.0.attn.W_V pc1.blocks.0.attn.W_O pc1.blocks.1.attn.W_Q pc1.blocks.1.attn.W_K pc1.blocks.1.attn.W_V pc1.blocks.1.attn.W_O 
 1 xu" "... prints the PC1 share of each attention matrix (their mean is pc1_mean) and the preset"
 
 run sh -c "$train | grok-pca -q | grok-commute -K 3 --batch 64 -q >run.h5"
