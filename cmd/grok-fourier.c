@@ -267,8 +267,8 @@ static int read_snapshot(struct job *j, const struct matrix *m, size_t t, struct
             if (!isfinite(v)) {
                 grok_array_free(&a);
                 return grok_err_set(err, GROK_EFORMAT,
-                                    "%s: %s: the snapshot in row %zu holds a value that is not finite",
-                                    grok_run_name(j->in), m->name, j->rows[t]);
+                                    "%s: %s: the snapshot at step %lld holds a value that is not finite",
+                                    grok_run_name(j->in), m->name, j->steps[t]);
             }
             j->E[r * d + c] = v;
         }

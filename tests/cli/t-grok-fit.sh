@@ -66,10 +66,10 @@ run sh -c 'grok-fit other.h5 | grok-snap -t fit | grep -v "^#" | cut -f15-'
 is_stdout "pc1_mean	pc1.blocks.0.attn.W_K	pc1.blocks.0.attn.W_V
 0.375	0.25	0.5" "/fit holds the per-matrix shares too"
 printf 'run\tt_grok\tpc1.blocks.0.attn.W_Q\na\t1000\t0.5\nb\t2000\t0.6\nc\t3000\t0.7\nd\t4000\t0.8\n' >byshare.tsv
-run sh -c "grok-fit --law t_grok:pc1.blocks.0.attn.W_Q:linear byshare.tsv | grep -v '^#' | cut -f1-5"
+run sh -c "grok-fit --law t_grok:pc1.blocks.0.attn.W_Q:linear byshare.tsv | grep -v '^#' | cut -f1-4,6"
 is_exit 0
-is_stdout "law	y	x	model	n
-t_grok:pc1.blocks.0.attn.W_Q:linear	t_grok	pc1.blocks.0.attn.W_Q	linear	4" "--law names a pc1.MATRIX column"
+is_stdout "y	x	form	n	b
+t_grok	pc1.blocks.0.attn.W_Q	linear	4	10000" "--law names a pc1.MATRIX column"
 run grok-fit -t badnames.h5
 is_exit 1
 is_stderr "grok-fit: badnames.h5: /pca@matrices names 2 matrices, /pca/pc1 holds 4 values"

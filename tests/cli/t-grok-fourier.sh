@@ -238,7 +238,7 @@ with h5py.File("nan.h5", "r+") as f:
 EOF
 run grok-fourier nan.h5 -o out.h5
 is_exit 1
-is_stderr "grok-fourier: nan.h5: unembed.W_U: the snapshot in row 4 holds a value that is not finite"
+is_stderr "grok-fourier: nan.h5: unembed.W_U: the snapshot at step 400 holds a value that is not finite"
 run grok-fourier -t nan.h5 -o out.tsv
 is_exit 1
 [ ! -e out.h5 ] && [ ! -e out.tsv ] && [ -z "$(ls -a | grep '^\.out\.')" ]
