@@ -8,22 +8,106 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* The target of the symbolic link at path, malloc'd; NULL with errno set. */
+static char *read_link(const char *path)
+{
+    for (size_t cap = 256;; cap *= 2) {
+        char *buf = malloc(cap);
+        if (!buf)
+            return NULL;
+        ssize_t n = readlink(path, buf, cap);
+        if (n < 0) {
+            free(buf);
+            return NULL;
+        }
+        if ((size_t)n < cap) {
+            buf[n] = '\0';
+            return buf;
+        }
+        free(buf); /* maybe cut: try a larger buffer */
+    }
+}
+
+/* dest with every symbolic link along its last component followed, malloc'd; NULL with errno
+ * set. The final path may not exist yet (a link to a file still to be written). Links in the
+ * folders are left alone: rename works through them. realpath(3) would refuse a dangling link. */
+static char *follow_links(const char *dest)
+{
+    char *path = strdup(dest);
+    for (int hops = 0; path; hops++) {
+        struct stat st;
+        if (lstat(path, &st) != 0 || !S_ISLNK(st.st_mode))
+            return path; /* a missing path is a new file; another error shows at mkstemp */
+        if (hops == 40) { /* the kernel's own limit */
+            free(path);
+            errno = ELOOP;
+            return NULL;
+        }
+        char *link = read_link(path);
+        if (!link) {
+            free(path);
+            return NULL;
+        }
+        /* A relative link is relative to the folder that holds it. */
+        const char *slash = strrchr(path, '/');
+        size_t dirlen = link[0] != '/' && slash ? (size_t)(slash - path) + 1 : 0;
+        char *next = malloc(dirlen + strlen(link) + 1);
+        if (next)
+            sprintf(next, "%.*s%s", (int)dirlen, path, link);
+        free(link);
+        free(path);
+        path = next;
+    }
+    return NULL;
+}
+
 int grok_atomic_begin(struct grok_atomic *a, const char *dest, struct grok_err *err)
 {
     a->fd = -1;
     a->tmp = NULL;
+    a->direct = 0;
+    a->target_fd = -1;
     a->dest = strdup(dest);
-    const char *slash = strrchr(dest, '/');
-    size_t dirlen = slash ? (size_t)(slash - dest) + 1 : 0;
-    const char *base = dest + dirlen;
-    size_t len = dirlen + strlen(base) + sizeof "/..tmpXXXXXX";
-    a->tmp = malloc(len);
-    if (!a->dest || !a->tmp) {
+    errno = ENOMEM;
+    a->target = a->dest ? follow_links(dest) : NULL;
+    if (!a->target) {
+        int e = errno;
+        grok_atomic_abort(a);
+        if (e == ENOMEM)
+            return grok_err_set(err, GROK_ENOMEM, "%s: out of memory", dest);
+        return grok_err_set(err, GROK_EIO, "%s: cannot create: %s", dest, strerror(e));
+    }
+    const char *target = a->target;
+
+    /* A FIFO or a device is written into, never replaced: renaming onto /dev/null would put a
+     * regular file in its place. Opened now, so that a refusal comes before the work. */
+    struct stat st;
+    if (stat(target, &st) == 0 && !S_ISREG(st.st_mode)) {
+        a->direct = 1;
+        if ((a->target_fd = open(target, O_WRONLY | O_NOCTTY)) < 0) {
+            int e = errno;
+            grok_atomic_abort(a);
+            return grok_err_set(err, GROK_EIO, "%s: cannot open: %s", dest, strerror(e));
+        }
+    }
+
+    const char *slash = strrchr(target, '/');
+    size_t dirlen = slash ? (size_t)(slash - target) + 1 : 0;
+    const char *base = target + dirlen;
+    const char *tmpdir = getenv("TMPDIR");
+    if (!tmpdir || !*tmpdir)
+        tmpdir = "/tmp";
+    size_t len = (a->direct ? strlen(tmpdir) : dirlen) + strlen(base) + sizeof "/..tmpXXXXXX";
+    if (!(a->tmp = malloc(len))) {
         grok_atomic_abort(a);
         return grok_err_set(err, GROK_ENOMEM, "%s: out of memory", dest);
     }
-    /* Hidden and beside the destination, so that rename stays within one file system. */
-    snprintf(a->tmp, len, "%.*s.%s.tmpXXXXXX", (int)dirlen, dest, base);
+    /* Hidden and beside the target, so that rename stays within one file system; for a direct
+     * target, whose folder (/dev) may hold no new file, in the temporary folder. */
+    if (a->direct)
+        snprintf(a->tmp, len, "%s/.%s.tmpXXXXXX", tmpdir, base);
+    else
+        snprintf(a->tmp, len, "%.*s.%s.tmpXXXXXX", (int)dirlen, target, base);
     a->fd = mkstemp(a->tmp);
     if (a->fd < 0) {
         int e = errno;
@@ -35,18 +119,50 @@ int grok_atomic_begin(struct grok_atomic *a, const char *dest, struct grok_err *
     return GROK_OK;
 }
 
+/* Copies the whole temporary file into the direct target. */
+static int copy_to_target(struct grok_atomic *a, struct grok_err *err)
+{
+    char buf[1 << 16];
+    if (lseek(a->fd, 0, SEEK_SET) != 0)
+        return grok_err_set(err, GROK_EIO, "%s: cannot write: %s", a->dest, strerror(errno));
+    for (;;) {
+        ssize_t n = read(a->fd, buf, sizeof buf);
+        if (n == 0)
+            break;
+        if (n < 0)
+            return grok_err_set(err, GROK_EIO, "%s: cannot write: %s", a->dest, strerror(errno));
+        for (ssize_t done = 0; done < n;) {
+            ssize_t w = write(a->target_fd, buf + done, (size_t)(n - done));
+            if (w < 0)
+                return grok_err_set(err, GROK_EIO, "%s: cannot write: %s", a->dest,
+                                    strerror(errno));
+            done += w;
+        }
+    }
+    int fd = a->target_fd;
+    a->target_fd = -1;
+    if (close(fd) != 0)
+        return grok_err_set(err, GROK_EIO, "%s: cannot write: %s", a->dest, strerror(errno));
+    return GROK_OK;
+}
+
 int grok_atomic_commit(struct grok_atomic *a, struct grok_err *err)
 {
+    int rc = GROK_OK;
+    if (a->direct) {
+        rc = copy_to_target(a, err);
+        grok_atomic_abort(a); /* the temporary file goes in any case */
+        return rc;
+    }
     /* mkstemp makes 0600; a new output should get what open(2) would give it under the umask. */
     mode_t mask = umask(0);
     umask(mask);
-    int rc = GROK_OK;
     if (fchmod(a->fd, 0666 & ~mask) != 0 || fsync(a->fd) != 0)
         rc = grok_err_set(err, GROK_EIO, "%s: cannot write: %s", a->dest, strerror(errno));
     if (close(a->fd) != 0 && rc == GROK_OK)
         rc = grok_err_set(err, GROK_EIO, "%s: cannot write: %s", a->dest, strerror(errno));
     a->fd = -1;
-    if (rc == GROK_OK && rename(a->tmp, a->dest) != 0)
+    if (rc == GROK_OK && rename(a->tmp, a->target) != 0)
         rc = grok_err_set(err, GROK_EIO, "%s: cannot rename into place: %s", a->dest,
                           strerror(errno));
     if (rc == GROK_OK) {
@@ -62,9 +178,14 @@ void grok_atomic_abort(struct grok_atomic *a)
     if (a->fd >= 0)
         close(a->fd);
     a->fd = -1;
+    if (a->direct && a->target_fd >= 0)
+        close(a->target_fd);
+    a->direct = 0;
+    a->target_fd = -1;
     if (a->tmp)
         unlink(a->tmp);
     free(a->tmp);
     free(a->dest);
-    a->tmp = a->dest = NULL;
+    free(a->target);
+    a->tmp = a->dest = a->target = NULL;
 }

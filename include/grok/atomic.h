@@ -1,25 +1,37 @@
 /* Atomic output files: write a temporary file in the destination's folder, rename on success.
- * A reader of the destination sees either the old file (or none) or the complete new one. */
+ * A reader of the destination sees either the old file (or none) or the complete new one.
+ *
+ * A destination that is a symbolic link is followed: the file it names is replaced, in that
+ * file's folder, and the link stays. A destination that exists and is not a regular file (a
+ * FIFO, /dev/null, a terminal) is never replaced: the output is still written to a temporary
+ * file, in $TMPDIR (or /tmp), and copied into the destination on commit. */
 #ifndef GROK_ATOMIC_H
 #define GROK_ATOMIC_H
 
 #include "grok/err.h"
 
 struct grok_atomic {
-    char *dest;     /* final path */
-    char *tmp;      /* temporary path beside it: "<dir>/.<base>.tmpXXXXXX" */
+    char *dest;     /* final path, as given: for messages */
+    char *target;   /* dest with symbolic links followed: the path replaced or written */
+    char *tmp;      /* temporary path: "<target's dir>/.<base>.tmpXXXXXX", or in $TMPDIR */
     int fd;         /* open descriptor of tmp, or -1 */
+    int direct;     /* target is no regular file: copied into at commit, never renamed onto */
+    int target_fd;  /* when direct: target, open for writing since begin */
 };
 
 /* Creates the temporary file for dest; a->fd is open on it for writing. Fails with GROK_EIO
- * naming dest when its folder cannot hold a new file. */
+ * naming dest when its folder cannot hold a new file, or when an existing destination that is
+ * not a regular file cannot be opened for writing (which, for a FIFO, waits for a reader). */
 int grok_atomic_begin(struct grok_atomic *a, const char *dest, struct grok_err *err);
 
 /* Syncs and closes the temporary file, gives it the permissions a new file would get, and
- * renames it onto dest. The temporary file is removed on failure. */
+ * renames it onto the target; or, when direct, copies its bytes into the target. The temporary
+ * file is removed either way, and on failure. */
 int grok_atomic_commit(struct grok_atomic *a, struct grok_err *err);
 
-/* Removes the temporary file and frees a; safe after commit or on a zeroed struct. */
+/* Removes the temporary file, closes a direct target (a FIFO's reader then sees the end of the
+ * stream, not a writer that hangs on) and frees a; safe after commit, and on a zeroed struct
+ * whose fd is -1. */
 void grok_atomic_abort(struct grok_atomic *a);
 
 #endif

@@ -281,6 +281,31 @@ run grok-snap -p 'x*' -p 'y*' run.h5 -o none.h5
 is_exit 1
 is_stderr "grok-snap: run.h5: no parameter matches -p x* or y*"
 
+# Found by audit: -o a link, a FIFO or a device writes into it and leaves it what it was.
+echo old >old.tsv
+ln -s old.tsv link.tsv
+run grok-snap -t metrics run.h5 -o link.tsv
+is_exit 0
+[ -L link.tsv ] && [ "$(readlink link.tsv)" = old.tsv ] && [ "$(grep -vc '^#' old.tsv)" -eq 12 ]
+ok $? "-o LINK: the link stays, the file it names gets the table"
+mkfifo fifo
+timeout 10 cat fifo >from-fifo.tsv &
+reader=$!
+run grok-snap -t metrics run.h5 -o fifo
+wait "$reader"
+is_exit 0
+[ -p fifo ] && [ "$(grep -vc '^#' from-fifo.tsv)" -eq 12 ]
+ok $? "-o FIFO: the reader gets the table, the FIFO stays"
+run grok-snap -p 'embed*' run.h5 -o /dev/null
+is_exit 0
+is_stderr_empty
+[ -c /dev/null ]
+ok $? "-o /dev/null: a run written there, and /dev/null is still a character device"
+run grok-snap -t metrics run.h5 -o /dev/null
+is_exit 0
+[ -c /dev/null ]
+ok $? "-o /dev/null: a table written there too"
+
 run grok-snap --help
 is_exit 0
 grep -q '^Usage: grok-snap' "$TMP/stdout"

@@ -264,6 +264,81 @@ static void test_atomic(void)
        strstr(err.msg, "cannot create"), "a destination folder that does not exist: %s", err.msg);
 }
 
+/* Reads the FIFO at `fifo` into the file `to`, in a child; returns its pid. The alarm ends a
+ * reader that no writer ever comes to. */
+static pid_t fifo_reader(const char *fifo, const char *to)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        alarm(10);
+        int in = open(fifo, O_RDONLY), out = open(to, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        char buf[4096];
+        ssize_t n = -1;
+        while (in >= 0 && out >= 0 && (n = read(in, buf, sizeof buf)) > 0)
+            if (write(out, buf, (size_t)n) != n)
+                _exit(1);
+        _exit(n != 0);
+    }
+    return pid;
+}
+
+/* Found by audit: a destination that is a symbolic link, a FIFO or a device is written, never
+ * replaced by a regular file. */
+static void test_atomic_special(void)
+{
+    struct grok_err err = {0};
+    struct stat st, before;
+    int temps = count_temp_files(); /* the killed writer's, above */
+    const char *target = in_dir("linked.h5"), *link = in_dir("link.h5");
+    write_sample(target, &err);
+    stat(target, &before);
+    ok(symlink("linked.h5", link) == 0, "a link to a run");
+    ok(write_sample(link, &err) == 0, "write through the link: %s", err.msg);
+    ok(lstat(link, &st) == 0 && S_ISLNK(st.st_mode), "the link is still a link");
+    ok(stat(target, &st) == 0 && st.st_ino != before.st_ino && S_ISREG(st.st_mode),
+       "its target was replaced");
+    struct grok_run *r = grok_run_open(link, &err);
+    ok(r != NULL, "the run opens through the link");
+    grok_run_close(r);
+
+    /* A relative link into a folder, to a file not yet there: the run appears in that folder. */
+    mkdir(in_dir("sub"), 0777);
+    symlink("sub/new.h5", in_dir("dangling.h5"));
+    ok(write_sample(in_dir("dangling.h5"), &err) == 0, "write through a dangling link: %s", err.msg);
+    ok(lstat(in_dir("dangling.h5"), &st) == 0 && S_ISLNK(st.st_mode) &&
+       stat(in_dir("sub/new.h5"), &st) == 0 && S_ISREG(st.st_mode),
+       "the link stays, its target is written");
+    ok(count_temp_files() == temps, "no temporary file left");
+
+    /* A FIFO: its reader gets the run, and the FIFO stays. */
+    const char *fifo = in_dir("fifo"), *got = in_dir("from-fifo.h5");
+    mkfifo(fifo, 0600);
+    pid_t pid = fifo_reader(fifo, got);
+    int rc = write_sample(fifo, &err), status;
+    waitpid(pid, &status, 0);
+    ok(rc == 0, "write a run into a FIFO: %s", err.msg);
+    ok(WIFEXITED(status) && WEXITSTATUS(status) == 0, "its reader saw the end of the stream");
+    ok(stat(fifo, &st) == 0 && S_ISFIFO(st.st_mode), "the FIFO is still a FIFO");
+    if ((r = grok_run_open(got, &err)))
+        check_sample(r, "read from the FIFO");
+    else
+        ok(0, "the bytes read from the FIFO are the run: %s", err.msg);
+    grok_run_close(r);
+
+    /* An abandoned output: the reader sees an empty stream, not a writer that never ends. */
+    pid = fifo_reader(fifo, got);
+    r = grok_run_create(fifo, &err);
+    grok_run_close(r);
+    waitpid(pid, &status, 0);
+    ok(r && WIFEXITED(status) && WEXITSTATUS(status) == 0 && stat(got, &st) == 0 &&
+       st.st_size == 0, "abandoned: the FIFO's reader gets nothing and an end");
+
+    /* A device: as root, a rename onto /dev/null would have replaced it with a regular file. */
+    ok(write_sample("/dev/null", &err) == 0, "write a run to /dev/null: %s", err.msg);
+    ok(stat("/dev/null", &st) == 0 && S_ISCHR(st.st_mode), "/dev/null is still a character device");
+    ok(count_temp_files() == temps, "no temporary file left");
+}
+
 static void copy_prefix(const char *from, const char *to, double frac)
 {
     FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
@@ -432,6 +507,7 @@ int main(void)
     test_pipe();
     test_snapshot_rules();
     test_atomic();
+    test_atomic_special();
     test_bad_inputs();
     test_determinism();
     test_hostile();
