@@ -149,8 +149,23 @@ static void write_config_meta(struct grok_tsv_writer *w, struct grok_run *run)
     grok_entries_free(e, n);
 }
 
-/* The 1-D datasets of a group as columns; those of another length than the first are named in
- * a `# skipped:` line rather than silently dropped. */
+/* Appends "name (note)" to the growing list *list (", " between items); 0 when out of memory. */
+static int note_skipped(char **list, size_t *len, const char *name, const char *note)
+{
+    size_t add = strlen(name) + strlen(note) + 6;
+    char *bigger = realloc(*list, *len + add);
+    if (!bigger)
+        return 0;
+    *len += (size_t)snprintf(bigger + *len, add, "%s%s (%s)", *len ? ", " : "", name, note);
+    *list = bigger;
+    return 1;
+}
+
+/* The 1-D datasets of a group as columns. The rows of a table have one length: the one most
+ * columns share, the longer of two as common, so that one column of another length (/pca/step
+ * beside the per-matrix pc1, pc2, ...) does not hide the others, whatever the order. Every 1-D
+ * dataset left out, of another length or of text (libgrok reads numbers only), is named in a
+ * `# skipped:` line rather than silently dropped. */
 static int write_group_table(struct grok_run *run, const char *group, FILE *f, struct grok_err *err)
 {
     char gpath[GROK_MAX_NAME + 2], path[2 * GROK_MAX_NAME + 4];
@@ -159,44 +174,70 @@ static int write_group_table(struct grok_run *run, const char *group, FILE *f, s
     if (!grok_run_exists(run, gpath))
         return grok_err_set(err, GROK_ENOTFOUND, "%s: no group %s", grok_run_name(run), gpath);
     char **names;
-    size_t n, ncols = 0, nrows = 0;
+    size_t n, ncols = 0, nrows = 0, skipped_len = 0;
     int rc = grok_run_children(run, gpath, &names, &n, err);
     if (rc != GROK_OK)
         return rc;
     struct grok_array *cols = calloc(n ? n : 1, sizeof *cols);
+    struct grok_array *infos = calloc(n ? n : 1, sizeof *infos);
     const char **colnames = calloc(n ? n : 1, sizeof *colnames);
-    char skipped[1024] = "";
-    if (!cols || !colnames) {
+    char *skipped = NULL;
+    if (!cols || !infos || !colnames) {
         rc = grok_err_set(err, GROK_ENOMEM, "out of memory");
         goto out;
     }
+    /* First the shapes, to choose the length; infos[i].rank stays 0 for what is no 1-D dataset. */
+    size_t best_count = 0;
     for (size_t i = 0; i < n; i++) {
-        struct grok_array info;
         if (grok_run_path(path, sizeof path, gpath, names[i], NULL) != GROK_OK ||
-            grok_run_info(run, path, &info, NULL) != GROK_OK || info.rank != 1 ||
-            info.dtype == GROK_STR || info.dtype == GROK_OTHER)
-            continue;
-        if (ncols > 0 && info.shape[0] != nrows) {
-            size_t len = strlen(skipped);
-            snprintf(skipped + len, sizeof skipped - len, "%s%s (%zu rows)", len ? ", " : "",
-                     names[i], info.shape[0]);
+            grok_run_info(run, path, &infos[i], NULL) != GROK_OK || infos[i].rank != 1) {
+            infos[i].rank = 0;
             continue;
         }
-        int is_int = info.dtype == GROK_I32 || info.dtype == GROK_I64;
-        if ((rc = grok_run_read(run, path, is_int ? GROK_I64 : info.dtype, &cols[ncols], err)) != GROK_OK)
+        if (infos[i].dtype == GROK_STR || infos[i].dtype == GROK_OTHER)
+            continue;
+        size_t count = 0;
+        for (size_t j = 0; j <= i; j++)
+            count += infos[j].rank == 1 && infos[j].dtype != GROK_STR &&
+                     infos[j].dtype != GROK_OTHER && infos[j].shape[0] == infos[i].shape[0];
+        if (count > best_count || (count == best_count && infos[i].shape[0] > nrows)) {
+            best_count = count;
+            nrows = infos[i].shape[0];
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        char note[48];
+        if (infos[i].rank != 1)
+            continue;
+        if (infos[i].dtype == GROK_STR || infos[i].dtype == GROK_OTHER)
+            snprintf(note, sizeof note, "%s", infos[i].dtype == GROK_STR ? "text" : "not numbers");
+        else if (infos[i].shape[0] != nrows)
+            snprintf(note, sizeof note, "%zu rows", infos[i].shape[0]);
+        else
+            note[0] = '\0';
+        if (note[0]) {
+            if (!note_skipped(&skipped, &skipped_len, names[i], note)) {
+                rc = grok_err_set(err, GROK_ENOMEM, "out of memory");
+                goto out;
+            }
+            continue;
+        }
+        int is_int = infos[i].dtype == GROK_I32 || infos[i].dtype == GROK_I64;
+        if (grok_run_path(path, sizeof path, gpath, names[i], err) != GROK_OK ||
+            (rc = grok_run_read(run, path, is_int ? GROK_I64 : infos[i].dtype, &cols[ncols], err)) != GROK_OK)
             goto out;
-        nrows = info.shape[0];
         colnames[ncols++] = names[i];
     }
     if (ncols == 0) {
-        rc = grok_err_set(err, GROK_EFORMAT, "%s: %s holds no 1-D columns", grok_run_name(run), gpath);
+        rc = grok_err_set(err, GROK_EFORMAT, "%s: %s holds no 1-D columns of numbers",
+                          grok_run_name(run), gpath);
         goto out;
     }
     struct grok_tsv_writer w;
     grok_tsv_init(&w, f);
     grok_tsv_meta(&w, "run", grok_run_name(run));
     grok_tsv_meta(&w, "table", gpath);
-    if (skipped[0])
+    if (skipped)
         grok_tsv_meta(&w, "skipped", skipped);
     write_config_meta(&w, run);
     for (size_t j = 0; j < ncols; j++)
@@ -217,7 +258,9 @@ out:
     for (size_t j = 0; cols && j < ncols; j++)
         grok_array_free(&cols[j]);
     free(cols);
+    free(infos);
     free(colnames);
+    free(skipped);
     grok_names_free(names, n);
     return rc;
 }

@@ -281,6 +281,35 @@ run grok-snap -p 'x*' -p 'y*' run.h5 -o none.h5
 is_exit 1
 is_stderr "grok-snap: run.h5: no parameter matches -p x* or y*"
 
+# Found by audit: -t GROUP keeps the columns of the length most of them share, whatever comes
+# first, and names every 1-D dataset it leaves out, a string one included. /pca rebuilt with a
+# column of another length first and a string column last.
+grok-pca -q -p 'embed*' -p 'blocks*' -p 'unembed*' run.h5 -o pca.h5
+/usr/bin/python3 - <<'EOF'
+import h5py, numpy as np
+with h5py.File("pca.h5", "r+") as f:
+    f.move("pca", "pca_old")
+    old, new = f["pca_old"], f.create_group("pca", track_order=True)
+    new["a_first"] = np.arange(2, dtype=np.int64)
+    for name in old:
+        f.copy(old[name], new, name)
+    new["label"] = np.array([b"x", b"y", b"z"], dtype=h5py.string_dtype())
+    for k, v in old.attrs.items():
+        new.attrs[k] = v
+    del f["pca_old"]
+EOF
+run grok-snap -t pca pca.h5
+is_exit 0
+is_stderr_empty
+# (The shares' last digits depend on the BLAS: only the matrices' sizes are pinned.)
+run sh -c "grok-snap -t pca pca.h5 | grep -e '^# skipped' -e '^# table' -e '^[^#]' | sed -E 's/\t[-+.e0-9]+/\t-/g'"
+is_stdout "# table: /pca
+# skipped: a_first (2 rows), step (11 rows), label (text)
+n_params	pc1	pc2	pc3	top3
+64	-	-	-	-
+64	-	-	-	-
+56	-	-	-	-" "-t pca: the per-matrix columns, what is left out named"
+
 # Found by audit: -o a link, a FIFO or a device writes into it and leaves it what it was.
 echo old >old.tsv
 ln -s old.tsv link.tsv
