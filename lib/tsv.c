@@ -10,6 +10,9 @@
  *   key must not be empty. Requiring the blank after ':' keeps `# see http://x` and
  *   `# 12:30` plain comments; a value may itself hold ':' (`# url: http://x`).
  * - A NUL byte anywhere, in comments too, is an error: the text is not a table.
+ * - A UTF-8 byte-order mark at the start of the input is skipped.
+ * - A carriage return followed by more text in the line is an error: the input has CR line
+ *   endings (all of it reads as line 1) or mixes them in; no table of grok's holds one.
  * - Line numbers count every physical line (comments and blank ones included); column
  *   numbers count fields from 1.
  * - A line's length is counted without its '\n' (a trailing '\r' counts). */
@@ -127,6 +130,25 @@ static int read_line(struct reader *r)
     }
     r->buf[r->len] = '\0';
     return 1;
+}
+
+/* Refuses a carriage return with more text after it in the line s (n bytes): a file with CR
+ * line endings reads as one line, whose first field would otherwise pass for a comment or a
+ * header. A CR at the end (CR CR LF) stays in the last field, as a bad number. */
+static int check_cr(struct reader *r, const char *s, size_t n)
+{
+    const char *cr = memchr(s, '\r', n);
+    size_t end = n;
+    while (end > 0 && s[end - 1] == '\r')
+        end--;
+    if (!cr || cr >= s + end)
+        return GROK_OK;
+    size_t col = 1;
+    for (const char *p = s; p < cr; p++)
+        col += *p == '\t';
+    return grok_err_set(r->err, GROK_EFORMAT,
+                        "%s: line %zu, column %zu: carriage return inside a line (CR line endings? "
+                        "convert them with tr '\\r' '\\n')", r->src, r->lineno, col);
 }
 
 static size_t count_fields(const char *s)
@@ -281,9 +303,12 @@ static int set_header(struct reader *r, struct grok_table *t, char *s)
 static int add_row(struct reader *r, struct grok_table *t, char *s)
 {
     size_t nf = count_fields(s);
+    /* The column named is the first extra field, or the first missing one. */
     if (nf != (size_t)t->ncols)
-        return grok_err_set(r->err, GROK_EFORMAT, "%s: line %zu: %zu field%s, the header has %d",
-                            r->src, r->lineno, nf, nf == 1 ? "" : "s", t->ncols);
+        return grok_err_set(r->err, GROK_EFORMAT,
+                            "%s: line %zu, column %zu: %zu field%s, the header has %d", r->src,
+                            r->lineno, (nf > (size_t)t->ncols ? (size_t)t->ncols : nf) + 1, nf,
+                            nf == 1 ? "" : "s", t->ncols);
     if (t->nrows == r->rowcap) {
         if (r->rowcap > SIZE_MAX / 2 / sizeof(double))
             return oom(r);
@@ -348,10 +373,15 @@ struct grok_table *grok_table_read(FILE *f, const char *name, struct grok_err *e
     while ((rc = read_line(&r)) > 0) {
         char *s = r.buf;
         size_t n = r.len;
+        /* A byte-order mark that an editor put at the start is no part of the first line. */
+        if (r.lineno == 1 && n >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0)
+            s += 3, n -= 3;
         if (n > 0 && s[n - 1] == '\r')
             s[--n] = '\0';
         if (n == 0)
             continue;
+        if ((rc = check_cr(&r, s, n)) < 0)
+            break;
         if (s[0] == '#') {
             seen_comment = 1;
             rc = add_meta(&r, t, s);

@@ -41,10 +41,12 @@ struct grok_table {
 /* Reads a whole table from f. `name` names the source in error messages ("run.tsv",
  * "stdin"). Comment lines start with '#'; those of the form `# key: value` become metadata.
  * The first other line is the header; a later line identical to it is skipped, so tables
- * concatenate. A CRLF line ending is accepted as LF. Returns a table the caller frees with
- * grok_table_free, or NULL with err naming line and column: empty input, no header, a header
- * of numbers (missing header), empty or duplicate column names, a row with more or fewer
- * fields than the header, a line longer than GROK_TSV_MAX_LINE, a NUL byte, a read error. */
+ * concatenate. A CRLF line ending is accepted as LF, and a UTF-8 byte-order mark at the start
+ * is skipped. Returns a table the caller frees with grok_table_free, or NULL with err naming
+ * line and column: empty input, no header, a header of numbers (missing header), empty or
+ * duplicate column names, a row with more or fewer fields than the header (the column of the
+ * first extra or missing field), a carriage return inside a line (CR line endings), a line
+ * longer than GROK_TSV_MAX_LINE, a NUL byte, a read error. */
 struct grok_table *grok_table_read(FILE *f, const char *name, struct grok_err *err);
 
 /* The same over a buffer in memory (the fuzz target's entry point). */

@@ -224,6 +224,37 @@ static void test_crlf_and_blank(void)
     grok_table_free(t);
 }
 
+/* Found by audit: what editors and old systems put in a table. */
+static void test_bom_and_cr(void)
+{
+    struct grok_table *t = rd("\xEF\xBB\xBF# k: v\nstep\tloss\n1\t2\n");
+    if (!ok(t != NULL, "BOM: reads"))
+        diag("%s", err.msg);
+    if (t) {
+        is_str(grok_table_meta(t, "k"), "v", "BOM: the first comment is still a comment");
+        is_str(t->cols[0].name, "step", "BOM: the header is the first other line");
+        is_int(t->nrows, 1, "BOM: one row");
+        grok_table_free(t);
+    }
+    t = rd("\xEF\xBB\xBFstep\tloss\n1\t2\n");
+    ok(t && strcmp(t->cols[0].name, "step") == 0 && grok_table_num(t, "step", &err),
+       "BOM before the header: the first column is 'step'");
+    grok_table_free(t);
+    t = rd("a\n\xEF\xBB\xBFx\n");
+    ok(t && t->cols[0].type == GROK_COL_TEXT, "a BOM later is text, not skipped");
+    grok_table_free(t);
+
+    fails("# k: v\rstep\tloss\r1\t2\r", GROK_EFORMAT,
+          "t.tsv: line 1, column 1: carriage return inside a line (CR line endings? "
+          "convert them with tr '\\r' '\\n')", "CR line endings, comment first");
+    fails("step\tloss\r1\t2\r3\t4\r", GROK_EFORMAT,
+          "t.tsv: line 1, column 2: carriage return inside a line (CR line endings? "
+          "convert them with tr '\\r' '\\n')", "CR line endings, header first");
+    fails("a\tb\n1\t2\r3\t4\n", GROK_EFORMAT,
+          "t.tsv: line 2, column 2: carriage return inside a line (CR line endings? "
+          "convert them with tr '\\r' '\\n')", "a CR inside a row");
+}
+
 static void test_header_only_and_types(void)
 {
     struct grok_table *t = rd("x\ty\n");
@@ -299,11 +330,15 @@ static void test_errors(void)
           "duplicate name: leftmost repeat");
     fails("x\ta\tx\n", GROK_EFORMAT, "t.tsv: line 1, column 3: duplicate column name 'x'",
           "duplicate name");
+    /* The column of the first missing or first extra field. */
     fails("a\tb\tc\td\n1\t2\t3\t4\n# c\n1\t2\t3\n", GROK_EFORMAT,
-          "t.tsv: line 4: 3 fields, the header has 4", "too few fields");
-    fails("a\tb\n1\t2\t3\n", GROK_EFORMAT, "t.tsv: line 2: 3 fields, the header has 2",
+          "t.tsv: line 4, column 4: 3 fields, the header has 4", "too few fields");
+    fails("a\tb\n1\t2\t3\n", GROK_EFORMAT, "t.tsv: line 2, column 3: 3 fields, the header has 2",
           "too many fields");
-    fails("a\tb\n1\n", GROK_EFORMAT, "t.tsv: line 2: 1 field, the header has 2", "one field");
+    fails("a\tb\n1\n", GROK_EFORMAT, "t.tsv: line 2, column 2: 1 field, the header has 2",
+          "one field");
+    fails("a\tb\n1\t2\t3\t4\t5\n", GROK_EFORMAT,
+          "t.tsv: line 2, column 3: 5 fields, the header has 2", "many extra fields");
     fails_len("a\tb\n1\t2\n3\t4\n5\t\0\n", 15, GROK_EFORMAT, "t.tsv: line 4, column 2: NUL byte",
               "NUL byte");
     fails_len("# c\0\n", 5, GROK_EFORMAT, "t.tsv: line 1, column 1: NUL byte", "NUL in a comment");
@@ -373,6 +408,7 @@ int main(void)
     test_metadata_and_comments();
     test_concatenation();
     test_crlf_and_blank();
+    test_bom_and_cr();
     test_header_only_and_types();
     test_errors();
     test_long_lines();
