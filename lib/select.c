@@ -85,6 +85,33 @@ int grok_globs_match(char *const *globs, int n, const char *name)
     return 0;
 }
 
+/* A parameter's snapshots are a numeric dataset [T', shape...] with shape of rank 1 or more, and
+ * T' is T, the length of /snapshots/step, or T + 1: grok_run_snapshot_append extends the step
+ * column last, so an append cut short (a killed grok-train's temporary file) leaves one row
+ * more, which readers ignore. Any other T' (a step column shortened or from elsewhere, a
+ * damaged file) would drop snapshots silently or read past the end. */
+static int check_param(struct grok_run *run, const struct grok_snapshots *s, const char *name,
+                       struct grok_err *err)
+{
+    char path[GROK_MAX_NAME + 16];
+    struct grok_array info;
+    int rc = grok_run_path(path, sizeof path, "/snapshots", name, err);
+    if (rc == GROK_OK)
+        rc = grok_run_info(run, path, &info, err);
+    if (rc != GROK_OK)
+        return rc;
+    if (info.rank < 2 || info.dtype == GROK_STR || info.dtype == GROK_OTHER)
+        return grok_err_set(err, GROK_EFORMAT, "%s: %s is not a numeric parameter snapshot of "
+                            "rank 1 or more", grok_run_name(run), path);
+    if (info.shape[0] < s->T)
+        return grok_err_set(err, GROK_EFORMAT, "%s: %s has %zu snapshots, fewer than "
+                            "/snapshots/step (%zu)", grok_run_name(run), path, info.shape[0], s->T);
+    if (info.shape[0] > s->T + 1)
+        return grok_err_set(err, GROK_EFORMAT, "%s: %s has %zu snapshots, /snapshots/step only %zu",
+                            grok_run_name(run), path, info.shape[0], s->T);
+    return GROK_OK;
+}
+
 int grok_snapshots_load(struct grok_run *run, struct grok_snapshots *s, struct grok_err *err)
 {
     memset(s, 0, sizeof *s);
@@ -115,6 +142,11 @@ int grok_snapshots_load(struct grok_run *run, struct grok_snapshots *s, struct g
         }
         names[s->nparams++] = names[i];
     }
+    for (size_t i = 0; i < s->nparams; i++)
+        if ((rc = check_param(run, s, s->params[i], err)) != GROK_OK) {
+            grok_snapshots_free(s);
+            return rc;
+        }
     return GROK_OK;
 }
 

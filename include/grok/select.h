@@ -54,7 +54,10 @@ struct grok_snapshots {
 };
 
 /* Reads /snapshots/step and the parameter names. GROK_ENOTFOUND ("no snapshots") when the run
- * has none. Free with grok_snapshots_free (NULL-safe on a zeroed struct). */
+ * has none; GROK_EFORMAT naming the run and dataset when a parameter's snapshots are not numeric
+ * of rank 2 or more ([T, shape...]), or hold other than T rows, T the length of /snapshots/step
+ * (T + 1 is accepted: the leftover of an append cut short, ignored). Free with
+ * grok_snapshots_free (NULL-safe on a zeroed struct). */
 int grok_snapshots_load(struct grok_run *run, struct grok_snapshots *s, struct grok_err *err);
 void grok_snapshots_free(struct grok_snapshots *s);
 

@@ -310,6 +310,25 @@ n_params	pc1	pc2	pc3	top3
 64	-	-	-	-
 56	-	-	-	-" "-t pca: the per-matrix columns, what is left out named"
 
+# Found by audit: a parameter's snapshots must match /snapshots/step (shortened here by h5py),
+# and a parameter has rank 1 or more.
+/usr/bin/python3 - <<'EOF'
+import h5py, numpy as np, shutil
+shutil.copy("run.h5", "shortstep.h5")
+with h5py.File("shortstep.h5", "r+") as f:
+    f["/snapshots/step"].resize((5,))
+shutil.copy("run.h5", "scalar.h5")
+with h5py.File("scalar.h5", "r+") as f:
+    f["/snapshots/bias"] = np.zeros(11, dtype=np.float32)
+EOF
+run grok-snap -s 0:1000 shortstep.h5 -o x.h5
+is_exit 1
+is_stderr "grok-snap: shortstep.h5: /snapshots/embed.W_E has 11 snapshots, /snapshots/step only 5"
+run grok-snap --at 100 -t bias scalar.h5
+is_exit 1
+is_stderr "grok-snap: scalar.h5: /snapshots/bias is not a numeric parameter snapshot of rank 1 or more"
+is_stdout_empty
+
 # Found by audit: -o a link, a FIFO or a device writes into it and leaves it what it was.
 echo old >old.tsv
 ln -s old.tsv link.tsv
