@@ -396,9 +396,16 @@ int main(int argc, char **argv)
     int table = o.list || grok_output_is_table(&o.co);
     int rc;
 
-    if (table && !o.list && !o.have_at && (o.sel.nglobs || o.sel.steps_text))
+    if (table && !o.list && !o.have_at && (o.sel.nglobs || o.sel.steps_text)) {
+        /* Why the output is a table: -t, the name given to -o, or a terminal. */
+        char why[64 + GROK_MAX_NAME] = "";
+        if (!o.co.table && o.co.output && strcmp(o.co.output, "-") != 0)
+            snprintf(why, sizeof why, " (-o %s ends in .tsv)", o.co.output);
+        else if (!o.co.table)
+            snprintf(why, sizeof why, " (standard output is a terminal)");
         grok_usage("-p and -s cut a run, but the output is a table%s: write the run with -o FILE.h5 "
-                   "or to a pipe", o.co.table ? "" : " (standard output is a terminal)");
+                   "or to a pipe", why);
+    }
     if (o.have_at && table && !o.list && !o.co.table_arg)
         grok_usage("--at with a table needs the parameter: -t PARAM (or write a run with -o FILE.h5)");
     if (!(in = grok_run_open(o.input, &err)))

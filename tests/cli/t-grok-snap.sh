@@ -211,6 +211,13 @@ run grok-snap -t metrics -p 'embed.*' run.h5
 is_exit 2
 is_stderr "grok-snap: -p and -s cut a run, but the output is a table: write the run with -o FILE.h5 or to a pipe (see grok-snap --help)"
 
+# Found by audit: the reason is the name given to -o, not a terminal.
+run grok-snap -p 'embed*' run.h5 -o m2.tsv
+is_exit 2
+is_stderr "grok-snap: -p and -s cut a run, but the output is a table (-o m2.tsv ends in .tsv): write the run with -o FILE.h5 or to a pipe (see grok-snap --help)"
+[ ! -e m2.tsv ]
+ok $? "nothing written"
+
 run grok-snap -l -s 0:100 run.h5
 is_exit 2
 is_stderr "grok-snap: -l lists the whole run; it takes no --at, -p or -s (see grok-snap --help)"
