@@ -29,13 +29,17 @@ void grok_progress_format(char *buf, int width, const char *label, long long don
                           long long total, double elapsed)
 {
     double rate = elapsed > 0 ? (double)done / elapsed : 0;
-    char tail[96], eta[32];
+    char tail[96], eta[32], speed[40] = "";
+    /* Before the first unit is done there is no rate: no "0/s", and an unknown ETA rather
+     * than "0:00", which reads as finished. */
+    if (rate > 0)
+        snprintf(speed, sizeof speed, " %.4g/s", rate);
     if (total > 0) {
-        format_duration(eta, sizeof eta, rate > 0 ? (double)(total - done) / rate : 0);
-        snprintf(tail, sizeof tail, " %lld/%lld %3d%% %.4g/s ETA %s", done, total,
-                 (int)(100.0 * (double)done / (double)total), rate, eta);
+        format_duration(eta, sizeof eta, rate > 0 ? (double)(total - done) / rate : -1);
+        snprintf(tail, sizeof tail, " %lld/%lld %3d%%%s ETA %s", done, total,
+                 (int)(100.0 * (double)done / (double)total), speed, eta);
     } else {
-        snprintf(tail, sizeof tail, " %lld %.4g/s", done, rate);
+        snprintf(tail, sizeof tail, " %lld%s", done, speed);
     }
     int bar = width - (int)strlen(label) - (int)strlen(tail) - 3;
     if (total <= 0 || bar < 5) {
