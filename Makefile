@@ -26,13 +26,16 @@ PKG_CFLAGS  = $(eval PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/nu
 PKG_LIBS    = $(eval PKG_LIBS := $(shell pkg-config --libs-only-L hdf5 2>/dev/null) \
                 -lhdf5_hl -lhdf5 -llapacke -lopenblas -lgsl -lm)$(PKG_LIBS)
 
+# CFLAGS and CPPFLAGS are the user's (`make CFLAGS=-O2`): a variable set on the command line
+# overrides every assignment here, `+=` included, so the flags grok needs live in their own
+# variables and the user's come after them.
 CFLAGS     ?= -O3 -g
 # -fno-math-errno lets sqrt vectorise and -fno-trapping-math lets selects and divisions run on
 # every lane; neither changes a value (grok reads no errno of libm and no floating-point
 # exception flag), unlike -ffast-math, which is never used.
-CFLAGS     += -std=c11 -Wall -Wextra -Wshadow -pthread -fno-math-errno -fno-trapping-math
-CPPFLAGS   += -D_POSIX_C_SOURCE=200809L -DGROK_VERSION='"$(VERSION)"' -Iinclude
-ALL_CFLAGS  = $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(SANFLAGS)
+GROK_CFLAGS   := -std=c11 -Wall -Wextra -Wshadow -pthread -fno-math-errno -fno-trapping-math
+GROK_CPPFLAGS := -D_POSIX_C_SOURCE=200809L -DGROK_VERSION='"$(VERSION)"' -Iinclude
+ALL_CFLAGS  = $(GROK_CPPFLAGS) $(CPPFLAGS) $(PKG_CFLAGS) $(GROK_CFLAGS) $(CFLAGS) $(SANFLAGS)
 LDLIBS      = $(PKG_LIBS) -pthread
 
 LIB_SRC    := $(wildcard lib/*.c)
@@ -117,7 +120,7 @@ bench-pca: all
 FUZZ_SECONDS ?= 60
 fuzz:
 	@mkdir -p $(O)/fuzz/corpus
-	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -std=c11 $(CPPFLAGS) \
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -std=c11 $(GROK_CPPFLAGS) $(CPPFLAGS) \
 	    -o $(O)/fuzz/fuzz-tsv tests/fuzz/fuzz-tsv.c lib/tsv.c lib/err.c
 	cp -n tests/fuzz/corpus/* $(O)/fuzz/corpus/ 2>/dev/null || true
 	$(O)/fuzz/fuzz-tsv -max_total_time=$(FUZZ_SECONDS) -max_len=4096 $(O)/fuzz/corpus
