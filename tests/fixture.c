@@ -36,10 +36,18 @@ static int foreign(const char *path)
     return (H5Fclose(f) >= 0 && ok) ? 0 : 1;
 }
 
+static int usage(const char *why, const char *arg)
+{
+    fprintf(stderr, "grok-fixture: %s%s%s; usage: grok-fixture [--steps N] [--every K] "
+                    "[--d-model D] [--mb M] [--no-metrics] [--commute] [--pca] [--foreign] OUT\n",
+            why, arg ? arg : "", arg ? "'" : "");
+    return 2;
+}
+
 int main(int argc, char **argv)
 {
     long steps = 1000, every = 100, d = 8, mb = 0;
-    int metrics = 1, commute = 0, pca = 0;
+    int metrics = 1, commute = 0, pca = 0, is_foreign = 0;
     const char *out = NULL;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--steps") && i + 1 < argc) steps = atol(argv[++i]);
@@ -49,14 +57,19 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--no-metrics")) metrics = 0;
         else if (!strcmp(argv[i], "--commute")) commute = 1;
         else if (!strcmp(argv[i], "--pca")) pca = 1;
-        else if (!strcmp(argv[i], "--foreign")) return foreign(argv[argc - 1]);
+        else if (!strcmp(argv[i], "--foreign")) is_foreign = 1;
+        /* Anything else with a '-' (but '-' alone, standard output) is no file name:
+         * `grok-fixture --help` once wrote a run called "--help". */
+        else if (argv[i][0] == '-' && argv[i][1]) return usage("unknown option or missing value '", argv[i]);
+        else if (out) return usage("more than one OUT: '", argv[i]);
         else out = argv[i];
     }
-    if (!out || steps < 0 || every < 1 || d < 1) {
-        fprintf(stderr, "usage: grok-fixture [--steps N] [--every K] [--d-model D] [--mb M] "
-                        "[--no-metrics] [--commute] [--pca] [--foreign] OUT\n");
-        return 2;
-    }
+    if (!out)
+        return usage("no OUT", NULL);
+    if (steps < 0 || every < 1 || d < 1)
+        return usage("bad --steps, --every or --d-model", NULL);
+    if (is_foreign)
+        return foreign(out);
     const int p = 7, heads = 2, dh = d / 2 > 0 ? (int)d / 2 : 1, vocab = p + 1, ctx = 3;
     size_t n_we = (size_t)vocab * d, n_pos = (size_t)ctx * d, n_q = (size_t)heads * d * dh,
            n_u = (size_t)d * p;

@@ -373,6 +373,16 @@ else
     ok 1 "-o /dev/null not tried: a device is replaced"
 fi
 
+# Found by audit: the test helper wrote a run called "--help".
+run grok-fixture --help
+is_exit 2
+[ ! -e ./--help ] && grep -q "^grok-fixture: unknown option or missing value '--help'; usage: grok-fixture " "$TMP/stderr"
+ok $? "grok-fixture --help: a usage line, no file called --help"
+run grok-fixture x.h5 --steps
+is_exit 2
+[ ! -e ./--steps ] && [ ! -e x.h5 ]
+ok $? "grok-fixture with a flag's value missing: nothing written"
+
 run grok-snap --help
 is_exit 0
 grep -q '^Usage: grok-snap' "$TMP/stdout"
