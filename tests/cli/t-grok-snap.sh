@@ -231,11 +231,15 @@ is_exit 1
 is_stderr "grok-snap: stdout: write failed: No space left on device"
 
 # An interrupt while waiting for input: exit 130, one line, nothing written.
-(sleep 2 | grok-snap -l -o never.tsv 2>"$TMP/int.err"; echo $? >"$TMP/int.rc") &
+# The signal goes to this grok-snap's own PID ($! of a pipeline is its last command), never to
+# whatever else matches a pattern.
+sleep 2 | grok-snap -l -o never.tsv 2>"$TMP/int.err" &
+pid=$!
 sleep 0.5
-pkill -TERM -f 'grok-snap -l -o never.tsv'
-wait
-[ "$(cat "$TMP/int.rc")" = 130 ] && [ "$(cat "$TMP/int.err")" = "grok-snap: stdin: interrupted" ] && [ ! -e never.tsv ]
+kill -TERM "$pid"
+int_rc=0
+wait "$pid" || int_rc=$?
+[ "$int_rc" = 130 ] && [ "$(cat "$TMP/int.err")" = "grok-snap: stdin: interrupted" ] && [ ! -e never.tsv ]
 ok $? "SIGTERM while reading stdin: exit 130, one line, no output"
 
 # Found by review: the cases a researcher meets.
