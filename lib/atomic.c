@@ -123,6 +123,12 @@ int grok_atomic_begin(struct grok_atomic *a, const char *dest, struct grok_err *
 static int copy_to_target(struct grok_atomic *a, struct grok_err *err)
 {
     char buf[1 << 16];
+    /* The name is no longer needed, only the open descriptor: removed first, so that a FIFO's
+     * reader that leaves early (SIGPIPE ends the program, as on a pipe) leaves no file behind. */
+    if (unlink(a->tmp) == 0) {
+        free(a->tmp);
+        a->tmp = NULL;
+    }
     if (lseek(a->fd, 0, SEEK_SET) != 0)
         return grok_err_set(err, GROK_EIO, "%s: cannot write: %s", a->dest, strerror(errno));
     for (;;) {

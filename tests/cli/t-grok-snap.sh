@@ -355,6 +355,14 @@ wait "$reader"
 is_exit 0
 [ -p fifo ] && [ "$(grep -vc '^#' from-fifo.tsv)" -eq 12 ]
 ok $? "-o FIFO: the reader gets the table, the FIFO stays"
+# A reader that leaves early ends grok-snap as on a pipe (SIGPIPE), and no temporary file stays.
+mkdir tmpd
+timeout 10 head -c 10 fifo >/dev/null &
+reader=$!
+run env TMPDIR="$TMP/tmpd" grok-snap run.h5 -o fifo
+wait "$reader"
+[ -p fifo ] && [ -z "$(ls -A tmpd)" ]
+ok $? "-o FIFO whose reader leaves early: no temporary file left"
 # As root, a regression would replace the machine's /dev/null: a private device goes first
 # (root may make one), and /dev/null only when that one stayed a device.
 if mknod null c 1 3 2>/dev/null; then
