@@ -1,5 +1,6 @@
 /* A progress bar on standard error, drawn only when standard error is a terminal and -q was
- * not given: "label [#####.....] 1200/5000  24%  310/s  ETA 0:12". */
+ * not given: "label [#####.....] 1200/5000  24%  310/s  ETA 0:12" (before a rate is known, no
+ * rate and "ETA --:--"). */
 #ifndef GROK_PROGRESS_H
 #define GROK_PROGRESS_H
 

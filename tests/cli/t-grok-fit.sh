@@ -264,7 +264,7 @@ is_stderr "grok-fit: stdin: empty input"
 printf 'x\ty\n1\t2\n3\n' >ragged.tsv
 run grok-fit --law y:x ragged.tsv
 is_exit 1
-is_stderr "grok-fit: ragged.tsv: line 3: 1 field, the header has 2"
+is_stderr "grok-fit: ragged.tsv: line 3, column 2: 1 field, the header has 2"
 printf 'x\ty\n1\t2\n2\tabc\n3\t4\n' >text.tsv
 run grok-fit --law y:x text.tsv
 is_exit 1

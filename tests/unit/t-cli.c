@@ -90,5 +90,10 @@ int main(void)
     ok(strstr(buf, "ETA 9:00:00") != NULL, "ETA in hours: %s", buf);
     grok_progress_format(buf, 79, "commute", 1, 1000000000, 3600.0);
     ok(strstr(buf, "ETA --:--") != NULL, "an absurd ETA is not printed: %s", buf);
+    grok_progress_format(buf, 60, "train", 0, 1000, 0.0);
+    is_str(buf, "train [..............................] 0/1000   0% ETA --:--",
+           "before a rate is known: no rate, and the ETA unknown");
+    grok_progress_format(buf, 60, "train", 0, 0, 0.5);
+    is_str(buf, "train 0", "without a total: no rate before one is known");
     return done_testing();
 }
