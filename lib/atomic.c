@@ -69,7 +69,11 @@ int grok_atomic_begin(struct grok_atomic *a, const char *dest, struct grok_err *
     a->target_fd = -1;
     a->dest = strdup(dest);
     errno = ENOMEM;
-    a->target = a->dest ? follow_links(dest) : NULL;
+    /* A destination that exists and is no regular file is opened by its own name, through the
+     * kernel's links: /dev/stdout's chain ends in a name like "pipe:[123]", no path. */
+    struct stat st;
+    int special = stat(dest, &st) == 0 && !S_ISREG(st.st_mode);
+    a->target = !a->dest ? NULL : special ? strdup(dest) : follow_links(dest);
     if (!a->target) {
         int e = errno;
         grok_atomic_abort(a);
@@ -81,8 +85,7 @@ int grok_atomic_begin(struct grok_atomic *a, const char *dest, struct grok_err *
 
     /* A FIFO or a device is written into, never replaced: renaming onto /dev/null would put a
      * regular file in its place. Opened now, so that a refusal comes before the work. */
-    struct stat st;
-    if (stat(target, &st) == 0 && !S_ISREG(st.st_mode)) {
+    if (special) {
         a->direct = 1;
         if ((a->target_fd = open(target, O_WRONLY | O_NOCTTY)) < 0) {
             int e = errno;

@@ -384,6 +384,10 @@ if [ ! -e null ] || [ -c null ]; then
 else
     ok 1 "-o /dev/null not tried: a device is replaced"
 fi
+# /dev/stdout's chain of links ends in no path when stdout is a pipe: it is opened as it is.
+run sh -c 'grok-snap -p "embed*" run.h5 -o /dev/stdout | grok-snap -l | grep -c "^dataset	/snapshots/embed"'
+is_exit 0
+is_stdout "1" "-o /dev/stdout into a pipe: the run reaches the reader"
 
 # Found by audit: the test helper wrote a run called "--help".
 run grok-fixture --help
