@@ -8,6 +8,38 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* The temporary files that exist now, for grok_atomic_remove_all in a fatal signal's handler:
+ * a fixed table of pointers, since a handler may neither lock nor allocate. A program has one
+ * or two outputs open at a time; an output beyond the table is simply not cleaned up there. */
+#define MAX_OPEN 8
+static const char *volatile open_tmp[MAX_OPEN];
+
+static void remember_tmp(const char *tmp)
+{
+    for (int i = 0; i < MAX_OPEN; i++)
+        if (!open_tmp[i]) {
+            open_tmp[i] = tmp;
+            return;
+        }
+}
+
+/* Unregisters a->tmp (its file already renamed or removed) and frees the name. */
+static void forget_tmp(struct grok_atomic *a)
+{
+    for (int i = 0; i < MAX_OPEN; i++)
+        if (open_tmp[i] == a->tmp)
+            open_tmp[i] = NULL;
+    free(a->tmp);
+    a->tmp = NULL;
+}
+
+void grok_atomic_remove_all(void)
+{
+    for (int i = 0; i < MAX_OPEN; i++)
+        if (open_tmp[i])
+            unlink(open_tmp[i]);
+}
+
 /* The target of the symbolic link at path, malloc'd; NULL with errno set. */
 static char *read_link(const char *path)
 {
@@ -119,6 +151,7 @@ int grok_atomic_begin(struct grok_atomic *a, const char *dest, struct grok_err *
         grok_atomic_abort(a);
         return grok_err_set(err, GROK_EIO, "%s: cannot create: %s", dest, strerror(e));
     }
+    remember_tmp(a->tmp);
     return GROK_OK;
 }
 
@@ -128,10 +161,8 @@ static int copy_to_target(struct grok_atomic *a, struct grok_err *err)
     char buf[1 << 16];
     /* The name is no longer needed, only the open descriptor: removed first, so that a FIFO's
      * reader that leaves early (SIGPIPE ends the program, as on a pipe) leaves no file behind. */
-    if (unlink(a->tmp) == 0) {
-        free(a->tmp);
-        a->tmp = NULL;
-    }
+    if (unlink(a->tmp) == 0)
+        forget_tmp(a);
     if (lseek(a->fd, 0, SEEK_SET) != 0)
         return grok_err_set(err, GROK_EIO, "%s: cannot write: %s", a->dest, strerror(errno));
     for (;;) {
@@ -174,10 +205,8 @@ int grok_atomic_commit(struct grok_atomic *a, struct grok_err *err)
     if (rc == GROK_OK && rename(a->tmp, a->target) != 0)
         rc = grok_err_set(err, GROK_EIO, "%s: cannot rename into place: %s", a->dest,
                           strerror(errno));
-    if (rc == GROK_OK) {
-        free(a->tmp);
-        a->tmp = NULL;
-    }
+    if (rc == GROK_OK)
+        forget_tmp(a);
     grok_atomic_abort(a);
     return rc;
 }
@@ -193,7 +222,7 @@ void grok_atomic_abort(struct grok_atomic *a)
     a->target_fd = -1;
     if (a->tmp)
         unlink(a->tmp);
-    free(a->tmp);
+    forget_tmp(a);
     free(a->dest);
     free(a->target);
     a->tmp = a->dest = a->target = NULL;

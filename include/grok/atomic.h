@@ -34,4 +34,8 @@ int grok_atomic_commit(struct grok_atomic *a, struct grok_err *err);
  * whose fd is -1. */
 void grok_atomic_abort(struct grok_atomic *a);
 
+/* Removes every temporary file still open, and nothing else: for a fatal signal's handler
+ * (async-signal-safe: unlink(2) only), so that a crash leaves no hidden file behind. */
+void grok_atomic_remove_all(void);
+
 #endif

@@ -84,6 +84,21 @@ ok $? "--threads 3 trains as --threads 1 does, up to rounding (train loss at ste
 
 # ---- SIGINT: finish the step, write a resumable run, exit 130 ----
 LONG="--model mlp --p 23 --frac 0.5 --embed 16 --hidden 64 --batch 32 --steps 500000 --eval-every 100 --snapshot-every 1000 --threads 1 -q"
+
+# ---- a fault (as a damaged HDF5 file can cause in the library): one line, exit 1, no file ----
+# AddressSanitizer keeps these signals to itself, with its report.
+if [ -z "${ASAN_OPTIONS:-}" ]; then
+    mkdir segv
+    grok-train $LONG -o segv/run.h5 2>segv.err &
+    pid=$!
+    sleep 1
+    kill -SEGV $pid
+    rc=0
+    wait $pid || rc=$?
+    [ "$rc" -eq 1 ] && [ -z "$(ls -A segv)" ] &&
+        [ "$(cat segv.err)" = "grok-train: crashed on signal 11 (a damaged HDF5 input can make the HDF5 library do this; if the inputs are sound, it is a bug)" ]
+    ok $? "SIGSEGV: one line, exit 1 (got $rc), the temporary file removed"
+fi
 grok-train $LONG -o int.h5 &
 pid=$!
 sleep 1
