@@ -2,23 +2,31 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* The temporary files that exist now, for grok_atomic_remove_all in a fatal signal's handler:
- * a fixed table of pointers, since a handler may neither lock nor allocate. A program has one
- * or two outputs open at a time; an output beyond the table is simply not cleaned up there. */
+/* The temporary files that exist now, for grok_atomic_remove_all in a fatal signal's handler.
+ * Copies of the names in static slots, since a handler may neither lock nor allocate, and the
+ * heap may be what the fault damaged. A program has one or two outputs open at a time; an
+ * output beyond the table, or with a longer name, is simply not cleaned up there. */
 #define MAX_OPEN 8
-static const char *volatile open_tmp[MAX_OPEN];
+static char open_tmp[MAX_OPEN][4096];
+static volatile sig_atomic_t open_used[MAX_OPEN];
 
-static void remember_tmp(const char *tmp)
+static void remember_tmp(struct grok_atomic *a)
 {
+    a->slot = -1;
+    if (strlen(a->tmp) >= sizeof open_tmp[0])
+        return;
     for (int i = 0; i < MAX_OPEN; i++)
-        if (!open_tmp[i]) {
-            open_tmp[i] = tmp;
+        if (!open_used[i]) {
+            strcpy(open_tmp[i], a->tmp);
+            open_used[i] = 1;
+            a->slot = i;
             return;
         }
 }
@@ -26,9 +34,9 @@ static void remember_tmp(const char *tmp)
 /* Unregisters a->tmp (its file already renamed or removed) and frees the name. */
 static void forget_tmp(struct grok_atomic *a)
 {
-    for (int i = 0; i < MAX_OPEN; i++)
-        if (open_tmp[i] == a->tmp)
-            open_tmp[i] = NULL;
+    if (a->tmp && a->slot >= 0)
+        open_used[a->slot] = 0;
+    a->slot = -1;
     free(a->tmp);
     a->tmp = NULL;
 }
@@ -36,8 +44,25 @@ static void forget_tmp(struct grok_atomic *a)
 void grok_atomic_remove_all(void)
 {
     for (int i = 0; i < MAX_OPEN; i++)
-        if (open_tmp[i])
+        if (open_used[i])
             unlink(open_tmp[i]);
+}
+
+/* The descriptor that dest names, for /dev/stdout, /dev/stderr, /dev/fd/N and /proc/self/fd/N;
+ * -1 for any other name. Such a destination is written through a copy of the descriptor: it
+ * may be a file the shell opened (`>> log`, or a group's redirection), whose offset and append
+ * mode are the shell's, and which a rename would take out from under it. */
+static int descriptor_named(const char *dest)
+{
+    if (strcmp(dest, "/dev/stdout") == 0)
+        return STDOUT_FILENO;
+    if (strcmp(dest, "/dev/stderr") == 0)
+        return STDERR_FILENO;
+    const char *num = strncmp(dest, "/dev/fd/", 8) == 0 ? dest + 8
+                      : strncmp(dest, "/proc/self/fd/", 14) == 0 ? dest + 14 : NULL;
+    if (!num || !*num || strspn(num, "0123456789") != strlen(num) || strlen(num) > 6)
+        return -1;
+    return atoi(num);
 }
 
 /* The target of the symbolic link at path, malloc'd; NULL with errno set. */
@@ -97,6 +122,7 @@ int grok_atomic_begin(struct grok_atomic *a, const char *dest, struct grok_err *
 {
     a->fd = -1;
     a->tmp = NULL;
+    a->slot = -1;
     a->direct = 0;
     a->target_fd = -1;
     a->dest = strdup(dest);
@@ -104,7 +130,8 @@ int grok_atomic_begin(struct grok_atomic *a, const char *dest, struct grok_err *
     /* A destination that exists and is no regular file is opened by its own name, through the
      * kernel's links: /dev/stdout's chain ends in a name like "pipe:[123]", no path. */
     struct stat st;
-    int special = stat(dest, &st) == 0 && !S_ISREG(st.st_mode);
+    int fdnum = descriptor_named(dest);
+    int special = fdnum >= 0 || (stat(dest, &st) == 0 && !S_ISREG(st.st_mode));
     a->target = !a->dest ? NULL : special ? strdup(dest) : follow_links(dest);
     if (!a->target) {
         int e = errno;
@@ -119,7 +146,8 @@ int grok_atomic_begin(struct grok_atomic *a, const char *dest, struct grok_err *
      * regular file in its place. Opened now, so that a refusal comes before the work. */
     if (special) {
         a->direct = 1;
-        if ((a->target_fd = open(target, O_WRONLY | O_NOCTTY)) < 0) {
+        a->target_fd = fdnum >= 0 ? dup(fdnum) : open(target, O_WRONLY | O_NOCTTY);
+        if (a->target_fd < 0) {
             int e = errno;
             grok_atomic_abort(a);
             return grok_err_set(err, GROK_EIO, "%s: cannot open: %s", dest, strerror(e));
@@ -151,7 +179,7 @@ int grok_atomic_begin(struct grok_atomic *a, const char *dest, struct grok_err *
         grok_atomic_abort(a);
         return grok_err_set(err, GROK_EIO, "%s: cannot create: %s", dest, strerror(e));
     }
-    remember_tmp(a->tmp);
+    remember_tmp(a);
     return GROK_OK;
 }
 

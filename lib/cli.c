@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,12 @@ static void write_str(const char *s)
 
 static void on_fatal(int sig)
 {
+    /* Threads that fault together (the pool's workers on one damaged input) report once: the
+     * first cleans up and exits, the others wait for that. */
+    static atomic_flag reported = ATOMIC_FLAG_INIT;
+    if (atomic_flag_test_and_set(&reported))
+        for (;;)
+            pause();
     char num[12];
     int n = (int)sizeof num - 1;
     num[n] = '\0';
@@ -63,8 +70,11 @@ void grok_cli_init(const char *name, int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
 #ifndef __SANITIZE_ADDRESS__ /* AddressSanitizer reports these signals itself, with a trace */
+    /* All of them blocked while the handler runs: a fault inside it then ends the process the
+     * default way, never re-enters it. */
     sa.sa_handler = on_fatal;
-    sa.sa_flags = SA_RESETHAND;
+    for (size_t i = 0; i < sizeof fatal_signals / sizeof *fatal_signals; i++)
+        sigaddset(&sa.sa_mask, fatal_signals[i]);
     for (size_t i = 0; i < sizeof fatal_signals / sizeof *fatal_signals; i++)
         sigaction(fatal_signals[i], &sa, NULL);
 #endif

@@ -4,7 +4,9 @@
  * A destination that is a symbolic link is followed: the file it names is replaced, in that
  * file's folder, and the link stays. A destination that exists and is not a regular file (a
  * FIFO, /dev/null, a terminal) is never replaced: the output is still written to a temporary
- * file, in $TMPDIR (or /tmp), and copied into the destination on commit. */
+ * file, in $TMPDIR (or /tmp), and copied into the destination on commit. So is a name of an
+ * open descriptor (/dev/stdout, /dev/stderr, /dev/fd/N, /proc/self/fd/N), through a copy of
+ * that descriptor, even when it is a regular file: the shell's `>> log` keeps its contents. */
 #ifndef GROK_ATOMIC_H
 #define GROK_ATOMIC_H
 
@@ -15,6 +17,7 @@ struct grok_atomic {
     char *target;   /* dest with symbolic links followed: the path replaced or written */
     char *tmp;      /* temporary path: "<target's dir>/.<base>.tmpXXXXXX", or in $TMPDIR */
     int fd;         /* open descriptor of tmp, or -1 */
+    int slot;       /* tmp's entry in the table of grok_atomic_remove_all, or -1 */
     int direct;     /* target is no regular file: copied into at commit, never renamed onto */
     int target_fd;  /* when direct: target, open for writing since begin */
 };

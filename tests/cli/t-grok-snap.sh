@@ -388,6 +388,16 @@ fi
 run sh -c 'grok-snap -p "embed*" run.h5 -o /dev/stdout | grok-snap -l | grep -c "^dataset	/snapshots/embed"'
 is_exit 0
 is_stdout "1" "-o /dev/stdout into a pipe: the run reaches the reader"
+# Into a file the shell opened for appending, through a copy of the descriptor: what the file
+# held stays, and so does what is written after.
+echo "HEADER LINE" >log.tsv
+run sh -c '{ grok-snap -t metrics run.h5 -o /dev/stdout; echo last; } >>log.tsv'
+is_exit 0
+[ "$(head -1 log.tsv)" = "HEADER LINE" ] && [ "$(tail -1 log.tsv)" = last ] && [ "$(grep -c '^# run:' log.tsv)" -eq 1 ]
+ok $? "-o /dev/stdout appended to a file: its first line and the line after the table stay"
+run grok-snap -t metrics run.h5 -o /dev/fd/9
+is_exit 1
+is_stderr "grok-snap: /dev/fd/9: cannot open: Bad file descriptor"
 
 # Found by audit: the test helper wrote a run called "--help".
 run grok-fixture --help
