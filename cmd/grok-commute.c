@@ -263,7 +263,7 @@ static int load_basis(struct job *j, struct grok_run *in, struct grok_array *B, 
         goto out;
     if (off > ORTHONORMAL_TOL) {
         rc = grok_err_set(err, GROK_EFORMAT, "%s: /pca/basis is not orthonormal (|B^T B - I| "
-                          "reaches %.2g, above %g): rho and the shares would be wrong",
+                          "reaches %.3g, above %g): rho and the shares would be wrong",
                           grok_run_name(from), off, ORTHONORMAL_TOL);
         goto out;
     }

@@ -264,6 +264,14 @@ static int pc1_of_run(const struct grok_input *in, const struct grok_array *pc,
             *comma = '\0';
         r->pc_names[i] = name;
         r->pc1[i] = ((const double *)pc->data)[i];
+        /* Each name becomes a column (and a /fit dataset): an empty or repeated one would lose
+         * a value without a word. */
+        int repeated = 0;
+        for (size_t k = 0; k < i && !repeated; k++)
+            repeated = strcmp(r->pc_names[k], name) == 0;
+        if (!*name || repeated)
+            return grok_err_set(err, GROK_EFORMAT, "%s: /pca@matrices names %s matrix",
+                                in->name, *name ? "a repeated" : "an empty");
         name = comma ? comma + 1 : name + strlen(name);
     }
     r->npc = n;

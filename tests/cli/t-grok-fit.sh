@@ -52,6 +52,9 @@ with h5py.File("other.h5", "r+") as f:
 shutil.copy("cp.h5", "badnames.h5")
 with h5py.File("badnames.h5", "r+") as f:
     f["/pca"].attrs["matrices"] = np.bytes_("blocks.0.attn.W_Q,blocks.0.attn.W_K")
+shutil.copy("cp.h5", "twice.h5")
+with h5py.File("twice.h5", "r+") as f:
+    f["/pca"].attrs["matrices"] = np.bytes_("a,b,a,c")
 EOF2
 run sh -c 'grok-fit -t named.h5 other.h5 run.h5 | grep -v "^#" | cut -f1,8,19-'
 is_exit 0
@@ -73,6 +76,9 @@ t_grok	pc1.blocks.0.attn.W_Q	linear	4	10000" "--law names a pc1.MATRIX column"
 run grok-fit -t badnames.h5
 is_exit 1
 is_stderr "grok-fit: badnames.h5: /pca@matrices names 2 matrices, /pca/pc1 holds 4 values"
+run grok-fit -t twice.h5
+is_exit 1
+is_stderr "grok-fit: twice.h5: /pca@matrices names a repeated matrix"
 
 run grok-fit -t run.h5 long.h5
 is_exit 0
