@@ -88,8 +88,6 @@ static struct opts parse_args(int argc, char **argv)
         case OPT_THREADS: o.threads = (int)grok_flag_int("--threads", optarg, 0, GROK_POOL_MAX); break;
         }
     }
-    if (o.co.table_arg)
-        grok_usage("-t takes no argument in grok-align (its one table)");
     if (o.exact && o.projections)
         grok_usage("--exact and --projections exclude each other (--exact computes all of J_x)");
     o.input = grok_cli_input(&o.co, argc, argv);

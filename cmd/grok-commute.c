@@ -100,8 +100,6 @@ static struct opts parse_args(int argc, char **argv)
         case OPT_FLOAT: o.use_float = 1; break;
         }
     }
-    if (o.co.table_arg)
-        grok_usage("-t takes no argument in grok-commute (its one table)");
     o.input = grok_cli_input(&o.co, argc, argv);
     return o;
 }

@@ -144,8 +144,6 @@ static struct opts parse_args(int argc, char **argv)
     if (!o.laws || !o.sigmoids)
         grok_die(GROK_EXIT_DATA, "out of memory");
     while ((c = getopt_long(argc, argv, GROK_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
-        if (c == 't' && optarg)
-            grok_usage("-t takes no value ('%s')", optarg);
         if (grok_cli_common(c, argc, argv, &o.co, usage))
             continue;
         switch (c) {
@@ -169,8 +167,6 @@ static struct opts parse_args(int argc, char **argv)
         case OPT_SEED: o.seed = parse_count("--seed", optarg, 0); break;
         }
     }
-    if (o.co.table_arg)
-        grok_usage("-t takes no argument in grok-fit (its one table)");
     if (o.nlaws && o.nsig)
         grok_usage("--law and --sigmoid make different tables: give one of them");
     if (!o.nlaws && !o.nsig && (o.bootstrap || o.drop_invalid))

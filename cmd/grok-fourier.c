@@ -42,7 +42,7 @@ static const char usage[] =
     "  grok-fourier -p unembed.W_U -t spectrum run.h5 > spectrum.tsv\n"
     "  grok-fourier -s 0:500 run.h5 -o fourier.h5\n";
 
-enum table_kind { TABLE_SUMMARY, TABLE_SPECTRUM };
+enum table_kind { TABLE_SUMMARY, TABLE_SPECTRUM };   /* in the order of parse_args's tables */
 
 struct opts {
     struct grok_common co;
@@ -102,10 +102,7 @@ static struct opts parse_args(int argc, char **argv)
         grok_usage("--keys and --key-share: give one of them");
     if (keys_given)
         o.key_share = 0;
-    const char *kind = o.co.table_arg;
-    if (!kind || strcmp(kind, "summary") == 0) o.kind = TABLE_SUMMARY;
-    else if (strcmp(kind, "spectrum") == 0) o.kind = TABLE_SPECTRUM;
-    else grok_usage("-t: '%s' is not a table of grok-fourier (summary, spectrum)", kind);
+    o.kind = (enum table_kind)grok_cli_table_kind(&o.co);
     o.input = grok_cli_input(&o.co, argc, argv);
     return o;
 }

@@ -46,7 +46,7 @@ static const char usage[] =
     "  grok-pca --window expanding:5 --null random-walk:20 -t window run.h5\n"
     "  grok-pca --joint -s 0:600 run.h5 -o pca.h5\n";
 
-enum table_kind { TABLE_SUMMARY, TABLE_WINDOW, TABLE_PROJ };
+enum table_kind { TABLE_SUMMARY, TABLE_WINDOW, TABLE_PROJ };   /* in the order of parse_args's tables */
 
 struct opts {
     struct grok_common co;
@@ -115,11 +115,7 @@ static struct opts parse_args(int argc, char **argv)
             break;
         }
     }
-    const char *kind = o.co.table_arg;
-    if (!kind || strcmp(kind, "summary") == 0) o.kind = TABLE_SUMMARY;
-    else if (strcmp(kind, "window") == 0) o.kind = TABLE_WINDOW;
-    else if (strcmp(kind, "proj") == 0) o.kind = TABLE_PROJ;
-    else grok_usage("-t: '%s' is not a table of grok-pca (summary, window, proj)", kind);
+    o.kind = (enum table_kind)grok_cli_table_kind(&o.co);
     if (o.kind == TABLE_WINDOW && !o.window)
         o.window = 10;
     o.input = grok_cli_input(&o.co, argc, argv);

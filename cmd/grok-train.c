@@ -322,8 +322,6 @@ static struct opts parse_args(int argc, char **argv)
     if (optind < argc)
         grok_usage("unexpected argument '%s' (grok-train reads no input; see --resume and --init)",
                    argv[optind]);
-    if (o.co.table_arg)
-        grok_usage("-t takes no argument in grok-train");
     if (o.resume) {
         if (preset || o.init)
             grok_usage("--%s cannot be combined with --resume (the run's /config fixes it)",

@@ -144,6 +144,32 @@ void grok_usage(const char *fmt, ...)
     exit(GROK_EXIT_USAGE);
 }
 
+/* A word given to -t that is none of the program's table kinds: one usage line, exit 2. */
+static void refuse_table_word(const struct grok_common *co, const char *w)
+{
+    if (!co->table_kinds[0])
+        grok_usage("-t takes no argument in %s (its one table)", program);
+    char kinds[256] = "";
+    for (const char *const *k = co->table_kinds; *k; k++)
+        snprintf(kinds + strlen(kinds), sizeof kinds - strlen(kinds), "%s%s",
+                 k == co->table_kinds ? "" : ", ", *k);
+    grok_usage("-t: '%s' is not a table of %s (%s)", w, program, kinds);
+}
+
+/* The index of w in co->table_kinds, -1 when it is not there. */
+static int table_kind_index(const struct grok_common *co, const char *w)
+{
+    for (int k = 0; co->table_kinds[k]; k++)
+        if (strcmp(w, co->table_kinds[k]) == 0)
+            return k;
+    return -1;
+}
+
+int grok_cli_table_kind(const struct grok_common *co)
+{
+    return co->table_arg ? table_kind_index(co, co->table_arg) : 0;
+}
+
 int grok_cli_common(int c, int argc, char **argv, struct grok_common *co, const char *help)
 {
     switch (c) {
@@ -162,20 +188,21 @@ int grok_cli_common(int c, int argc, char **argv, struct grok_common *co, const 
         struct stat st;
         co->table = 1;
         co->table_arg = optarg;
-        if (optarg || optind >= argc || argv[optind][0] == '-')
+        if (optarg) {
+            if (co->table_kinds && table_kind_index(co, optarg) < 0)
+                refuse_table_word(co, optarg);
+            return 1;
+        }
+        if (optind >= argc || argv[optind][0] == '-')
             return 1;
         co->table_next = argv[optind];
         if (!co->table_kinds) {
             if (stat(argv[optind], &st) != 0 || S_ISDIR(st.st_mode))
                 co->table_arg = argv[optind++];
-            return 1;
+        } else if (table_kind_index(co, argv[optind]) >= 0) {
+            co->table_arg = argv[optind++];
+            co->table_next = NULL;
         }
-        for (const char *const *k = co->table_kinds; *k; k++)
-            if (strcmp(argv[optind], *k) == 0) {
-                co->table_arg = argv[optind++];
-                co->table_next = NULL;
-                break;
-            }
         return 1;
     }
     case 'q':
@@ -206,16 +233,8 @@ const char *grok_cli_input(const struct grok_common *co, int argc, char **argv)
 {
     if (optind < argc - 1) {
         struct stat st;
-        const char *w = co->table_next;
-        if (w && co->table_kinds && stat(w, &st) != 0) {
-            if (!co->table_kinds[0])
-                grok_usage("-t takes no argument in %s (its one table)", program);
-            char kinds[256] = "";
-            for (const char *const *k = co->table_kinds; *k; k++)
-                snprintf(kinds + strlen(kinds), sizeof kinds - strlen(kinds), "%s%s",
-                         k == co->table_kinds ? "" : ", ", *k);
-            grok_usage("-t: '%s' is not a table of %s (%s)", w, program, kinds);
-        }
+        if (co->table_next && co->table_kinds && stat(co->table_next, &st) != 0)
+            refuse_table_word(co, co->table_next);
         grok_usage("too many arguments: '%s'", argv[optind + 1]);
     }
     if (optind == argc || strcmp(argv[optind], "-") == 0) {

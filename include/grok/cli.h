@@ -52,7 +52,8 @@ struct grok_common {
     int quiet;                   /* -q */
     /* Which word after a bare -t is its argument (set before parsing): NULL, any word that is
      * not an existing file (grok-snap's groups and parameters); else a NULL-terminated list of
-     * the program's table kinds, and no other word (an empty list: none; the word is an input). */
+     * the program's table kinds, and no other word (an empty list: none; the word is an input).
+     * With a list, an argument attached to -t (-tX, --table=X) must be one of them. */
     const char *const *table_kinds;
     const char *table_next;      /* the word after a bare -t that was left to be an input */
 };
@@ -76,6 +77,10 @@ int grok_cli_select(int c, const char *arg, struct grok_selection *sel);
  * left to be an input is remembered in co->table_next. -o refuses an empty name and a directory.
  * Call with opterr = 0. */
 int grok_cli_common(int c, int argc, char **argv, struct grok_common *co, const char *help);
+
+/* The index in co->table_kinds of the table -t asked for: 0, the first, when it named none
+ * (grok_cli_common has refused any word that is not a kind). */
+int grok_cli_table_kind(const struct grok_common *co);
 
 /* The input named by the remaining arguments: NULL (standard input) when there are none or it
  * is "-"; a usage error when there is more than one (naming -t when the extra word followed a

@@ -342,7 +342,7 @@ is_exit 2
 is_stderr "grok-fit: standard input ('-') given more than once (see grok-fit --help)"
 run grok-fit --table=events run.h5
 is_exit 2
-is_stderr "grok-fit: -t takes no value ('events') (see grok-fit --help)"
+is_stderr "grok-fit: -t takes no argument in grok-fit (its one table) (see grok-fit --help)"
 run grok-fit -t --bootstrap 100 run.h5
 is_exit 2
 is_stderr "grok-fit: --bootstrap applies to --law and --sigmoid (see grok-fit --help)"

@@ -167,6 +167,9 @@ is_stderr "grok-pca: -s: bad step range '5:1': FROM is after TO (see grok-pca --
 run grok-pca -t cubes run.h5
 is_exit 2
 is_stderr "grok-pca: -t: 'cubes' is not a table of grok-pca (summary, window, proj) (see grok-pca --help)"
+run grok-pca --table=cubes run.h5
+is_exit 2
+is_stderr "grok-pca: -t: 'cubes' is not a table of grok-pca (summary, window, proj) (see grok-pca --help)"
 run grok-pca --method qr run.h5
 is_exit 2
 is_stderr "grok-pca: --method: 'qr' is not auto, gram or svd (see grok-pca --help)"
