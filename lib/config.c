@@ -152,6 +152,26 @@ double grok_config_lr_mult(const char *spec, const char *name)
     return mult;
 }
 
+int grok_config_unmatched_glob(const char *list, const char *const *names, int n, char *glob,
+                               size_t cap)
+{
+    char buf[GROK_CFG_TEXT];
+    snprintf(buf, sizeof buf, "%s", list);
+    for (char *save = NULL, *g = strtok_r(buf, ",", &save); g; g = strtok_r(NULL, ",", &save)) {
+        char *eq = strrchr(g, '=');
+        int any = 0;
+        if (eq)
+            *eq = '\0';
+        for (int i = 0; i < n && !any; i++)
+            any = grok_config_selects(g, names[i]);
+        if (!any) {
+            snprintf(glob, cap, "%s", g);
+            return 1;
+        }
+    }
+    return 0;
+}
+
 int grok_config_check_globs(const char *flag, const char *globs, struct grok_err *err)
 {
     char buf[GROK_CFG_TEXT];

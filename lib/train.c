@@ -113,19 +113,13 @@ int grok_trainer_init(struct grok_trainer *t, const struct grok_train_config *cf
     if ((rc = optim_ranges(t, err)) || (rc = snapshot_set(t, err)))
         return rc;
     /* A glob that selects nothing is a typo; a multiplier of 1 is not (a sweep over C has it). */
-    char spec[GROK_CFG_TEXT];
-    snprintf(spec, sizeof spec, "%s", c->lr_mult);
-    for (char *save = NULL, *g = strtok_r(spec, ",", &save); g; g = strtok_r(NULL, ",", &save)) {
-        char *eq = strrchr(g, '=');
-        int any = 0;
-        if (eq)
-            *eq = '\0';
-        for (int i = 0; i < m->n_tensors && !any; i++)
-            any = grok_config_selects(g, m->tensors[i].name);
-        if (!any)
-            return grok_err_set(err, GROK_EINVAL, "--lr-mult '%s': '%s' selects no parameter of the model",
-                                c->lr_mult, g);
-    }
+    const char *names[m->n_tensors > 0 ? m->n_tensors : 1];
+    char glob[GROK_CFG_TEXT];
+    for (int i = 0; i < m->n_tensors; i++)
+        names[i] = m->tensors[i].name;
+    if (grok_config_unmatched_glob(c->lr_mult, names, m->n_tensors, glob, sizeof glob))
+        return grok_err_set(err, GROK_EINVAL, "--lr-mult '%s': '%s' selects no parameter of the model",
+                            c->lr_mult, glob);
     grok_model_init(m, t->params, c->init, c->init_scale, t->rng);
     return GROK_OK;
 }

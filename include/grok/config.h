@@ -62,6 +62,11 @@ int grok_config_selects(const char *globs, const char *name);
  * none matches). */
 double grok_config_lr_mult(const char *spec, const char *name);
 
+/* The first glob of a list "G1,G2" or "G1=C1,G2=C2" (the "=C" dropped) that selects none of the
+ * n names, copied into glob (cap bytes); 0 when each selects one, 1 when one selects none. */
+int grok_config_unmatched_glob(const char *list, const char *const *names, int n, char *glob,
+                               size_t cap);
+
 /* Checks a glob list or a multiplier list as given on the command line; GROK_EINVAL naming flag. */
 int grok_config_check_globs(const char *flag, const char *globs, struct grok_err *err);
 int grok_config_check_lr_mult(const char *spec, struct grok_err *err);

@@ -121,6 +121,16 @@ int main(void)
        "globs select whole names and the names under them");
     is_near(grok_config_lr_mult("embed=10,embed.W_E=3", "embed.W_E"), 3.0, 0, "the last matching multiplier wins");
     is_near(grok_config_lr_mult("embed=10", "mlp.0.W"), 1.0, 0, "no match: multiplier 1");
+    {
+        const char *names[] = {"embed.W_E", "mlp.0.W", "mlp.0.b"};
+        char g[64] = "";
+        ok(!grok_config_unmatched_glob("embed=10,mlp.0=1", names, 3, g, sizeof g),
+           "every glob of a multiplier list selects a parameter");
+        ok(grok_config_unmatched_glob("embed=2,nope=3,mlp=1", names, 3, g, sizeof g) &&
+           strcmp(g, "nope") == 0, "the first glob that selects nothing, its =C dropped (%s)", g);
+        ok(grok_config_unmatched_glob("mlp.*.b,unembed", names, 3, g, sizeof g) &&
+           strcmp(g, "unembed") == 0, "in a plain glob list too (%s)", g);
+    }
     is_int(grok_config_check_lr_mult("embed=x", &err), GROK_EINVAL, "a multiplier that is not a number");
     is_int(grok_config_check_globs("--freeze", "a,,b", &err), GROK_EINVAL, "an empty glob in a list");
     is_int(grok_config_check_globs("--freeze", "blocks.[0", &err), GROK_EINVAL, "an unclosed bracket");
