@@ -203,6 +203,11 @@ enum { NCOLS = sizeof ev_cols / sizeof ev_cols[0], C_RUN = 0, C_OP = 1, C_P = 2,
  * PC1 share of each attention matrix, which pc1_mean alone hides. */
 #define PC1_PREFIX "pc1."
 
+/* The settings written as text, from /config or a metrics table's metadata. */
+static const char *const text_keys[] = {"op", "model", "preset"};
+static const int text_cols[] = {C_OP, C_MODEL, C_PRESET};
+enum { N_TEXT_KEYS = sizeof text_keys / sizeof *text_keys };
+
 struct events_row {
     char *text[NCOLS];           /* TEXT columns; malloc'd, NULL for nan (run is borrowed) */
     double num[NCOLS];           /* the others */
@@ -214,21 +219,22 @@ struct events_row {
 
 static void events_row_free(struct events_row *r)
 {
-    free(r->text[C_OP]);
-    free(r->text[C_MODEL]);
-    free(r->text[C_PRESET]);
+    for (int i = 0; i < N_TEXT_KEYS; i++)
+        free(r->text[text_cols[i]]);
     free(r->pc_list);
     free(r->pc_names);
     free(r->pc1);
 }
 
-/* The preset column: the name, "none" for an empty one (trained without --preset), NULL (nan)
- * when the setting is missing altogether, like any other setting. */
-static int set_preset(struct events_row *r, const char *v)
+/* An empty preset (trained without --preset) reads "none"; a missing one stays NULL (nan), like
+ * any other setting. */
+static int preset_none_if_empty(struct events_row *r)
 {
-    if (!v)
+    char *s = r->text[C_PRESET];
+    if (!s || *s)
         return 0;
-    return (r->text[C_PRESET] = strdup(*v ? v : "none")) ? 0 : -1;
+    free(s);
+    return (r->text[C_PRESET] = strdup("none")) ? 0 : -1;
 }
 
 /* The per-matrix PC1 shares of a run: /pca/pc1 named by /pca@matrices (grok-pca writes both).
@@ -330,23 +336,16 @@ static int events_of_run(struct grok_input *in, const struct grok_events_opts *o
 {
     struct grok_array st = {0}, tr = {0}, te = {0}, cs = {0}, D = {0}, pc = {0};
     struct grok_run *run = in->run;
-    static const char *const text_keys[] = {"op", "model"};
-    static const int text_cols[] = {C_OP, C_MODEL};
     static const char *const num_keys[] = {"p", "lr", "wd", "seed"};
     static const int num_cols[] = {C_P, C_LR, C_WD, C_SEED};
     int rc;
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; i < N_TEXT_KEYS; i++) {
         char *s = NULL;
         if (grok_run_attr_get_str(run, "/config", text_keys[i], &s, NULL) == GROK_OK)
             r->text[text_cols[i]] = s;
     }
-    char *preset = NULL;
-    if (grok_run_attr_get_str(run, "/config", "preset", &preset, NULL) == GROK_OK) {
-        rc = set_preset(r, preset);
-        free(preset);
-        if (rc != 0)
-            return grok_err_set(err, GROK_ENOMEM, "%s: out of memory", in->name);
-    }
+    if (preset_none_if_empty(r) != 0)
+        return grok_err_set(err, GROK_ENOMEM, "%s: out of memory", in->name);
     for (int i = 0; i < 4; i++)
         if (grok_run_attr_get_double(run, "/config", num_keys[i], &r->num[num_cols[i]], NULL) != GROK_OK)
             r->num[num_cols[i]] = NAN;
@@ -394,9 +393,12 @@ static int events_of_table(struct grok_input *in, const struct grok_events_opts 
     int rc = check_steps(in, st, t->nrows, err);
     if (rc != GROK_OK)
         return rc;
-    const char *op = grok_table_meta(t, "op"), *model = grok_table_meta(t, "model");
-    if ((op && !(r->text[C_OP] = strdup(op))) || (model && !(r->text[C_MODEL] = strdup(model))) ||
-        set_preset(r, grok_table_meta(t, "preset")) != 0)
+    for (int i = 0; i < N_TEXT_KEYS; i++) {
+        const char *v = grok_table_meta(t, text_keys[i]);
+        if (v && !(r->text[text_cols[i]] = strdup(v)))
+            return grok_err_set(err, GROK_ENOMEM, "%s: out of memory", in->name);
+    }
+    if (preset_none_if_empty(r) != 0)
         return grok_err_set(err, GROK_ENOMEM, "%s: out of memory", in->name);
     static const char *const num_keys[] = {"p", "lr", "wd", "seed"};
     static const int num_cols[] = {C_P, C_LR, C_WD, C_SEED};
