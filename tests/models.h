@@ -16,42 +16,20 @@
 static inline struct grok_model_config tf_config(int n_ctx, int n_layers, int norm, int causal,
                                           enum grok_act act, int readout, enum grok_loss loss)
 {
-    struct grok_model_config c;
-    memset(&c, 0, sizeof c);
-    c.arch = GROK_TRANSFORMER;
-    c.n_ctx = n_ctx;
-    c.d_vocab = 8;
-    c.d_vocab_out = 7;
-    c.act = act;
-    c.loss = loss;
-    c.n_layers = n_layers;
-    c.d_model = 8;
-    c.n_heads = 2;
-    c.d_head = 4;
-    c.d_mlp = 16;
-    c.norm = norm;
-    c.causal = causal;
-    c.readout = readout;
-    return c;
+    return (struct grok_model_config){
+        .arch = GROK_TRANSFORMER, .n_ctx = n_ctx, .d_vocab = 8, .d_vocab_out = 7, .act = act,
+        .loss = loss, .n_layers = n_layers, .d_model = 8, .n_heads = 2, .d_head = 4, .d_mlp = 16,
+        .norm = norm, .causal = causal, .readout = readout,
+    };
 }
 
 static inline struct grok_model_config mlp_config(enum grok_input input, int n_hidden, enum grok_act act,
                                            enum grok_loss loss)
 {
-    struct grok_model_config c;
-    memset(&c, 0, sizeof c);
-    c.arch = GROK_MLP;
-    c.n_ctx = 2;
-    c.d_vocab = 8;
-    c.d_vocab_out = 7;
-    c.act = act;
-    c.loss = loss;
-    c.input = input;
-    c.d_embed = 5;
-    c.n_hidden = n_hidden;
-    c.hidden[0] = 6;
-    c.hidden[1] = 5;
-    return c;
+    return (struct grok_model_config){
+        .arch = GROK_MLP, .n_ctx = 2, .d_vocab = 8, .d_vocab_out = 7, .act = act, .loss = loss,
+        .input = input, .d_embed = 5, .n_hidden = n_hidden, .hidden = {6, 5},
+    };
 }
 
 /* Builds cfg or bails out of the whole test (a model that does not build is a broken test). */
