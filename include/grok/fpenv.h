@@ -8,8 +8,9 @@
  * that low, and some processors (Intel's) take a slow path for every operation on one: on a
  * 16-core Xeon, steps 5000 to 6000 of the nanda preset took about twice as long without this.
  * A value that small is zero to every sum it enters, so losses and gradients do not change
- * beyond rounding; the bytes of a run still depend only on its flags, seed and thread count. Returns 1 when the processor has the switch (x86-64,
- * 64-bit Arm), 0 when it does nothing. Call it before creating threads. */
+ * beyond rounding; the bytes of a run still depend only on its flags, seed and thread count.
+ * Returns 1 when the processor has the switch (x86-64, 64-bit Arm), 0 when it does nothing.
+ * Call it before creating threads. */
 int grok_fpenv_flush_subnormals(void);
 
 #endif
