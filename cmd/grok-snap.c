@@ -161,6 +161,12 @@ static int note_skipped(char **list, size_t *len, const char *name, const char *
     return 1;
 }
 
+/* Whether a dataset's info is that of a 1-D column of numbers. */
+static int numeric_column(const struct grok_array *info)
+{
+    return info->rank == 1 && info->dtype != GROK_STR && info->dtype != GROK_OTHER;
+}
+
 /* The 1-D datasets of a group as columns. The rows of a table have one length: the one most
  * columns share, the longer of two as common, so that one column of another length (/pca/step
  * beside the per-matrix pc1, pc2, ...) does not hide the others, whatever the order. Every 1-D
@@ -194,12 +200,11 @@ static int write_group_table(struct grok_run *run, const char *group, FILE *f, s
             infos[i].rank = 0;
             continue;
         }
-        if (infos[i].dtype == GROK_STR || infos[i].dtype == GROK_OTHER)
+        if (!numeric_column(&infos[i]))
             continue;
         size_t count = 0;
         for (size_t j = 0; j <= i; j++)
-            count += infos[j].rank == 1 && infos[j].dtype != GROK_STR &&
-                     infos[j].dtype != GROK_OTHER && infos[j].shape[0] == infos[i].shape[0];
+            count += numeric_column(&infos[j]) && infos[j].shape[0] == infos[i].shape[0];
         if (count > best_count || (count == best_count && infos[i].shape[0] > nrows)) {
             best_count = count;
             nrows = infos[i].shape[0];
@@ -209,7 +214,7 @@ static int write_group_table(struct grok_run *run, const char *group, FILE *f, s
         char note[48];
         if (infos[i].rank != 1)
             continue;
-        if (infos[i].dtype == GROK_STR || infos[i].dtype == GROK_OTHER)
+        if (!numeric_column(&infos[i]))
             snprintf(note, sizeof note, "%s", infos[i].dtype == GROK_STR ? "text" : "not numbers");
         else if (infos[i].shape[0] != nrows)
             snprintf(note, sizeof note, "%zu rows", infos[i].shape[0]);
