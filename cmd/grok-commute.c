@@ -85,14 +85,10 @@ static struct opts parse_args(int argc, char **argv)
         switch (c) {
         case 'K': o.K = (int)grok_flag_int("-K", optarg, 1, 100000); break;
         case OPT_BATCH: o.batch = (int)grok_flag_int("--batch", optarg, 1, 1 << 24); break;
-        case OPT_ETA: {
-            char *end;
-            errno = 0;
-            o.eta = strtod(optarg, &end);
-            if (!*optarg || *end || errno || !(o.eta > 0) || !isfinite(o.eta))
+        case OPT_ETA:
+            if (grok_flag_real(optarg, &o.eta) || !(o.eta > 0))
                 grok_usage("--eta: bad value '%s' (a positive number, e.g. 1e-3)", optarg);
             break;
-        }
         case OPT_BASIS: o.basis_path = optarg; break;
         case OPT_RANDOM: o.random_bases = (int)grok_flag_int("--random-bases", optarg, 0, 1000); break;
         case OPT_SEED: o.seed = grok_flag_int("--seed", optarg, 0, 0xFFFFFFFFLL); break;

@@ -84,7 +84,7 @@ enum {
 static double parse_real(const char *flag, const char *text)
 {
     double v;
-    if (!grok_parse_number(text, &v) || !isfinite(v))
+    if (grok_flag_real(text, &v))
         grok_usage("%s: bad number '%s'", flag, text);
     return v;
 }

@@ -82,16 +82,11 @@ static struct opts parse_args(int argc, char **argv)
             o.keys = (int)grok_flag_int("--keys", optarg, 1, GROK_P_MAX);
             keys_given = 1;
             break;
-        case OPT_KEY_SHARE: {
-            char *end;
-            errno = 0;
-            double v = strtod(optarg, &end);
-            if (!*optarg || *end || errno || !(v >= 0 && v < 1))
+        case OPT_KEY_SHARE:
+            if (grok_flag_real(optarg, &o.key_share) || !(o.key_share >= 0 && o.key_share < 1))
                 grok_usage("--key-share: bad value '%s' (a share from 0 to below 1)", optarg);
-            o.key_share = v;
             share_given = 1;
             break;
-        }
         case OPT_KEY_STEP:
             o.key_step = grok_flag_int("--key-step", optarg, 0, 9000000000000000000LL);
             o.have_key_step = 1;

@@ -168,12 +168,11 @@ static long long parse_int(int code, const char *s, long long lo, long long hi)
 
 static double parse_real(int code, const char *s)
 {
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (end == s || *end || isnan(v))
+    double v = 0;
+    int bad = grok_flag_real(s, &v);
+    if (bad == 1)
         grok_usage("--%s '%s': not a number", flag_name(code), s);
-    if (errno == ERANGE || !isfinite(v))
+    if (bad)
         grok_usage("--%s '%s': out of range", flag_name(code), s);
     return v;
 }

@@ -2,6 +2,7 @@
 #include "grok/atomic.h"
 
 #include <errno.h>
+#include <math.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdarg.h>
@@ -131,6 +132,22 @@ long long grok_flag_int(const char *flag, const char *text, long long lo, long l
     if (!*text || *end || errno || v < lo || v > hi)
         grok_usage("%s: bad value '%s' (a whole number from %lld to %lld)", flag, text, lo, hi);
     return v;
+}
+
+int grok_flag_real(const char *text, double *v)
+{
+    /* strtod skips leading white space; a flag's value " 1" is a typo, not a number */
+    if (!text || !*text || text[0] == ' ' || (text[0] >= '\t' && text[0] <= '\r'))
+        return 1;
+    char *end;
+    errno = 0;
+    double x = strtod(text, &end);
+    if (*end || isnan(x))
+        return 1;
+    if (errno == ERANGE || !isfinite(x))
+        return 2;
+    *v = x;
+    return 0;
 }
 
 void grok_usage(const char *fmt, ...)

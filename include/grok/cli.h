@@ -41,6 +41,12 @@ _Noreturn void grok_usage(const char *fmt, ...) __attribute__((format(printf, 1,
  * (exit 2): "FLAG: bad value 'TEXT' (a whole number from LO to HI)". */
 long long grok_flag_int(const char *flag, const char *text, long long lo, long long hi);
 
+/* Reads a flag's value as a real number, the one parser of every program's real flags: 0 with
+ * *v set when text is one whole number in C syntax (no leading space, nothing after it, not
+ * NaN); 1 when it is not a number; 2 when it is out of double's range (overflow, underflow,
+ * infinity). The caller words the usage error, with the range its flag allows. */
+int grok_flag_real(const char *text, double *v);
+
 /* Nonzero once SIGINT or SIGTERM arrived; long loops poll it and stop cleanly. */
 int grok_interrupted(void);
 

@@ -95,5 +95,19 @@ int main(void)
            "before a rate is known: no rate, and the ETA unknown");
     grok_progress_format(buf, 60, "train", 0, 0, 0.5);
     is_str(buf, "train 0", "without a total: no rate before one is known");
+    /* the one real-number parser of the flags */
+    double v = -1;
+    ok(grok_flag_real("1e-3", &v) == 0 && v == 1e-3, "1e-3 is a number");
+    ok(grok_flag_real("-2.5", &v) == 0 && v == -2.5, "-2.5 is a number");
+    ok(grok_flag_real("", &v) == 1, "empty is not a number");
+    ok(grok_flag_real(" 1", &v) == 1, "a leading space is not a number");
+    ok(grok_flag_real("1x", &v) == 1, "trailing text is not a number");
+    ok(grok_flag_real("nan", &v) == 1, "NaN is not a number");
+    ok(grok_flag_real("1e999", &v) == 2, "overflow is out of range");
+    ok(grok_flag_real("inf", &v) == 2, "infinity is out of range");
+    ok(grok_flag_real("1e-400", &v) == 2, "underflow is out of range");
+    v = 7;
+    grok_flag_real("bad", &v);
+    ok(v == 7, "a refused value leaves *v as it was");
     return done_testing();
 }
