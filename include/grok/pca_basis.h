@@ -1,0 +1,22 @@
+/* The execution-subspace basis a run keeps at /pca/basis: written by grok-pca, read by
+ * grok-commute (and any analysis that splits a vector inside and outside the subspace).
+ *
+ * Owns the dataset /pca/basis and its attributes. Calls: run (the generic HDF5 layer). */
+#ifndef GROK_PCA_BASIS_H
+#define GROK_PCA_BASIS_H
+
+#include <stddef.h>
+
+#include "grok/err.h"
+#include "grok/run.h"
+
+/* Reads run's /pca/basis as float64 into B (n_params × C, row-major; free with
+ * grok_array_free) and checks that it is a basis of a model of n_params parameters: rank 2, at
+ * least one column, n_params rows, every value finite. GROK_ENOTFOUND when the run has no
+ * /pca/basis ("RUN: no /pca/basis (run grok-pca on it first)"), GROK_EFORMAT naming the run and
+ * the fault otherwise; B is empty after any failure. Orthonormality is the reader's to judge
+ * (grok_orthonormality_error): how close it must be depends on the use. */
+int grok_pca_basis_read(struct grok_run *run, size_t n_params, struct grok_array *B,
+                        struct grok_err *err);
+
+#endif
