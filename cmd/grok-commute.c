@@ -3,12 +3,15 @@
 #include "grok/cli.h"
 #include "grok/commute.h"
 #include "grok/fpenv.h"
+#include "grok/history.h"
 #include "grok/model.h"
 #include "grok/pca.h"
 #include "grok/pool.h"
 #include "grok/progress.h"
 #include "grok/run.h"
+#include "grok/runmodel.h"
 #include "grok/select.h"
+#include "grok/snapshots.h"
 #include "grok/tsv.h"
 
 #include <errno.h>
