@@ -58,7 +58,8 @@ int grok_run_snapshot_append(struct grok_run *run, long long step, const struct 
             return rc;
     }
     int64_t s = step;
-    return grok_run_rows_write(run, "/snapshots/step", GROK_I64, 0, NULL, 1024, nsnap, 1, &s, err);
+    return grok_run_rows_write(run, "/snapshots/step", GROK_I64, 0, NULL, 1024, nsnap, 1, &s,
+                               err);
 }
 
 /* A parameter's snapshots are a numeric dataset [T', shape...] with shape of rank 1 or more, and
