@@ -48,7 +48,8 @@ UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
 CLI_TESTS  := $(wildcard tests/cli/t-*.sh)
 FIXTURE    := $(O)/tests/grok-fixture
 PUB_HEADERS := $(wildcard include/grok/*.h)
-# lib/*.h are private: the templates that lib/*_f32.c and lib/*_f64.c instantiate.
+# lib/*.h are private: the templates that lib/*_f32.c and lib/*_f64.c instantiate, and the HDF5
+# side of a run that lib/run*.c share (run_h5.h).
 HEADERS    := $(PUB_HEADERS) $(wildcard lib/*.h)
 MANPAGES   := $(wildcard doc/*.1)
 

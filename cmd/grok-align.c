@@ -2,11 +2,14 @@
  * snapshots (P4, GrokAlign). */
 #include "grok/align.h"
 #include "grok/cli.h"
+#include "grok/history.h"
 #include "grok/model.h"
 #include "grok/pool.h"
 #include "grok/progress.h"
 #include "grok/run.h"
+#include "grok/runmodel.h"
 #include "grok/select.h"
+#include "grok/snapshots.h"
 #include "grok/tsv.h"
 
 #include <errno.h>

@@ -2,6 +2,7 @@
  * sigmoid fits to a run's metrics. */
 #include "grok/cli.h"
 #include "grok/fit.h"
+#include "grok/history.h"
 #include "grok/input.h"
 #include "grok/run.h"
 #include "grok/tsv.h"

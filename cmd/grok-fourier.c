@@ -2,9 +2,11 @@
  * frequencies, sparsity (Gini) and P2's circle measures. */
 #include "grok/cli.h"
 #include "grok/fourier.h"
+#include "grok/history.h"
 #include "grok/progress.h"
 #include "grok/run.h"
 #include "grok/select.h"
+#include "grok/snapshots.h"
 #include "grok/task.h"
 #include "grok/tsv.h"
 

@@ -1,11 +1,14 @@
 /* grok-pca: how low-dimensional a weight trajectory is, per matrix or jointly; the execution
  * subspace basis for grok-commute. */
 #include "grok/cli.h"
+#include "grok/history.h"
 #include "grok/model.h"
 #include "grok/pca.h"
 #include "grok/progress.h"
 #include "grok/run.h"
+#include "grok/runmodel.h"
 #include "grok/select.h"
+#include "grok/snapshots.h"
 #include "grok/traj.h"
 #include "grok/tsv.h"
 

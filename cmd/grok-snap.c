@@ -1,8 +1,12 @@
 /* grok-snap: list a run, cut snapshots and parameters out of it, export any dataset as TSV. */
 #include "grok/cli.h"
+#include "grok/history.h"
 #include "grok/progress.h"
 #include "grok/run.h"
+#include "grok/runlist.h"
 #include "grok/select.h"
+#include "grok/snapshots.h"
+#include "grok/state.h"
 #include "grok/tsv.h"
 
 #include <errno.h>

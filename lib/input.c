@@ -1,5 +1,6 @@
 /* A run or a table, told apart by content (include/grok/input.h). */
 #include "grok/input.h"
+#include "grok/stream.h"
 
 #include <errno.h>
 #include <fcntl.h>

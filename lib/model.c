@@ -1,4 +1,4 @@
-/* The model's layout, initialisation, workspace and loading; the arithmetic lives in
+/* The model's layout, initialisation and workspace; the arithmetic lives in
  * model_impl.h, instantiated in float and double by model_f32.c and model_f64.c. */
 #include <math.h>
 #include <stdio.h>
@@ -444,62 +444,4 @@ void grok_model_views(const struct grok_model *m, const float *params, struct gr
         for (int d = 0; d < p->rank; d++)
             views[i].shape[d] = p->shape[d];
     }
-}
-
-int grok_model_load(const struct grok_model *m, struct grok_run *run, long long step,
-                    float *params, struct grok_err *err)
-{
-    size_t row = 0;
-    if (step >= 0) {
-        struct grok_array steps = {0};
-        int rc = grok_run_read(run, "/snapshots/step", GROK_I64, &steps, err);
-        if (rc)
-            return rc;
-        size_t i = 0;
-        while (i < steps.n && ((long long *)steps.data)[i] != step)
-            i++;
-        size_t n = steps.n;
-        grok_array_free(&steps);
-        if (i == n)
-            return grok_err_set(err, GROK_ENOTFOUND, "%s: no snapshot at step %lld", grok_run_name(run), step);
-        row = i;
-    }
-    for (int i = 0; i < m->n_tensors; i++) {
-        const struct grok_param *t = &m->tensors[i];
-        char path[128];
-        snprintf(path, sizeof path, "%s/%s", step >= 0 ? "/snapshots" : "/state", t->name);
-        if (!grok_run_exists(run, path))
-            return grok_err_set(err, GROK_ENOTFOUND, "%s: %s is missing (%s)", grok_run_name(run), path,
-                                step >= 0 ? "the run's snapshots do not hold every parameter" : "no full state");
-        struct grok_array a = {0};
-        int rc = step >= 0 ? grok_run_read_rows(run, path, row, 1, GROK_F32, &a, err)
-                           : grok_run_read(run, path, GROK_F32, &a, err);
-        if (rc)
-            return rc;
-        int off = step >= 0 ? 1 : 0;
-        int same = a.rank - off == t->rank && a.n == t->size;
-        for (int d = 0; same && d < t->rank; d++)
-            same = a.shape[d + off] == t->shape[d];
-        if (!same) {
-            grok_array_free(&a);
-            return grok_err_set(err, GROK_EFORMAT, "%s: %s has the wrong shape for this model",
-                                grok_run_name(run), path);
-        }
-        memcpy(params + t->offset, a.data, t->size * sizeof(float));
-        grok_array_free(&a);
-    }
-    return GROK_OK;
-}
-
-int grok_model_load_f64(const struct grok_model *m, struct grok_run *run, long long step,
-                        float *buf, double *theta, struct grok_err *err)
-{
-    int rc = grok_model_load(m, run, step, buf, err);
-    for (size_t i = 0; rc == GROK_OK && i < m->n_params; i++) {
-        if (!isfinite(buf[i]))
-            return grok_err_set(err, GROK_EFORMAT, "%s: the snapshot at step %lld holds a value "
-                                "that is not finite", grok_run_name(run), step);
-        theta[i] = buf[i];
-    }
-    return rc;
 }

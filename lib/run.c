@@ -1,97 +1,18 @@
-/* Run files on HDF5. Every HDF5 call is checked; each function has one `out:` cleanup that
- * closes what it opened. HDF5's own error stack is silenced once (hdf5_quiet) and every
- * failure is reported as one line through grok_err. */
-#include "grok/run.h"
-#include "grok/atomic.h"
-#include "grok/tsv.h"
+/* The generic HDF5 layer of runs (include/grok/run.h). Every HDF5 call is checked; each
+ * function has one `out:` cleanup that closes what it opened. HDF5's own error stack is silenced
+ * once (hdf5_quiet) and every failure is reported as one line through grok_err. */
+#include "run_h5.h"
+#include "grok/stream.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <hdf5.h>
 #include <hdf5_hl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
-
-struct grok_run {
-    hid_t file;
-    char *name;              /* for messages */
-    int writable;            /* created by grok_run_create and not yet committed */
-    int to_stdout;           /* created for standard output: an in-memory (core) file */
-    struct grok_atomic at;   /* created for a path: the temporary file */
-    unsigned char *image;    /* read from a stream: the bytes HDF5 reads in place */
-    struct core_buffer *core; /* created for standard output: the in-memory file's bytes */
-};
-
-/* The buffer of an in-memory (core) file, tracked through HDF5's file image callbacks so that
- * commit writes it out directly: H5Fget_file_image would make a second copy of the run. */
-struct core_buffer {
-    void *mem;
-    size_t size;
-    int keep_on_close;    /* set by commit: closing the file must leave the bytes to write */
-};
-
-static void *core_malloc(size_t size, H5FD_file_image_op_t op, void *udata)
-{
-    (void)op;
-    struct core_buffer *c = udata;
-    void *p = malloc(size ? size : 1);
-    if (p) {
-        c->mem = p;
-        c->size = size;
-    }
-    return p;
-}
-
-static void *core_memcpy(void *dest, const void *src, size_t size, H5FD_file_image_op_t op,
-                         void *udata)
-{
-    (void)op;
-    (void)udata;
-    return memcpy(dest, src, size);
-}
-
-static void *core_realloc(void *ptr, size_t size, H5FD_file_image_op_t op, void *udata)
-{
-    (void)op;
-    struct core_buffer *c = udata;
-    void *p = realloc(ptr, size ? size : 1);
-    if (p) {
-        c->mem = p;
-        c->size = size;
-    }
-    return p;
-}
-
-static herr_t core_free(void *ptr, H5FD_file_image_op_t op, void *udata)
-{
-    (void)op;
-    struct core_buffer *c = udata;
-    if (ptr == c->mem) {
-        if (c->keep_on_close && op == H5FD_FILE_IMAGE_OP_FILE_CLOSE)
-            return 0;
-        c->mem = NULL;
-        c->size = 0;
-    }
-    free(ptr);
-    return 0;
-}
-
-/* The record is owned by the run and outlives the file: property-list copies share it. */
-static void *core_udata_copy(void *udata)
-{
-    return udata;
-}
-
-static herr_t core_udata_free(void *udata)
-{
-    (void)udata;
-    return 0;
-}
 
 static void hdf5_quiet(void)
 {
@@ -100,67 +21,6 @@ static void hdf5_quiet(void)
 }
 
 /* ---- opening ---------------------------------------------------------------------------- */
-
-static const unsigned char hdf5_signature[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
-
-/* HDF5 looks for its signature at 0, 512, 1024, 2048, ... (after a user block). */
-int grok_hdf5_signature(const unsigned char *buf, size_t len)
-{
-    for (size_t off = 0; off + 8 <= len; off = off ? off * 2 : 512)
-        if (memcmp(buf + off, hdf5_signature, 8) == 0)
-            return 1;
-    return 0;
-}
-
-int grok_hdf5_signature_fd(int fd, long long size)
-{
-    unsigned char sig[8];
-    for (long long off = 0; off + 8 <= size; off = off ? off * 2 : 512)
-        if (pread(fd, sig, 8, off) == 8 && memcmp(sig, hdf5_signature, 8) == 0)
-            return 1;
-    return 0;
-}
-
-/* Reads a whole stream. Growth by doubling through realloc: glibc moves large blocks with
- * mremap, so no second copy of the data is ever resident. */
-int grok_read_stream(int fd, const char *name, unsigned char **out, size_t *len,
-                     struct grok_err *err)
-{
-    size_t cap = 1 << 20, n = 0;
-    unsigned char *buf = malloc(cap);
-    if (!buf)
-        return grok_err_set(err, GROK_ENOMEM, "%s: out of memory", name);
-    for (;;) {
-        if (n == cap) {
-            unsigned char *bigger = cap > SIZE_MAX / 2 ? NULL : realloc(buf, cap * 2);
-            if (!bigger) {
-                free(buf);
-                return grok_err_set(err, GROK_ENOMEM, "%s: out of memory after %zu bytes",
-                                    name, n);
-            }
-            buf = bigger;
-            cap *= 2;
-        }
-        ssize_t r = read(fd, buf + n, cap - n);
-        if (r == 0)
-            break;
-        if (r < 0) {
-            /* The programs' only signal handlers are for SIGINT/SIGTERM, installed without
-             * SA_RESTART: an interrupted read means the user wants out, so stop here. */
-            if (errno == EINTR) {
-                free(buf);
-                return grok_err_set(err, GROK_EIO, "%s: interrupted", name);
-            }
-            int e = errno;
-            free(buf);
-            return grok_err_set(err, GROK_EIO, "%s: cannot read: %s", name, strerror(e));
-        }
-        n += (size_t)r;
-    }
-    *out = buf;
-    *len = n;
-    return GROK_OK;
-}
 
 static int check_format(struct grok_run *run, struct grok_err *err)
 {
@@ -348,13 +208,7 @@ struct grok_run *grok_run_create(const char *dest, struct grok_err *err)
         goto hdf5_fail;
     if (to_stdout) {
         /* In memory, never backed by a file: grok_run_commit writes the image out. */
-        H5FD_file_image_callbacks_t cb = {core_malloc, core_memcpy, core_realloc, core_free,
-                                          core_udata_copy, core_udata_free, NULL};
-        if (!(run->core = calloc(1, sizeof *run->core)))
-            goto hdf5_fail;
-        cb.udata = run->core;
-        if (H5Pset_fapl_core(fapl, (size_t)4 << 20, 0) < 0 ||
-            H5Pset_file_image_callbacks(fapl, &cb) < 0)
+        if (grok_run_image_fapl(run, fapl) != GROK_OK)
             goto hdf5_fail;
         run->file = H5Fcreate("grok-stdout.h5", H5F_ACC_TRUNC, fcpl, fapl);
     } else {
@@ -383,43 +237,13 @@ fail:
     return NULL;
 }
 
-/* Writes the in-memory file to standard output. Closing it first makes its bytes those of a
- * file closed on disk (superblock marked closed, space at the end released); the buffer is kept
- * through the close, and its length is the end-of-allocation address the closed file records,
- * read back by opening the buffer in place. */
-static int write_image_to_stdout(struct grok_run *run, struct grok_err *err)
-{
-    struct core_buffer *c = run->core;
-    c->keep_on_close = 1;
-    herr_t closed = H5Fclose(run->file);
-    run->file = H5I_INVALID_HID;
-    c->keep_on_close = 0;
-    hid_t f = H5I_INVALID_HID;
-    ssize_t size = -1;
-    if (closed >= 0 && c->mem &&
-        (f = H5LTopen_file_image(c->mem, c->size,
-                                 H5LT_FILE_IMAGE_DONT_COPY | H5LT_FILE_IMAGE_DONT_RELEASE)) >= 0)
-        size = H5Fget_file_image(f, NULL, 0); /* the size alone: no copy */
-    if (f >= 0)
-        H5Fclose(f);
-    if (size < 0)
-        return grok_err_set(err, GROK_EIO, "stdout: cannot make the HDF5 file image");
-    size_t in_mem = (size_t)size < c->size ? (size_t)size : c->size;
-    int ok = fwrite(c->mem, 1, in_mem, stdout) == in_mem;
-    for (size_t i = in_mem; ok && i < (size_t)size; i++)
-        ok = putchar(0) != EOF;
-    if (!ok || fflush(stdout) != 0)
-        return grok_err_set(err, GROK_EIO, "stdout: write failed: %s", strerror(errno));
-    return GROK_OK;
-}
-
 int grok_run_commit(struct grok_run *run, struct grok_err *err)
 {
     if (!run->writable)
         return grok_err_set(err, GROK_EINVAL, "%s: not a run being written", run->name);
     run->writable = 0;
     if (run->to_stdout)
-        return write_image_to_stdout(run, err);
+        return grok_run_image_write(run, err);
     herr_t closed = H5Fclose(run->file);
     run->file = H5I_INVALID_HID;
     if (closed < 0) {
@@ -456,7 +280,7 @@ int grok_run_flush(struct grok_run *run, struct grok_err *err)
     return GROK_OK;
 }
 
-static int need_writable(struct grok_run *run, const char *what, struct grok_err *err)
+int grok_run_need_writable(const struct grok_run *run, const char *what, struct grok_err *err)
 {
     if (!run->writable)
         return grok_err_set(err, GROK_EINVAL, "%s: %s: the run is open for reading only",
@@ -498,20 +322,7 @@ static size_t dtype_size(enum grok_dtype t)
     }
 }
 
-const char *grok_dtype_name(enum grok_dtype t)
-{
-    switch (t) {
-    case GROK_F32: return "float32";
-    case GROK_F64: return "float64";
-    case GROK_I32: return "int32";
-    case GROK_I64: return "int64";
-    case GROK_STR: return "string";
-    default: return "other";
-    }
-}
-
-/* Classifies an HDF5 type; fills name ("uint8", "float32", "string", ...) when not NULL. */
-static enum grok_dtype classify(hid_t type, char name[16])
+enum grok_dtype grok_h5_classify(hid_t type, char name[16])
 {
     H5T_class_t cls = H5Tget_class(type);
     size_t size = H5Tget_size(type);
@@ -631,7 +442,7 @@ static hid_t open_for_attr(struct grok_run *run, const char *obj, int create)
 static int attr_write(struct grok_run *run, const char *obj, const char *key, hid_t ftype,
                       hid_t mtype, const void *value, struct grok_err *err)
 {
-    int rc = need_writable(run, key, err);
+    int rc = grok_run_need_writable(run, key, err);
     if (rc != GROK_OK)
         return rc;
     rc = GROK_EIO;
@@ -669,16 +480,18 @@ int grok_run_attr_set_str(struct grok_run *run, const char *obj, const char *key
     return rc;
 }
 
-/* The history grows by a line per program: a variable-length string keeps its bytes in the
- * file's global heap, free of the 64 KiB limit on an attribute stored in the object header. */
-static int history_set(struct grok_run *run, const char *h, struct grok_err *err)
+/* A variable-length string keeps its bytes in the file's global heap, free of the 64 KiB limit
+ * on an attribute stored in the object header. */
+int grok_run_attr_set_text(struct grok_run *run, const char *obj, const char *key, const char *v,
+                           struct grok_err *err)
 {
     hid_t t = H5Tcopy(H5T_C_S1);
     if (t < 0 || H5Tset_size(t, H5T_VARIABLE) < 0) {
         if (t >= 0) H5Tclose(t);
-        return grok_err_set(err, GROK_EIO, "%s: cannot write the history", run->name);
+        return grok_err_set(err, GROK_EIO, "%s: cannot write attribute %s of %s", run->name, key,
+                            obj);
     }
-    int rc = attr_write(run, "/", "history", t, t, &h, err);
+    int rc = attr_write(run, obj, key, t, t, &v, err);
     H5Tclose(t);
     return rc;
 }
@@ -715,8 +528,8 @@ static int attr_open(struct grok_run *run, const char *obj, const char *key, hid
     return GROK_OK;
 }
 
-/* Reads a string attribute, fixed-length or variable-length (h5py writes the latter). */
-static int attr_read_string(hid_t a, char **out)
+/* h5py writes strings variable-length. */
+int grok_h5_attr_read_string(hid_t a, char **out)
 {
     int rc = GROK_EIO;
     hid_t space = H5Aget_space(a);
@@ -767,7 +580,7 @@ int grok_run_attr_get_str(struct grok_run *run, const char *obj, const char *key
     if (t < 0 || H5Tget_class(t) != H5T_STRING)
         rc = grok_err_set(err, GROK_EFORMAT, "%s: attribute %s of %s is not a string",
                           run->name, key, obj);
-    else if ((rc = attr_read_string(a, out)) == GROK_EFORMAT)
+    else if ((rc = grok_h5_attr_read_string(a, out)) == GROK_EFORMAT)
         grok_err_set(err, rc, "%s: attribute %s of %s is an array, not one string", run->name,
                      key, obj);
     else if (rc != GROK_OK)
@@ -873,7 +686,7 @@ static int dataset_describe(struct grok_run *run, hid_t d, const char *path,
         if (!set_shape(info, rank, dims))
             rc = grok_err_set(err, GROK_EFORMAT, "%s: %s claims an impossible size", run->name,
                               path);
-        info->dtype = classify(type, NULL);
+        info->dtype = grok_h5_classify(type, NULL);
     }
     if (type >= 0) H5Tclose(type);
     if (space >= 0) H5Sclose(space);
@@ -1033,14 +846,6 @@ out:
     return rc;
 }
 
-void grok_array_free(struct grok_array *a)
-{
-    if (!a)
-        return;
-    free(a->data);
-    memset(a, 0, sizeof *a);
-}
-
 /* ---- writing datasets ------------------------------------------------------------------- */
 
 static int delete_if_present(struct grok_run *run, const char *path)
@@ -1074,7 +879,7 @@ out:
 int grok_run_write_array(struct grok_run *run, const char *path, const struct grok_array *a,
                          struct grok_err *err)
 {
-    int rc = need_writable(run, path, err);
+    int rc = grok_run_need_writable(run, path, err);
     if (rc != GROK_OK)
         return rc;
     if (native_type(a->dtype) < 0 || a->rank < 0 || a->rank > GROK_MAX_RANK)
@@ -1098,8 +903,6 @@ out:
     return rc;
 }
 
-/* Appends nrows rows (each of `rowshape`) at row `at` of an extendible dataset, creating it
- * when absent; the dataset's first dimension becomes at + nrows. */
 static int write_named(struct grok_run *run, const char *group, const char *name,
                        enum grok_dtype dtype, const void *v, int rank, const size_t *shape,
                        struct grok_err *err)
@@ -1144,20 +947,24 @@ int grok_run_write_columns(struct grok_run *run, const char *group, const double
     return rc;
 }
 
-static int append_rows(struct grok_run *run, const char *path, enum grok_dtype dtype, int rank,
-                       const hsize_t *rowshape, hsize_t chunk_rows, hsize_t at, hsize_t nrows,
-                       const void *values, struct grok_err *err)
+int grok_run_rows_write(struct grok_run *run, const char *path, enum grok_dtype dtype, int rank,
+                        const size_t *rowshape, size_t chunk_rows, size_t at, size_t nrows,
+                        const void *values, struct grok_err *err)
 {
+    int rc = grok_run_need_writable(run, path, err);
+    if (rc != GROK_OK)
+        return rc;
+    if (native_type(dtype) < 0 || rank < 0 || rank > GROK_MAX_RANK - 1 || chunk_rows == 0)
+        return grok_err_set(err, GROK_EINVAL, "%s: %s: unsupported rows", run->name, path);
     hsize_t dims[GROK_MAX_RANK + 1], maxdims[GROK_MAX_RANK + 1], chunk[GROK_MAX_RANK + 1];
     hsize_t start[GROK_MAX_RANK + 1] = {0};
     dims[0] = 0;
     maxdims[0] = H5S_UNLIMITED;
     chunk[0] = chunk_rows;
-    for (int i = 0; i < rank; i++) {
+    for (int i = 0; i < rank; i++)
         dims[i + 1] = maxdims[i + 1] = chunk[i + 1] = rowshape[i];
-    }
     hid_t d = H5I_INVALID_HID, fspace = H5I_INVALID_HID, mspace = H5I_INVALID_HID;
-    int rc = GROK_EIO;
+    rc = GROK_EIO;
     if (grok_run_exists(run, path))
         d = H5Dopen2(run->file, path, H5P_DEFAULT);
     else
@@ -1183,8 +990,8 @@ out:
     return rc;
 }
 
-/* Length of the 1-D column at path, 0 when it does not exist. */
-static int column_length(struct grok_run *run, const char *path, size_t *len, struct grok_err *err)
+int grok_run_column_length(struct grok_run *run, const char *path, size_t *len,
+                           struct grok_err *err)
 {
     *len = 0;
     if (!grok_run_exists(run, path))
@@ -1201,21 +1008,21 @@ static int column_length(struct grok_run *run, const char *path, size_t *len, st
 int grok_run_column_append(struct grok_run *run, const char *path, enum grok_dtype dtype,
                            const void *values, size_t n, struct grok_err *err)
 {
-    int rc = need_writable(run, path, err);
+    int rc = grok_run_need_writable(run, path, err);
     if (rc != GROK_OK)
         return rc;
     if (dtype != GROK_F64 && dtype != GROK_I64)
         return grok_err_set(err, GROK_EINVAL, "%s: %s: columns are float64 or int64", run->name,
                             path);
     size_t len;
-    if ((rc = column_length(run, path, &len, err)) != GROK_OK)
+    if ((rc = grok_run_column_length(run, path, &len, err)) != GROK_OK)
         return rc;
-    return append_rows(run, path, dtype, 0, NULL, 1024, len, n, values, err);
+    return grok_run_rows_write(run, path, dtype, 0, NULL, 1024, len, n, values, err);
 }
 
 int grok_run_rows_keep(struct grok_run *run, const char *path, size_t nrows, struct grok_err *err)
 {
-    int rc = need_writable(run, path, err);
+    int rc = grok_run_need_writable(run, path, err);
     if (rc != GROK_OK)
         return rc;
     hid_t d = H5I_INVALID_HID, space = H5I_INVALID_HID;
@@ -1252,108 +1059,9 @@ int grok_run_path(char *buf, size_t cap, const char *group, const char *name,
     return GROK_OK;
 }
 
-static int valid_param_name(const char *name)
-{
-    return name && name[0] && strlen(name) <= GROK_MAX_NAME && strcmp(name, "step") != 0 &&
-           strcmp(name, ".") != 0 && strcmp(name, "..") != 0 && !strchr(name, '/');
-}
-
-static int tensor_check(struct grok_run *run, const struct grok_tensor *t, struct grok_err *err)
-{
-    if (!valid_param_name(t->name))
-        return grok_err_set(err, GROK_EINVAL, "%s: bad parameter name '%s'", run->name,
-                            t->name ? t->name : "");
-    if (t->rank < 0 || t->rank > GROK_MAX_RANK - 1)
-        return grok_err_set(err, GROK_EINVAL, "%s: %s: rank %d not supported", run->name,
-                            t->name, t->rank);
-    for (int i = 0; i < t->rank; i++)
-        if (t->shape[i] == 0)
-            return grok_err_set(err, GROK_EINVAL, "%s: %s: empty dimension", run->name, t->name);
-    return GROK_OK;
-}
-
-int grok_run_snapshot_append(struct grok_run *run, long long step, const struct grok_tensor *t,
-                             int n, struct grok_err *err)
-{
-    int rc = need_writable(run, "/snapshots", err);
-    if (rc != GROK_OK)
-        return rc;
-    size_t nsnap;
-    if ((rc = column_length(run, "/snapshots/step", &nsnap, err)) != GROK_OK)
-        return rc;
-    char path[GROK_MAX_NAME + 32];
-    if (nsnap > 0) {
-        char **names;
-        size_t nnames;
-        if ((rc = grok_run_children(run, "/snapshots", &names, &nnames, err)) != GROK_OK)
-            return rc;
-        grok_names_free(names, nnames);
-        if (nnames != (size_t)n + 1)
-            return grok_err_set(err, GROK_EINVAL,
-                                "%s: a snapshot of %d parameters, the first one had %zu",
-                                run->name, n, nnames - 1);
-    }
-    /* Check everything before writing anything, so that a refused call changes nothing. */
-    for (int i = 0; i < n; i++) {
-        if ((rc = tensor_check(run, &t[i], err)) != GROK_OK)
-            return rc;
-        snprintf(path, sizeof path, "/snapshots/%s", t[i].name);
-        if (nsnap == 0 || !grok_run_exists(run, path)) {
-            if (nsnap > 0)
-                return grok_err_set(err, GROK_EINVAL, "%s: %s was not in the first snapshot",
-                                    run->name, path);
-            continue;
-        }
-        struct grok_array info;
-        if ((rc = grok_run_info(run, path, &info, err)) != GROK_OK)
-            return rc;
-        int same = info.rank == t[i].rank + 1;
-        for (int k = 0; same && k < t[i].rank; k++)
-            same = info.shape[k + 1] == t[i].shape[k];
-        if (!same)
-            return grok_err_set(err, GROK_EINVAL, "%s: %s: shape differs from earlier snapshots",
-                                run->name, path);
-    }
-    for (int i = 0; i < n; i++) {
-        hsize_t rowshape[GROK_MAX_RANK];
-        for (int k = 0; k < t[i].rank; k++)
-            rowshape[k] = t[i].shape[k];
-        snprintf(path, sizeof path, "/snapshots/%s", t[i].name);
-        /* Rows are written at index nsnap whatever length a failed earlier call left, and the
-         * step column goes last: readers trust /snapshots/step for the count. */
-        if ((rc = append_rows(run, path, GROK_F32, t[i].rank, rowshape, 1, nsnap, 1, t[i].data,
-                              err)) != GROK_OK)
-            return rc;
-    }
-    int64_t s = step;
-    return append_rows(run, "/snapshots/step", GROK_I64, 0, NULL, 1024, nsnap, 1, &s, err);
-}
-
-int grok_run_state_write(struct grok_run *run, long long step, const struct grok_tensor *t, int n,
-                         struct grok_err *err)
-{
-    int rc = grok_run_group_replace(run, "/state", err);
-    char path[GROK_MAX_NAME + 32];
-    for (int i = 0; rc == GROK_OK && i < n; i++) {
-        if ((rc = tensor_check(run, &t[i], err)) != GROK_OK)
-            break;
-        struct grok_array a = {.dtype = GROK_F32, .rank = t[i].rank, .n = 1,
-                               .data = (void *)t[i].data};
-        for (int k = 0; k < t[i].rank; k++) {
-            a.shape[k] = t[i].shape[k];
-            a.n *= t[i].shape[k];
-        }
-        snprintf(path, sizeof path, "/state/%s", t[i].name);
-        rc = grok_run_write_array(run, path, &a, err);
-    }
-    if (rc == GROK_OK)
-        rc = grok_run_attr_set_int(run, "/state", "step", step, err);
-    return rc;
-}
-
 int grok_run_group_replace(struct grok_run *run, const char *path, struct grok_err *err)
 {
-    int rc = need_writable(run, path, err);
+    int rc = grok_run_need_writable(run, path, err);
     if (rc != GROK_OK)
         return rc;
     hid_t g = H5I_INVALID_HID;
@@ -1366,7 +1074,7 @@ int grok_run_group_replace(struct grok_run *run, const char *path, struct grok_e
 int grok_run_copy(struct grok_run *dst, struct grok_run *src, const char *path,
                   struct grok_err *err)
 {
-    int rc = need_writable(dst, path, err);
+    int rc = grok_run_need_writable(dst, path, err);
     if (rc != GROK_OK)
         return rc;
     if (!grok_run_exists(src, path))
@@ -1380,120 +1088,7 @@ int grok_run_copy(struct grok_run *dst, struct grok_run *src, const char *path,
     return rc;
 }
 
-struct grok_run *grok_run_derive(const char *dest, struct grok_run *src, const char *group,
-                                 const char *program, int argc, char **argv,
-                                 struct grok_err *err)
-{
-    char **names = NULL;
-    size_t n = 0;
-    struct grok_run *dst = grok_run_create(dest, err);
-    if (!dst)
-        return NULL;
-    int rc = grok_run_copy_history(dst, src, err);
-    if (rc == GROK_OK)
-        rc = grok_run_history_add(dst, program, argc, argv, err);
-    if (rc == GROK_OK)
-        rc = grok_run_children(src, "/", &names, &n, err);
-    for (size_t i = 0; rc == GROK_OK && i < n; i++) {
-        char path[GROK_MAX_NAME + 2];
-        if ((rc = grok_run_path(path, sizeof path, "", names[i], err)) == GROK_OK &&
-            strcmp(path, group) != 0)
-            rc = grok_run_copy(dst, src, path, err);
-    }
-    grok_names_free(names, n);
-    if (rc == GROK_OK)
-        rc = grok_run_group_replace(dst, group, err);
-    if (rc != GROK_OK) {
-        grok_run_close(dst);
-        return NULL;
-    }
-    return dst;
-}
-
-/* ---- history ------------------------------------------------------------------------------ */
-
-int grok_run_copy_history(struct grok_run *dst, struct grok_run *src, struct grok_err *err)
-{
-    char *h = NULL;
-    int rc = grok_run_attr_get_str(src, "/", "history", &h, NULL);
-    if (rc == GROK_ENOTFOUND)
-        return GROK_OK;
-    if (rc == GROK_OK)
-        rc = history_set(dst, h, err);
-    else
-        grok_err_set(err, rc, "%s: cannot read the history attribute", src->name);
-    free(h);
-    return rc;
-}
-
-/* Appends arg at line + len, quoted for a POSIX shell when it needs it; returns the new length.
- * line must have room for 4 * strlen(arg) + 4 more bytes. Tabs and newlines become spaces so
- * that the history stays one line per program. */
-static size_t append_shell_word(char *line, size_t len, const char *arg)
-{
-    int plain = arg[0] != '\0';
-    for (const char *p = arg; *p && plain; p++)
-        plain = strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_=.,:/+%@",
-                       *p) != NULL;
-    if (len)
-        line[len++] = ' ';
-    if (!plain)
-        line[len++] = '\'';
-    for (const char *p = arg; *p; p++) {
-        if (*p == '\'' && !plain) {
-            memcpy(line + len, "'\\''", 4);
-            len += 4;
-        } else {
-            line[len++] = (*p == '\n' || *p == '\t') ? ' ' : *p;
-        }
-    }
-    if (!plain)
-        line[len++] = '\'';
-    line[len] = '\0';
-    return len;
-}
-
-int grok_run_history_add(struct grok_run *run, const char *program, int argc, char **argv,
-                         struct grok_err *err)
-{
-    char *old = NULL;
-    int rc = grok_run_attr_get_str(run, "/", "history", &old, NULL);
-    if (rc != GROK_OK && rc != GROK_ENOTFOUND)
-        return grok_err_set(err, rc, "%s: cannot read the history attribute", run->name);
-    time_t now = time(NULL);
-    const char *sde = getenv("SOURCE_DATE_EPOCH");
-    if (sde && *sde)
-        now = (time_t)strtoll(sde, NULL, 10);
-    struct tm tm;
-    char stamp[32];
-    gmtime_r(&now, &tm);
-    strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    size_t cmdcap = 1;
-    for (int i = 0; i < argc; i++)
-        cmdcap += 4 * strlen(argv[i]) + 4;
-    char *cmd = malloc(cmdcap);
-    size_t cap = (old ? strlen(old) : 0) + cmdcap + strlen(program) + 96;
-    char *h = malloc(cap);
-    if (!cmd || !h) {
-        free(cmd);
-        free(h);
-        free(old);
-        return grok_err_set(err, GROK_ENOMEM, "%s: out of memory", run->name);
-    }
-    size_t len = 0;
-    cmd[0] = '\0';
-    for (int i = 0; i < argc; i++)
-        len = append_shell_word(cmd, len, argv[i]);
-    snprintf(h, cap, "%s%s%s %s %s %s", old ? old : "", old && *old ? "\n" : "", stamp, program,
-             GROK_VERSION, cmd);
-    rc = history_set(run, h, err);
-    free(cmd);
-    free(h);
-    free(old);
-    return rc;
-}
-
-/* ---- listing ------------------------------------------------------------------------------ */
+/* ---- children ---------------------------------------------------------------------------- */
 
 struct names_acc {
     char **names;
@@ -1553,175 +1148,3 @@ void grok_names_free(char **names, size_t n)
     free(names);
 }
 
-struct list_acc {
-    struct grok_entry *e;
-    size_t n, cap;
-    const char *obj;   /* absolute path of the object whose attributes are being visited */
-    const char *base;  /* absolute path of the object the visit started from */
-};
-
-static struct grok_entry *list_push(struct list_acc *acc, const char *path)
-{
-    if (acc->n == acc->cap) {
-        size_t cap = acc->cap ? acc->cap * 2 : 32;
-        struct grok_entry *bigger = realloc(acc->e, cap * sizeof *bigger);
-        if (!bigger)
-            return NULL;
-        acc->e = bigger;
-        acc->cap = cap;
-    }
-    struct grok_entry *e = &acc->e[acc->n];
-    memset(e, 0, sizeof *e);
-    if (!(e->path = strdup(path)))
-        return NULL;
-    acc->n++;
-    return e;
-}
-
-/* The value of a numeric or string attribute as text; arrays are joined with commas. */
-static char *attr_value_text(hid_t a, hid_t type, enum grok_dtype dt)
-{
-    char *out = NULL;
-    if (dt == GROK_STR) {
-        if (attr_read_string(a, &out) != GROK_OK)
-            return strdup("(not a single string)");
-        return out;
-    }
-    if (dt == GROK_OTHER)
-        return strdup("");
-    hid_t space = H5Aget_space(a);
-    hssize_t npts = space >= 0 ? H5Sget_simple_extent_npoints(space) : -1;
-    if (space >= 0) H5Sclose(space);
-    if (npts < 0 || npts > 4096)
-        return strdup("...");
-    /* Integers are read as integers: a seed of 2^60 must print exactly, not as a double. */
-    int is_int = H5Tget_class(type) == H5T_INTEGER;
-    int is_unsigned = is_int && H5Tget_sign(type) == H5T_SGN_NONE;
-    union { double d; long long i; unsigned long long u; } *v = malloc((size_t)(npts ? npts : 1) * sizeof *v);
-    size_t cap = (size_t)npts * 32 + 1;
-    out = malloc(cap);
-    hid_t mtype = !is_int ? H5T_NATIVE_DOUBLE : is_unsigned ? H5T_NATIVE_ULLONG : H5T_NATIVE_LLONG;
-    if (!v || !out || H5Aread(a, mtype, v) < 0) {
-        free(v);
-        free(out);
-        return strdup("?");
-    }
-    out[0] = '\0';
-    size_t len = 0;
-    for (hssize_t i = 0; i < npts; i++) {
-        char num[32];
-        if (is_unsigned)
-            snprintf(num, sizeof num, "%llu", v[i].u);
-        else if (is_int)
-            snprintf(num, sizeof num, "%lld", v[i].i);
-        else
-            grok_fmt_number(num, v[i].d, dt == GROK_F32);
-        len += (size_t)snprintf(out + len, cap - len, "%s%s", i ? "," : "", num);
-    }
-    free(v);
-    return out;
-}
-
-/* Fills an entry's type and shape from an HDF5 type and dataspace (either may be invalid). */
-static void entry_describe(struct grok_entry *e, hid_t type, hid_t space)
-{
-    e->dtype = type >= 0 ? classify(type, e->type_name) : GROK_OTHER;
-    int rank = space >= 0 ? H5Sget_simple_extent_ndims(space) : -1;
-    if (rank > 0 && rank <= GROK_MAX_RANK) {
-        hsize_t dims[GROK_MAX_RANK];
-        H5Sget_simple_extent_dims(space, dims, NULL);
-        e->rank = rank;
-        for (int i = 0; i < rank; i++)
-            e->shape[i] = (size_t)dims[i];
-    }
-}
-
-static herr_t collect_attr(hid_t o, const char *name, const H5A_info_t *ainfo, void *op)
-{
-    (void)ainfo;
-    struct list_acc *acc = op;
-    struct grok_entry *e = list_push(acc, acc->obj);
-    if (!e || !(e->attr = strdup(name)))
-        return -1;
-    hid_t a = H5Aopen(o, name, H5P_DEFAULT);
-    if (a < 0)
-        return -1;
-    hid_t type = H5Aget_type(a), space = H5Aget_space(a);
-    entry_describe(e, type, space);
-    e->value = attr_value_text(a, type, e->dtype);
-    if (space >= 0) H5Sclose(space);
-    if (type >= 0) H5Tclose(type);
-    H5Aclose(a);
-    return e->value ? 0 : -1;
-}
-
-static herr_t collect_object(hid_t root, const char *name, const H5O_info_t *info, void *op)
-{
-    struct list_acc *acc = op;
-    /* Names come relative to the start, "." for the start itself; any length a file holds. */
-    int is_start = strcmp(name, ".") == 0, at_root = strcmp(acc->base, "/") == 0;
-    size_t cap = strlen(acc->base) + strlen(name) + 2;
-    char *path = malloc(cap);
-    herr_t rc = -1;
-    if (!path)
-        return -1;
-    snprintf(path, cap, "%s%s%s", acc->base, is_start || at_root ? "" : "/", is_start ? "" : name);
-    if (info->type == H5O_TYPE_DATASET) {
-        struct grok_entry *e = list_push(acc, path);
-        hid_t d = e ? H5Dopen2(root, name, H5P_DEFAULT) : H5I_INVALID_HID;
-        if (d < 0)
-            goto out;
-        hid_t type = H5Dget_type(d), space = H5Dget_space(d);
-        entry_describe(e, type, space);
-        if (space >= 0) H5Sclose(space);
-        if (type >= 0) H5Tclose(type);
-        H5Dclose(d);
-    }
-    if (info->num_attrs > 0) {
-        hid_t o = H5Oopen(root, name, H5P_DEFAULT);
-        if (o < 0)
-            goto out;
-        acc->obj = path;
-        hsize_t idx = 0;
-        herr_t r = H5Aiterate2(o, H5_INDEX_NAME, H5_ITER_INC, &idx, collect_attr, acc);
-        H5Oclose(o);
-        if (r < 0)
-            goto out;
-    }
-    rc = 0;
-out:
-    free(path);
-    return rc;
-}
-
-int grok_run_list(struct grok_run *run, const char *path, struct grok_entry **entries, size_t *n,
-                  struct grok_err *err)
-{
-    struct list_acc acc = {.base = path};
-    *entries = NULL;
-    *n = 0;
-    if (!grok_run_exists(run, path))
-        return grok_err_set(err, GROK_ENOTFOUND, "%s: no %s", run->name, path);
-    hid_t o = H5Oopen(run->file, path, H5P_DEFAULT);
-    herr_t r = o >= 0 ? H5Ovisit(o, H5_INDEX_NAME, H5_ITER_INC, collect_object, &acc) : -1;
-    if (o >= 0)
-        H5Oclose(o);
-    if (r < 0) {
-        grok_entries_free(acc.e, acc.n);
-        return grok_err_set(err, GROK_EFORMAT, "%s: cannot list %s (damaged file?)", run->name,
-                            path);
-    }
-    *entries = acc.e;
-    *n = acc.n;
-    return GROK_OK;
-}
-
-void grok_entries_free(struct grok_entry *entries, size_t n)
-{
-    for (size_t i = 0; entries && i < n; i++) {
-        free(entries[i].path);
-        free(entries[i].attr);
-        free(entries[i].value);
-    }
-    free(entries);
-}

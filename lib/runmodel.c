@@ -1,9 +1,12 @@
-/* A run's model and examples, for the programs that analyse a finished run. */
+/* A run's model and examples, for the programs that analyse a finished run
+ * (include/grok/runmodel.h). */
+#include "grok/runmodel.h"
+
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "grok/config.h"
-#include "grok/model.h"
 
 int grok_model_from_run(struct grok_model *m, struct grok_run *run, struct grok_err *err)
 {

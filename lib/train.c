@@ -8,9 +8,6 @@
 
 #include "grok/train.h"
 
-const char *const grok_metric_names[7] = {"step",     "train_loss", "train_acc", "test_loss",
-                                          "test_acc", "param_norm", "lr"};
-
 #define RNG_TYPE "mt19937"
 
 /* Tokens of every pair of a set, laid out for the model's context. */

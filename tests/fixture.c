@@ -9,7 +9,10 @@
  * --commute adds a synthetic /commute (step, D_median: about 2, rising through 52 at step 500,
  * so P1's onset rule puts the onset there); --pca adds /pca/pc1 = {0.875, 0.75, 0.625, 0.5};
  * --foreign writes an HDF5 file that is not a run. OUT may be '-' for standard output. */
+#include "grok/history.h"
 #include "grok/run.h"
+#include "grok/snapshots.h"
+#include "grok/state.h"
 
 #include <hdf5.h>
 #include <math.h>

@@ -18,7 +18,10 @@
  * The computations exist in float (training) and double (gradient checks, analyses): each
  * function below taking float arrays has a twin with the suffix _f64 taking double arrays and a
  * workspace made for GROK_F64. A workspace holds every activation of one batch in one block, so
- * that nothing is allocated per step. */
+ * that nothing is allocated per step.
+ *
+ * Calls layers, array (tensor views, element types), pool and BLAS; it knows nothing of storage:
+ * a model is made from a run by runmodel.h and loaded from one by snapshots.h. */
 #ifndef GROK_MODEL_H
 #define GROK_MODEL_H
 
@@ -27,9 +30,9 @@
 
 #include <gsl/gsl_rng.h>
 
+#include "grok/array.h"
 #include "grok/err.h"
 #include "grok/layers.h"
-#include "grok/run.h"
 
 enum grok_arch { GROK_TRANSFORMER, GROK_MLP };
 enum grok_input { GROK_INPUT_EMBED, GROK_INPUT_ONEHOT, GROK_INPUT_RAW };
@@ -205,30 +208,8 @@ void grok_model_input_grad_f64(const struct grok_model *m, struct grok_work *w,
                                const double *params, const double *x, const double *dlogits,
                                int n, double *dx);
 
-/* Builds the model that a run's /config describes into m (the caller's; release it with
- * grok_model_free). Fails like grok_config_read when /config does not describe a model. */
-int grok_model_from_run(struct grok_model *m, struct grok_run *run, struct grok_err *err);
-
-/* Reads a run's training ("train") or test ("test") examples as the model sees them: tokens
- * (n, n_ctx) laid out by the run's context, and answers (n). Both arrays are malloc'd for the
- * caller. Fails with GROK_ENOTFOUND (no /data) or GROK_EFORMAT (operands outside the task). */
-int grok_model_examples(struct grok_run *run, const char *set, int32_t **tokens, int32_t **y,
-                        int *n, struct grok_err *err);
-
 /* Fills views (n_tensors of them) with every tensor of params (n_params floats): name, shape
  * and data, as the run writers take them. The views borrow m's names and params. */
 void grok_model_views(const struct grok_model *m, const float *params, struct grok_tensor *views);
-
-/* Reads the parameters at `step` from the run's /snapshots (step ≥ 0; the snapshot must hold
- * every parameter) or from /state (step < 0) into params (n_params floats), checking each
- * tensor's shape. Fails with GROK_ENOTFOUND (no such step or parameter) or GROK_EFORMAT. */
-int grok_model_load(const struct grok_model *m, struct grok_run *run, long long step,
-                    float *params, struct grok_err *err);
-
-/* grok_model_load through the float buffer buf (n_params), widened into theta (n_params
- * doubles) for the analyses. Fails as grok_model_load does, or with GROK_EFORMAT when a value is
- * not finite. */
-int grok_model_load_f64(const struct grok_model *m, struct grok_run *run, long long step,
-                        float *buf, double *theta, struct grok_err *err);
 
 #endif

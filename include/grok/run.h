@@ -1,4 +1,10 @@
-/* Run files: the HDF5 document that flows through a pipeline (DESIGN.md, "The run file").
+/* run: the generic HDF5 layer of run files, the HDF5 document that flows through a pipeline
+ * (DESIGN.md, "The run file"). Owns the file (open, create, commit, close, flush), the in-memory
+ * file image of a run read from or written to a stream, typed attribute and dataset I/O, the
+ * children of a group, copying and replacing groups, and joining paths. It knows no group of the
+ * run's own layout: snapshots, metrics, state and history are modules above it. Calls array,
+ * stream and atomic (the temporary file renamed into place), and HDF5; called by every module
+ * that reads or writes a run.
  *
  * A run is either opened for reading (from a path, or from standard input, which is read whole
  * into memory as an HDF5 file image: no temporary file) or created for writing. A created run
@@ -15,45 +21,13 @@
 
 #include <stddef.h>
 
+#include "grok/array.h"
 #include "grok/err.h"
 
 #define GROK_RUN_FORMAT "grok-run"
 #define GROK_RUN_FORMAT_VERSION 1
-#define GROK_MAX_RANK 8
-#define GROK_MAX_NAME 255   /* longest parameter name a run may hold */
 
 struct grok_run;
-
-enum grok_dtype { GROK_F32, GROK_F64, GROK_I32, GROK_I64, GROK_STR, GROK_OTHER };
-
-/* An n-dimensional array read from (or to be written to) a run. */
-struct grok_array {
-    enum grok_dtype dtype;
-    int rank;                      /* 0 for a scalar */
-    size_t shape[GROK_MAX_RANK];
-    size_t n;                      /* product of shape; 1 for a scalar */
-    void *data;                    /* n elements of dtype; owned when read (grok_array_free) */
-};
-
-/* A named float32 tensor view, such as one parameter of a model (data is borrowed). The name is
- * one HDF5 link name: 1..GROK_MAX_NAME bytes, no '/', not "step", "." or "..". */
-struct grok_tensor {
-    const char *name;
-    int rank;
-    size_t shape[GROK_MAX_RANK];
-    const float *data;
-};
-
-/* One dataset or attribute in a run, as listed by grok_run_list. */
-struct grok_entry {
-    char *path;                    /* dataset path, or the object an attribute is attached to */
-    char *attr;                    /* NULL for a dataset; the attribute's name otherwise */
-    enum grok_dtype dtype;
-    char type_name[16];            /* "float32", "int64", "string", ... */
-    int rank;
-    size_t shape[GROK_MAX_RANK];
-    char *value;                   /* attributes only: the value as text (TSV number format) */
-};
 
 /* Opens the run at `path` for reading; NULL or "-" reads standard input whole into memory.
  * `name` (for messages) is taken from path, or "stdin". Fails with GROK_EIO (cannot read),
@@ -66,16 +40,6 @@ struct grok_run *grok_run_open(const char *path, struct grok_err *err);
  * messages. Fails like grok_run_open. */
 struct grok_run *grok_run_open_image(unsigned char *image, size_t len, const char *name,
                                      struct grok_err *err);
-
-/* Whether buf (len bytes) or the file open at fd (size bytes, read with pread) starts an HDF5
- * file: its signature at offset 0, 512, 1024, ... (after a user block). */
-int grok_hdf5_signature(const unsigned char *buf, size_t len);
-int grok_hdf5_signature_fd(int fd, long long size);
-
-/* Reads the stream fd to its end into a malloc'd buffer (*out, *len bytes; the caller frees
- * it). An interrupted read (SIGINT, SIGTERM) stops with GROK_EIO "interrupted". */
-int grok_read_stream(int fd, const char *name, unsigned char **out, size_t *len,
-                     struct grok_err *err);
 
 /* Creates an empty run (root attributes format and format_version) whose bytes will go to `dest`
  * at grok_run_commit: a path (written in a temporary file in the same folder until then), or
@@ -97,11 +61,10 @@ const char *grok_run_name(const struct grok_run *run);
 /* Flushes a created run's file so that a crash loses at most what came after. */
 int grok_run_flush(struct grok_run *run, struct grok_err *err);
 
-/* Appends one line "ISO-time program version command-line" to the root `history` attribute.
- * The time is the current UTC time, or SOURCE_DATE_EPOCH when that is set, so that a run can be
- * made byte-identical. */
-int grok_run_history_add(struct grok_run *run, const char *program, int argc, char **argv,
-                         struct grok_err *err);
+/* GROK_OK when run was created and is not yet committed; otherwise GROK_EINVAL "<run>: <what>:
+ * the run is open for reading only". How a writer of several objects refuses before it changes
+ * anything (every writer here checks it too). */
+int grok_run_need_writable(const struct grok_run *run, const char *what, struct grok_err *err);
 
 /* 1 when an object (group or dataset) exists at path, 0 otherwise. */
 int grok_run_exists(struct grok_run *run, const char *path);
@@ -119,6 +82,10 @@ int grok_run_attr_set_double(struct grok_run *run, const char *obj, const char *
                              struct grok_err *err);
 int grok_run_attr_get_str(struct grok_run *run, const char *obj, const char *key, char **out,
                           struct grok_err *err);
+/* A string attribute stored variable-length: for text that grows without bound (the history),
+ * which a fixed-length attribute would cap at 64 KiB. Read back with grok_run_attr_get_str. */
+int grok_run_attr_set_text(struct grok_run *run, const char *obj, const char *key, const char *v,
+                           struct grok_err *err);
 int grok_run_attr_get_int(struct grok_run *run, const char *obj, const char *key, long long *out,
                           struct grok_err *err);
 int grok_run_attr_get_double(struct grok_run *run, const char *obj, const char *key, double *out,
@@ -147,9 +114,6 @@ int grok_run_read_slab(struct grok_run *run, const char *path, const size_t *row
                        size_t col0, size_t ncols, enum grok_dtype as, void *buf,
                        struct grok_err *err);
 
-/* Frees the data of an array read from a run and empties it; NULL is accepted. */
-void grok_array_free(struct grok_array *a);
-
 /* Writes `a` as a new dataset at path (fixed size; missing groups are created; an existing
  * dataset there is replaced). */
 int grok_run_write_array(struct grok_run *run, const char *path, const struct grok_array *a,
@@ -172,21 +136,25 @@ int grok_run_write_columns(struct grok_run *run, const char *group, const double
 int grok_run_column_append(struct grok_run *run, const char *path, enum grok_dtype dtype,
                            const void *values, size_t n, struct grok_err *err);
 
+/* Writes nrows rows, each of `rank` dimensions `rowshape` (rank < GROK_MAX_RANK), from values
+ * (elements of dtype: GROK_F32, GROK_F64, GROK_I32 or GROK_I64) at row `at` of the
+ * extendible dataset at path, creating it, chunked by chunk_rows rows, when absent. Its first
+ * dimension becomes at + nrows, whatever it was: a writer that knows how many rows are good
+ * overwrites what a failed earlier call left. GROK_EINVAL for a bad shape or type, GROK_EIO
+ * "<run>: cannot append to <path>" when HDF5 fails (a dataset of another shape there). */
+int grok_run_rows_write(struct grok_run *run, const char *path, enum grok_dtype dtype, int rank,
+                        const size_t *rowshape, size_t chunk_rows, size_t at, size_t nrows,
+                        const void *values, struct grok_err *err);
+
+/* The length of the 1-D dataset at path into *len: 0 when there is none. GROK_EINVAL when it
+ * is not 1-D. */
+int grok_run_column_length(struct grok_run *run, const char *path, size_t *len,
+                           struct grok_err *err);
+
 /* Keeps the first nrows rows of the extendible dataset at path (a metrics column, a snapshot
  * dataset), dropping the rest: how a resumed run forgets an evaluation made off its cadence.
  * GROK_EINVAL when the dataset has fewer rows. */
 int grok_run_rows_keep(struct grok_run *run, const char *path, size_t nrows, struct grok_err *err);
-
-/* Appends one snapshot at `step`: one value to /snapshots/step and one row to each
- * /snapshots/<name> (float32 [T, shape...], one snapshot per chunk), creating them on the first
- * call. Later calls must give the same parameters with the same shapes, in any order
- * (GROK_EINVAL otherwise, and nothing is written). */
-int grok_run_snapshot_append(struct grok_run *run, long long step, const struct grok_tensor *t,
-                             int n, struct grok_err *err);
-
-/* Writes /state/<name> for every tensor and the attribute /state step, replacing any state. */
-int grok_run_state_write(struct grok_run *run, long long step, const struct grok_tensor *t,
-                         int n, struct grok_err *err);
 
 /* Creates the group at path (and its parents), replacing whatever held that path: an analysis
  * program calls it for its own group ("/pca") so that a rerun replaces the earlier result. */
@@ -197,17 +165,6 @@ int grok_run_group_replace(struct grok_run *run, const char *path, struct grok_e
 int grok_run_copy(struct grok_run *dst, struct grok_run *src, const char *path,
                   struct grok_err *err);
 
-/* Starts the output of an analysis program: a run created for `dest` (as grok_run_create) that
- * holds everything src holds except the group `group` ("/pca"), src's history plus one line for
- * this program, and `group` itself, created empty for the program to fill. The caller commits
- * or abandons it (grok_run_commit / grok_run_close). NULL with err on failure. */
-struct grok_run *grok_run_derive(const char *dest, struct grok_run *src, const char *group,
-                                 const char *program, int argc, char **argv,
-                                 struct grok_err *err);
-
-/* Copies the root attribute `history` from src to dst (before dst adds its own line). */
-int grok_run_copy_history(struct grok_run *dst, struct grok_run *src, struct grok_err *err);
-
 /* Names of the links directly under the group at path, in the order they were created (name
  * order for groups written by other tools), as a malloc'd array of
  * malloc'd strings (free with grok_names_free). */
@@ -215,18 +172,9 @@ int grok_run_children(struct grok_run *run, const char *path, char ***names, siz
                       struct grok_err *err);
 void grok_names_free(char **names, size_t n);
 
-/* Every dataset at or under `path` ("/" for the whole run) and every attribute of every object
- * there, in path order. GROK_ENOTFOUND when nothing is at path. */
-int grok_run_list(struct grok_run *run, const char *path, struct grok_entry **entries, size_t *n,
-                  struct grok_err *err);
-void grok_entries_free(struct grok_entry *entries, size_t n);
-
 /* Joins a group path and a link name ("/snapshots", "embed.W_E") into buf of cap bytes.
  * GROK_EINVAL ("name too long") rather than a cut path when it does not fit. */
 int grok_run_path(char *buf, size_t cap, const char *group, const char *name,
                   struct grok_err *err);
-
-/* The type name used in listings ("float32", ...). */
-const char *grok_dtype_name(enum grok_dtype t);
 
 #endif

@@ -1,12 +1,14 @@
-/* Choosing snapshots and parameters, as every program that reads snapshots does:
- * `-p GLOB` (shell-style globs over parameter names, repeatable) and `-s FROM:TO[:EVERY]`. */
+/* select: choosing snapshots and parameters, as every program that reads snapshots does:
+ * `-p GLOB` (shell-style globs over parameter names, repeatable) and `-s FROM:TO[:EVERY]`.
+ * Owns step ranges, glob checks and matches, and the collected selection; knows nothing of a
+ * run (snapshots.h applies a step range to a run's snapshots). Calls only libc (fnmatch);
+ * called by cli, config, snapshots and programs. */
 #ifndef GROK_SELECT_H
 #define GROK_SELECT_H
 
 #include <stddef.h>
 
 #include "grok/err.h"
-#include "grok/run.h"
 
 /* Training steps s with from <= s <= to and (s - from) divisible by every. */
 struct grok_steps {
@@ -44,30 +46,5 @@ void grok_selection_free(struct grok_selection *sel);
 
 /* The n globs joined by " or " into buf (truncated to size), for a message. */
 void grok_globs_join(char *buf, size_t size, char *const *globs, int n);
-
-/* What a run's /snapshots holds. */
-struct grok_snapshots {
-    long long *steps;      /* (T) training step of each snapshot */
-    size_t T;
-    char **params;         /* (nparams) parameter names, in the order they were written */
-    size_t nparams;
-};
-
-/* Reads /snapshots/step and the parameter names. GROK_ENOTFOUND ("no snapshots") when the run
- * has none; GROK_EFORMAT naming the run and dataset when a parameter's snapshots are not numeric
- * of rank 2 or more ([T, shape...]), or hold other than T rows, T the length of /snapshots/step
- * (T + 1 is accepted: the leftover of an append cut short, ignored). Free with
- * grok_snapshots_free (NULL-safe on a zeroed struct). */
-int grok_snapshots_load(struct grok_run *run, struct grok_snapshots *s, struct grok_err *err);
-void grok_snapshots_free(struct grok_snapshots *s);
-
-/* The snapshots whose steps r selects: *T of them, their rows in /snapshots (*rows) and their
- * steps (*steps), both malloc'd for the caller (rows may be NULL when not wanted). *T may be 0:
- * the caller says what that means for it. Fails only with GROK_ENOMEM. */
-int grok_snapshots_select(const struct grok_snapshots *s, const struct grok_steps *r,
-                          size_t **rows, long long **steps, size_t *T, struct grok_err *err);
-
-/* Index of the snapshot whose step is nearest to `step` (the earlier one on a tie); T must be > 0. */
-size_t grok_snapshots_nearest(const struct grok_snapshots *s, long long step);
 
 #endif

@@ -13,10 +13,13 @@
 #include <gsl/gsl_rng.h>
 
 #include "grok/config.h"
+#include "grok/history.h"
 #include "grok/model.h"
 #include "grok/optim.h"
 #include "grok/pool.h"
 #include "grok/run.h"
+#include "grok/snapshots.h"
+#include "grok/state.h"
 #include "grok/task.h"
 
 struct grok_trainer {

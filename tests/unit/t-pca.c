@@ -1,6 +1,7 @@
 /* grok_pca: trajectories of known rank, the Gram path against the direct SVD, windows, the
  * random-walk null, QR, and the run reader (chunked reading equals whole reading). */
 #include "grok/pca.h"
+#include "grok/snapshots.h"
 #include "grok/traj.h"
 
 #include "tap.h"

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "grok/pool.h"
+#include "grok/runmodel.h"
 #include "grok/train.h"
 #include "tap.h"
 

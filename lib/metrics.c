@@ -1,0 +1,67 @@
+/* A run's /metrics columns (include/grok/metrics.h). */
+#include "grok/metrics.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *const grok_metric_names[GROK_METRIC_COLUMNS] = {
+    "step", "train_loss", "train_acc", "test_loss", "test_acc", "param_norm", "lr"};
+
+/* "/metrics/" and a link name. */
+#define METRIC_PATH (GROK_MAX_NAME + 16)
+
+int grok_metrics_append(struct grok_run *run, long long step,
+                        const double values[GROK_METRIC_COLUMNS - 1], struct grok_err *err)
+{
+    char path[METRIC_PATH];
+    int64_t s = step;
+    int rc = grok_run_column_append(run, "/metrics/step", GROK_I64, &s, 1, err);
+    for (int i = 1; rc == GROK_OK && i < GROK_METRIC_COLUMNS; i++)
+        if ((rc = grok_run_path(path, sizeof path, "/metrics", grok_metric_names[i], err)) ==
+            GROK_OK)
+            rc = grok_run_column_append(run, path, GROK_F64, &values[i - 1], 1, err);
+    return rc;
+}
+
+static int check_1d(struct grok_run *run, const char *path, const struct grok_array *a,
+                    struct grok_err *err)
+{
+    if (a->rank != 1)
+        return grok_err_set(err, GROK_EFORMAT, "%s: %s is not 1-D", grok_run_name(run), path);
+    return GROK_OK;
+}
+
+int grok_metrics_read(struct grok_run *run, enum grok_dtype step_as, struct grok_array *step,
+                      const char *const *names, int n, struct grok_array *cols,
+                      struct grok_err *err)
+{
+    char (*paths)[METRIC_PATH] = malloc((size_t)(n > 0 ? n : 1) * sizeof *paths);
+    int rc = GROK_OK;
+    memset(step, 0, sizeof *step);
+    for (int i = 0; i < n; i++)
+        memset(&cols[i], 0, sizeof cols[i]);
+    if (!paths)
+        return grok_err_set(err, GROK_ENOMEM, "%s: out of memory", grok_run_name(run));
+    for (int i = 0; rc == GROK_OK && i < n; i++)
+        rc = grok_run_path(paths[i], sizeof paths[i], "/metrics", names[i], err);
+    if (rc == GROK_OK)
+        rc = grok_run_read(run, "/metrics/step", step_as, step, err);
+    for (int i = 0; rc == GROK_OK && i < n; i++)
+        rc = grok_run_read(run, paths[i], GROK_F64, &cols[i], err);
+    if (rc == GROK_OK)
+        rc = check_1d(run, "/metrics/step", step, err);
+    for (int i = 0; rc == GROK_OK && i < n; i++)
+        rc = check_1d(run, paths[i], &cols[i], err);
+    for (int i = 0; rc == GROK_OK && i < n; i++)
+        if (cols[i].n != step->n)
+            rc = grok_err_set(err, GROK_EFORMAT, "%s: %s has %zu values, /metrics/step has %zu",
+                              grok_run_name(run), paths[i], cols[i].n, step->n);
+    if (rc != GROK_OK) {
+        grok_array_free(step);
+        for (int i = 0; i < n; i++)
+            grok_array_free(&cols[i]);
+    }
+    free(paths);
+    return rc;
+}

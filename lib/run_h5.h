@@ -1,0 +1,46 @@
+/* Private to the modules that speak HDF5 for a run: run.c (the generic layer), run_image.c (the
+ * in-memory file of a run made for standard output) and runlist.c (listing). Every other module
+ * goes through include/grok/run.h. */
+#ifndef GROK_RUN_H5_H
+#define GROK_RUN_H5_H
+
+#include <hdf5.h>
+
+#include "grok/atomic.h"
+#include "grok/run.h"
+
+struct grok_run {
+    hid_t file;
+    char *name;              /* for messages */
+    int writable;            /* created by grok_run_create and not yet committed */
+    int to_stdout;           /* created for standard output: an in-memory (core) file */
+    struct grok_atomic at;   /* created for a path: the temporary file */
+    unsigned char *image;    /* read from a stream: the bytes HDF5 reads in place */
+    struct grok_core_buffer *core; /* created for standard output: the in-memory file's bytes */
+};
+
+/* The buffer of an in-memory (core) file, tracked through HDF5's file image callbacks so that
+ * commit writes it out directly: H5Fget_file_image would make a second copy of the run. */
+struct grok_core_buffer {
+    void *mem;
+    size_t size;
+    int keep_on_close;    /* set by commit: closing the file must leave the bytes to write */
+};
+
+/* Makes fapl create run's file in memory, its bytes tracked in run->core (allocated here; the
+ * run frees it). GROK_ENOMEM or GROK_EIO, err untouched: the caller says what failed. */
+int grok_run_image_fapl(struct grok_run *run, hid_t fapl);
+
+/* Closes run's in-memory file and writes its bytes to standard output (grok_run_commit of a
+ * run created for standard output). */
+int grok_run_image_write(struct grok_run *run, struct grok_err *err);
+
+/* Classifies an HDF5 type; fills name ("uint8", "float32", "string", ...) when not NULL. */
+enum grok_dtype grok_h5_classify(hid_t type, char name[16]);
+
+/* Reads a string attribute, fixed-length or variable-length, into *out (malloc'd).
+ * GROK_EFORMAT when it is an array of strings, GROK_EIO or GROK_ENOMEM; err is left to the
+ * caller, who knows what was being read. */
+int grok_h5_attr_read_string(hid_t a, char **out);
+
+#endif
