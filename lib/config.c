@@ -1,6 +1,9 @@
-/* Training settings: defaults, presets, resolution and checks, and the /config record. */
+/* Training settings: defaults, presets, the table of settings, resolution and checks, and the
+ * /config record that the table drives. */
 #include <fnmatch.h>
+#include <limits.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -172,117 +175,49 @@ int grok_config_unmatched_glob(const char *list, const char *const *names, int n
     return 0;
 }
 
-int grok_config_check_globs(const char *flag, const char *globs, struct grok_err *err)
+int grok_config_check_globs(const char *what, const char *globs, struct grok_err *err)
 {
     char buf[GROK_CFG_TEXT];
     if (strlen(globs) >= sizeof buf - 1)
-        return grok_err_set(err, GROK_EINVAL, "%s: the list is too long", flag);
+        return grok_err_set(err, GROK_EINVAL, "%s: the list is too long", what);
     snprintf(buf, sizeof buf, "%s", globs);
     if (!*buf || buf[strlen(buf) - 1] == ',' || *buf == ',' || strstr(buf, ",,"))
-        return grok_err_set(err, GROK_EINVAL, "%s '%s': an empty glob", flag, globs);
+        return grok_err_set(err, GROK_EINVAL, "%s '%s': an empty glob", what, globs);
     for (char *save = NULL, *g = strtok_r(buf, ",", &save); g; g = strtok_r(NULL, ",", &save)) {
         struct grok_err e;
         if (grok_glob_check(g, &e))
-            return grok_err_set(err, GROK_EINVAL, "%s '%s': %s", flag, g, e.msg);
+            return grok_err_set(err, GROK_EINVAL, "%s '%s': %s", what, g, e.msg);
+    }
+    return GROK_OK;
+}
+
+/* A multiplier list "GLOB=C,...", named `what` in its messages. */
+static int check_mults(const char *what, const char *spec, struct grok_err *err)
+{
+    char buf[GROK_CFG_TEXT];
+    if (strlen(spec) >= sizeof buf - 1)
+        return grok_err_set(err, GROK_EINVAL, "%s: the list is too long", what);
+    snprintf(buf, sizeof buf, "%s", spec);
+    for (char *save = NULL, *g = strtok_r(buf, ",", &save); g; g = strtok_r(NULL, ",", &save)) {
+        char *eq = strrchr(g, '='), *end;
+        if (!eq || eq == g)
+            return grok_err_set(err, GROK_EINVAL, "%s '%s': expected GLOB=C", what, g);
+        *eq = '\0';
+        double v = strtod(eq + 1, &end);
+        if (end == eq + 1 || *end || !(v >= 0) || v > 1e6)
+            return grok_err_set(err, GROK_EINVAL, "%s '%s=%s': C must be a number in [0, 1e6]", what, g, eq + 1);
+        if (grok_config_check_globs(what, g, err))
+            return GROK_EINVAL;
     }
     return GROK_OK;
 }
 
 int grok_config_check_lr_mult(const char *spec, struct grok_err *err)
 {
-    char buf[GROK_CFG_TEXT];
-    if (strlen(spec) >= sizeof buf - 1)
-        return grok_err_set(err, GROK_EINVAL, "--lr-mult: the list is too long");
-    snprintf(buf, sizeof buf, "%s", spec);
-    for (char *save = NULL, *g = strtok_r(buf, ",", &save); g; g = strtok_r(NULL, ",", &save)) {
-        char *eq = strrchr(g, '='), *end;
-        if (!eq || eq == g)
-            return grok_err_set(err, GROK_EINVAL, "--lr-mult '%s': expected GLOB=C", g);
-        *eq = '\0';
-        double v = strtod(eq + 1, &end);
-        if (end == eq + 1 || *end || !(v >= 0) || v > 1e6)
-            return grok_err_set(err, GROK_EINVAL, "--lr-mult '%s=%s': C must be a number in [0, 1e6]", g, eq + 1);
-        if (grok_config_check_globs("--lr-mult", g, err))
-            return GROK_EINVAL;
-    }
-    return GROK_OK;
+    return check_mults("--lr-mult", spec, err);
 }
 
-int grok_config_resolve(struct grok_train_config *c, struct grok_err *err)
-{
-    struct grok_model_config *m = &c->model;
-    if (grok_task_check(c->op, c->p, err))
-        return GROK_EINVAL;
-    if (!(c->frac > 0 && c->frac < 1))
-        return grok_err_set(err, GROK_EINVAL, "--frac %g: the training fraction must be between 0 and 1 (exclusive)",
-                            c->frac);
-    /* the flags' own limits, again: a /config read back from a file meets them too */
-    if (m->arch == GROK_TRANSFORMER &&
-        (m->d_model > 1 << 14 || m->n_heads > 1024 || m->d_head > 1 << 14 || m->d_mlp > 1 << 16))
-        return grok_err_set(err, GROK_EINVAL, "--d-model, --heads, --d-head or --d-mlp is beyond its limit (see grok-train --help)");
-    if (c->batch > 1 << 24)
-        return grok_err_set(err, GROK_EINVAL, "--batch %d: at most %d", c->batch, 1 << 24);
-    if (c->seed < 0 || c->seed > 4294967294LL || c->data_seed < 0 || c->data_seed > 4294967294LL)
-        return grok_err_set(err, GROK_EINVAL, "--seed and --data-seed must be between 0 and 4294967294");
-    if (c->steps > 1LL << 40 || c->eval_every > 1LL << 40 || c->snapshot_every > 1LL << 40 ||
-        c->opt.warmup > 1L << 40)
-        return grok_err_set(err, GROK_EINVAL, "--steps, --eval-every, --snapshot-every and --warmup are at most 2^40");
-    const double reals[] = {c->frac, c->init_scale, c->opt.lr, c->opt.wd, c->opt.beta1, c->opt.beta2,
-                            c->opt.eps, c->opt.momentum, c->clip, c->stop_at};
-    for (size_t i = 0; i < sizeof reals / sizeof reals[0]; i++)
-        if (!isfinite(reals[i]))
-            return grok_err_set(err, GROK_EINVAL, "a setting is not a finite number (--lr, --wd, --eps, ...)");
-    if ((c->lr_mult[0] && grok_config_check_lr_mult(c->lr_mult, err)) ||
-        (c->freeze[0] && grok_config_check_globs("--freeze", c->freeze, err)) ||
-        (c->snapshot[0] && grok_config_check_globs("--snapshot", c->snapshot, err)))
-        return GROK_EINVAL;
-    m->n_ctx = grok_ctx_len(c->ctx);
-    m->d_vocab = grok_ctx_vocab(c->ctx, c->p);
-    m->d_vocab_out = c->p;
-    if (m->arch == GROK_TRANSFORMER) {
-        if (m->n_heads > 0 && m->d_head <= 0) {
-            if (m->d_model % m->n_heads)
-                return grok_err_set(err, GROK_EINVAL,
-                                    "--d-model %d is not divisible by --heads %d (or give --d-head)",
-                                    m->d_model, m->n_heads);
-            m->d_head = m->d_model / m->n_heads;
-        }
-        m->readout = c->readout_last ? m->n_ctx - 1 : 0;
-    }
-    if (c->steps < 0)
-        return grok_err_set(err, GROK_EINVAL, "--steps %lld: must be at least 0", c->steps);
-    if (c->eval_every < 1)
-        return grok_err_set(err, GROK_EINVAL, "--eval-every %lld: must be at least 1", c->eval_every);
-    if (c->snapshot_every < 0)
-        return grok_err_set(err, GROK_EINVAL, "--snapshot-every %lld: must be at least 0", c->snapshot_every);
-    if (c->batch < 0)
-        return grok_err_set(err, GROK_EINVAL, "--batch %d: must be 'full' or at least 1", c->batch);
-    const struct { const char *flag; double v; } at_least_0[] = {
-        {"--lr", c->opt.lr}, {"--wd", c->opt.wd}, {"--clip", c->clip}, {"--init-scale", c->init_scale},
-    };
-    for (size_t i = 0; i < sizeof at_least_0 / sizeof *at_least_0; i++)
-        if (!(at_least_0[i].v >= 0))
-            return grok_err_set(err, GROK_EINVAL, "%s %g: must be at least 0", at_least_0[i].flag, at_least_0[i].v);
-    if (!(c->opt.beta1 >= 0 && c->opt.beta1 < 1))
-        return grok_err_set(err, GROK_EINVAL, "--beta1 %g: must be in [0, 1)", c->opt.beta1);
-    if (!(c->opt.beta2 >= 0 && c->opt.beta2 < 1))
-        return grok_err_set(err, GROK_EINVAL, "--beta2 %g: must be in [0, 1)", c->opt.beta2);
-    if (!(c->opt.eps > 0))
-        return grok_err_set(err, GROK_EINVAL, "--eps %g: must be above 0", c->opt.eps);
-    if (!(c->opt.momentum >= 0 && c->opt.momentum < 1))
-        return grok_err_set(err, GROK_EINVAL, "--momentum %g: must be in [0, 1)", c->opt.momentum);
-    if (c->opt.warmup < 0)
-        return grok_err_set(err, GROK_EINVAL, "--warmup %ld: must be at least 0", c->opt.warmup);
-    if (!(c->stop_at >= 0 && c->stop_at <= 1))
-        return grok_err_set(err, GROK_EINVAL, "--stop-at %g: an accuracy between 0 and 1", c->stop_at);
-    struct grok_model probe;
-    if (grok_model_build(&probe, m, err))
-        return GROK_EINVAL;
-    grok_model_free(&probe);
-    return GROK_OK;
-}
-
-/* --- /config ------------------------------------------------------------------------------- */
+/* --- names and texts of the model's settings ---------------------------------------------- */
 
 /* Indexed by the values they name (enum grok_arch; norm, causal and readout_last as 0/1). */
 static const char *const arch_names[] = {"transformer", "mlp"};
@@ -296,113 +231,6 @@ NAME_FUNCTIONS(arch_names, grok_arch_name, grok_arch_parse)
 NAME_FUNCTIONS(norm_names, grok_norm_name, grok_norm_parse)
 NAME_FUNCTIONS(attn_names, grok_attn_name, grok_attn_parse)
 NAME_FUNCTIONS(readout_names, grok_readout_name, grok_readout_parse)
-
-/* The text of --embed and --hidden as the flags take them. */
-static void embed_text(const struct grok_model_config *m, char *buf, size_t cap)
-{
-    if (m->input == GROK_INPUT_ONEHOT)
-        snprintf(buf, cap, "onehot");
-    else if (m->input == GROK_INPUT_RAW)
-        snprintf(buf, cap, "raw");
-    else
-        snprintf(buf, cap, "%d", m->d_embed);
-}
-
-static void hidden_text(const struct grok_model_config *m, char *buf, size_t cap)
-{
-    size_t at = 0;
-    buf[0] = '\0';
-    for (int i = 0; i < m->n_hidden && at < cap; i++)
-        at += snprintf(buf + at, cap - at, "%s%d", i ? "," : "", m->hidden[i]);
-}
-
-int grok_config_write(struct grok_run *run, const struct grok_train_config *c, struct grok_err *err)
-{
-    const struct grok_model_config *m = &c->model;
-    const char *G = "/config";
-    char embed[32], hidden[128];
-    embed_text(m, embed, sizeof embed);
-    hidden_text(m, hidden, sizeof hidden);
-#define S(k, v) if (grok_run_attr_set_str(run, G, k, v, err)) return GROK_EIO
-#define I(k, v) if (grok_run_attr_set_int(run, G, k, v, err)) return GROK_EIO
-#define D(k, v) if (grok_run_attr_set_double(run, G, k, v, err)) return GROK_EIO
-    S("preset", c->preset);
-    S("op", grok_op_name(c->op));
-    I("p", c->p);
-    D("train_frac", c->frac);
-    S("split", grok_split_name(c->split));
-    I("data_seed", c->data_seed);
-    S("ctx", grok_ctx_name(c->ctx));
-    I("n_ctx", m->n_ctx);
-    I("d_vocab", m->d_vocab);
-    I("d_vocab_out", m->d_vocab_out);
-    S("model", grok_arch_name(m->arch));
-    if (m->arch == GROK_TRANSFORMER) {
-        I("n_layers", m->n_layers);
-        I("d_model", m->d_model);
-        I("n_heads", m->n_heads);
-        I("d_head", m->d_head);
-        I("d_mlp", m->d_mlp);
-        S("norm", grok_norm_name(m->norm));
-        S("attn", grok_attn_name(m->causal));
-        S("readout", grok_readout_name(c->readout_last));
-    } else {
-        S("embed", embed);
-        S("hidden", hidden);
-    }
-    S("act", grok_act_name(m->act));
-    S("loss", grok_loss_name(m->loss));
-    S("init_scheme", grok_init_name(c->init));
-    D("init_scale", c->init_scale);
-    S("init", c->init_from);
-    S("opt", grok_opt_name(c->opt.kind));
-    D("lr", c->opt.lr);
-    D("wd", c->opt.wd);
-    D("beta1", c->opt.beta1);
-    D("beta2", c->opt.beta2);
-    D("eps", c->opt.eps);
-    D("momentum", c->opt.momentum);
-    I("warmup", c->opt.warmup);
-    D("clip", c->clip);
-    I("batch", c->batch);
-    S("lr_mult", c->lr_mult);
-    S("freeze", c->freeze);
-    I("steps", c->steps);
-    I("eval_every", c->eval_every);
-    I("snapshot_every", c->snapshot_every);
-    S("snapshot", c->snapshot);
-    D("stop_at", c->stop_at);
-    I("seed", c->seed);
-#undef S
-#undef I
-#undef D
-    return GROK_OK;
-}
-
-/* Reads one string attribute of /config into buf and maps it through parse (which returns -1
- * for an unknown name), or copies it when parse is NULL. */
-static int read_name(struct grok_run *run, const char *key, int (*parse)(const char *), int *out,
-                     char *buf, size_t cap, struct grok_err *err)
-{
-    char *s = NULL;
-    if (grok_run_attr_get_str(run, "/config", key, &s, err))
-        return err ? err->code : GROK_EFORMAT;
-    int rc = GROK_OK;
-    if (parse) {
-        int v = parse(s);
-        if (v < 0)
-            rc = grok_err_set(err, GROK_EFORMAT, "%s: /config %s = '%s' is unknown", grok_run_name(run), key, s);
-        else
-            *out = v;
-    } else if (strlen(s) >= cap) {
-        rc = grok_err_set(err, GROK_EFORMAT, "%s: /config %s is too long", grok_run_name(run), key);
-    } else {
-        memcpy(buf, s, strlen(s) + 1);
-    }
-    free(s);
-    return rc;
-}
-
 
 /* Parses --embed's text: a width, "onehot" or "raw". */
 int grok_config_parse_embed(struct grok_model_config *m, const char *s)
@@ -445,75 +273,444 @@ int grok_config_parse_hidden(struct grok_model_config *m, const char *s)
     return GROK_OK;
 }
 
-int grok_config_read(struct grok_run *run, struct grok_train_config *c, struct grok_err *err)
+/* The text of --embed and --hidden as the flags take them. */
+static void embed_text(const struct grok_model_config *m, char *buf, size_t cap)
+{
+    if (m->input == GROK_INPUT_ONEHOT)
+        snprintf(buf, cap, "onehot");
+    else if (m->input == GROK_INPUT_RAW)
+        snprintf(buf, cap, "raw");
+    else
+        snprintf(buf, cap, "%d", m->d_embed);
+}
+
+static void hidden_text(const struct grok_model_config *m, char *buf, size_t cap)
+{
+    size_t at = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < m->n_hidden && at < cap; i++)
+        at += snprintf(buf + at, cap - at, "%s%d", i ? "," : "", m->hidden[i]);
+}
+
+/* --- the table of settings ------------------------------------------------------------------ */
+
+/* The other modules' name functions take their enum; a table row takes an int. */
+#define INT_NAME(fn) static const char *fn##_of_int(int v) { return fn(v); }
+INT_NAME(grok_op_name)
+INT_NAME(grok_split_name)
+INT_NAME(grok_ctx_name)
+INT_NAME(grok_act_name)
+INT_NAME(grok_loss_name)
+INT_NAME(grok_init_name)
+INT_NAME(grok_opt_name)
+#undef INT_NAME
+
+/* A choice is stored in its field as an int, whatever its enum. */
+_Static_assert(sizeof(enum grok_op) == sizeof(int) && sizeof(enum grok_arch) == sizeof(int),
+               "the choices' fields are int-sized");
+
+enum key_type {
+    KEY_TEXT,       /* a char array, stored as a string */
+    KEY_INT,        /* an integer field of any width, stored as int64 within [lo, hi] */
+    KEY_DERIVED,    /* an int that follows from the task: written for readers, never read back */
+    KEY_REAL,       /* a double, stored as float64 */
+    KEY_CHOICE,     /* an enum or 0/1 field, stored by its name (name, parse) */
+    KEY_EMBED,      /* model.input and model.d_embed, stored as --embed's text */
+    KEY_HIDDEN,     /* model.n_hidden and model.hidden, stored as --hidden's text */
+};
+
+/* The settings one model family has and the other lacks. */
+enum key_family { ANY_MODEL, TRANSFORMER_ONLY, MLP_ONLY };
+
+struct config_key {
+    const char *key;            /* the attribute of /config */
+    const char *flag;           /* grok-train's flag for it (NULL for a derived value) */
+    enum key_type type;
+    enum key_family family;
+    size_t off, size;           /* the field in struct grok_train_config */
+    long long lo, hi;           /* an integer's limits: the flag's own */
+    const char *(*name)(int);   /* a choice's name of a value, and value of a name (-1: none) */
+    int (*parse)(const char *);
+};
+
+#define AT(field) .off = offsetof(struct grok_train_config, field), \
+                  .size = sizeof(((struct grok_train_config *)0)->field)
+#define TEXT(k, f, field) {.key = k, .flag = f, .type = KEY_TEXT, .family = ANY_MODEL, AT(field)}
+#define REAL(k, f, field) {.key = k, .flag = f, .type = KEY_REAL, .family = ANY_MODEL, AT(field)}
+#define INT(k, f, fam, field, l, h) {.key = k, .flag = f, .type = KEY_INT, .family = fam, AT(field), .lo = l, .hi = h}
+#define DERIVED(k, field) {.key = k, .type = KEY_DERIVED, .family = ANY_MODEL, AT(field), .lo = 1, .hi = INT_MAX}
+#define CHOICE(k, f, fam, field, name_fn, parse_fn) \
+    {.key = k, .flag = f, .type = KEY_CHOICE, .family = fam, AT(field), .name = name_fn, .parse = parse_fn}
+
+/* Every setting, in the order of /config's attributes: the writer creates them in this order,
+ * and HDF5 records the order of creation in the file, so a row is never moved (a new one goes
+ * last). The reader reads them in the same order; "model" comes before the rows of one family. */
+static const struct config_key keys[] = {
+    TEXT("preset", "--preset", preset),
+    CHOICE("op", "--op", ANY_MODEL, op, grok_op_name_of_int, grok_op_parse),
+    INT("p", "--p", ANY_MODEL, p, 2, GROK_P_MAX),
+    REAL("train_frac", "--frac", frac),
+    CHOICE("split", "--split", ANY_MODEL, split, grok_split_name_of_int, grok_split_parse),
+    INT("data_seed", "--data-seed", ANY_MODEL, data_seed, 0, 4294967294LL),
+    CHOICE("ctx", "--ctx", ANY_MODEL, ctx, grok_ctx_name_of_int, grok_ctx_parse),
+    DERIVED("n_ctx", model.n_ctx),
+    DERIVED("d_vocab", model.d_vocab),
+    DERIVED("d_vocab_out", model.d_vocab_out),
+    CHOICE("model", "--model", ANY_MODEL, model.arch, grok_arch_name, grok_arch_parse),
+    INT("n_layers", "--layers", TRANSFORMER_ONLY, model.n_layers, 1, 64),
+    INT("d_model", "--d-model", TRANSFORMER_ONLY, model.d_model, 1, 1 << 14),
+    INT("n_heads", "--heads", TRANSFORMER_ONLY, model.n_heads, 1, 1024),
+    INT("d_head", "--d-head", TRANSFORMER_ONLY, model.d_head, 0, 1 << 14),   /* 0: d_model / n_heads */
+    INT("d_mlp", "--d-mlp", TRANSFORMER_ONLY, model.d_mlp, 1, 1 << 16),
+    CHOICE("norm", "--norm", TRANSFORMER_ONLY, model.norm, grok_norm_name, grok_norm_parse),
+    CHOICE("attn", "--attn", TRANSFORMER_ONLY, model.causal, grok_attn_name, grok_attn_parse),
+    CHOICE("readout", "--readout", TRANSFORMER_ONLY, readout_last, grok_readout_name, grok_readout_parse),
+    {.key = "embed", .flag = "--embed", .type = KEY_EMBED, .family = MLP_ONLY, AT(model)},
+    {.key = "hidden", .flag = "--hidden", .type = KEY_HIDDEN, .family = MLP_ONLY, AT(model)},
+    CHOICE("act", "--act", ANY_MODEL, model.act, grok_act_name_of_int, grok_act_parse),
+    CHOICE("loss", "--loss", ANY_MODEL, model.loss, grok_loss_name_of_int, grok_loss_parse),
+    CHOICE("init_scheme", "--init-scheme", ANY_MODEL, init, grok_init_name_of_int, grok_init_parse),
+    REAL("init_scale", "--init-scale", init_scale),
+    TEXT("init", "--init", init_from),
+    CHOICE("opt", "--opt", ANY_MODEL, opt.kind, grok_opt_name_of_int, grok_opt_parse),
+    REAL("lr", "--lr", opt.lr),
+    REAL("wd", "--wd", opt.wd),
+    REAL("beta1", "--beta1", opt.beta1),
+    REAL("beta2", "--beta2", opt.beta2),
+    REAL("eps", "--eps", opt.eps),
+    REAL("momentum", "--momentum", opt.momentum),
+    INT("warmup", "--warmup", ANY_MODEL, opt.warmup, 0, 1LL << 40),
+    REAL("clip", "--clip", clip),
+    INT("batch", "--batch", ANY_MODEL, batch, 0, 1 << 24),   /* 0: the full batch */
+    TEXT("lr_mult", "--lr-mult", lr_mult),
+    TEXT("freeze", "--freeze", freeze),
+    INT("steps", "--steps", ANY_MODEL, steps, 0, 1LL << 40),
+    INT("eval_every", "--eval-every", ANY_MODEL, eval_every, 1, 1LL << 40),
+    INT("snapshot_every", "--snapshot-every", ANY_MODEL, snapshot_every, 0, 1LL << 40),
+    TEXT("snapshot", "--snapshot", snapshot),
+    REAL("stop_at", "--stop-at", stop_at),
+    INT("seed", "--seed", ANY_MODEL, seed, 0, 4294967294LL),
+};
+#undef AT
+#undef TEXT
+#undef REAL
+#undef INT
+#undef DERIVED
+#undef CHOICE
+
+static const struct config_key *find_key(const char *key)
+{
+    for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
+        if (strcmp(keys[i].key, key) == 0)
+            return &keys[i];
+    return NULL;
+}
+
+/* Whether a model of this family has the setting. */
+static int has_key(const struct config_key *k, enum grok_arch arch)
+{
+    return k->family == ANY_MODEL || (k->family == TRANSFORMER_ONLY) == (arch == GROK_TRANSFORMER);
+}
+
+/* An integer field, int-sized or long long-sized (long is one of the two). */
+static long long field_int(const struct grok_train_config *c, const struct config_key *k)
+{
+    const char *at = (const char *)c + k->off;
+    if (k->size == sizeof(int)) {
+        int v;
+        memcpy(&v, at, sizeof v);
+        return v;
+    }
+    long long v;
+    memcpy(&v, at, sizeof v);
+    return v;
+}
+
+/* Stores v, which lies within the row's limits and so fits its field. */
+static void set_field_int(struct grok_train_config *c, const struct config_key *k, long long v)
+{
+    char *at = (char *)c + k->off;
+    if (k->size == sizeof(int)) {
+        int n = (int)v;
+        memcpy(at, &n, sizeof n);
+    } else {
+        memcpy(at, &v, sizeof v);
+    }
+}
+
+static double field_real(const struct grok_train_config *c, const struct config_key *k)
+{
+    double v;
+    memcpy(&v, (const char *)c + k->off, sizeof v);
+    return v;
+}
+
+/* --- resolution -------------------------------------------------------------------------------- */
+
+/* How a check names a setting: by grok-train's flag when the settings came from its command
+ * line, by the attribute ("/config@lr_mult") when they came from a run. */
+struct naming {
+    int stored;
+    char buf[2][64];   /* room for the two names a message may hold */
+};
+
+static const char *named(struct naming *nm, int slot, const char *key)
+{
+    const struct config_key *k = find_key(key);
+    if (!nm->stored)
+        return k->flag;
+    snprintf(nm->buf[slot], sizeof nm->buf[slot], "/config@%s", key);
+    return nm->buf[slot];
+}
+
+/* Every integer within its limits and every real finite: the flags' own limits, which a /config
+ * read back from a file must meet too. */
+static int check_each(const struct grok_train_config *c, struct naming *nm, struct grok_err *err)
+{
+    for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
+        const struct config_key *k = &keys[i];
+        if (!has_key(k, c->model.arch))
+            continue;
+        if (k->type == KEY_INT) {
+            long long v = field_int(c, k);
+            if (v < k->lo || v > k->hi)
+                return grok_err_set(err, GROK_EINVAL, "%s %lld: must be between %lld and %lld",
+                                    named(nm, 0, k->key), v, k->lo, k->hi);
+        } else if (k->type == KEY_REAL) {
+            double v = field_real(c, k);
+            if (!isfinite(v))
+                return grok_err_set(err, GROK_EINVAL, "%s %g: not a finite number", named(nm, 0, k->key), v);
+        }
+    }
+    return GROK_OK;
+}
+
+/* A check of another module (the task's, the model's) words its reason with grok-train's flags;
+ * for a run the reason comes after what it refuses. */
+static int refused_by(const struct naming *nm, const struct grok_err *why, struct grok_err *err)
+{
+    if (nm->stored)
+        return grok_err_set(err, GROK_EINVAL, "/config does not describe a model: %s", why->msg);
+    return grok_err_set(err, why->code, "%s", why->msg);
+}
+
+/* grok_config_resolve, with the settings named by nm; the checks of single settings run first so
+ * that a stored value out of its limits is named as data, not as a model the modules refuse. */
+static int resolve(struct grok_train_config *c, struct naming *nm, struct grok_err *err)
 {
     struct grok_model_config *m = &c->model;
-    grok_config_defaults(c);
-    const char *G = "/config";
-    const char *name = grok_run_name(run);
-    long long v = 0;
-    int e = 0;
-    char text[GROK_CFG_TEXT];
-#define NAME(k, parse, field) do { int tmp_ = 0; if (read_name(run, k, parse, &tmp_, NULL, 0, err)) return GROK_EFORMAT; field = tmp_; } while (0)
-#define TEXT(k, field) do { if (read_name(run, k, NULL, NULL, field, sizeof field, err)) return GROK_EFORMAT; } while (0)
-/* an integer that does not fit its field is refused, not truncated */
-#define INT(k, field) do { if (grok_run_attr_get_int(run, G, k, &v, err)) return GROK_EFORMAT; \
-        if ((long long)(field = v) != v) \
-            return grok_err_set(err, GROK_EFORMAT, "%s: /config %s = %lld is out of range", name, k, v); } while (0)
-#define DBL(k, field) do { if (grok_run_attr_get_double(run, G, k, &field, err)) return GROK_EFORMAT; } while (0)
-    TEXT("preset", c->preset);
-    NAME("op", grok_op_parse, c->op);
-    INT("p", c->p);
-    DBL("train_frac", c->frac);
-    NAME("split", grok_split_parse, c->split);
-    INT("data_seed", c->data_seed);
-    NAME("ctx", grok_ctx_parse, c->ctx);
-    NAME("model", grok_arch_parse, m->arch);
-    if (m->arch == GROK_TRANSFORMER) {
-        INT("n_layers", m->n_layers);
-        INT("d_model", m->d_model);
-        INT("n_heads", m->n_heads);
-        INT("d_head", m->d_head);
-        INT("d_mlp", m->d_mlp);
-        NAME("norm", grok_norm_parse, m->norm);
-        NAME("attn", grok_attn_parse, m->causal);
-        NAME("readout", grok_readout_parse, c->readout_last);
-    } else {
-        TEXT("embed", text);
-        e = grok_config_parse_embed(m, text);
-        TEXT("hidden", text);
-        if (e || grok_config_parse_hidden(m, text))
-            return grok_err_set(err, GROK_EFORMAT, "%s: /config embed or hidden is not a model", name);
-    }
-    NAME("act", grok_act_parse, m->act);
-    NAME("loss", grok_loss_parse, m->loss);
-    NAME("init_scheme", grok_init_parse, c->init);
-    DBL("init_scale", c->init_scale);
-    TEXT("init", c->init_from);
-    NAME("opt", grok_opt_parse, c->opt.kind);
-    DBL("lr", c->opt.lr);
-    DBL("wd", c->opt.wd);
-    DBL("beta1", c->opt.beta1);
-    DBL("beta2", c->opt.beta2);
-    DBL("eps", c->opt.eps);
-    DBL("momentum", c->opt.momentum);
-    INT("warmup", c->opt.warmup);
-    DBL("clip", c->clip);
-    INT("batch", c->batch);
-    TEXT("lr_mult", c->lr_mult);
-    TEXT("freeze", c->freeze);
-    INT("steps", c->steps);
-    INT("eval_every", c->eval_every);
-    INT("snapshot_every", c->snapshot_every);
-    TEXT("snapshot", c->snapshot);
-    DBL("stop_at", c->stop_at);
-    INT("seed", c->seed);
-#undef NAME
-#undef TEXT
-#undef INT
-#undef DBL
     struct grok_err why;
-    if (grok_config_resolve(c, &why))
-        return grok_err_set(err, GROK_EFORMAT, "%s: /config does not describe a model: %s", name, why.msg);
+    if (check_each(c, nm, err))
+        return GROK_EINVAL;
+    if (grok_task_check(c->op, c->p, &why))
+        return refused_by(nm, &why, err);
+    if (!(c->frac > 0 && c->frac < 1))
+        return grok_err_set(err, GROK_EINVAL, "%s %g: the training fraction must be between 0 and 1 (exclusive)",
+                            named(nm, 0, "train_frac"), c->frac);
+    if ((c->lr_mult[0] && check_mults(named(nm, 0, "lr_mult"), c->lr_mult, err)) ||
+        (c->freeze[0] && grok_config_check_globs(named(nm, 0, "freeze"), c->freeze, err)) ||
+        (c->snapshot[0] && grok_config_check_globs(named(nm, 0, "snapshot"), c->snapshot, err)))
+        return GROK_EINVAL;
+    m->n_ctx = grok_ctx_len(c->ctx);
+    m->d_vocab = grok_ctx_vocab(c->ctx, c->p);
+    m->d_vocab_out = c->p;
+    if (m->arch == GROK_TRANSFORMER) {
+        if (m->n_heads > 0 && m->d_head <= 0) {
+            if (m->d_model % m->n_heads)
+                return grok_err_set(err, GROK_EINVAL, "%s %d is not divisible by %s %d%s",
+                                    named(nm, 0, "d_model"), m->d_model, named(nm, 1, "n_heads"),
+                                    m->n_heads, nm->stored ? "" : " (or give --d-head)");
+            m->d_head = m->d_model / m->n_heads;
+        }
+        m->readout = c->readout_last ? m->n_ctx - 1 : 0;
+    }
+    const struct { const char *key; double v; } at_least_0[] = {
+        {"lr", c->opt.lr}, {"wd", c->opt.wd}, {"clip", c->clip}, {"init_scale", c->init_scale},
+    };
+    for (size_t i = 0; i < sizeof at_least_0 / sizeof *at_least_0; i++)
+        if (!(at_least_0[i].v >= 0))
+            return grok_err_set(err, GROK_EINVAL, "%s %g: must be at least 0", named(nm, 0, at_least_0[i].key),
+                                at_least_0[i].v);
+    const struct { const char *key; double v; } below_1[] = {
+        {"beta1", c->opt.beta1}, {"beta2", c->opt.beta2},
+    };
+    for (size_t i = 0; i < sizeof below_1 / sizeof *below_1; i++)
+        if (!(below_1[i].v >= 0 && below_1[i].v < 1))
+            return grok_err_set(err, GROK_EINVAL, "%s %g: must be in [0, 1)", named(nm, 0, below_1[i].key),
+                                below_1[i].v);
+    if (!(c->opt.eps > 0))
+        return grok_err_set(err, GROK_EINVAL, "%s %g: must be above 0", named(nm, 0, "eps"), c->opt.eps);
+    if (!(c->opt.momentum >= 0 && c->opt.momentum < 1))
+        return grok_err_set(err, GROK_EINVAL, "%s %g: must be in [0, 1)", named(nm, 0, "momentum"),
+                            c->opt.momentum);
+    if (!(c->stop_at >= 0 && c->stop_at <= 1))
+        return grok_err_set(err, GROK_EINVAL, "%s %g: an accuracy between 0 and 1", named(nm, 0, "stop_at"),
+                            c->stop_at);
+    struct grok_model probe;
+    if (grok_model_build(&probe, m, &why))
+        return refused_by(nm, &why, err);
+    grok_model_free(&probe);
+    return GROK_OK;
+}
+
+int grok_config_resolve(struct grok_train_config *c, struct grok_err *err)
+{
+    struct naming nm = {.stored = 0};
+    return resolve(c, &nm, err);
+}
+
+/* --- /config ------------------------------------------------------------------------------- */
+
+static const char *const G = "/config";
+
+static int write_key(struct grok_run *run, const struct grok_train_config *c, const struct config_key *k,
+                     struct grok_err *err)
+{
+    char text[32];
+    switch (k->type) {
+    case KEY_TEXT:
+        return grok_run_attr_set_str(run, G, k->key, (const char *)c + k->off, err);
+    case KEY_INT:
+    case KEY_DERIVED:
+        return grok_run_attr_set_int(run, G, k->key, field_int(c, k), err);
+    case KEY_REAL:
+        return grok_run_attr_set_double(run, G, k->key, field_real(c, k), err);
+    case KEY_CHOICE:
+        return grok_run_attr_set_str(run, G, k->key, k->name((int)field_int(c, k)), err);
+    case KEY_EMBED:
+        embed_text(&c->model, text, sizeof text);
+        return grok_run_attr_set_str(run, G, k->key, text, err);
+    case KEY_HIDDEN: {
+        char widths[128];
+        hidden_text(&c->model, widths, sizeof widths);
+        return grok_run_attr_set_str(run, G, k->key, widths, err);
+    }
+    }
+    return GROK_OK;
+}
+
+int grok_config_write(struct grok_run *run, const struct grok_train_config *c, struct grok_err *err)
+{
+    for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
+        if (has_key(&keys[i], c->model.arch) && write_key(run, c, &keys[i], err))
+            return GROK_EIO;
+    return GROK_OK;
+}
+
+/* Reads the setting of row k from the run into c; an integer is checked against its limits before
+ * it is narrowed to its field, a text against its field's room, a name against the choices. */
+static int read_key(struct grok_run *run, const struct config_key *k, struct grok_train_config *c,
+                    struct grok_err *err)
+{
+    const char *name = grok_run_name(run);
+    if (k->type == KEY_INT || k->type == KEY_DERIVED) {
+        long long v;
+        int rc = grok_run_attr_get_int(run, G, k->key, &v, err);
+        if (rc)
+            return rc;
+        if (v < k->lo || v > k->hi)
+            return grok_err_set(err, GROK_EFORMAT, "%s: /config@%s %lld: must be between %lld and %lld", name,
+                                k->key, v, k->lo, k->hi);
+        set_field_int(c, k, v);
+        return GROK_OK;
+    }
+    if (k->type == KEY_REAL)
+        return grok_run_attr_get_double(run, G, k->key, (double *)((char *)c + k->off), err);
+    char *s = NULL;
+    int rc = grok_run_attr_get_str(run, G, k->key, &s, err);
+    if (rc)
+        return rc;
+    int v;
+    switch (k->type) {
+    case KEY_TEXT:
+        if (strlen(s) >= k->size)
+            rc = grok_err_set(err, GROK_EFORMAT, "%s: /config@%s is too long (at most %zu bytes)", name,
+                              k->key, k->size - 1);
+        else
+            memcpy((char *)c + k->off, s, strlen(s) + 1);
+        break;
+    case KEY_CHOICE:
+        if ((v = k->parse(s)) < 0)
+            rc = grok_err_set(err, GROK_EFORMAT, "%s: /config@%s '%s' is unknown", name, k->key, s);
+        else
+            set_field_int(c, k, v);
+        break;
+    case KEY_EMBED:
+        if (grok_config_parse_embed(&c->model, s))
+            rc = grok_err_set(err, GROK_EFORMAT, "%s: /config@embed '%s': not a width, onehot or raw", name, s);
+        break;
+    case KEY_HIDDEN:
+        if (grok_config_parse_hidden(&c->model, s))
+            rc = grok_err_set(err, GROK_EFORMAT, "%s: /config@hidden '%s': not widths W[,W...] (at most %d layers)",
+                              name, s, GROK_MAX_HIDDEN);
+        break;
+    default:
+        break;
+    }
+    free(s);
+    return rc;
+}
+
+int grok_config_read(struct grok_run *run, struct grok_train_config *c, struct grok_err *err)
+{
+    grok_config_defaults(c);
+    for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
+        /* the derived values follow from the task: resolve computes them again */
+        if (keys[i].type == KEY_DERIVED || !has_key(&keys[i], c->model.arch))
+            continue;
+        int rc = read_key(run, &keys[i], c, err);
+        if (rc)
+            return rc;
+    }
+    struct naming nm = {.stored = 1};
+    struct grok_err why;
+    if (resolve(c, &nm, &why))
+        return grok_err_set(err, GROK_EFORMAT, "%s: %s", grok_run_name(run), why.msg);
+    return GROK_OK;
+}
+
+/* The row of key when it is stored as the caller asks (as text or as a number), else NULL. */
+static const struct config_key *stored_as(const char *key, int text)
+{
+    const struct config_key *k = find_key(key);
+    if (!k)
+        return NULL;
+    int is_text = k->type == KEY_TEXT || k->type == KEY_CHOICE || k->type == KEY_EMBED || k->type == KEY_HIDDEN;
+    return is_text == text ? k : NULL;
+}
+
+int grok_config_get_text(struct grok_run *run, const char *key, char **text, struct grok_err *err)
+{
+    *text = NULL;
+    if (!stored_as(key, 1))
+        return grok_err_set(err, GROK_EINVAL, "/config@%s: no setting stored as text", key);
+    return grok_run_attr_get_str(run, G, key, text, err);
+}
+
+int grok_config_get_number(struct grok_run *run, const char *key, double *v, struct grok_err *err)
+{
+    if (!stored_as(key, 0))
+        return grok_err_set(err, GROK_EINVAL, "/config@%s: no setting stored as a number", key);
+    return grok_run_attr_get_double(run, G, key, v, err);
+}
+
+int grok_config_read_shape(struct grok_run *run, struct grok_config_shape *s, struct grok_err *err)
+{
+    struct grok_train_config c;
+    grok_config_defaults(&c);
+    *s = (struct grok_config_shape){.arch = -1, .input = -1};
+    int rc = read_key(run, find_key("p"), &c, err);
+    if (rc)
+        return rc;
+    s->p = c.p;
+    if (read_key(run, find_key("n_ctx"), &c, NULL) == GROK_OK &&
+        read_key(run, find_key("d_vocab"), &c, NULL) == GROK_OK) {
+        s->n_ctx = c.model.n_ctx;
+        s->d_vocab = c.model.d_vocab;
+    }
+    if (read_key(run, find_key("model"), &c, NULL) == GROK_OK)
+        s->arch = c.model.arch;
+    if (read_key(run, find_key("embed"), &c, NULL) == GROK_OK)
+        s->input = c.model.input;
     return GROK_OK;
 }

@@ -1,6 +1,14 @@
 /* The settings of a training run: task, model, optimiser and schedule, with the papers' presets,
  * and their record in a run's /config (one attribute per setting, named after grok-train's long
- * flags; see grok-train(1)). A run's /config is enough to rebuild its model and data. */
+ * flags; see grok-train(1)). A run's /config is enough to rebuild its model and data.
+ *
+ * Owns: struct grok_train_config, its defaults and presets, its checks (grok_config_resolve), the
+ * glob and multiplier lists, and /config: one table of settings (attribute, type, field, flag,
+ * limits) drives the writer, the reader and the look-up of one setting, so no other module names
+ * a /config attribute. A check names a setting by grok-train's flag when the settings came from
+ * the command line, and by its attribute ("/config@lr_mult") when they came from a run.
+ * May call: task (the task's check and names), model (a probe build, names), optim (names),
+ * select (glob syntax), names, and run's attribute I/O. */
 #ifndef GROK_CONFIG_H
 #define GROK_CONFIG_H
 
@@ -50,7 +58,8 @@ void grok_config_defaults(struct grok_train_config *c);
 int grok_config_preset(struct grok_train_config *c, const char *name, struct grok_err *err);
 
 /* Derives what follows from the other settings (context length, vocabularies, the readout
- * position) and checks the whole: GROK_EINVAL with a one-line reason naming the flag. */
+ * position) and checks the whole, each integer within its flag's limits: GROK_EINVAL with a
+ * one-line reason naming the flag (for settings from grok-train's command line). */
 int grok_config_resolve(struct grok_train_config *c, struct grok_err *err);
 
 /* Whether a parameter name is selected by a list of globs "G1,G2" ("" selects nothing): a glob
@@ -67,8 +76,11 @@ double grok_config_lr_mult(const char *spec, const char *name);
 int grok_config_unmatched_glob(const char *list, const char *const *names, int n, char *glob,
                                size_t cap);
 
-/* Checks a glob list or a multiplier list as given on the command line; GROK_EINVAL naming flag. */
-int grok_config_check_globs(const char *flag, const char *globs, struct grok_err *err);
+/* Checks a glob list "G1,G2": GROK_EINVAL with a reason naming the list as `what` ("--freeze" on
+ * the command line, "/config@freeze" from a run). */
+int grok_config_check_globs(const char *what, const char *globs, struct grok_err *err);
+
+/* Checks a multiplier list "GLOB=C,..." as given to --lr-mult: GROK_EINVAL naming --lr-mult. */
 int grok_config_check_lr_mult(const char *spec, struct grok_err *err);
 
 /* Names of the model-shape choices, indexed by the values they set: --model (enum grok_arch:
@@ -88,11 +100,34 @@ int grok_readout_parse(const char *name);
 int grok_config_parse_embed(struct grok_model_config *m, const char *text);
 int grok_config_parse_hidden(struct grok_model_config *m, const char *text);
 
-/* Writes every setting of c as an attribute of /config. */
+/* Writes every setting of c (resolved) as an attribute of /config, in the table's order, the
+ * other family's model settings left out. GROK_EIO with err filled. */
 int grok_config_write(struct grok_run *run, const struct grok_train_config *c, struct grok_err *err);
 
-/* Reads a run's /config into c and resolves it; GROK_ENOTFOUND or GROK_EFORMAT naming the
- * attribute when the run does not describe a model grok-train can build. */
+/* Reads a run's /config into c and resolves it. GROK_ENOTFOUND naming the attribute a run lacks;
+ * GROK_EFORMAT when a stored value is refused, named as data: "run.h5: /config@lr_mult 'x=y': ..."
+ * (a check of the task or model module comes as "run.h5: /config does not describe a model: ..."). */
 int grok_config_read(struct grok_run *run, struct grok_train_config *c, struct grok_err *err);
+
+/* One stored setting by its attribute name (a key of the table: "op", "preset", "p", "lr"...),
+ * as text for a setting stored as a string (*text malloc'd, the caller frees it) or as a number
+ * for one stored as an integer or a real; the value as stored, unchecked. GROK_ENOTFOUND when the
+ * run lacks it (an older run, or one written by another tool), GROK_EFORMAT when the attribute is
+ * not of its type, GROK_EINVAL when key is no setting stored that way. */
+int grok_config_get_text(struct grok_run *run, const char *key, char **text, struct grok_err *err);
+int grok_config_get_number(struct grok_run *run, const char *key, double *v, struct grok_err *err);
+
+/* What reading a run's weights needs to know of its task and tokens. */
+struct grok_config_shape {
+    int p;              /* the modulus, 2 to GROK_P_MAX */
+    int n_ctx, d_vocab; /* the token layout; both 0 when /config lacks either */
+    int arch;           /* enum grok_arch, or -1 when /config@model is absent or unknown */
+    int input;          /* an MLP's enum grok_input, or -1 when /config@embed is absent or not one */
+};
+
+/* Reads the shape from /config without resolving the rest, so that it works on a run written by
+ * another tool that records only p. Fails only on p: GROK_ENOTFOUND when it is absent,
+ * GROK_EFORMAT when it is not an integer from 2 to GROK_P_MAX ("run.h5: /config@p 1: ..."). */
+int grok_config_read_shape(struct grok_run *run, struct grok_config_shape *s, struct grok_err *err);
 
 #endif

@@ -229,9 +229,9 @@ EOF
     refused t1.h5 'f["state"].attrs["step"] = -7' \
         "grok-train: t1.h5: /state's step, opt_t or stop_streak is out of range"
     refused t2.h5 'f["config"].attrs["p"] = 2**32 + 11' \
-        "grok-train: t2.h5: /config p = 4294967307 is out of range"
+        "grok-train: t2.h5: /config@p 4294967307: must be between 2 and 2048"
     refused t3.h5 'f["config"].attrs["lr_mult"] = "embed=abc"' \
-        "grok-train: t3.h5: /config does not describe a model: --lr-mult 'embed=abc': C must be a number in [0, 1e6]"
+        "grok-train: t3.h5: /config@lr_mult 'embed=abc': C must be a number in [0, 1e6]"
     refused t4.h5 'r = f["state"]["rng"]; v = r[()]; v[624] = -10**8; r[...] = v' \
         "grok-train: t4.h5: /state/rng is not a valid mt19937 state"
     [ ! -e x.h5 ]

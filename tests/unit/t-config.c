@@ -1,6 +1,8 @@
 /* Training settings: the presets carry their papers' values, /config round-trips, globs select
- * as documented, and impossible settings are refused with the flag named. */
+ * as documented, and impossible settings are refused with the flag named (from the command line)
+ * or with the stored attribute and value named (from a run's /config). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -45,6 +47,44 @@ static void round_trip(const struct grok_train_config *c, const char *what)
         diag("%s", err.msg);
     ok(!rc && same_config(c, &back), "%s: /config reads back as written", what);
     grok_run_close(run);
+}
+
+/* bad.h5 with c's /config (or none) and, when p_text is given, /config@p alone; open for reading. */
+static struct grok_run *write_config(const struct grok_train_config *c, const char *p_text)
+{
+    struct grok_err err;
+    struct grok_run *run = grok_run_create("bad.h5", &err);
+    if (c)
+        grok_config_write(run, c, &err);
+    if (p_text)
+        grok_run_attr_set_int(run, "/config", "p", strtoll(p_text, NULL, 10), &err);
+    if (!c && !p_text)
+        grok_run_attr_set_str(run, "/", "note", "no /config", &err);
+    grok_run_commit(run, &err);
+    grok_run_close(run);
+    return grok_run_open("bad.h5", &err);
+}
+
+/* Reads back c's /config with one attribute replaced: type 's' a string, 'i' an integer, 'd' a
+ * real. */
+static int read_doctored(const struct grok_train_config *c, const char *key, char type, const char *value,
+                         struct grok_err *err)
+{
+    struct grok_train_config back;
+    struct grok_run *run = grok_run_create("bad.h5", err);
+    grok_config_write(run, c, err);
+    if (type == 's')
+        grok_run_attr_set_str(run, "/config", key, value, err);
+    else if (type == 'i')
+        grok_run_attr_set_int(run, "/config", key, strtoll(value, NULL, 10), err);
+    else
+        grok_run_attr_set_double(run, "/config", key, strtod(value, NULL), err);
+    grok_run_commit(run, err);
+    grok_run_close(run);
+    run = grok_run_open("bad.h5", err);
+    int rc = grok_config_read(run, &back, err);
+    grok_run_close(run);
+    return rc;
 }
 
 int main(void)
@@ -162,25 +202,94 @@ int main(void)
     c.opt.beta2 = 1.0;
     is_int(grok_config_resolve(&c, &err), GROK_EINVAL, "beta2 = 1");
 
-    /* a run whose /config is not a model */
-    struct grok_run *run = grok_run_create("bad.h5", &err);
+    /* a run whose /config is not a model: the error names the stored attribute and value */
     grok_config_defaults(&c);
     grok_config_resolve(&c, &err);
-    grok_config_write(run, &c, &err);
-    grok_run_attr_set_int(run, "/config", "d_model", -5, &err);
-    grok_run_commit(run, &err);
+    is_int(read_doctored(&c, "d_model", 'i', "-5", &err), GROK_EFORMAT, "a negative d_model in /config");
+    is_str(err.msg, "bad.h5: /config@d_model -5: must be between 1 and 16384", "... is named");
+    is_int(read_doctored(&c, "op", 's', "pow", &err), GROK_EFORMAT, "an unknown op in /config");
+    is_str(err.msg, "bad.h5: /config@op 'pow' is unknown", "... is named");
+    is_int(read_doctored(&c, "p", 'i', "4294967307", &err), GROK_EFORMAT, "a p beyond an int");
+    is_str(err.msg, "bad.h5: /config@p 4294967307: must be between 2 and 2048", "... refused before it is narrowed");
+    is_int(read_doctored(&c, "lr_mult", 's', "embed=abc", &err), GROK_EFORMAT, "a bad multiplier in /config");
+    is_str(err.msg, "bad.h5: /config@lr_mult 'embed=abc': C must be a number in [0, 1e6]",
+           "... named as data, not as --lr-mult");
+    grok_config_check_lr_mult("embed=abc", &err);
+    is_str(err.msg, "--lr-mult 'embed=abc': C must be a number in [0, 1e6]", "the command line's is named by its flag");
+    is_int(read_doctored(&c, "freeze", 's', "a,,b", &err), GROK_EFORMAT, "an empty glob in /config@freeze");
+    is_str(err.msg, "bad.h5: /config@freeze 'a,,b': an empty glob", "... is named");
+    is_int(read_doctored(&c, "wd", 'd', "-2", &err), GROK_EFORMAT, "a negative wd in /config");
+    is_str(err.msg, "bad.h5: /config@wd -2: must be at least 0", "... is named");
+    is_int(read_doctored(&c, "stop_at", 'd', "nan", &err), GROK_EFORMAT, "a stop_at that is not a number");
+    is_str(err.msg, "bad.h5: /config@stop_at nan: not a finite number", "... is named");
+    c.model.d_head = 0;
+    c.model.n_heads = 3;
+    is_int(read_doctored(&c, "n_heads", 'i', "3", &err), GROK_EFORMAT, "heads that do not divide d_model");
+    is_str(err.msg, "bad.h5: /config@d_model 128 is not divisible by /config@n_heads 3", "... both named");
+    grok_config_defaults(&c);
+    grok_config_resolve(&c, &err);
+    char longer[GROK_CFG_TEXT + 8];
+    memset(longer, 'a', sizeof longer - 1);
+    longer[sizeof longer - 1] = '\0';
+    is_int(read_doctored(&c, "snapshot", 's', longer, &err), GROK_EFORMAT, "a text longer than its field");
+    is_str(err.msg, "bad.h5: /config@snapshot is too long (at most 511 bytes)", "... is named");
+    grok_config_preset(&c, "alquabeh", &err);
+    grok_config_resolve(&c, &err);
+    is_int(read_doctored(&c, "hidden", 's', "64,,32", &err), GROK_EFORMAT, "bad hidden widths in /config");
+    is_str(err.msg, "bad.h5: /config@hidden '64,,32': not widths W[,W...] (at most 8 layers)", "... are named");
+    is_int(read_doctored(&c, "embed", 's', "wide", &err), GROK_EFORMAT, "a bad embed in /config");
+    is_str(err.msg, "bad.h5: /config@embed 'wide': not a width, onehot or raw", "... is named");
+    grok_config_defaults(&c);
+    c.opt.wd = -2;
+    is_int(grok_config_resolve(&c, &err), GROK_EINVAL, "a negative --wd");
+    is_str(err.msg, "--wd -2: must be at least 0", "... is named by its flag");
+
+    /* one setting by its key, as stored */
+    grok_config_defaults(&c);
+    grok_config_resolve(&c, &err);
+    struct grok_run *run = write_config(&c, NULL);
+    char *text = NULL;
+    double v = 0;
+    ok(grok_config_get_text(run, "op", &text, &err) == GROK_OK && strcmp(text, "add") == 0, "op as text");
+    free(text);
+    ok(grok_config_get_text(run, "preset", &text, &err) == GROK_OK && strcmp(text, "") == 0,
+       "an empty preset as text");
+    free(text);
+    ok(grok_config_get_number(run, "p", &v, &err) == GROK_OK && v == 113, "p as a number");
+    ok(grok_config_get_number(run, "lr", &v, &err) == GROK_OK && v == 1e-3, "lr as a number");
+    is_int(grok_config_get_text(run, "p", &text, &err), GROK_EINVAL, "p is not stored as text");
+    is_int(grok_config_get_number(run, "op", &v, &err), GROK_EINVAL, "op is not stored as a number");
+    is_int(grok_config_get_number(run, "nonesuch", &v, &err), GROK_EINVAL, "a key that is no setting");
+    is_str(err.msg, "/config@nonesuch: no setting stored as a number", "... is named");
+    is_int(grok_config_get_text(run, "embed", &text, &err), GROK_ENOTFOUND, "a transformer has no embed");
+
+    /* the shape an analysis needs, from a grok-train run and from a run with p alone */
+    struct grok_config_shape sh;
+    ok(grok_config_read_shape(run, &sh, &err) == GROK_OK && sh.p == 113 && sh.n_ctx == 3 &&
+           sh.d_vocab == 114 && sh.arch == GROK_TRANSFORMER && sh.input == -1,
+       "the shape of a transformer run");
     grok_run_close(run);
-    run = grok_run_open("bad.h5", &err);
-    is_int(grok_config_read(run, &c, &err), GROK_EFORMAT, "a negative d_model in /config");
-    is_str(err.msg, "bad.h5: /config does not describe a model: --d-model -5: must be at least 1",
-           "... is named");
+    grok_config_preset(&c, "alquabeh", &err);
+    grok_config_parse_embed(&c.model, "onehot");
+    grok_config_resolve(&c, &err);
+    run = write_config(&c, NULL);
+    ok(grok_config_read_shape(run, &sh, &err) == GROK_OK && sh.p == 97 && sh.n_ctx == 4 &&
+           sh.d_vocab == 99 && sh.arch == GROK_MLP && sh.input == GROK_INPUT_ONEHOT,
+       "the shape of a one-hot MLP run");
     grok_run_close(run);
-    run = grok_run_create("bad.h5", &err);
-    grok_run_attr_set_str(run, "/config", "op", "pow", &err);
-    grok_run_commit(run, &err);
+    run = write_config(NULL, "7");
+    ok(grok_config_read_shape(run, &sh, &err) == GROK_OK && sh.p == 7 && sh.n_ctx == 0 &&
+           sh.d_vocab == 0 && sh.arch == -1 && sh.input == -1,
+       "a run with p alone has a shape");
+    is_int(grok_config_read(run, &c, &err), GROK_ENOTFOUND, "... but no config: a setting it lacks");
+    is_str(err.msg, "bad.h5: no attribute preset in /config", "... is named");
     grok_run_close(run);
-    run = grok_run_open("bad.h5", &err);
-    is_int(grok_config_read(run, &c, &err), GROK_EFORMAT, "an unknown op in /config");
+    run = write_config(NULL, "1");
+    is_int(grok_config_read_shape(run, &sh, &err), GROK_EFORMAT, "p = 1 is no modulus");
+    is_str(err.msg, "bad.h5: /config@p 1: must be between 2 and 2048", "... is named");
+    grok_run_close(run);
+    run = write_config(NULL, NULL);
+    is_int(grok_config_read_shape(run, &sh, &err), GROK_ENOTFOUND, "a run without p");
     grok_run_close(run);
 
     unlink("config.h5");
