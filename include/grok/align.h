@@ -8,11 +8,15 @@
  *                  or estimated from R random projections (below)
  *   PC1 share      σ₁² / Σ σ_i² of J_x's singular values (the full J_x: C products)
  *
- * Everything here sees f only through a vector-Jacobian oracle, so the same code runs on a model
+ * The measurement sees f only through a vector-Jacobian oracle, so the same code runs on a model
  * (grok_align_model_oracle) and, in the tests, on a map whose Jacobian is known in closed form.
- * Everything is in double precision. Nothing here allocates once its scratch is given, and no
- * function touches global state (BLAS threads included: a caller that runs these functions on
- * several threads sets OpenBLAS to one thread itself). */
+ * Everything is in double precision. Nothing in it allocates once its scratch is given, and no
+ * function of it touches global state (BLAS threads included: a caller that runs these functions
+ * on several threads sets OpenBLAS to one thread itself, as grok_align_run does).
+ *
+ * Owns: the measurement and the model's oracle (lib/align.c), grok-align's analysis of a run built
+ * on them, the /align group and its table (lib/align_run.c). Calls: model, the analysis driver
+ * (and through it run, snapshots, pool), tsv, GSL's generators. */
 #ifndef GROK_ALIGN_H
 #define GROK_ALIGN_H
 
@@ -104,5 +108,24 @@ void grok_align_model_free(struct grok_align_model *a);
 
 /* The grok_vjp over a (d = d_input, C = d_vocab_out). */
 struct grok_vjp grok_align_model_oracle(struct grok_align_model *a);
+
+/* ---- grok-align's analysis (lib/align_run.c) ---- */
+
+struct grok_analysis_io;
+
+/* grok-align's settings (grok-align(1) has each flag). */
+struct grok_align_opts {
+    long long sample;       /* --sample N: training pairs drawn without replacement; 0: all */
+    long long seed;         /* --seed: the sample and the projections */
+    int projections;        /* --projections R: estimate |J_x|_F from R projections; 0: exactly */
+    int exact;              /* --exact: the whole J_x (excludes projections) */
+    int threads;            /* --threads: 0 for every core */
+};
+
+/* Runs grok-align: the alignment of every selected snapshot of io's input over its training
+ * points (with /metrics' accuracies beside, nan where absent), written as the group /align of the
+ * output run or as a table (one row per snapshot), through the analysis driver. Returns the
+ * program's exit status, after one line on standard error when it is not 0. */
+int grok_align_run(const struct grok_align_opts *o, const struct grok_analysis_io *io);
 
 #endif
