@@ -12,6 +12,8 @@
 #include <gsl/gsl_rng.h>
 
 #include "grok/analysis.h"
+#include "grok/runmodel.h"
+#include "grok/snapshots.h"
 #include "grok/tsv.h"
 
 #define GROUP "/align"

@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 
+#include "grok/history.h"
 #include "grok/progress.h"
 
 int grok_analysis_workers(struct grok_analysis *a, int n, struct grok_err *err)

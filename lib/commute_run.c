@@ -16,6 +16,7 @@
 #include "grok/fpenv.h"
 #include "grok/pca.h"
 #include "grok/pca_basis.h"
+#include "grok/runmodel.h"
 #include "grok/tsv.h"
 
 #define GROUP "/commute"

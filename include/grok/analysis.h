@@ -20,6 +20,7 @@
 #include "grok/pool.h"
 #include "grok/run.h"
 #include "grok/select.h"
+#include "grok/snapshots.h"
 
 /* What the driver holds for an analysis while it runs; the analysis reads it in its hooks. */
 struct grok_analysis {
