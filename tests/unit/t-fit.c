@@ -1,11 +1,13 @@
 /* Events on synthetic metric curves, the onset rule, laws with known parameters, the bootstrap
- * and the sigmoid fit (lib/fit.c). */
+ * and the sigmoid fit (lib/fit.c); the events of a metrics table and its metric series
+ * (lib/events.c). */
 #include "tap.h"
 
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 #include <stdlib.h>
 
+#include "grok/events.h"
 #include "grok/fit.h"
 
 #define N_EVALS 21
@@ -290,6 +292,50 @@ static void test_sigmoid(void)
        "a parabola: refused or finite (%s)", rc ? err.msg : "fitted");
 }
 
+static void test_table_events(void)
+{
+    static const char tsv[] = "# op: add\n# p: 23\n"
+                              "step\ttrain_acc\ttest_acc\n"
+                              "0\t0.1\t0.0\n100\t1\t0.5\n200\t1\t0.99\n300\t1\t0.99\n400\t1\t0.99\n";
+    struct grok_err err = {0};
+    struct grok_input in = {.name = "m.tsv"};
+    in.table = grok_table_read_mem(tsv, sizeof tsv - 1, "m.tsv", &err);
+    ok(in.table != NULL, "metrics table read: %s", err.msg);
+    if (!in.table)
+        return;
+    ok(grok_events_is_metrics_table(in.table), "  it is a metrics table");
+    struct grok_events_opts o = GROK_EVENTS_DEFAULTS;
+    struct grok_events_row r;
+    ok(grok_events_read(&in, &o, &r, &err) == GROK_OK, "events of a table: %s", err.msg);
+    double v = 0;
+    ok(grok_events_value(&in, &r, "t_mem", &v, &err) == GROK_OK && v == 100, "  t_mem 100");
+    ok(grok_events_value(&in, &r, "t_grok98", &v, &err) == GROK_OK && v == 200, "  t_grok98 200");
+    ok(grok_events_value(&in, &r, "p", &v, &err) == GROK_OK && v == 23, "  p from the metadata");
+    ok(grok_events_value(&in, &r, "lr", &v, &err) == GROK_OK && isnan(v), "  lr missing: nan");
+    ok(grok_events_value(&in, &r, "t_onset", &v, &err) == GROK_OK && isnan(v), "  no defects: no onset");
+    ok(grok_events_value(&in, &r, "op", &v, &err) == GROK_EFORMAT, "  op is text");
+    is_str(err.msg, "m.tsv: column 'op' is text, a law needs numbers", "  its message");
+    ok(grok_events_value(&in, &r, "nope", &v, &err) == GROK_ENOTFOUND, "  an unknown column");
+    grok_events_row_free(&r);
+
+    struct grok_metric_series s;
+    ok(grok_metric_series_read(&in, "test_acc", &s, &err) == GROK_OK && s.n == 5 &&
+       s.step[4] == 400 && s.value[1] == 0.5, "metric series of a table");
+    grok_metric_series_free(&s);
+    ok(grok_metric_series_read(&in, "nope", &s, &err) != GROK_OK, "  a missing column refused");
+    grok_metric_series_free(&s);
+    grok_table_free(in.table);
+
+    /* Metrics of two runs concatenated: the steps go back, and the line is named. */
+    static const char two[] = "step\ttrain_acc\ttest_acc\n0\t0\t0\n100\t1\t1\n0\t0\t0\n";
+    in.table = grok_table_read_mem(two, sizeof two - 1, "m.tsv", &err);
+    ok(grok_events_read(&in, &o, &r, &err) == GROK_EFORMAT, "steps going back refused");
+    is_str(err.msg, "m.tsv: line 4: step 0 after step 100 (the metrics of several runs? give "
+           "each as its own input)", "  its message");
+    grok_events_row_free(&r);
+    grok_table_free(in.table);
+}
+
 int main(void)
 {
     test_events();
@@ -297,5 +343,6 @@ int main(void)
     test_laws();
     test_bootstrap();
     test_sigmoid();
+    test_table_events();
     return done_testing();
 }

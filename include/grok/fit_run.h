@@ -1,0 +1,42 @@
+/* grok-fit's analysis over its inputs (runs and tables, already open): the events of each
+ * (events.h), laws fitted across them, sigmoids fitted to each one's metrics; written as the
+ * events, laws or sigmoids table, or as the /fit group of the output run derived from the one
+ * run in. May call events, fit, input, run, tsv and cli (for its one failure path). */
+#ifndef GROK_FIT_RUN_H
+#define GROK_FIT_RUN_H
+
+#include <stddef.h>
+
+#include "grok/events.h"
+#include "grok/fit.h"
+#include "grok/input.h"
+
+/* One --law Y:X[:FORM]. */
+struct grok_law_spec {
+    const char *text;      /* as given, for messages */
+    char y[256], x[256];   /* the columns: of the events, or of a table given as input */
+    enum grok_law_form form;
+};
+
+/* grok-fit's settings (grok-fit(1) has each flag). */
+struct grok_fit_opts {
+    struct grok_events_opts ev;      /* the events' thresholds */
+    const struct grok_law_spec *laws;
+    int nlaws;
+    const char *const *sigmoids;     /* (nsig) metric columns to fit a sigmoid to */
+    int nsig;
+    int drop_invalid;                /* drop the points a fit cannot take, rather than refuse */
+    size_t bootstrap;                /* resamples for the intervals; 0 for none */
+    unsigned long seed;              /* of the resampling */
+};
+
+/* Runs grok-fit on the nin inputs (the caller's, left open): with laws, the laws table; with
+ * sigmoids, the sigmoids table, or the /fit group (events and sigmoids) of the one run when
+ * `table` is 0; else the events table, or the /fit group. A table goes to `output` (NULL or "-":
+ * standard output), a run to output as grok_run_derive says. The caller has checked that a
+ * group has exactly one run in, and that laws come with a table. Returns the program's exit
+ * status, after one line on standard error when it is not 0. */
+int grok_fit_run(const struct grok_fit_opts *o, const struct grok_input *ins, int nin, int table,
+                 const char *output);
+
+#endif
