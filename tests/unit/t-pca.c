@@ -531,6 +531,7 @@ static void test_basis_roundtrip(gsl_rng *rng)
        "params and offsets: %s / %s", params, offsets);
     is_str(columns, "a,b", "columns as given");
     ok(np == (long long)n, "n_params %lld", np);
+    grok_array_free(&R);
     is_int(grok_pca_basis_read(run, n + 1, &R, &err), GROK_EFORMAT, "another model's size refused");
     free(params);
     free(offsets);
