@@ -2,8 +2,12 @@
 #include "grok/pca_basis.h"
 
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
-#define BASIS_PATH "/pca/basis"
+#define GROUP "/pca"
+#define BASIS_PATH GROUP "/basis"
 
 int grok_pca_basis_read(struct grok_run *run, size_t n_params, struct grok_array *B,
                         struct grok_err *err)
@@ -26,5 +30,39 @@ int grok_pca_basis_read(struct grok_run *run, size_t n_params, struct grok_array
             rc = grok_err_set(err, GROK_EFORMAT, "%s: " BASIS_PATH " holds a value that is not finite", name);
     if (rc != GROK_OK)
         grok_array_free(B);
+    return rc;
+}
+
+/* m's tensor names, or their offsets, comma-separated in a malloc'd string (NULL: no memory). */
+static char *tensor_list(const struct grok_model *m, int offsets)
+{
+    size_t len = 1;
+    for (int t = 0; t < m->n_tensors; t++)
+        len += (offsets ? 21 : strlen(m->tensors[t].name)) + 1;
+    char *s = malloc(len), *p = s;
+    for (int t = 0; s && t < m->n_tensors; t++) {
+        const char *sep = t ? "," : "";
+        size_t left = len - (size_t)(p - s);
+        p += offsets ? snprintf(p, left, "%s%zu", sep, m->tensors[t].offset)
+                     : snprintf(p, left, "%s%s", sep, m->tensors[t].name);
+    }
+    if (s && m->n_tensors == 0)
+        *s = '\0';
+    return s;
+}
+
+int grok_pca_basis_write(struct grok_run *run, const struct grok_model *m, const double *B,
+                         size_t K, const char *columns, struct grok_err *err)
+{
+    char *params = tensor_list(m, 0), *offsets = tensor_list(m, 1);
+    size_t shape[2] = {m->n_params, K};
+    int rc = params && offsets ? GROK_OK : grok_err_set(err, GROK_ENOMEM, "out of memory");
+    if (rc == GROK_OK) rc = grok_run_write_f64(run, GROUP, "basis", B, 2, shape, err);
+    if (rc == GROK_OK) rc = grok_run_attr_set_str(run, BASIS_PATH, "params", params, err);
+    if (rc == GROK_OK) rc = grok_run_attr_set_str(run, BASIS_PATH, "offsets", offsets, err);
+    if (rc == GROK_OK) rc = grok_run_attr_set_str(run, BASIS_PATH, "columns", columns, err);
+    if (rc == GROK_OK) rc = grok_run_attr_set_int(run, BASIS_PATH, "n_params", (long long)m->n_params, err);
+    free(params);
+    free(offsets);
     return rc;
 }

@@ -1,13 +1,15 @@
 /* The execution-subspace basis a run keeps at /pca/basis: written by grok-pca, read by
  * grok-commute (and any analysis that splits a vector inside and outside the subspace).
  *
- * Owns the dataset /pca/basis and its attributes. Calls: run (the generic HDF5 layer). */
+ * Owns the dataset /pca/basis and its attributes. Calls: run (the generic HDF5 layer), model (the
+ * parameter layout a basis records). */
 #ifndef GROK_PCA_BASIS_H
 #define GROK_PCA_BASIS_H
 
 #include <stddef.h>
 
 #include "grok/err.h"
+#include "grok/model.h"
 #include "grok/run.h"
 
 /* Reads run's /pca/basis as float64 into B (n_params × C, row-major; free with
@@ -18,5 +20,13 @@
  * (grok_orthonormality_error): how close it must be depends on the use. */
 int grok_pca_basis_read(struct grok_run *run, size_t n_params, struct grok_array *B,
                         struct grok_err *err);
+
+/* Writes B (m->n_params × K, row-major, orthonormal columns; the caller's) as run's /pca/basis
+ * with the attributes that say what its rows and columns are: params and offsets (m's tensors
+ * in flat-vector order and where each starts, comma-separated), columns (what each column came
+ * from, comma-separated, the caller's text) and n_params. The /pca group must be writable in
+ * run (grok-pca's output run). GROK_ENOMEM or the write's error with err filled. */
+int grok_pca_basis_write(struct grok_run *run, const struct grok_model *m, const double *B,
+                         size_t K, const char *columns, struct grok_err *err);
 
 #endif

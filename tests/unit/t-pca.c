@@ -1,13 +1,18 @@
 /* grok_pca: trajectories of known rank, the Gram path against the direct SVD, windows, the
- * random-walk null, QR, and the run reader (chunked reading equals whole reading). */
+ * random-walk null, QR, the run reader (chunked reading equals whole reading), and /pca as a run
+ * keeps it: the basis written and read back, the PC1 shares grok-fit reads. */
 #include "grok/pca.h"
+#include "grok/pca_basis.h"
+#include "grok/pca_run.h"
 #include "grok/snapshots.h"
 #include "grok/traj.h"
 
 #include "tap.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <gsl/gsl_randist.h>
@@ -423,6 +428,122 @@ static void test_nonfinite(void)
     is_str(err.msg, "the snapshot at step 300 holds a value that is not finite", "named by step");
 }
 
+/* A committed run at path holding only /pca/pc1 (n values; none when n is 0 and !with_pc1) and,
+ * unless NULL, /pca@matrices. */
+static struct grok_run *pca_run_with(char *path, int with_pc1, const double *pc1, size_t n,
+                                     const char *matrices)
+{
+    int fd = mkstemp(path);
+    close(fd);
+    struct grok_err err;
+    struct grok_run *run = grok_run_create(path, &err);
+    double zero = 0;
+    if (!with_pc1)
+        grok_run_write_f64(run, "/pca", "pc2", &zero, 1, (size_t[1]){1}, &err);
+    else
+        grok_run_write_f64(run, "/pca", "pc1", pc1, 1, &n, &err);
+    if (matrices)
+        grok_run_attr_set_str(run, "/pca", "matrices", matrices, &err);
+    grok_run_commit(run, &err);
+    grok_run_close(run);
+    return grok_run_open(path, &err);
+}
+
+static void test_pc1_read(void)
+{
+    const double v[3] = {0.5, 0.25, 0.125};
+    static const struct {
+        int with_pc1;
+        size_t n;
+        const char *matrices, *msg;
+    } cases[] = {
+        {0, 0, "a", NULL},
+        {1, 3, NULL, NULL},
+        {1, 3, "W_Q,W_K,W_V", NULL},
+        {1, 2, "W_Q,W_K,W_V", "/pca@matrices names 3 matrices, /pca/pc1 holds 2 values"},
+        {1, 1, "", "/pca@matrices names 0 matrices, /pca/pc1 holds 1 value"},
+        {1, 2, "W_Q,", "/pca@matrices names an empty matrix"},
+        {1, 3, "W_Q,W_K,W_Q", "/pca@matrices names a repeated matrix"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char path[] = "/tmp/grok-t-pca-XXXXXX";
+        struct grok_run *run = pca_run_with(path, cases[i].with_pc1, v, cases[i].n, cases[i].matrices);
+        struct grok_pca_pc1 p;
+        struct grok_err err = {0};
+        int rc = grok_pca_pc1_read(run, &p, &err);
+        if (cases[i].msg) {
+            char want[256];
+            snprintf(want, sizeof want, "%s: %s", path, cases[i].msg);
+            is_int(rc, GROK_EFORMAT, "pc1 case %zu refused", i);
+            is_str(err.msg, want, "with its message");
+            ok(p.n == 0 && !p.pc1 && !p.names, "and p empty");
+        } else if (!cases[i].with_pc1) {
+            ok(rc == GROK_OK && p.n == 0 && !p.pc1 && !p.names, "no /pca/pc1: nothing, no error");
+        } else {
+            ok(rc == GROK_OK && p.n == 3 && p.pc1[0] == 0.5 && p.pc1[2] == 0.125, "the %zu shares", p.n);
+            if (cases[i].matrices)
+                ok(p.names && strcmp(p.names[0], "W_Q") == 0 && strcmp(p.names[2], "W_V") == 0,
+                   "named by /pca@matrices");
+            else
+                ok(!p.names, "without /pca@matrices: no names");
+        }
+        grok_pca_pc1_free(&p);
+        grok_pca_pc1_free(&p); /* emptied: freeing again is harmless */
+        grok_run_close(run);
+        unlink(path);
+    }
+}
+
+/* grok_pca_basis_write's basis reads back with grok_pca_basis_read, attributes and all. */
+static void test_basis_roundtrip(gsl_rng *rng)
+{
+    struct grok_model_config c = {.arch = GROK_MLP, .n_ctx = 2, .d_vocab = 8, .d_vocab_out = 7,
+                                  .act = GROK_ACT_RELU, .loss = GROK_LOSS_CE, .d_embed = 3,
+                                  .n_hidden = 1, .hidden = {4}};
+    struct grok_model m;
+    struct grok_err err;
+    is_int(grok_model_build(&m, &c, &err), GROK_OK, "a small MLP");
+    size_t n = m.n_params, K = 2;
+    double *B = malloc(n * K * sizeof *B);
+    for (size_t i = 0; i < n * K; i++)
+        B[i] = gsl_ran_gaussian(rng, 1.0);
+    grok_orthonormalise(B, n, K, &err);
+    char path[] = "/tmp/grok-t-pca-XXXXXX";
+    int fd = mkstemp(path);
+    close(fd);
+    struct grok_run *run = grok_run_create(path, &err);
+    is_int(grok_pca_basis_write(run, &m, B, K, "a,b", &err), GROK_OK, "basis written");
+    grok_run_commit(run, &err);
+    grok_run_close(run);
+    run = grok_run_open(path, &err);
+    struct grok_array R = {0};
+    is_int(grok_pca_basis_read(run, n, &R, &err), GROK_OK, "and read back");
+    ok(R.n == n * K && max_abs_diff(R.data, B, n * K) == 0, "the same %zu x %zu values", n, K);
+    char *params = NULL, *offsets = NULL, *columns = NULL;
+    long long np = 0;
+    grok_run_attr_get_str(run, "/pca/basis", "params", &params, &err);
+    grok_run_attr_get_str(run, "/pca/basis", "offsets", &offsets, &err);
+    grok_run_attr_get_str(run, "/pca/basis", "columns", &columns, &err);
+    grok_run_attr_get_int(run, "/pca/basis", "n_params", &np, &err);
+    char want[32];
+    snprintf(want, sizeof want, "%zu", m.tensors[1].offset);
+    ok(params && strncmp(params, m.tensors[0].name, strlen(m.tensors[0].name)) == 0 &&
+       offsets && strncmp(offsets, "0,", 2) == 0 && strstr(offsets, want),
+       "params and offsets: %s / %s", params, offsets);
+    is_str(columns, "a,b", "columns as given");
+    ok(np == (long long)n, "n_params %lld", np);
+    grok_array_free(&R);
+    is_int(grok_pca_basis_read(run, n + 1, &R, &err), GROK_EFORMAT, "another model's size refused");
+    free(params);
+    free(offsets);
+    free(columns);
+    grok_array_free(&R);
+    grok_run_close(run);
+    unlink(path);
+    free(B);
+    grok_model_free(&m);
+}
+
 int main(void)
 {
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
@@ -437,6 +558,8 @@ int main(void)
     test_traj(rng);
     test_shares_bounded(rng);
     test_nonfinite();
+    test_pc1_read();
+    test_basis_roundtrip(rng);
     gsl_rng_free(rng);
     return done_testing();
 }

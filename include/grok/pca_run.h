@@ -1,0 +1,60 @@
+/* grok-pca's analysis of a run, and the /pca group it leaves: per matrix (or jointly) the
+ * principal components of the weight trajectory, expanding windows, the random-walk null and
+ * the execution-subspace basis; and the reader of what grok-fit takes back from /pca.
+ *
+ * Owns: the /pca group (its per-matrix groups, summary columns and settings; /pca/basis itself is
+ * pca_basis's) and grok-pca's tables (lib/pca_run.c). Calls: pca (the maths), traj (reading a
+ * trajectory), pca_basis (writing /pca/basis), model (the parameter layout), the analysis
+ * driver, run, tsv. Called by grok-pca's main and grok-fit. */
+#ifndef GROK_PCA_RUN_H
+#define GROK_PCA_RUN_H
+
+#include <stddef.h>
+
+#include "grok/err.h"
+#include "grok/pca.h"
+#include "grok/run.h"
+
+struct grok_analysis_io;
+
+/* grok-pca's tables, in the order of its -t kinds (summary, window, proj). */
+enum grok_pca_table { GROK_PCA_TABLE_SUMMARY, GROK_PCA_TABLE_WINDOW, GROK_PCA_TABLE_PROJ };
+
+/* grok-pca's settings (grok-pca(1) has each flag). The matrices and snapshots are io's -p, -s. */
+struct grok_pca_opts {
+    int k;                        /* -k: components kept per matrix */
+    int joint;                    /* --joint: the selected parameters as one vector */
+    int basis_k;                  /* --basis-k: each matrix's directions in /pca/basis; 0: none */
+    int window;                   /* --window expanding:N: N, or 0 for no windows */
+    int null_walks;               /* --null random-walk:R: R, or 0 for no null */
+    long long seed;               /* --seed: the null's walks */
+    enum grok_pca_method method;  /* --method */
+    enum grok_pca_table table;    /* -t KIND, when the output is a table */
+};
+
+/* Runs grok-pca on io's input through the analysis driver: one unit per selected matrix (one
+ * unit with --joint), written as the group /pca of the output run (with /pca/basis when the run's
+ * /config describes a model and --basis-k is not 0) or as the table o->table. Returns the
+ * program's exit status, after one line on standard error when it is not 0. */
+int grok_pca_run(const struct grok_pca_opts *o, const struct grok_analysis_io *io);
+
+/* What grok-fit takes back from a run's /pca: each analysed matrix's PC1 share, by name. */
+struct grok_pca_pc1 {
+    double *pc1;      /* (n) /pca/pc1; NULL when the run has none */
+    size_t n;
+    char **names;     /* (n) /pca@matrices cut at its commas, or NULL when the attribute is
+                       * absent (the shares then have no names) */
+    char *list;       /* the attribute's text, which names points into */
+};
+
+/* Reads run's /pca/pc1 and /pca@matrices into p (the caller's; free with grok_pca_pc1_free).
+ * A run without /pca/pc1 gives p empty (n 0, pc1 NULL) and GROK_OK. Fails with the read's error,
+ * or GROK_EFORMAT "RUN: /pca@matrices names N matrices, /pca/pc1 holds M values", "RUN:
+ * /pca@matrices names an empty matrix" / "a repeated matrix" (each name becomes a column of its
+ * own downstream), or GROK_ENOMEM "RUN: out of memory"; p is empty after any failure. */
+int grok_pca_pc1_read(struct grok_run *run, struct grok_pca_pc1 *p, struct grok_err *err);
+
+/* Frees what grok_pca_pc1_read filled and empties p; p may be NULL or zeroed. */
+void grok_pca_pc1_free(struct grok_pca_pc1 *p);
+
+#endif
