@@ -26,23 +26,23 @@ static double last_metric(struct grok_run *run, const char *column)
 /* Trains cfg into a run at path; returns how the loop ended, or -1 when setting up failed. */
 static int train_into(const struct grok_train_config *cfg, const char *path)
 {
-    struct grok_trainer t;
+    struct grok_trainer *t = NULL;
     struct grok_err err;
     struct grok_run *run = NULL;
     int end = -1;
-    if (grok_trainer_init(&t, cfg, &err) || !(run = grok_run_create(path, &err)) ||
-        grok_trainer_write_setup(&t, run, &err)) {
+    if (!(t = grok_trainer_new(cfg, &err)) || !(run = grok_run_create(path, &err)) ||
+        grok_trainer_write_setup(t, run, &err)) {
         diag("%s", err.msg);
         goto out;
     }
-    end = grok_train_loop(&t, run, 1, NULL, &err);
+    end = grok_train_loop(t, run, 1, NULL, &err);
     if (grok_run_commit(run, &err)) {
         diag("%s", err.msg);
         end = -1;
     }
 out:
     grok_run_close(run);
-    grok_trainer_free(&t);
+    grok_trainer_free(t);
     return end;
 }
 
@@ -70,17 +70,18 @@ static void check_run(const struct grok_train_config *cfg, const char *path, con
     is_near((double)correct / n, last_metric(run, "train_acc"), 1e-12, "%s: train accuracy recomputed", what);
 
     /* snapshot 0 holds the initial parameters: a fresh trainer draws the same ones */
-    struct grok_trainer t;
-    is_int(grok_trainer_init(&t, cfg, &err), GROK_OK, "%s: a second trainer sets up", what);
+    struct grok_trainer *t = grok_trainer_new(cfg, &err);
+    ok(t != NULL, "%s: a second trainer sets up", what);
+    const float *init = t ? grok_trainer_params(t) : params;
     is_int(grok_model_load(&m, run, 0, params, &err), GROK_OK, "%s: snapshot 0 loads", what);
-    ok(memcmp(params, t.params, m.n_params * sizeof *params) == 0, "%s: snapshot 0 = the seed's initial parameters", what);
+    ok(memcmp(params, init, m.n_params * sizeof *params) == 0, "%s: snapshot 0 = the seed's initial parameters", what);
     double *theta = malloc(m.n_params * sizeof *theta);
     int same = theta && grok_model_load_f64(&m, run, 0, params, theta, &err) == GROK_OK;
     for (size_t i = 0; same && i < m.n_params; i++)
-        same = theta[i] == (double)t.params[i];
+        same = theta[i] == (double)init[i];
     ok(same, "%s: snapshot 0 in double = the initial parameters widened", what);
     free(theta);
-    grok_trainer_free(&t);
+    grok_trainer_free(t);
 
     is_int(grok_model_load(&m, run, 12345, params, &err), GROK_ENOTFOUND, "%s: a missing snapshot step", what);
     is_str(err.msg, "model.h5: no snapshot at step 12345", "%s: ... is named", what);
@@ -97,38 +98,44 @@ static void check_run(const struct grok_train_config *cfg, const char *path, con
  * up to rounding, and the same k gives the same bytes twice. */
 static void check_threads(const struct grok_train_config *cfg, int k, const char *what)
 {
-    struct grok_trainer one, par, again;
+    struct grok_trainer *one = NULL, *par = NULL, *again = NULL;
     struct grok_err err;
-    if (grok_trainer_init(&one, cfg, &err) || grok_trainer_init(&par, cfg, &err) ||
-        grok_trainer_init(&again, cfg, &err) || grok_trainer_set_threads(&par, k, &err) ||
-        grok_trainer_set_threads(&again, k, &err)) {
+    if (!(one = grok_trainer_new(cfg, &err)) || !(par = grok_trainer_new(cfg, &err)) ||
+        !(again = grok_trainer_new(cfg, &err)) || grok_trainer_set_threads(par, k, &err) ||
+        grok_trainer_set_threads(again, k, &err)) {
         ok(0, "%s: %d threads set up (%s)", what, k, err.msg);
+        grok_trainer_free(one);
+        grok_trainer_free(par);
+        grok_trainer_free(again);
         return;
     }
-    is_int(par.n_workers, k, "%s: %d workers", what, k);
+    is_int(grok_trainer_threads(par), k, "%s: %d workers", what, k);
+    size_t np = grok_trainer_model(one)->n_params;
     double worst = 0, gworst = 0;
     int same = 1;
     for (int s = 0; s < 5; s++) {
-        double l1 = grok_trainer_step(&one), lp = grok_trainer_step(&par), la = grok_trainer_step(&again);
+        double l1 = grok_trainer_step(one), lp = grok_trainer_step(par), la = grok_trainer_step(again);
         worst = fmax(worst, fabs(l1 - lp) / fabs(l1));
-        same &= lp == la && memcmp(par.params, again.params, par.model.n_params * sizeof(float)) == 0;
+        same &= lp == la && memcmp(grok_trainer_params(par), grok_trainer_params(again), np * sizeof(float)) == 0;
     }
+    const float *g1 = grok_trainer_grad(one), *gp = grok_trainer_grad(par);
     double norm = 0;
-    for (size_t i = 0; i < one.model.n_params; i++) {
-        gworst = fmax(gworst, fabs((double)one.grad[i] - par.grad[i]));
-        norm = fmax(norm, fabs((double)one.grad[i]));
+    for (size_t i = 0; i < np; i++) {
+        gworst = fmax(gworst, fabs((double)g1[i] - gp[i]));
+        norm = fmax(norm, fabs((double)g1[i]));
     }
     if (!ok(worst < 1e-5 && gworst < 1e-4 * norm, "%s: %d slices give the losses and gradients of one", what, k))
         diag("loss %.3g, gradient %.3g of %.3g", worst, gworst, norm);
     ok(same, "%s: %d slices twice give the same bytes", what, k);
     struct grok_eval e1, ep;
-    grok_trainer_eval(&one, &e1);
-    grok_trainer_eval(&par, &ep);
-    ok(fabs(e1.train_loss - ep.train_loss) < 1e-4 * e1.train_loss && fabs(e1.test_acc - ep.test_acc) < 1.5 / one.data.n_test,
+    grok_trainer_eval(one, &e1);
+    grok_trainer_eval(par, &ep);
+    ok(fabs(e1.train_loss - ep.train_loss) < 1e-4 * e1.train_loss &&
+           fabs(e1.test_acc - ep.test_acc) < 1.5 / grok_trainer_data(one)->n_test,
        "%s: %d slices evaluate as one", what, k);
-    grok_trainer_free(&one);
-    grok_trainer_free(&par);
-    grok_trainer_free(&again);
+    grok_trainer_free(one);
+    grok_trainer_free(par);
+    grok_trainer_free(again);
 }
 
 int main(void)
@@ -173,26 +180,26 @@ int main(void)
     check_threads(&c, 5, "transformer");
 
     /* --stop-at counts three evaluations in a row */
-    struct grok_trainer t;
+    struct grok_trainer *t;
     c.stop_at = 0.5;
-    grok_trainer_init(&t, &c, &err);
+    t = grok_trainer_new(&c, &err);
     struct grok_eval e = {.test_acc = 0.6};
-    int s1 = grok_trainer_should_stop(&t, &e), s2 = grok_trainer_should_stop(&t, &e);
+    int s1 = grok_trainer_should_stop(t, &e), s2 = grok_trainer_should_stop(t, &e);
     e.test_acc = 0.4;
-    int s3 = grok_trainer_should_stop(&t, &e);
+    int s3 = grok_trainer_should_stop(t, &e);
     e.test_acc = 0.5;
-    int s4 = grok_trainer_should_stop(&t, &e), s5 = grok_trainer_should_stop(&t, &e),
-        s6 = grok_trainer_should_stop(&t, &e);
+    int s4 = grok_trainer_should_stop(t, &e), s5 = grok_trainer_should_stop(t, &e),
+        s6 = grok_trainer_should_stop(t, &e);
     ok(!s1 && !s2 && !s3 && !s4 && !s5 && s6, "stop-at: the third evaluation in a row at or above it stops");
-    grok_trainer_free(&t);
+    grok_trainer_free(t);
     grok_trainer_free(NULL);
 
     /* --threads 1 is one thread, OpenBLAS's included, whatever OpenBLAS had before */
     grok_blas_threads(2);
-    grok_trainer_init(&t, &c, &err);
-    is_int(grok_trainer_set_threads(&t, 1, &err), GROK_OK, "one thread set up");
+    t = grok_trainer_new(&c, &err);
+    is_int(grok_trainer_set_threads(t, 1, &err), GROK_OK, "one thread set up");
     is_int(openblas_get_num_threads(), 1, "one thread: OpenBLAS runs on one thread too");
-    grok_trainer_free(&t);
+    grok_trainer_free(t);
 
     unlink("model.h5");
     if (chdir("/") || rmdir(dir))
