@@ -16,7 +16,8 @@ static void full_draw(void *ctx, gsl_rng *rng, struct grok_batch *out)
                                .scale = 1.0 / f->set.n};
 }
 
-int grok_sampler_full(struct grok_sampler *s, const struct grok_examples *set, struct grok_err *err)
+int grok_sampler_full(struct grok_sampler *s, const struct grok_examples *set,
+                      struct grok_err *err)
 {
     struct full *f = malloc(sizeof *f);
     if (!f)

@@ -48,7 +48,8 @@ void grok_transforms_apply(const struct grok_transforms *l, const float *params,
         l->x[i].apply(l->x[i].ctx, params, grad, n, step);
 }
 
-int grok_transforms_save(const struct grok_transforms *l, struct grok_run *run, struct grok_err *err)
+int grok_transforms_save(const struct grok_transforms *l, struct grok_run *run,
+                         struct grok_err *err)
 {
     char group[sizeof GROUP + 80];
     for (int i = 0; i < l->n; i++) {
@@ -62,7 +63,8 @@ int grok_transforms_save(const struct grok_transforms *l, struct grok_run *run, 
     return GROK_OK;
 }
 
-int grok_transforms_load(const struct grok_transforms *l, struct grok_run *run, struct grok_err *err)
+int grok_transforms_load(const struct grok_transforms *l, struct grok_run *run,
+                         struct grok_err *err)
 {
     char group[sizeof GROUP + 80];
     for (int i = 0; i < l->n; i++) {

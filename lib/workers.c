@@ -17,8 +17,8 @@ void grok_workers_free(struct grok_worker *w, int n)
     free(w);
 }
 
-struct grok_worker *grok_workers_new(const struct grok_model *m, const struct grok_worker_spec *spec,
-                                     struct grok_err *err)
+struct grok_worker *grok_workers_new(const struct grok_model *m,
+                                     const struct grok_worker_spec *spec, struct grok_err *err)
 {
     if (err)
         err->code = GROK_OK;

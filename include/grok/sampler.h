@@ -47,7 +47,8 @@ struct grok_sampler {
 
 /* The whole set at every step, in its order; draws nothing from the generator. GROK_ENOMEM
  * with err filled. */
-int grok_sampler_full(struct grok_sampler *s, const struct grok_examples *set, struct grok_err *err);
+int grok_sampler_full(struct grok_sampler *s, const struct grok_examples *set,
+                      struct grok_err *err);
 
 /* `draws` examples drawn uniformly with replacement (gsl_rng_uniform_int, one call per draw,
  * in order), each distinct example once in the order of its first draw, with its count.

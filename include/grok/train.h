@@ -99,8 +99,8 @@ size_t grok_trainer_work_bytes(const struct grok_trainer *t);
 void grok_trainer_reset_streak(struct grok_trainer *t);
 
 /* One update, the flow at the top of this file: draw, gradient, transforms, clip, update.
- * Returns the minibatch's loss before the update; when
- * the loss or the gradient is not finite it returns NaN and leaves the parameters as they were. */
+ * Returns the minibatch's loss before the update; when the loss or the gradient is not finite
+ * it returns NaN and leaves the parameters and moments as they were. */
 double grok_trainer_step(struct grok_trainer *t);
 
 /* Spreads the step and the evaluation over `threads` threads (0: every core): each takes an
@@ -118,8 +118,10 @@ void grok_trainer_eval(struct grok_trainer *t, struct grok_eval *e);
 /* Updates the stop-at streak with e; returns 1 when the run should stop. */
 int grok_trainer_should_stop(struct grok_trainer *t, const struct grok_eval *e);
 
-/* Writers of the run: /config and /data; one /metrics row; one /snapshots row (the selected
- * parameters at the current step); /state (parameters, moments, generator, step). */
+/* Writers of the run: /config and /data; one /metrics row (appended and flushed: the one
+ * function that writes /metrics); one /snapshots row (the selected parameters at the current
+ * step); /state (parameters, moments, generator, step, stop-at streak, and each gradient
+ * transform's state under /state/transforms). Each returns GROK_OK or the run's error. */
 int grok_trainer_write_setup(struct grok_trainer *t, struct grok_run *run, struct grok_err *err);
 int grok_trainer_write_metrics(struct grok_run *run, const struct grok_eval *e,
                                struct grok_err *err);
@@ -131,8 +133,8 @@ enum grok_train_end {
     GROK_TRAIN_DONE,          /* reached --steps */
     GROK_TRAIN_STOPPED,       /* --stop-at reached */
     GROK_TRAIN_INTERRUPTED,   /* the interrupted hook said so; the run is consistent and resumable */
-    GROK_TRAIN_NONFINITE,     /* a loss or gradient was not finite at the step reached: the run keeps the
-                               * evaluations and snapshots before it, and gets no /state */
+    GROK_TRAIN_NONFINITE,     /* a loss or gradient was not finite at the step reached: the run
+                               * keeps the evaluations and snapshots before it, gets no /state */
     GROK_TRAIN_FAILED,        /* writing the run failed; err says why */
 };
 
@@ -144,14 +146,14 @@ struct grok_train_hooks {
     void *ctx;
 };
 
-/* Trains from the trainer's step to cfg.steps. With `fresh`, first evaluates and snapshots the starting
- * parameters. Evaluates every eval_every steps and at the last step, snapshots every
+/* Trains from the trainer's step to cfg.steps. With `fresh`, first evaluates and snapshots the
+ * starting parameters. Evaluates every eval_every steps and at the last step, snapshots every
  * snapshot_every steps; each row goes to run (when not NULL, appended and flushed) and to the
  * on_eval hook. The step the loop ends at always has an evaluation (an interrupted run gets one
  * at the step it stopped). A run whose stop-at streak is already complete does not step. Finally
  * writes /state (not for GROK_TRAIN_FAILED or GROK_TRAIN_NONFINITE). An evaluation off the
- * eval_every cadence (the last step, an interruption) is dropped by grok_train_resume_run when the run continues, so that N
- * steps and then N more give the same run as 2N at once. */
+ * eval_every cadence (the last step, an interruption) is dropped by grok_train_resume_run when
+ * the run continues, so that N steps and then N more give the same run as 2N at once. */
 enum grok_train_end grok_train_loop(struct grok_trainer *t, struct grok_run *run, int fresh,
                                     const struct grok_train_hooks *hooks, struct grok_err *err);
 

@@ -54,8 +54,10 @@ void grok_transforms_apply(const struct grok_transforms *l, const float *params,
 /* Each transform with state saves it to, or loads it from, /state/transforms/<name> of run.
  * Load fails (GROK_ENOTFOUND, err naming the run and the group) when a transform's group is
  * missing: the run was made without it. */
-int grok_transforms_save(const struct grok_transforms *l, struct grok_run *run, struct grok_err *err);
-int grok_transforms_load(const struct grok_transforms *l, struct grok_run *run, struct grok_err *err);
+int grok_transforms_save(const struct grok_transforms *l, struct grok_run *run,
+                         struct grok_err *err);
+int grok_transforms_load(const struct grok_transforms *l, struct grok_run *run,
+                         struct grok_err *err);
 
 /* Frees every transform's ctx and empties the list; l may be NULL. */
 void grok_transforms_free(struct grok_transforms *l);

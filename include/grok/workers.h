@@ -41,8 +41,8 @@ struct grok_worker {
 /* Allocates spec->n workers for model m (which must outlive them). Returns the array, or NULL
  * with err filled (GROK_ENOMEM, "out of memory for N workers' activations") having freed
  * whatever it had allocated; a spec of 0 workers gives NULL with err->code GROK_OK. */
-struct grok_worker *grok_workers_new(const struct grok_model *m, const struct grok_worker_spec *spec,
-                                     struct grok_err *err);
+struct grok_worker *grok_workers_new(const struct grok_model *m,
+                                     const struct grok_worker_spec *spec, struct grok_err *err);
 
 /* Frees n workers made by grok_workers_new; w may be NULL. */
 void grok_workers_free(struct grok_worker *w, int n);
