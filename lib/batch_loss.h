@@ -8,6 +8,11 @@
  * code on the calling thread without a pool). Either way the same number of threads gives the
  * same bytes.
  *
+ * The MLP's other implementation, inside grok_model_loss_grad_weighted (the table of tokens
+ * without columns), stays for grok-commute's gradients and the gradient checks: sending them
+ * through the column code changes grok-commute's table on an MLP run in the last digits (its
+ * sums round in another order), measured against the binaries before the split.
+ *
  * Owns: the pool, worker 0's activations and the batch's gradient, the other workers' slices.
  * Calls: model.h, pool.h, workers.h. */
 #ifndef GROK_BATCH_LOSS_H

@@ -1,6 +1,5 @@
 /* The trainer's state and its lifecycle (include/grok/train.h; the struct in train_impl.h). */
 #include <stdlib.h>
-#include <string.h>
 
 #include "train_impl.h"
 
