@@ -33,7 +33,7 @@ CFLAGS     ?= -O3 -g
 # -fno-math-errno lets sqrt vectorise and -fno-trapping-math lets selects and divisions run on
 # every lane; neither changes a value (grok reads no errno of libm and no floating-point
 # exception flag), unlike -ffast-math, which is never used.
-GROK_CFLAGS   := -std=c11 -Wall -Wextra -Wshadow -pthread -fno-math-errno -fno-trapping-math
+GROK_CFLAGS   := -std=c11 -Wall -Wextra -Wshadow -Werror=implicit-function-declaration -pthread -fno-math-errno -fno-trapping-math
 GROK_CPPFLAGS := -D_POSIX_C_SOURCE=200809L -DGROK_VERSION='"$(VERSION)"' -Iinclude
 ALL_CFLAGS  = $(GROK_CPPFLAGS) $(CPPFLAGS) $(PKG_CFLAGS) $(GROK_CFLAGS) $(CFLAGS) $(SANFLAGS)
 LDLIBS      = $(PKG_LIBS) -pthread

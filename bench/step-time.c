@@ -3,7 +3,7 @@
  *   step-time PRESET STEPS [THREADS]
  *
  * Sets up training exactly as grok-train does (grok_config_preset, grok_config_resolve,
- * grok_trainer_init), takes a few warm-up steps, then times STEPS calls of grok_trainer_step one
+ * grok_trainer_new), takes a few warm-up steps, then times STEPS calls of grok_trainer_step one
  * by one: the minibatch draw, forward, backward, clipping and the optimiser update. It prints one
  * line of tab-separated fields:
  *
@@ -16,7 +16,6 @@
  * Not installed, not a program of the toolkit: a measuring instrument. */
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <time.h>
 
 #include "grok/config.h"
@@ -51,31 +50,30 @@ int main(int argc, char **argv)
     }
     struct grok_train_config cfg;
     struct grok_err err = {0};
-    struct grok_trainer t;
-    memset(&t, 0, sizeof t);
+    struct grok_trainer *t = NULL;
     double *ms = malloc(steps * sizeof *ms);
     grok_fpenv_flush_subnormals();   /* as grok-train, before the workers start */
     if (!ms || grok_config_preset(&cfg, argv[1], &err) || grok_config_resolve(&cfg, &err) ||
-        grok_trainer_init(&t, &cfg, &err) || grok_trainer_set_threads(&t, threads, &err)) {
+        !(t = grok_trainer_new(&cfg, &err)) || grok_trainer_set_threads(t, threads, &err)) {
         fprintf(stderr, "step-time: %s\n", ms ? err.msg : "out of memory");
-        grok_trainer_free(&t);
+        grok_trainer_free(t);
         free(ms);
         return 1;
     }
     for (int i = 0; i < WARMUP; i++)
-        grok_trainer_step(&t);
+        grok_trainer_step(t);
     for (int i = 0; i < steps; i++) {
         double t0 = now_ms();
-        grok_trainer_step(&t);
+        grok_trainer_step(t);
         ms[i] = now_ms() - t0;
     }
     qsort(ms, steps, sizeof *ms, by_value);
-    const struct grok_dataset *d = &t.data;
+    const struct grok_dataset *d = grok_trainer_data(t);
     size_t pairs = (size_t)d->n_train + d->n_test;
     size_t data_bytes = pairs * (2 + 1 + cfg.model.n_ctx) * sizeof(int32_t);
     printf("%s\t%.4f\t%.4f\t%.4f\t%zu\t%zu\t%zu\n", argv[1], ms[steps / 2], ms[steps / 4],
-           ms[3 * steps / 4], t.model.n_params, grok_work_bytes(t.work), data_bytes);
-    grok_trainer_free(&t);
+           ms[3 * steps / 4], grok_trainer_model(t)->n_params, grok_trainer_work_bytes(t), data_bytes);
+    grok_trainer_free(t);
     free(ms);
     return 0;
 }

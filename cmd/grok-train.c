@@ -4,6 +4,8 @@
 #include "grok/fpenv.h"
 #include "grok/progress.h"
 #include "grok/run.h"
+#include "grok/history.h"
+#include "grok/metrics.h"
 #include "grok/train.h"
 #include "grok/tsv.h"
 
@@ -406,7 +408,7 @@ int main(int argc, char **argv)
     grok_cli_init("grok-train", argc, argv);
     struct opts o = parse_args(argc, argv);
     struct grok_err err = {0};
-    struct grok_trainer t = {0};
+    struct grok_trainer *t = NULL;
     struct grok_run *in = NULL, *out = NULL;
     struct session s = {0};
     int rc = GROK_EXIT_DATA;
@@ -432,31 +434,30 @@ int main(int argc, char **argv)
             }
         }
     }
-    if (grok_trainer_init(&t, &o.cfg, &err)) {
+    if (!(t = grok_trainer_new(&o.cfg, &err))) {
         if (err.code != GROK_EINVAL || o.resume)   /* a resumed run's settings are data */
             goto fail;
-        grok_trainer_free(&t);
         grok_run_close(in);
         grok_usage("%s", err.msg);   /* a glob that selects nothing: a usage error */
     }
     grok_fpenv_flush_subnormals();   /* before the workers start: they inherit it */
-    if (grok_trainer_set_threads(&t, o.threads, &err))
+    if (grok_trainer_set_threads(t, o.threads, &err))
         goto fail;
     if (o.resume) {
-        if (grok_trainer_resume(&t, in, &err))
+        if (grok_trainer_resume(t, in, &err))
             goto fail;
         if (o.stop_at_given)
-            t.streak = 0;   /* counted against another threshold */
-        if (t.step > o.cfg.steps) {
-            long long at = t.step;
-            grok_trainer_free(&t);
+            grok_trainer_reset_streak(t);   /* counted against another threshold */
+        if (grok_trainer_step_count(t) > o.cfg.steps) {
+            long long at = grok_trainer_step_count(t);
+            grok_trainer_free(t);
             grok_run_close(in);
             grok_usage("--steps %lld: %s is already at step %lld", o.cfg.steps, o.resume, at);
         }
     }
     if (o.init) {
         struct grok_run *state = grok_run_open(o.init, &err);
-        int bad = !state || grok_trainer_load_params(&t, state, &err);
+        int bad = !state || grok_trainer_load_params(t, state, &err);
         grok_run_close(state);
         if (bad)
             goto fail;
@@ -464,7 +465,7 @@ int main(int argc, char **argv)
     if (!table_only) {
         if (!(out = grok_run_create(o.co.output, &err)))
             goto fail;
-        if (in ? grok_train_resume_run(&t, out, in, &err) : grok_trainer_write_setup(&t, out, &err))
+        if (in ? grok_train_resume_run(t, out, in, &err) : grok_trainer_write_setup(t, out, &err))
             goto fail;
         if (grok_run_history_add(out, "grok-train", argc, argv, &err) || grok_run_flush(out, &err))
             goto fail;
@@ -473,16 +474,16 @@ int main(int argc, char **argv)
         if (grok_text_open(&s.text, table_only ? o.co.output : NULL, &err))
             goto fail;
         grok_tsv_init(&s.tsv, s.text.f);
-        write_header(&s, &t.cfg);
+        write_header(&s, grok_trainer_config(t));
     }
     grok_run_close(in);
     in = NULL;
 
     struct grok_train_hooks hooks = {.on_eval = on_eval, .on_step = on_step,
                                      .interrupted = grok_interrupted, .ctx = &s};
-    grok_progress_start(&s.bar, "grok-train", t.cfg.steps, o.co.quiet);
-    grok_progress_update(&s.bar, t.step);
-    end = grok_train_loop(&t, out, !o.resume, &hooks, &err);
+    grok_progress_start(&s.bar, "grok-train", o.cfg.steps, o.co.quiet);
+    grok_progress_update(&s.bar, grok_trainer_step_count(t));
+    end = grok_train_loop(t, out, !o.resume, &hooks, &err);
     grok_progress_end(&s.bar);
     if (end == GROK_TRAIN_FAILED)
         goto fail;
@@ -493,11 +494,12 @@ int main(int argc, char **argv)
         goto fail;
     s.table = 0;
     if (end == GROK_TRAIN_NONFINITE) {
-        if (t.last_eval >= 0)
+        long long at = grok_trainer_step_count(t), kept = grok_trainer_last_eval(t);
+        if (kept >= 0)
             grok_error("the loss is not finite at step %lld; the run keeps the evaluations up to step %lld",
-                       t.step, t.last_eval);
+                       at, kept);
         else
-            grok_error("the loss is not finite at step %lld", t.step);
+            grok_error("the loss is not finite at step %lld", at);
         rc = GROK_EXIT_DATA;
     } else {
         rc = end == GROK_TRAIN_INTERRUPTED ? GROK_EXIT_INTERRUPTED : GROK_EXIT_OK;
@@ -508,6 +510,6 @@ fail:
 done:
     grok_run_close(out);
     grok_run_close(in);
-    grok_trainer_free(&t);
+    grok_trainer_free(t);
     return rc;
 }

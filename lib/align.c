@@ -150,30 +150,24 @@ void grok_align_model_free(struct grok_align_model *a)
 {
     if (!a)
         return;
-    for (int w = 0; a->work && w < a->nworkers; w++)
-        grok_work_free(a->work[w]);
-    free(a->work);
-    a->work = NULL;
+    grok_workers_free(a->workers, a->nworkers);
+    a->workers = NULL;
 }
 
 int grok_align_model_init(struct grok_align_model *a, const struct grok_model *model,
                           int max_batch, int nworkers, struct grok_err *err)
 {
     *a = (struct grok_align_model){.model = model, .nworkers = nworkers, .max_batch = max_batch};
-    int ok = (a->work = calloc((size_t)nworkers, sizeof *a->work)) != NULL;
-    for (int w = 0; ok && w < nworkers; w++)
-        ok = (a->work[w] = grok_work_new(model, max_batch, GROK_F64, err)) != NULL;
-    if (!ok) {
-        grok_align_model_free(a);
-        return grok_err_set(err, GROK_ENOMEM, "out of memory for %d workers' activations", nworkers);
-    }
+    struct grok_worker_spec spec = {.n = nworkers, .max_batch = max_batch, .dtype = GROK_F64};
+    if (!(a->workers = grok_workers_new(model, &spec, err)) && nworkers > 0)
+        return err ? err->code : GROK_ENOMEM;
     return GROK_OK;
 }
 
 static void model_vjp(void *ctx, int worker, const double *x, const double *u, int n, double *dx)
 {
     struct grok_align_model *a = ctx;
-    grok_model_input_grad_f64(a->model, a->work[worker], a->params, x, u, n, dx);
+    grok_model_input_grad_f64(a->model, a->workers[worker].work, a->params, x, u, n, dx);
 }
 
 struct grok_vjp grok_align_model_oracle(struct grok_align_model *a)

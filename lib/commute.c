@@ -77,18 +77,7 @@ void grok_model_gradient_free(struct grok_model_gradient *g)
 {
     if (!g)
         return;
-    for (int w = 0; w < g->nworkers; w++) {
-        if (g->work) grok_work_free(g->work[w]);
-        if (g->btok) free(g->btok[w]);
-        if (g->by) free(g->by[w]);
-        if (g->fparams) free(g->fparams[w]);
-        if (g->fgrad) free(g->fgrad[w]);
-    }
-    free(g->work);
-    free(g->btok);
-    free(g->by);
-    free(g->fparams);
-    free(g->fgrad);
+    grok_workers_free(g->workers, g->nworkers);
     memset(g, 0, sizeof *g);
 }
 
@@ -96,29 +85,15 @@ int grok_model_gradient_init(struct grok_model_gradient *g, const struct grok_mo
                              const int32_t *tokens, const int32_t *y, int batch, int use_float,
                              int nworkers, struct grok_err *err)
 {
-    memset(g, 0, sizeof *g);
     *g = (struct grok_model_gradient){.model = model, .tokens = tokens, .y = y, .batch = batch,
                                       .use_float = use_float, .nworkers = nworkers};
-    size_t nw = (size_t)nworkers, np = model->n_params, nctx = (size_t)model->cfg.n_ctx;
-    g->work = calloc(nw, sizeof *g->work);
-    g->btok = calloc(nw, sizeof *g->btok);
-    g->by = calloc(nw, sizeof *g->by);
-    g->fparams = calloc(nw, sizeof *g->fparams);
-    g->fgrad = calloc(nw, sizeof *g->fgrad);
-    int ok = g->work && g->btok && g->by && g->fparams && g->fgrad;
-    for (size_t w = 0; ok && w < nw; w++) {
-        g->work[w] = grok_work_new(model, batch, use_float ? GROK_F32 : GROK_F64, err);
-        g->btok[w] = malloc((size_t)batch * nctx * sizeof **g->btok);
-        g->by[w] = malloc((size_t)batch * sizeof **g->by);
-        if (use_float) {
-            g->fparams[w] = malloc(np * sizeof **g->fparams);
-            g->fgrad[w] = malloc(np * sizeof **g->fgrad);
-        }
-        ok = g->work[w] && g->btok[w] && g->by[w] && (!use_float || (g->fparams[w] && g->fgrad[w]));
-    }
-    if (!ok) {
-        grok_model_gradient_free(g);
-        return grok_err_set(err, GROK_ENOMEM, "out of memory for %d workers' activations", nworkers);
+    /* the float path converts θ into a float copy and its gradient back, per worker */
+    struct grok_worker_spec spec = {
+        .n = nworkers, .max_batch = batch, .dtype = use_float ? GROK_F32 : GROK_F64,
+        .parts = GROK_WORKER_BATCH | (use_float ? GROK_WORKER_PARAMS | GROK_WORKER_GRAD : 0)};
+    if (!(g->workers = grok_workers_new(model, &spec, err)) && nworkers > 0) {
+        g->nworkers = 0;
+        return err ? err->code : GROK_ENOMEM;
     }
     return GROK_OK;
 }
@@ -129,19 +104,20 @@ static void model_grad(void *ctx, int worker, int batch, const double *theta, do
     const struct grok_model *m = g->model;
     size_t nctx = (size_t)m->cfg.n_ctx, np = m->n_params;
     const int *idx = g->batches + (size_t)batch * (size_t)g->batch;
-    int32_t *tok = g->btok[worker], *y = g->by[worker];
+    struct grok_worker *k = &g->workers[worker];
+    int32_t *tok = k->tok, *y = k->y;
     for (int i = 0; i < g->batch; i++) {
         memcpy(tok + (size_t)i * nctx, g->tokens + (size_t)idx[i] * nctx, nctx * sizeof *tok);
         y[i] = g->y[idx[i]];
     }
     if (!g->use_float) {
-        grok_model_loss_grad_f64(m, g->work[worker], theta, grad, tok, y, g->batch, NULL, NULL);
+        grok_model_loss_grad_f64(m, k->work, theta, grad, tok, y, g->batch, NULL, NULL);
         return;
     }
-    float *p = g->fparams[worker], *fg = g->fgrad[worker];
+    float *p = k->params, *fg = k->grad;
     for (size_t i = 0; i < np; i++)
         p[i] = (float)theta[i];
-    grok_model_loss_grad(m, g->work[worker], p, fg, tok, y, g->batch, NULL, NULL);
+    grok_model_loss_grad(m, k->work, p, fg, tok, y, g->batch, NULL, NULL);
     for (size_t i = 0; i < np; i++)
         grad[i] = fg[i];
 }

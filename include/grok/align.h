@@ -26,6 +26,7 @@
 
 #include "grok/err.h"
 #include "grok/model.h"
+#include "grok/workers.h"
 
 /* A vector-Jacobian oracle: for n points x (n, d) (n ≤ max_batch) and output gradients u (n, C),
  * dx (n, d) receives row by row J_{x_i}ᵀ u_i, each point against its own Jacobian. `worker` names
@@ -97,7 +98,7 @@ struct grok_align_model {
     const struct grok_model *model;
     const double *params;
     int nworkers, max_batch;
-    struct grok_work **work;       /* (nworkers) */
+    struct grok_worker *workers;   /* (nworkers) activations */
 };
 
 /* Sets a up for nworkers threads and batches of up to max_batch points. GROK_ENOMEM on failure

@@ -16,6 +16,7 @@
 
 #include "grok/err.h"
 #include "grok/model.h"
+#include "grok/workers.h"
 
 /* A gradient oracle: g (n) = ∇L_b(θ), the gradient of the mean loss on batch b. `worker` names
  * the caller's thread, so that an oracle can keep one scratch set per thread. */
@@ -57,9 +58,9 @@ struct grok_model_gradient {
     const int *batches;                /* (nbatches, batch) indices, the caller's */
     int use_float;                     /* float32 forward and backward (grok-train's own) */
     int nworkers;
-    struct grok_work **work;           /* (nworkers) */
-    int32_t **btok, **by;              /* (nworkers) gathered tokens and answers of one batch */
-    float **fparams, **fgrad;          /* (nworkers) with use_float */
+    struct grok_worker *workers;       /* (nworkers) activations, a batch's gathered tokens and
+                                        * answers, and with use_float the float parameters and
+                                        * gradient */
 };
 
 /* Sets up g (the caller's) for nworkers threads and batches of `batch` examples.

@@ -1,0 +1,65 @@
+/* Gradient transforms: what the trainer's step does to the batch's gradient after computing it
+ * and before clipping and the optimiser (train.h's step flow). Projection onto a subspace, a
+ * regulariser's extra term, a Grokfast-style filter: each is one struct grok_grad_transform,
+ * added to a trainer with grok_trainer_add_transform, without touching the step.
+ *
+ * Transforms run in the order they were added, on the calling thread, on the whole combined
+ * gradient (the pool's slices are already added up), every step. A transform with state (a
+ * filter's running average) saves it under /state/transforms/<name> when the trainer writes
+ * /state, and loads it from there on resume, so that N steps and then N more give the bytes of
+ * 2N at once. A trainer with no transform writes nothing there.
+ *
+ * Owns: the list of a trainer's transforms and their /state groups. Calls: run.h (group paths),
+ * err.h. The transforms themselves may call what they like. */
+#ifndef GROK_TRANSFORM_H
+#define GROK_TRANSFORM_H
+
+#include <stddef.h>
+
+#include "grok/err.h"
+
+struct grok_run;
+
+/* One transform. name: letters, digits, '_' and '-', unique among a trainer's, the name of its
+ * /state group. apply: changes grad (n) in place at params (n), before the update that makes
+ * `step` + 1 (step: the updates done). save, load: its state to and from `group` (a path such as
+ * /state/transforms/ema) of run; NULL for a transform without state; GROK_* with err filled on
+ * failure. free: releases ctx when the trainer is freed; may be NULL. */
+struct grok_grad_transform {
+    const char *name;
+    void (*apply)(void *ctx, const float *params, float *grad, size_t n, long long step);
+    int (*save)(void *ctx, struct grok_run *run, const char *group, struct grok_err *err);
+    int (*load)(void *ctx, struct grok_run *run, const char *group, struct grok_err *err);
+    void (*free)(void *ctx);
+    void *ctx;
+};
+
+#define GROK_TRANSFORMS_MAX 16
+
+/* A trainer's transforms, in the order they run. */
+struct grok_transforms {
+    int n;
+    struct grok_grad_transform x[GROK_TRANSFORMS_MAX];
+};
+
+/* Appends x (copied; its ctx becomes the list's, freed by grok_transforms_free even when this
+ * fails). GROK_EINVAL with err filled for a bad or repeated name or a full list. */
+int grok_transforms_add(struct grok_transforms *l, const struct grok_grad_transform *x,
+                        struct grok_err *err);
+
+/* Runs every transform on grad (n), in order. */
+void grok_transforms_apply(const struct grok_transforms *l, const float *params, float *grad,
+                           size_t n, long long step);
+
+/* Each transform with state saves it to, or loads it from, /state/transforms/<name> of run.
+ * Load fails (GROK_ENOTFOUND, err naming the run and the group) when a transform's group is
+ * missing: the run was made without it. */
+int grok_transforms_save(const struct grok_transforms *l, struct grok_run *run,
+                         struct grok_err *err);
+int grok_transforms_load(const struct grok_transforms *l, struct grok_run *run,
+                         struct grok_err *err);
+
+/* Frees every transform's ctx and empties the list; l may be NULL. */
+void grok_transforms_free(struct grok_transforms *l);
+
+#endif

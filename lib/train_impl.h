@@ -1,0 +1,36 @@
+/* The trainer's state, private to lib/train*.c: programs see struct grok_trainer as opaque and
+ * read it through train.h's accessors.
+ *
+ * The parameters, their gradient, the optimiser's moments and the activations each live in one
+ * contiguous block, allocated once in grok_trainer_new: the step allocates nothing. */
+#ifndef GROK_TRAIN_IMPL_H
+#define GROK_TRAIN_IMPL_H
+
+#include "batch_loss.h"
+#include "grok/train.h"
+
+struct grok_trainer {
+    struct grok_train_config cfg;  /* resolved */
+    struct grok_dataset data;
+    int32_t *train_tok;            /* (n_train, n_ctx) */
+    int32_t *test_tok;             /* (n_test, n_ctx) */
+    struct grok_model model;
+    float *params;                 /* (n_params) */
+    struct grok_optim opt;         /* its moments: (2, n_params) */
+    struct grok_batch_loss loss;   /* the workers, their activations and the gradient loss.grad */
+    int eval_chunk;                /* examples per evaluation pass */
+    struct grok_sampler sampler;   /* the minibatches, drawn with rng */
+    struct grok_transforms transforms;   /* between the gradient and the clipping, in order */
+    gsl_rng *rng;                  /* initialisation, then minibatches */
+    long long step;                /* updates done */
+    int streak;                    /* evaluations in a row with test accuracy ≥ stop_at */
+    long long last_eval;           /* step of the last finite evaluation written, -1 for none */
+    struct grok_tensor *all;       /* (n_tensors) a view of every parameter, for /state */
+    struct grok_tensor *snap;      /* (n_snap) the parameters a snapshot holds */
+    int n_snap;
+};
+
+/* Reads what grok_trainer_write_state wrote (lib/train_run.c), for grok_trainer_resume. */
+int grok_trainer_read_state(struct grok_trainer *t, struct grok_run *run, struct grok_err *err);
+
+#endif

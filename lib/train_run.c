@@ -1,0 +1,240 @@
+/* The trainer's writing of its run (include/grok/train.h): /config and /data, a /metrics row, a
+ * /snapshots row, /state and its reading on resume, and the preparation of a continued run. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "grok/history.h"
+#include "grok/metrics.h"
+#include "grok/snapshots.h"
+#include "grok/state.h"
+
+#include "train_impl.h"
+
+#define RNG_TYPE "mt19937"
+
+static int write_ints(struct grok_run *run, const char *path, int32_t *v, int rows, int cols,
+                      struct grok_err *err)
+{
+    struct grok_array a = {.dtype = GROK_I32, .rank = cols > 1 ? 2 : 1, .shape = {rows, cols},
+                           .n = (size_t)rows * cols, .data = v};
+    return grok_run_write_array(run, path, &a, err);
+}
+
+int grok_trainer_write_setup(struct grok_trainer *t, struct grok_run *run, struct grok_err *err)
+{
+    const struct grok_dataset *d = &t->data;
+    int rc;
+    if ((rc = grok_config_write(run, &t->cfg, err)) ||
+        (rc = write_ints(run, "/data/train", d->train_ab, d->n_train, 2, err)) ||
+        (rc = write_ints(run, "/data/train_y", d->train_y, d->n_train, 1, err)) ||
+        (rc = write_ints(run, "/data/test", d->test_ab, d->n_test, 2, err)) ||
+        (rc = write_ints(run, "/data/test_y", d->test_y, d->n_test, 1, err)))
+        return rc;
+    return GROK_OK;
+}
+
+/* The one place a /metrics row is written: the row, then a flush. */
+int grok_trainer_write_metrics(struct grok_run *run, const struct grok_eval *e, struct grok_err *err)
+{
+    const double values[GROK_METRIC_COLUMNS - 1] = {e->train_loss, e->train_acc, e->test_loss,
+                                                    e->test_acc, e->param_norm, e->lr};
+    int rc = grok_metrics_append(run, e->step, values, err);
+    return rc ? rc : grok_run_flush(run, err);
+}
+
+int grok_trainer_write_snapshot(struct grok_trainer *t, struct grok_run *run, struct grok_err *err)
+{
+    int rc = grok_run_snapshot_append(run, t->step, t->snap, t->n_snap, err);
+    return rc ? rc : grok_run_flush(run, err);
+}
+
+/* The generator's state in /state/rng: the gsl_rng_size(rng) bytes at gsl_rng_state(rng), GSL's
+ * own API for a generator's state, packed into 64-bit words (the last zero-padded), with the
+ * generator's name in /state@rng_type. These are the bytes earlier versions wrote, so their
+ * runs resume. */
+static int rng_write(struct grok_run *run, const gsl_rng *rng, struct grok_err *err)
+{
+    size_t bytes = gsl_rng_size(rng), words = (bytes + 7) / 8;
+    int64_t *packed = calloc(words, sizeof *packed);
+    if (!packed)
+        return grok_err_set(err, GROK_ENOMEM, "out of memory");
+    memcpy(packed, gsl_rng_state(rng), bytes);
+    struct grok_array a = {.dtype = GROK_I64, .rank = 1, .shape = {words}, .n = words, .data = packed};
+    int rc = grok_run_write_array(run, "/state/rng", &a, err);
+    free(packed);
+    return rc;
+}
+
+/* Whether an mt19937 state image can be trusted. GSL has no call that checks a state, and one
+ * field of it matters: the position mti in {unsigned long mt[624]; int mti;} (GSL's private
+ * layout, the one assumption made of it here), which the next draw uses to index mt. A tampered
+ * position outside 0..624 would read past the table, so it is refused. A scratch generator
+ * drawing from the image could not tell: the bad read is the draw itself. */
+static int mt19937_state_ok(const void *state, size_t bytes)
+{
+    size_t at = 624 * sizeof(unsigned long);
+    int mti;
+    if (bytes < at + sizeof mti)
+        return 0;
+    memcpy(&mti, (const char *)state + at, sizeof mti);
+    return mti >= 0 && mti <= 624;
+}
+
+/* Restores rng from /state/rng: into a scratch generator of rng's type, checked, then copied
+ * over with gsl_rng_memcpy, so that a refused state leaves rng as it was. */
+static int rng_read(struct grok_run *run, gsl_rng *rng, struct grok_err *err)
+{
+    const char *name = grok_run_name(run);
+    char *type = NULL;
+    int rc = grok_run_attr_get_str(run, "/state", "rng_type", &type, err);
+    if (rc)
+        return rc;
+    int same_type = strcmp(type, RNG_TYPE) == 0;
+    free(type);
+    struct grok_array a = {0};
+    if ((rc = grok_run_read(run, "/state/rng", GROK_I64, &a, err)))
+        return rc;
+    size_t bytes = gsl_rng_size(rng);
+    gsl_rng *scratch = NULL;
+    if (!same_type || a.n != (bytes + 7) / 8)
+        rc = grok_err_set(err, GROK_EFORMAT, "%s: /state/rng is not a %s state of this machine", name, RNG_TYPE);
+    else if (!mt19937_state_ok(a.data, bytes))
+        rc = grok_err_set(err, GROK_EFORMAT, "%s: /state/rng is not a valid %s state", name, RNG_TYPE);
+    else if (!(scratch = gsl_rng_alloc(gsl_rng_mt19937)))
+        rc = grok_err_set(err, GROK_ENOMEM, "out of memory");
+    if (!rc) {
+        memcpy(gsl_rng_state(scratch), a.data, bytes);
+        gsl_rng_memcpy(rng, scratch);
+    }
+    if (scratch)
+        gsl_rng_free(scratch);
+    grok_array_free(&a);
+    return rc;
+}
+
+int grok_trainer_write_state(struct grok_trainer *t, struct grok_run *run, struct grok_err *err)
+{
+    const struct grok_model *m = &t->model;
+    struct grok_array moment = {.dtype = GROK_F32, .rank = 1, .shape = {m->n_params}, .n = m->n_params};
+    int rc = grok_run_state_write(run, t->step, t->all, m->n_tensors, err);
+    if (!rc) {
+        moment.data = t->opt.m;
+        rc = grok_run_write_array(run, "/state/opt/m", &moment, err);
+    }
+    if (!rc) {
+        moment.data = t->opt.v;
+        rc = grok_run_write_array(run, "/state/opt/v", &moment, err);
+    }
+    if (!rc)
+        rc = rng_write(run, t->rng, err);
+    if (!rc)
+        rc = grok_run_attr_set_int(run, "/state", "opt_t", t->opt.t, err);
+    if (!rc)
+        rc = grok_run_attr_set_int(run, "/state", "stop_streak", t->streak, err);
+    if (!rc)
+        rc = grok_run_attr_set_str(run, "/state", "rng_type", RNG_TYPE, err);
+    if (!rc)
+        rc = grok_transforms_save(&t->transforms, run, err);
+    return rc ? rc : grok_run_flush(run, err);
+}
+
+/* Reads a float vector of exactly n values from path. */
+static int read_vector(struct grok_run *run, const char *path, float *out, size_t n,
+                       struct grok_err *err)
+{
+    struct grok_array a = {0};
+    int rc = grok_run_read(run, path, GROK_F32, &a, err);
+    if (rc)
+        return rc;
+    if (a.n != n) {
+        grok_array_free(&a);
+        return grok_err_set(err, GROK_EFORMAT, "%s: %s holds %zu values, the model needs %zu",
+                            grok_run_name(run), path, a.n, n);
+    }
+    memcpy(out, a.data, n * sizeof *out);
+    grok_array_free(&a);
+    return GROK_OK;
+}
+
+int grok_trainer_read_state(struct grok_trainer *t, struct grok_run *run, struct grok_err *err)
+{
+    const char *name = grok_run_name(run);
+    long long step = 0, opt_t = 0, streak = 0;
+    int rc;
+    if ((rc = grok_model_load(&t->model, run, -1, t->params, err)) ||
+        (rc = read_vector(run, "/state/opt/m", t->opt.m, t->model.n_params, err)) ||
+        (rc = read_vector(run, "/state/opt/v", t->opt.v, t->model.n_params, err)) ||
+        (rc = grok_run_attr_get_int(run, "/state", "step", &step, err)) ||
+        (rc = grok_run_attr_get_int(run, "/state", "opt_t", &opt_t, err)) ||
+        (rc = grok_run_attr_get_int(run, "/state", "stop_streak", &streak, err)))
+        return rc;
+    if ((rc = rng_read(run, t->rng, err)))
+        return rc;
+    if (step < 0 || opt_t < 0 || opt_t > step || streak < 0 || streak > 3)
+        return grok_err_set(err, GROK_EFORMAT, "%s: /state's step, opt_t or stop_streak is out of range", name);
+    t->step = step;
+    t->opt.t = opt_t;
+    t->streak = (int)streak;
+    return grok_transforms_load(&t->transforms, run, err);
+}
+
+
+/* Drops the rows of a run's /metrics or /snapshots group after the first `keep`. */
+static int keep_rows(struct grok_run *run, const char *group, size_t keep, struct grok_err *err)
+{
+    char **names = NULL;
+    size_t n = 0;
+    int rc = grok_run_children(run, group, &names, &n, err);
+    for (size_t i = 0; !rc && i < n; i++) {
+        char path[GROK_MAX_NAME + 32];
+        if (!(rc = grok_run_path(path, sizeof path, group, names[i], err)))
+            rc = grok_run_rows_keep(run, path, keep, err);
+    }
+    grok_names_free(names, n);
+    return rc;
+}
+
+/* The number of leading rows of the step column at path with a step on the cadence or below
+ * `upto`: what a continued run keeps. */
+static int rows_to_keep(struct grok_run *run, const char *path, long long every, long long upto,
+                        size_t *keep, long long *last, struct grok_err *err)
+{
+    struct grok_array steps = {0};
+    int rc = grok_run_read(run, path, GROK_I64, &steps, err);
+    if (rc)
+        return rc;
+    const long long *s = steps.data;
+    *keep = steps.n;
+    while (*keep > 0 && (s[*keep - 1] > upto || (every > 0 && s[*keep - 1] % every != 0)))
+        (*keep)--;
+    *last = *keep > 0 ? s[*keep - 1] : -1;
+    grok_array_free(&steps);
+    return GROK_OK;
+}
+
+int grok_train_resume_run(struct grok_trainer *t, struct grok_run *out, struct grok_run *in,
+                          struct grok_err *err)
+{
+    const struct grok_train_config *c = &t->cfg;
+    int rc;
+    if ((rc = grok_run_copy_history(out, in, err)) || (rc = grok_trainer_write_setup(t, out, err)))
+        return rc;
+    const char *groups[2] = {"/metrics", "/snapshots"};
+    const long long every[2] = {c->eval_every, c->snapshot_every};
+    for (int g = 0; g < 2; g++) {
+        char path[64];
+        snprintf(path, sizeof path, "%s/step", groups[g]);
+        if (!grok_run_exists(in, path))
+            continue;
+        size_t keep;
+        long long last;
+        if ((rc = grok_run_copy(out, in, groups[g], err)) ||
+            (rc = rows_to_keep(out, path, every[g], t->step, &keep, &last, err)) ||
+            (rc = keep_rows(out, groups[g], keep, err)))
+            return rc;
+        if (g == 0)
+            t->last_eval = last;
+    }
+    return GROK_OK;
+}

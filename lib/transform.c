@@ -1,0 +1,92 @@
+/* The list of a trainer's gradient transforms (include/grok/transform.h). */
+#include "grok/transform.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "grok/run.h"
+
+#define GROUP "/state/transforms"
+
+static int name_ok(const char *name)
+{
+    if (!name || !*name || strlen(name) > 64)
+        return 0;
+    for (const char *c = name; *c; c++)
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+              *c == '_' || *c == '-'))
+            return 0;
+    return 1;
+}
+
+int grok_transforms_add(struct grok_transforms *l, const struct grok_grad_transform *x,
+                        struct grok_err *err)
+{
+    int rc = GROK_OK;
+    if (!name_ok(x->name) || !x->apply)
+        rc = grok_err_set(err, GROK_EINVAL, "gradient transform '%s': needs a name of letters, digits, _ and - and an apply function",
+                          x->name ? x->name : "");
+    for (int i = 0; !rc && i < l->n; i++)
+        if (strcmp(l->x[i].name, x->name) == 0)
+            rc = grok_err_set(err, GROK_EINVAL, "gradient transform '%s': added twice", x->name);
+    if (!rc && l->n == GROK_TRANSFORMS_MAX)
+        rc = grok_err_set(err, GROK_EINVAL, "gradient transform '%s': more than %d transforms",
+                          x->name, GROK_TRANSFORMS_MAX);
+    if (rc) {
+        if (x->free)
+            x->free(x->ctx);
+        return rc;
+    }
+    l->x[l->n++] = *x;
+    return GROK_OK;
+}
+
+void grok_transforms_apply(const struct grok_transforms *l, const float *params, float *grad,
+                           size_t n, long long step)
+{
+    for (int i = 0; i < l->n; i++)
+        l->x[i].apply(l->x[i].ctx, params, grad, n, step);
+}
+
+int grok_transforms_save(const struct grok_transforms *l, struct grok_run *run,
+                         struct grok_err *err)
+{
+    char group[sizeof GROUP + 80];
+    for (int i = 0; i < l->n; i++) {
+        if (!l->x[i].save)
+            continue;
+        snprintf(group, sizeof group, GROUP "/%s", l->x[i].name);
+        int rc = l->x[i].save(l->x[i].ctx, run, group, err);
+        if (rc)
+            return rc;
+    }
+    return GROK_OK;
+}
+
+int grok_transforms_load(const struct grok_transforms *l, struct grok_run *run,
+                         struct grok_err *err)
+{
+    char group[sizeof GROUP + 80];
+    for (int i = 0; i < l->n; i++) {
+        if (!l->x[i].load)
+            continue;
+        snprintf(group, sizeof group, GROUP "/%s", l->x[i].name);
+        if (!grok_run_exists(run, group))
+            return grok_err_set(err, GROK_ENOTFOUND, "%s: no %s: the run was trained without gradient transform '%s'",
+                                grok_run_name(run), group, l->x[i].name);
+        int rc = l->x[i].load(l->x[i].ctx, run, group, err);
+        if (rc)
+            return rc;
+    }
+    return GROK_OK;
+}
+
+void grok_transforms_free(struct grok_transforms *l)
+{
+    if (!l)
+        return;
+    for (int i = 0; i < l->n; i++)
+        if (l->x[i].free)
+            l->x[i].free(l->x[i].ctx);
+    l->n = 0;
+}
