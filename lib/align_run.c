@@ -12,6 +12,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "grok/analysis.h"
+#include "grok/metrics.h"
 #include "grok/runmodel.h"
 #include "grok/snapshots.h"
 #include "grok/tsv.h"
@@ -189,36 +190,31 @@ static void job_free(struct job *j)
     free(j->buf);
 }
 
-/* The training and test accuracy at each step from /metrics, nan where /metrics has no such
- * step (or no /metrics at all, or columns of another length).
- * TODO(merge): use the metrics module's reader. */
+/* The training and test accuracy at each of the T steps (the last /metrics row of that step),
+ * NaN where the run has no such row or column: the table shows what the run has and the
+ * alignment does not depend on it. */
 static void metrics_at(struct grok_run *in, const long long *steps, size_t T, double *train_acc,
                        double *test_acc)
 {
-    struct grok_array st = {0}, tr = {0}, te = {0};
-    for (size_t t = 0; t < T; t++)
-        train_acc[t] = test_acc[t] = NAN;
-    if (!grok_run_exists(in, "/metrics/step") ||
-        grok_run_read(in, "/metrics/step", GROK_I64, &st, NULL) != GROK_OK || st.rank != 1)
-        goto out;
-    int have_tr = grok_run_exists(in, "/metrics/train_acc") &&
-                  grok_run_read(in, "/metrics/train_acc", GROK_F64, &tr, NULL) == GROK_OK &&
-                  tr.rank == 1 && tr.n == st.n;
-    int have_te = grok_run_exists(in, "/metrics/test_acc") &&
-                  grok_run_read(in, "/metrics/test_acc", GROK_F64, &te, NULL) == GROK_OK &&
-                  te.rank == 1 && te.n == st.n;
-    const long long *s = st.data;
-    for (size_t t = 0; t < T; t++)
-        for (size_t r = st.n; r-- > 0;)          /* the last row of that step */
-            if (s[r] == steps[t]) {
-                if (have_tr) train_acc[t] = ((double *)tr.data)[r];
-                if (have_te) test_acc[t] = ((double *)te.data)[r];
-                break;
-            }
-out:
-    grok_array_free(&st);
-    grok_array_free(&tr);
-    grok_array_free(&te);
+    static const char *const names[2] = {"train_acc", "test_acc"};
+    double *acc[2] = {train_acc, test_acc};
+    for (int c = 0; c < 2; c++) {
+        struct grok_array st = {0}, col = {0};
+        for (size_t t = 0; t < T; t++)
+            acc[c][t] = NAN;
+        /* each column on its own, so that a run missing one still shows the other */
+        if (grok_metrics_read(in, GROK_I64, &st, &names[c], 1, &col, NULL) != GROK_OK)
+            continue;
+        const long long *s = st.data;
+        for (size_t t = 0; t < T; t++)
+            for (size_t r = st.n; r-- > 0;)          /* the last row of that step */
+                if (s[r] == steps[t]) {
+                    acc[c][t] = ((double *)col.data)[r];
+                    break;
+                }
+        grok_array_free(&st);
+        grok_array_free(&col);
+    }
 }
 
 /* ---- the driver's hooks ------------------------------------------------------------------------ */

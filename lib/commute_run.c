@@ -387,6 +387,23 @@ static int commute_group(void *ctx, struct grok_analysis *a, struct grok_err *er
     return rc;
 }
 
+int grok_commute_defects_read(struct grok_run *run, struct grok_array *step, struct grok_array *D,
+                              struct grok_err *err)
+{
+    int rc = GROK_OK;
+    if (!grok_run_exists(run, GROUP))
+        return GROK_OK;
+    if ((rc = grok_run_read(run, GROUP "/step", GROK_F64, step, err)) == GROK_OK &&
+        (rc = grok_run_read(run, GROUP "/D_median", GROK_F64, D, err)) == GROK_OK && D->n != step->n)
+        rc = grok_err_set(err, GROK_EFORMAT, "%s: " GROUP "/D_median has %zu values, " GROUP
+                          "/step has %zu", grok_run_name(run), D->n, step->n);
+    if (rc != GROK_OK) {
+        grok_array_free(step);
+        grok_array_free(D);
+    }
+    return rc;
+}
+
 static const struct grok_analysis_def commute_def = {
     .program = "grok-commute",
     .group = GROUP,

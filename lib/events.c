@@ -1,4 +1,8 @@
 #include "grok/events.h"
+#include "grok/commute.h"
+#include "grok/config.h"
+#include "grok/metrics.h"
+#include "grok/pca_run.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -46,72 +50,17 @@ void grok_events_row_free(struct grok_events_row *r)
 
 /* ---- a run's groups ---------------------------------------------------------------------- */
 
-/* The settings of a run, each NULL or nan when /config lacks it.
- * TODO(merge): use the config module's reader. */
+/* The settings of a run, each NULL or nan when /config lacks it. */
 static void config_read(struct grok_run *run, struct grok_events_row *r)
 {
     for (int i = 0; i < N_TEXT_KEYS; i++) {
         char *s = NULL;
-        if (grok_run_attr_get_str(run, "/config", text_keys[i], &s, NULL) == GROK_OK)
+        if (grok_config_get_text(run, text_keys[i], &s, NULL) == GROK_OK)
             r->text[text_cols[i]] = s;
     }
     for (int i = 0; i < N_NUM_KEYS; i++)
-        if (grok_run_attr_get_double(run, "/config", num_keys[i], &r->num[num_cols[i]], NULL) != GROK_OK)
+        if (grok_config_get_number(run, num_keys[i], &r->num[num_cols[i]], NULL) != GROK_OK)
             r->num[num_cols[i]] = NAN;
-}
-
-static int same_length(const struct grok_input *in, const struct grok_array *a, const char *pa,
-                       const struct grok_array *b, const char *pb, struct grok_err *err)
-{
-    if (a->n == b->n)
-        return GROK_OK;
-    return grok_err_set(err, GROK_EFORMAT, "%s: %s has %zu values, %s has %zu", in->name, pa,
-                        a->n, pb, b->n);
-}
-
-/* The metrics cols[0..n) of a run into a[0..n), cols[0] being "step", each as long as the steps.
- * TODO(merge): use the metrics module's reader. */
-enum { MAX_METRICS = 3 };
-static int metrics_read(const struct grok_input *in, const char *const *cols, int n,
-                        struct grok_array *a, struct grok_err *err)
-{
-    char path[MAX_METRICS][GROK_MAX_NAME + 16];
-    int rc = GROK_OK;
-    for (int i = 0; i < n && rc == GROK_OK; i++)
-        rc = grok_run_path(path[i], sizeof path[i], "/metrics", cols[i], err);
-    for (int i = 0; i < n && rc == GROK_OK; i++)
-        rc = grok_run_read(in->run, path[i], GROK_F64, &a[i], err);
-    for (int i = 1; i < n && rc == GROK_OK; i++)
-        rc = same_length(in, &a[i], path[i], &a[0], path[0], err);
-    return rc;
-}
-
-/* The defect series of a run, step and D empty when it has no /commute.
- * TODO(merge): use the commute module's reader. */
-static int commute_read(const struct grok_input *in, struct grok_array *step, struct grok_array *D,
-                        struct grok_err *err)
-{
-    int rc = GROK_OK;
-    if (grok_run_exists(in->run, "/commute") &&
-        ((rc = grok_run_read(in->run, "/commute/step", GROK_F64, step, err)) != GROK_OK ||
-         (rc = grok_run_read(in->run, "/commute/D_median", GROK_F64, D, err)) != GROK_OK))
-        return rc;
-    return same_length(in, D, "/commute/D_median", step, "/commute/step", err);
-}
-
-/* The PC1 shares of a run's analysed matrices and their names (/pca@matrices, *list malloc'd,
- * NULL without it); pc empty when the run has no /pca/pc1.
- * TODO(merge): use the pca module's reader. */
-static int pca_read(const struct grok_input *in, struct grok_array *pc, char **list,
-                    struct grok_err *err)
-{
-    *list = NULL;
-    if (!grok_run_exists(in->run, "/pca/pc1"))
-        return GROK_OK;
-    int rc = grok_run_read(in->run, "/pca/pc1", GROK_F64, pc, err);
-    if (rc == GROK_OK && grok_run_attr_get_str(in->run, "/pca", "matrices", list, NULL) != GROK_OK)
-        *list = NULL;
-    return rc;
 }
 
 /* ---- events ------------------------------------------------------------------------------ */
@@ -125,46 +74,6 @@ static int preset_none_if_empty(struct grok_events_row *r)
         return 0;
     free(s);
     return (r->text[C_PRESET] = strdup("none")) ? 0 : -1;
-}
-
-/* The per-matrix PC1 shares of a run: pc named by the comma-separated list (taken into r).
- * Without a list, pc gives pc1_mean alone. */
-static int pc1_names(const struct grok_input *in, const struct grok_array *pc, char *list,
-                     struct grok_events_row *r, struct grok_err *err)
-{
-    if (!list)
-        return GROK_OK;
-    r->pc_list = list;
-    size_t n = *list ? 1 : 0;
-    for (const char *c = list; *c; c++)
-        n += *c == ',';
-    if (n != pc->n)
-        return grok_err_set(err, GROK_EFORMAT, "%s: /pca@matrices names %zu matri%s, /pca/pc1 "
-                            "holds %zu value%s", in->name, n, n == 1 ? "x" : "ces", pc->n,
-                            pc->n == 1 ? "" : "s");
-    r->pc_names = malloc((n ? n : 1) * sizeof *r->pc_names);
-    r->pc1 = malloc((n ? n : 1) * sizeof *r->pc1);
-    if (!r->pc_names || !r->pc1)
-        return grok_err_set(err, GROK_ENOMEM, "%s: out of memory", in->name);
-    char *name = list;
-    for (size_t i = 0; i < n; i++) {
-        char *comma = strchr(name, ',');
-        if (comma)
-            *comma = '\0';
-        r->pc_names[i] = name;
-        r->pc1[i] = ((const double *)pc->data)[i];
-        /* Each name becomes a column (and a /fit dataset): an empty or repeated one would lose
-         * a value without a word. */
-        int repeated = 0;
-        for (size_t k = 0; k < i && !repeated; k++)
-            repeated = strcmp(r->pc_names[k], name) == 0;
-        if (!*name || repeated)
-            return grok_err_set(err, GROK_EFORMAT, "%s: /pca@matrices names %s matrix",
-                                in->name, *name ? "a repeated" : "an empty");
-        name = comma ? comma + 1 : name + strlen(name);
-    }
-    r->npc = n;
-    return GROK_OK;
 }
 
 static void events_to_row(const struct grok_events *ev, struct grok_events_row *r)
@@ -198,29 +107,36 @@ static int check_steps(const struct grok_input *in, const double *step, size_t n
 static int events_of_run(const struct grok_input *in, const struct grok_events_opts *o,
                          struct grok_events_row *r, struct grok_err *err)
 {
-    static const char *const cols[] = {"step", "train_acc", "test_acc"};
-    struct grok_array m[3] = {{0}}, cs = {0}, D = {0}, pc = {0};
-    char *list = NULL;
+    static const char *const acc[] = {"train_acc", "test_acc"};
+    struct grok_array step = {0}, m[2] = {{0}}, cs = {0}, D = {0};
+    struct grok_pca_pc1 pc = {0};
     int rc;
     config_read(in->run, r);
     if (preset_none_if_empty(r) != 0)
         return grok_err_set(err, GROK_ENOMEM, "%s: out of memory", in->name);
-    if ((rc = metrics_read(in, cols, 3, m, err)) != GROK_OK ||
-        (rc = check_steps(in, m[0].data, m[0].n, err)) != GROK_OK ||
-        (rc = commute_read(in, &cs, &D, err)) != GROK_OK ||
-        (rc = pca_read(in, &pc, &list, err)) != GROK_OK ||
-        (rc = pc1_names(in, &pc, list, r, err)) != GROK_OK)
+    if ((rc = grok_metrics_read(in->run, GROK_F64, &step, acc, 2, m, err)) != GROK_OK ||
+        (rc = check_steps(in, step.data, step.n, err)) != GROK_OK ||
+        (rc = grok_commute_defects_read(in->run, &cs, &D, err)) != GROK_OK ||
+        (rc = grok_pca_pc1_read(in->run, &pc, err)) != GROK_OK)
         goto out;
     struct grok_events ev;
-    grok_events_compute(o, m[0].data, m[1].data, m[2].data, m[0].n, cs.data, D.data, D.n,
-                        pc.data, pc.n, &ev);
+    grok_events_compute(o, step.data, m[0].data, m[1].data, step.n, cs.data, D.data, D.n,
+                        pc.pc1, pc.n, &ev);
     events_to_row(&ev, r);
+    if (pc.names) { /* the named shares become the row's pc1.MATRIX columns */
+        r->pc_list = pc.list;
+        r->pc_names = pc.names;
+        r->pc1 = pc.pc1;
+        r->npc = pc.n;
+        pc = (struct grok_pca_pc1){0};
+    }
 out:
-    for (int i = 0; i < 3; i++)
+    grok_array_free(&step);
+    for (int i = 0; i < 2; i++)
         grok_array_free(&m[i]);
     grok_array_free(&cs);
     grok_array_free(&D);
-    grok_array_free(&pc);
+    grok_pca_pc1_free(&pc);
     return rc;
 }
 
@@ -294,9 +210,8 @@ int grok_metric_series_read(const struct grok_input *in, const char *column,
 {
     memset(s, 0, sizeof *s);
     if (in->run) {
-        const char *cols[] = {"step", column};
         struct grok_array a[2] = {{0}};
-        int rc = metrics_read(in, cols, 2, a, err);
+        int rc = grok_metrics_read(in->run, GROK_F64, &a[0], &column, 1, &a[1], err);
         s->own_step = a[0];
         s->own_value = a[1];
         if (rc != GROK_OK)

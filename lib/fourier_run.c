@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "grok/analysis.h"
+#include "grok/config.h"
 #include "grok/task.h"
 #include "grok/tsv.h"
 
@@ -60,23 +61,19 @@ static int ends_with(const char *s, const char *tail)
     return n >= t && strcmp(s + n - t, tail) == 0;
 }
 
-/* p (which the run must record), n_ctx and d_vocab (when recorded), and whether the model is a
- * one-hot MLP, from the run's settings.
- * TODO(merge): use the config module's reader. */
+/* p (which the run must record, from 2 to GROK_P_MAX), n_ctx and d_vocab (when recorded), and
+ * whether the model is a one-hot MLP, from the run's settings: the config module's reader of a
+ * model's shape, which works on runs that record only p. */
 static int read_settings(struct grok_run *in, struct settings *cfg, struct grok_err *err)
 {
-    char *model = NULL, *embed = NULL;
-    int rc = grok_run_attr_get_int(in, "/config", "p", &cfg->p, err);
+    struct grok_config_shape sh;
+    int rc = grok_config_read_shape(in, &sh, err);
     if (rc != GROK_OK)
         return rc;
-    if (grok_run_attr_get_int(in, "/config", "n_ctx", &cfg->n_ctx, NULL) != GROK_OK ||
-        grok_run_attr_get_int(in, "/config", "d_vocab", &cfg->d_vocab, NULL) != GROK_OK)
-        cfg->n_ctx = cfg->d_vocab = 0;
-    grok_run_attr_get_str(in, "/config", "model", &model, NULL);
-    grok_run_attr_get_str(in, "/config", "embed", &embed, NULL);
-    cfg->onehot_mlp = model && embed && strcmp(model, "mlp") == 0 && strcmp(embed, "onehot") == 0;
-    free(model);
-    free(embed);
+    cfg->p = sh.p;
+    cfg->n_ctx = sh.n_ctx;
+    cfg->d_vocab = sh.d_vocab;
+    cfg->onehot_mlp = sh.arch == GROK_MLP && sh.input == GROK_INPUT_ONEHOT;
     return GROK_OK;
 }
 
@@ -358,9 +355,6 @@ static int fourier_open(void *ctx, struct grok_analysis *a, struct grok_err *err
     int rc = read_settings(a->in, &j->cfg, err);
     if (rc != GROK_OK)
         return rc;
-    if (j->cfg.p < 2 || j->cfg.p > GROK_P_MAX)
-        return grok_err_set(err, GROK_EFORMAT, "%s: /config p = %lld is not a modulus (2 to %d)",
-                            grok_run_name(a->in), j->cfg.p, GROK_P_MAX);
     j->K = grok_fourier_nfreq((size_t)j->cfg.p);
     return GROK_OK;
 }

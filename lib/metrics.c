@@ -36,32 +36,34 @@ int grok_metrics_read(struct grok_run *run, enum grok_dtype step_as, struct grok
                       const char *const *names, int n, struct grok_array *cols,
                       struct grok_err *err)
 {
-    char (*paths)[METRIC_PATH] = malloc((size_t)(n > 0 ? n : 1) * sizeof *paths);
+    char path[METRIC_PATH];
     int rc = GROK_OK;
     memset(step, 0, sizeof *step);
     for (int i = 0; i < n; i++)
         memset(&cols[i], 0, sizeof cols[i]);
-    if (!paths)
-        return grok_err_set(err, GROK_ENOMEM, "%s: out of memory", grok_run_name(run));
+    /* a name too long is refused before anything is read; the paths are rebuilt where used */
     for (int i = 0; rc == GROK_OK && i < n; i++)
-        rc = grok_run_path(paths[i], sizeof paths[i], "/metrics", names[i], err);
+        rc = grok_run_path(path, sizeof path, "/metrics", names[i], err);
     if (rc == GROK_OK)
         rc = grok_run_read(run, "/metrics/step", step_as, step, err);
     for (int i = 0; rc == GROK_OK && i < n; i++)
-        rc = grok_run_read(run, paths[i], GROK_F64, &cols[i], err);
+        if ((rc = grok_run_path(path, sizeof path, "/metrics", names[i], err)) == GROK_OK)
+            rc = grok_run_read(run, path, GROK_F64, &cols[i], err);
     if (rc == GROK_OK)
         rc = check_1d(run, "/metrics/step", step, err);
     for (int i = 0; rc == GROK_OK && i < n; i++)
-        rc = check_1d(run, paths[i], &cols[i], err);
+        if ((rc = grok_run_path(path, sizeof path, "/metrics", names[i], err)) == GROK_OK)
+            rc = check_1d(run, path, &cols[i], err);
     for (int i = 0; rc == GROK_OK && i < n; i++)
-        if (cols[i].n != step->n)
+        if (cols[i].n != step->n) {
+            grok_run_path(path, sizeof path, "/metrics", names[i], NULL);
             rc = grok_err_set(err, GROK_EFORMAT, "%s: %s has %zu values, /metrics/step has %zu",
-                              grok_run_name(run), paths[i], cols[i].n, step->n);
+                              grok_run_name(run), path, cols[i].n, step->n);
+        }
     if (rc != GROK_OK) {
         grok_array_free(step);
         for (int i = 0; i < n; i++)
             grok_array_free(&cols[i]);
     }
-    free(paths);
     return rc;
 }

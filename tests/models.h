@@ -23,7 +23,7 @@ static inline struct grok_model_config tf_config(int n_ctx, int n_layers, int no
     };
 }
 
-static inline struct grok_model_config mlp_config(enum grok_input input, int n_hidden, enum grok_act act,
+static inline struct grok_model_config mlp_config(enum grok_mlp_input input, int n_hidden, enum grok_act act,
                                            enum grok_loss loss)
 {
     return (struct grok_model_config){

@@ -16,6 +16,7 @@
 
 #include "grok/err.h"
 #include "grok/model.h"
+#include "grok/run.h"
 #include "grok/workers.h"
 
 /* A gradient oracle: g (n) = ∇L_b(θ), the gradient of the mean loss on batch b. `worker` names
@@ -93,5 +94,13 @@ struct grok_commute_opts {
  * /commute of the output run or as a table (one row per snapshot), through the analysis driver.
  * Returns the program's exit status, after one line on standard error when it is not 0. */
 int grok_commute_run(const struct grok_commute_opts *o, const struct grok_analysis_io *io);
+
+/* Reads the median defect over training that grok-commute left in run: /commute/step and
+ * /commute/D_median as float64 into step and D (the caller's; free with grok_array_free), both
+ * left empty when the run has no /commute. Fails with grok_run_read's error for a missing or
+ * unreadable column, or GROK_EFORMAT "RUN: /commute/D_median has N values, /commute/step has
+ * M"; step and D are empty after a failure. */
+int grok_commute_defects_read(struct grok_run *run, struct grok_array *step, struct grok_array *D,
+                              struct grok_err *err);
 
 #endif

@@ -122,7 +122,7 @@ struct grok_config_shape {
     int p;              /* the modulus, 2 to GROK_P_MAX */
     int n_ctx, d_vocab; /* the token layout; both 0 when /config lacks either */
     int arch;           /* enum grok_arch, or -1 when /config@model is absent or unknown */
-    int input;          /* an MLP's enum grok_input, or -1 when /config@embed is absent or not one */
+    int input;          /* an MLP's enum grok_mlp_input, or -1 when /config@embed is absent or not one */
 };
 
 /* Reads the shape from /config without resolving the rest, so that it works on a run written by

@@ -35,7 +35,7 @@
 #include "grok/layers.h"
 
 enum grok_arch { GROK_TRANSFORMER, GROK_MLP };
-enum grok_input { GROK_INPUT_EMBED, GROK_INPUT_ONEHOT, GROK_INPUT_RAW };
+enum grok_mlp_input { GROK_INPUT_EMBED, GROK_INPUT_ONEHOT, GROK_INPUT_RAW };
 enum grok_loss { GROK_LOSS_CE, GROK_LOSS_MSE };
 enum grok_init { GROK_INIT_NANDA, GROK_INIT_TORCH };
 
@@ -63,7 +63,7 @@ struct grok_model_config {
     int causal;                /* 1: position i attends to j ≤ i */
     int readout;               /* the position whose residual is unembedded */
     /* mlp */
-    enum grok_input input;
+    enum grok_mlp_input input;
     int d_embed;               /* width of the learned embedding (GROK_INPUT_EMBED) */
     int n_hidden;
     int hidden[GROK_MAX_HIDDEN];

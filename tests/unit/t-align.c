@@ -282,7 +282,7 @@ static void random_tokens(const struct grok_model *m, int32_t *tok, int n)
         tok[i] = (int32_t)gsl_rng_uniform_int(rng, m->cfg.d_vocab);
 }
 
-static const char *input_name(enum grok_input in)
+static const char *input_name(enum grok_mlp_input in)
 {
     return in == GROK_INPUT_EMBED ? "embed" : in == GROK_INPUT_ONEHOT ? "onehot" : "raw";
 }
@@ -311,7 +311,7 @@ static void model_points(const struct grok_model *m, const double *P, const doub
  * logits = relu(x W0 + b0) W_U + b_U, so J_x = (W0 D_x W_U)ᵀ with D_x the active units. With
  * b0 large every unit is active at every point, and the MLP is affine: J_x = (W0 W_U)ᵀ, the
  * same matrix everywhere. */
-static void test_mlp_linear(enum grok_input input, int all_active)
+static void test_mlp_linear(enum grok_mlp_input input, int all_active)
 {
     struct grok_model_config cfg = mlp_config(input, 1, GROK_ACT_RELU, GROK_LOSS_CE);
     struct grok_model m;
@@ -452,7 +452,7 @@ int main(void)
     test_linear(1, 5);
     test_pc1_cases();
     test_projections();
-    const enum grok_input inputs[] = {GROK_INPUT_ONEHOT, GROK_INPUT_RAW, GROK_INPUT_EMBED};
+    const enum grok_mlp_input inputs[] = {GROK_INPUT_ONEHOT, GROK_INPUT_RAW, GROK_INPUT_EMBED};
     for (int i = 0; i < 3; i++)
         test_mlp_linear(inputs[i], 1);
     test_mlp_linear(GROK_INPUT_ONEHOT, 0);

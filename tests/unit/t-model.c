@@ -21,7 +21,7 @@ static gsl_rng *rng;
 
 /* ---- configurations ---- */
 
-static const char *input_name(enum grok_input in)
+static const char *input_name(enum grok_mlp_input in)
 {
     return in == GROK_INPUT_EMBED ? "embed" : in == GROK_INPUT_ONEHOT ? "onehot" : "raw";
 }
@@ -302,7 +302,7 @@ static void test_layout(void)
            "xu-like: ln_final before the unembedding");
     grok_model_free(&m);
 
-    const enum grok_input inputs[] = {GROK_INPUT_EMBED, GROK_INPUT_ONEHOT, GROK_INPUT_RAW};
+    const enum grok_mlp_input inputs[] = {GROK_INPUT_EMBED, GROK_INPUT_ONEHOT, GROK_INPUT_RAW};
     const size_t d_in[] = {2 * 5, 2 * 8, 2};
     for (int i = 0; i < 3; i++) {
         struct grok_model_config c = mlp_config(inputs[i], 2, GROK_ACT_RELU, GROK_LOSS_CE);
@@ -461,7 +461,7 @@ static void test_gradients(void)
                                                                acts[a], last ? n_ctx - 1 : 0, loss);
                         grad_check(&c);
                     }
-    const enum grok_input inputs[] = {GROK_INPUT_EMBED, GROK_INPUT_ONEHOT, GROK_INPUT_RAW};
+    const enum grok_mlp_input inputs[] = {GROK_INPUT_EMBED, GROK_INPUT_ONEHOT, GROK_INPUT_RAW};
     for (int in = 0; in < 3; in++)
         for (int a = 0; a < 3; a++)
             for (int n_hidden = 1; n_hidden <= 2; n_hidden++)
@@ -612,7 +612,7 @@ static void test_inputs(void)
     free(x);
     grok_model_free(&m);
 
-    const enum grok_input inputs[] = {GROK_INPUT_EMBED, GROK_INPUT_ONEHOT, GROK_INPUT_RAW};
+    const enum grok_mlp_input inputs[] = {GROK_INPUT_EMBED, GROK_INPUT_ONEHOT, GROK_INPUT_RAW};
     for (int in = 0; in < 3; in++) {
         c = mlp_config(inputs[in], 1, GROK_ACT_GELU, GROK_LOSS_CE);
         build(&m, &c);
@@ -667,7 +667,7 @@ static void test_input_grads(void)
     test_input_grad(&c);
     c = mlp_config(GROK_INPUT_EMBED, 2, GROK_ACT_RELU, GROK_LOSS_CE);
     test_input_grad(&c);
-    const enum grok_input inputs[] = {GROK_INPUT_EMBED, GROK_INPUT_ONEHOT, GROK_INPUT_RAW};
+    const enum grok_mlp_input inputs[] = {GROK_INPUT_EMBED, GROK_INPUT_ONEHOT, GROK_INPUT_RAW};
     for (int in = 0; in < 3; in++) {
         c = mlp_config(inputs[in], 2, in == 2 ? GROK_ACT_QUAD : GROK_ACT_GELU,
                        in == 1 ? GROK_LOSS_MSE : GROK_LOSS_CE);
@@ -1163,7 +1163,7 @@ static void test_pool_splits(void)
     grok_pool_run(NULL, mark_worker, &ran);
     ok(ran == 1 && grok_pool_size(NULL) == 1,
        "without a pool, a job runs once as worker 0 on this thread, and the size is 1");
-    const enum grok_input inputs[] = {GROK_INPUT_EMBED, GROK_INPUT_ONEHOT, GROK_INPUT_RAW};
+    const enum grok_mlp_input inputs[] = {GROK_INPUT_EMBED, GROK_INPUT_ONEHOT, GROK_INPUT_RAW};
     const enum grok_act acts[] = {GROK_ACT_RELU, GROK_ACT_GELU, GROK_ACT_QUAD};
     for (int in = 0; in < 3; in++)
         for (int h = 1; h <= 3; h++) {
