@@ -1,6 +1,6 @@
 /* grok-align: Jacobian and centroid alignment of a network with its training inputs over a run's
  * snapshots (P4, GrokAlign). The work is libgrok's (grok_align_run). */
-#include "grok/align.h"
+#include "grok/align_run.h"
 #include "grok/analysis.h"
 #include "grok/cli.h"
 #include "grok/pool.h"

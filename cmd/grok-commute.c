@@ -2,7 +2,7 @@
  * execution subspace (P1). The work is libgrok's (grok_commute_run). */
 #include "grok/analysis.h"
 #include "grok/cli.h"
-#include "grok/commute.h"
+#include "grok/commute_run.h"
 #include "grok/pool.h"
 #include "grok/select.h"
 

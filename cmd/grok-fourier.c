@@ -3,7 +3,7 @@
  * (grok_fourier_run). */
 #include "grok/analysis.h"
 #include "grok/cli.h"
-#include "grok/fourier.h"
+#include "grok/fourier_run.h"
 #include "grok/select.h"
 #include "grok/task.h"
 

@@ -1,6 +1,6 @@
 /* grok-align's analysis: Jacobian and centroid alignment over a run's snapshots, one snapshot per
  * unit of the analysis driver, the points of a snapshot split between its workers. */
-#include "grok/align.h"
+#include "grok/align_run.h"
 
 #include <math.h>
 #include <stdint.h>

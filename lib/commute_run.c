@@ -1,6 +1,6 @@
 /* grok-commute's analysis: commutator defects along a run's path, one snapshot per unit of the
  * analysis driver, the samples of a snapshot split between its workers. */
-#include "grok/commute.h"
+#include "grok/commute_run.h"
 
 #include <math.h>
 #include <stdio.h>

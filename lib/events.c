@@ -1,5 +1,5 @@
 #include "grok/events.h"
-#include "grok/commute.h"
+#include "grok/commute_run.h"
 #include "grok/config.h"
 #include "grok/metrics.h"
 #include "grok/pca_run.h"

@@ -1,7 +1,7 @@
 /* grok-fourier's analysis: the Fourier spectrum of the chosen matrices at every selected
  * snapshot, one (matrix, snapshot) pair per unit of the analysis driver, written as the group
  * /fourier or as the summary or spectrum table. */
-#include "grok/fourier.h"
+#include "grok/fourier_run.h"
 
 #include <math.h>
 #include <stdio.h>

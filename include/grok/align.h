@@ -14,9 +14,8 @@
  * function of it touches global state (BLAS threads included: a caller that runs these functions
  * on several threads sets OpenBLAS to one thread itself, as grok_align_run does).
  *
- * Owns: the measurement and the model's oracle (lib/align.c), grok-align's analysis of a run built
- * on them, the /align group and its table (lib/align_run.c). Calls: model, the analysis driver
- * (and through it run, snapshots, pool), tsv, GSL's generators. */
+ * Owns: the measurement and the model's oracle (lib/align.c). Calls: model, workers, GSL's
+ * generators. grok-align's analysis of a run is align_run.h's. */
 #ifndef GROK_ALIGN_H
 #define GROK_ALIGN_H
 
@@ -109,24 +108,5 @@ void grok_align_model_free(struct grok_align_model *a);
 
 /* The grok_vjp over a (d = d_input, C = d_vocab_out). */
 struct grok_vjp grok_align_model_oracle(struct grok_align_model *a);
-
-/* ---- grok-align's analysis (lib/align_run.c) ---- */
-
-struct grok_analysis_io;
-
-/* grok-align's settings (grok-align(1) has each flag). */
-struct grok_align_opts {
-    long long sample;       /* --sample N: training pairs drawn without replacement; 0: all */
-    long long seed;         /* --seed: the sample and the projections */
-    int projections;        /* --projections R: estimate |J_x|_F from R projections; 0: exactly */
-    int exact;              /* --exact: the whole J_x (excludes projections) */
-    int threads;            /* --threads: 0 for every core */
-};
-
-/* Runs grok-align: the alignment of every selected snapshot of io's input over its training
- * points (with /metrics' accuracies beside, nan where absent), written as the group /align of the
- * output run or as a table (one row per snapshot), through the analysis driver. Returns the
- * program's exit status, after one line on standard error when it is not 0. */
-int grok_align_run(const struct grok_align_opts *o, const struct grok_analysis_io *io);
 
 #endif

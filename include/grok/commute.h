@@ -1,10 +1,9 @@
 /* Commutator defects (P1, papers.md): how far two SGD steps on minibatches A and B land apart
- * when taken in the two orders, and how much of that lies inside a subspace; and grok-commute's
- * analysis of a run built on them.
+ * when taken in the two orders, and how much of that lies inside a subspace.
  *
- * Owns: the defect and the subspace split (lib/commute.c, pure maths over a gradient oracle),
- * the model's gradient oracle, the /commute group and its table (lib/commute_run.c). Calls:
- * model, pca (orthonormalisation), pca_basis (/pca/basis), the analysis driver, tsv.
+ * Owns: the defect and the subspace split (pure maths over a gradient oracle) and the model's
+ * gradient oracle (lib/commute.c). Calls: model, workers. grok-commute's analysis of a run is
+ * commute_run.h's.
  *
  * Everything here is in double precision: late in training a gradient step η g is small next to
  * the weights, and the rounding of θ − η g in float would be a sizeable part of the defect. */
@@ -16,7 +15,6 @@
 
 #include "grok/err.h"
 #include "grok/model.h"
-#include "grok/run.h"
 #include "grok/workers.h"
 
 /* A gradient oracle: g (n) = ∇L_b(θ), the gradient of the mean loss on batch b. `worker` names
@@ -73,34 +71,5 @@ void grok_model_gradient_free(struct grok_model_gradient *g);
 
 /* The grok_gradient over g. */
 struct grok_gradient grok_model_gradient_oracle(struct grok_model_gradient *g);
-
-/* ---- grok-commute's analysis (lib/commute_run.c) ---- */
-
-struct grok_analysis_io;
-
-/* grok-commute's settings (grok-commute(1) has each flag). */
-struct grok_commute_opts {
-    int K;                  /* -K: pairs of minibatches per snapshot */
-    int batch;              /* --batch: examples per minibatch, drawn with replacement */
-    double eta;             /* --eta: the SGD step */
-    const char *basis_path; /* --basis RUN, or NULL for the input's own /pca/basis (if any) */
-    int random_bases;       /* --random-bases: the control's random bases */
-    long long seed;         /* --seed: the minibatches and the random bases */
-    int threads;            /* --threads: 0 for every core */
-    int use_float;          /* --float: float32 gradients (grok-train's code) */
-};
-
-/* Runs grok-commute: the defects of every selected snapshot of io's input, written as the group
- * /commute of the output run or as a table (one row per snapshot), through the analysis driver.
- * Returns the program's exit status, after one line on standard error when it is not 0. */
-int grok_commute_run(const struct grok_commute_opts *o, const struct grok_analysis_io *io);
-
-/* Reads the median defect over training that grok-commute left in run: /commute/step and
- * /commute/D_median as float64 into step and D (the caller's; free with grok_array_free), both
- * left empty when the run has no /commute. Fails with grok_run_read's error for a missing or
- * unreadable column, or GROK_EFORMAT "RUN: /commute/D_median has N values, /commute/step has
- * M"; step and D are empty after a failure. */
-int grok_commute_defects_read(struct grok_run *run, struct grok_array *step, struct grok_array *D,
-                              struct grok_err *err);
 
 #endif

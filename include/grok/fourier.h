@@ -26,9 +26,8 @@
  * The maths (lib/fourier.c) is a pure function of its arguments (the plan holds GSL's tables and
  * one column of scratch); none of it allocates but grok_fourier_plan_new.
  *
- * Owns: the transform, the spectrum, keys, Gini and circle measures (lib/fourier.c); grok-fourier's
- * analysis of a run, its /fourier group and its tables (lib/fourier_run.c). Calls: GSL's FFT; for
- * the analysis, run (the run's settings and snapshots), select (-p), the analysis driver, tsv. */
+ * Owns: the transform, the spectrum, keys, Gini and circle measures (lib/fourier.c). Calls:
+ * GSL's FFT. grok-fourier's analysis of a run is fourier_run.h's. */
 #ifndef GROK_FOURIER_H
 #define GROK_FOURIER_H
 
@@ -88,28 +87,5 @@ double grok_fourier_share(const double *norm, size_t K, const int *keys, size_t 
  * sim may be NULL (it is then not written, the dominance still returned). */
 double grok_fourier_circle(const double *re, const double *im, size_t d, const int *keys,
                            size_t n, double *ratio, double *cosine, double *sim);
-
-/* ---- grok-fourier's analysis (lib/fourier_run.c) ---- */
-
-struct grok_analysis_io;
-
-/* grok-fourier's tables, in the order of its -t kinds. */
-enum grok_fourier_table { GROK_FOURIER_SUMMARY, GROK_FOURIER_SPECTRUM };
-
-/* grok-fourier's settings (grok-fourier(1) has each flag). */
-struct grok_fourier_opts {
-    int keys;                    /* --keys N; 0 for the rule of key_share */
-    double key_share;            /* --key-share S; 0 with --keys */
-    long long key_step;          /* --key-step STEP, when have_key_step */
-    int have_key_step;           /* else the keys come from the last selected snapshot */
-    enum grok_fourier_table table;   /* -t KIND, for a table */
-};
-
-/* Runs grok-fourier: the spectrum of the chosen matrices (io's -p, else the embedding and the
- * unembedding) at every selected snapshot of io's input, written as the group /fourier of the
- * output run or as a table, through the analysis driver. The input must record p (2 to
- * GROK_P_MAX). Returns the program's exit status, after one line on standard error when it is
- * not 0. */
-int grok_fourier_run(const struct grok_fourier_opts *o, const struct grok_analysis_io *io);
 
 #endif
