@@ -176,6 +176,68 @@ int grok_snapshots_select(const struct grok_snapshots *s, const struct grok_step
     return GROK_OK;
 }
 
+int grok_snapshots_load_selected(struct grok_run *run, const struct grok_selection *sel,
+                                 struct grok_snapshots *s, char ***params, size_t *nparams,
+                                 struct grok_err *err)
+{
+    *params = NULL;
+    *nparams = 0;
+    int rc = grok_snapshots_load(run, s, err);
+    if (rc != GROK_OK)
+        return rc;
+    char **names = calloc(s->nparams ? s->nparams : 1, sizeof *names);
+    size_t n = 0;
+    if (!names) {
+        rc = grok_err_set(err, GROK_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < s->nparams; i++)
+        if (grok_globs_match(sel->globs, sel->nglobs, s->params[i]))
+            names[n++] = s->params[i];
+    /* The order of the checks is what a user sees first when several hold. */
+    rc = GROK_ENOTFOUND;
+    if (s->nparams == 0) {
+        grok_err_set(err, rc, "%s: /snapshots holds no parameters", grok_run_name(run));
+        goto out;
+    }
+    if (n == 0) {
+        char globs[512];
+        grok_globs_join(globs, sizeof globs, sel->globs, sel->nglobs);
+        grok_err_set(err, rc, "%s: no parameter matches -p %s", grok_run_name(run), globs);
+        goto out;
+    }
+    if (s->T == 0) {
+        grok_err_set(err, rc, "%s: /snapshots/step is empty", grok_run_name(run));
+        goto out;
+    }
+    *params = names;
+    *nparams = n;
+    return GROK_OK;
+out:
+    free(names);
+    grok_snapshots_free(s);
+    return rc;
+}
+
+int grok_snapshot_read(struct grok_run *run, size_t t, const char *name, struct grok_array *row,
+                       struct grok_tensor *ts, struct grok_err *err)
+{
+    char path[GROK_MAX_NAME + 16];
+    memset(row, 0, sizeof *row);
+    if (grok_run_path(path, sizeof path, "/snapshots", name, NULL) != GROK_OK ||
+        !grok_run_exists(run, path))
+        return grok_err_set(err, GROK_ENOTFOUND, "%s: no snapshots of '%s'", grok_run_name(run),
+                            name);
+    int rc = grok_run_read_rows(run, path, t, 1, GROK_F32, row, err);
+    if (rc != GROK_OK || !ts)
+        return rc;
+    ts->name = name;
+    ts->rank = row->rank - 1;
+    memcpy(ts->shape, row->shape + 1, sizeof(size_t) * (GROK_MAX_RANK - 1));
+    ts->data = row->data;
+    return GROK_OK;
+}
+
 int grok_model_load(const struct grok_model *m, struct grok_run *run, long long step,
                     float *params, struct grok_err *err)
 {

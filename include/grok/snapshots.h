@@ -1,7 +1,8 @@
 /* snapshots: the run's /snapshots group — one extendible float32 dataset per parameter
  * ([T, shape...], one snapshot per row) beside the int64 column /snapshots/step. Owns that
  * layout: appending a snapshot, indexing the snapshots (steps, parameter names), choosing them
- * by step, and loading one row (or the full /state) into a model's parameter vector. Calls run
+ * by step and parameters by -p, reading one parameter's row as a tensor, and loading one row
+ * (or the full /state) into a model's parameter vector. Calls run
  * (the generic HDF5 layer), array, select (step ranges) and model (the parameter layout);
  * called by programs and the trainer. */
 #ifndef GROK_SNAPSHOTS_H
@@ -45,8 +46,26 @@ void grok_snapshots_free(struct grok_snapshots *s);
 int grok_snapshots_select(const struct grok_snapshots *s, const struct grok_steps *r,
                           size_t **rows, long long **steps, size_t *T, struct grok_err *err);
 
+/* For a program that reads snapshots of the parameters -p selects: loads s (failing as
+ * grok_snapshots_load does) and sets *params to the names of s->params that sel's globs match
+ * (every one without -p), in s's order, a malloc'd array of nparams names borrowed from s (free
+ * the array alone, before grok_snapshots_free). Then, the first that holds wins, GROK_ENOTFOUND
+ * with "<run>: /snapshots holds no parameters", "<run>: no parameter matches -p G1 or G2", or
+ * "<run>: /snapshots/step is empty"; GROK_ENOMEM. On failure s is freed and *params is NULL. */
+int grok_snapshots_load_selected(struct grok_run *run, const struct grok_selection *sel,
+                                 struct grok_snapshots *s, char ***params, size_t *nparams,
+                                 struct grok_err *err);
+
 /* Index of the snapshot whose step is nearest to `step` (the earlier one on a tie); T must be > 0. */
 size_t grok_snapshots_nearest(const struct grok_snapshots *s, long long step);
+
+/* Reads row t of parameter `name`'s snapshots as float32 into *row ([1, shape...]; the caller
+ * frees it with grok_array_free, and frees what *row held before) and, when ts is not NULL,
+ * points *ts at it: the parameter's name (borrowed), rank and shape, as the trainer snapshots it.
+ * GROK_ENOTFOUND "<run>: no snapshots of 'NAME'" when the run holds none; t must be below the
+ * number of rows (grok_snapshots_load's T); otherwise fails as grok_run_read_rows does. */
+int grok_snapshot_read(struct grok_run *run, size_t t, const char *name, struct grok_array *row,
+                       struct grok_tensor *ts, struct grok_err *err);
 
 /* Reads the parameters at `step` from the run's /snapshots (step ≥ 0; the snapshot must hold
  * every parameter) or from /state (step < 0) into params (n_params floats), checking each

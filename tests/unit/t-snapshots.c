@@ -1,4 +1,5 @@
-/* A run's /snapshots: the rules of appending, loading what it holds, the nearest snapshot. */
+/* A run's /snapshots: the rules of appending, loading what it holds, the parameters -p chooses,
+ * one parameter's row as a tensor, the nearest snapshot. */
 #include "tap.h"
 
 #include "grok/snapshots.h"
@@ -96,6 +97,104 @@ static void test_snapshot_rules(void)
     grok_run_close(run);
 }
 
+/* dir/name: a run whose /snapshots holds T steps (0, 100, ...) and the 2x3 parameters named
+ * in params (values t * 10 + i in row t), opened. */
+static struct grok_run *params_run(const char *name, size_t T, const char *const *params,
+                                   int n)
+{
+    char path[128];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    struct grok_err err = {0};
+    struct grok_run *run = grok_run_create(path, &err);
+    long long steps[4] = {0, 100, 200, 300};
+    float v[4 * 6];
+    for (int i = 0; i < 4 * 6; i++)
+        v[i] = (float)(i / 6 * 10 + i % 6);
+    struct grok_array st = {.dtype = GROK_I64, .rank = 1, .shape = {T}, .n = T, .data = steps};
+    struct grok_array w = {.dtype = GROK_F32, .rank = 3, .shape = {T, 2, 3}, .n = T * 6, .data = v};
+    int rc = run ? grok_run_write_array(run, "/snapshots/step", &st, &err) : GROK_EIO;
+    for (int i = 0; rc == GROK_OK && i < n; i++) {
+        snprintf(path, sizeof path, "/snapshots/%s", params[i]);
+        rc = grok_run_write_array(run, path, &w, &err);
+    }
+    if (rc != GROK_OK || grok_run_commit(run, &err) != GROK_OK)
+        diag("cannot write %s: %s", name, err.msg);
+    grok_run_close(run);
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    return grok_run_open(path, &err);
+}
+
+/* grok_snapshots_load_selected on params_run's run with the globs given; the message in err. */
+static int load_selected(const char *name, size_t T, const char *const *params, int n,
+                         const char *const *globs, int nglobs, size_t *nsel, char *first,
+                         struct grok_err *err)
+{
+    struct grok_run *run = params_run(name, T, params, n);
+    struct grok_selection sel = {.globs = (char **)globs, .nglobs = nglobs};
+    struct grok_snapshots s;
+    char **chosen;
+    int rc = grok_snapshots_load_selected(run, &sel, &s, &chosen, nsel, err);
+    first[0] = '\0';
+    if (rc == GROK_OK)
+        snprintf(first, 64, "%s", chosen[0]);
+    else if (chosen || s.params)
+        diag("a failure left something allocated");
+    free(chosen);
+    grok_snapshots_free(&s);
+    grok_run_close(run);
+    return rc;
+}
+
+static void test_load_selected(void)
+{
+    const char *const two[] = {"a.x", "b.y"};
+    struct grok_err err = {0};
+    size_t n;
+    char first[64], want[256];
+    ok(load_selected("all.h5", 2, two, 2, NULL, 0, &n, first, &err) == GROK_OK && n == 2 &&
+       !strcmp(first, "a.x"), "without -p every parameter, in order");
+    ok(load_selected("glob.h5", 2, two, 2, (const char *[]){"b.*"}, 1, &n, first, &err) ==
+       GROK_OK && n == 1 && !strcmp(first, "b.y"), "-p b.* chooses b.y");
+    is_int(load_selected("none.h5", 2, two, 2, (const char *[]){"z*", "q"}, 2, &n, first, &err),
+           GROK_ENOTFOUND, "no parameter matching refused");
+    snprintf(want, sizeof want, "%s/none.h5: no parameter matches -p z* or q", dir);
+    is_str(err.msg, want, "  its message names the globs");
+    is_int(load_selected("empty.h5", 2, two, 0, (const char *[]){"z*"}, 1, &n, first, &err),
+           GROK_ENOTFOUND, "a /snapshots of no parameter refused");
+    snprintf(want, sizeof want, "%s/empty.h5: /snapshots holds no parameters", dir);
+    is_str(err.msg, want, "  its message, before the globs'");
+    is_int(load_selected("nostep.h5", 0, two, 1, NULL, 0, &n, first, &err), GROK_ENOTFOUND,
+           "an empty step column refused");
+    snprintf(want, sizeof want, "%s/nostep.h5: /snapshots/step is empty", dir);
+    is_str(err.msg, want, "  its message");
+    is_int(load_selected("nostep2.h5", 0, two, 1, (const char *[]){"z*"}, 1, &n, first, &err),
+           GROK_ENOTFOUND, "an empty step column and no match");
+    snprintf(want, sizeof want, "%s/nostep2.h5: no parameter matches -p z*", dir);
+    is_str(err.msg, want, "  the match is reported first");
+}
+
+static void test_snapshot_read(void)
+{
+    const char *const one[] = {"a.x"};
+    struct grok_err err = {0};
+    struct grok_run *run = params_run("read.h5", 3, one, 1);
+    struct grok_array row;
+    struct grok_tensor ts;
+    ok(grok_snapshot_read(run, 2, "a.x", &row, &ts, &err) == GROK_OK, "row 2 of a.x: %s", err.msg);
+    ok(row.rank == 3 && row.shape[0] == 1 && row.n == 6, "  one row of [T, 2, 3]");
+    ok(!strcmp(ts.name, "a.x") && ts.rank == 2 && ts.shape[0] == 2 && ts.shape[1] == 3 &&
+       ts.data == row.data, "  the tensor's name, rank and shape, over the row");
+    ok(ts.data[0] == 20 && ts.data[5] == 25, "  the values of row 2");
+    grok_array_free(&row);
+    char want[256];
+    is_int(grok_snapshot_read(run, 0, "b.y", &row, NULL, &err), GROK_ENOTFOUND,
+           "a parameter without snapshots refused");
+    snprintf(want, sizeof want, "%s/read.h5: no snapshots of 'b.y'", dir);
+    is_str(err.msg, want, "  its message");
+    ok(row.data == NULL, "  the row left empty");
+    grok_run_close(run);
+}
+
 int main(void)
 {
     strcpy(dir, "/tmp/grok-t-snapshots-XXXXXX");
@@ -112,6 +211,8 @@ int main(void)
     is_int(grok_snapshots_nearest(&s, 99999), 3, "past the end");
     test_snapshots_load();
     test_snapshot_rules();
+    test_load_selected();
+    test_snapshot_read();
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     if (system(cmd) != 0)

@@ -1,0 +1,236 @@
+/* A run's contents as tables (include/grok/runtable.h). */
+#include "grok/runtable.h"
+#include "grok/runlist.h"
+#include "grok/tsv.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* "AxBxC", "scalar" for rank 0. */
+static void format_shape(char *buf, size_t cap, int rank, const size_t *shape)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    if (rank == 0)
+        snprintf(buf, cap, "scalar");
+    for (int i = 0; i < rank && len < cap; i++)
+        len += (size_t)snprintf(buf + len, cap - len, "%s%zu", i ? "x" : "", shape[i]);
+}
+
+int grok_runtable_write_list(struct grok_run *run, FILE *f, struct grok_err *err)
+{
+    struct grok_entry *e;
+    size_t n;
+    int rc = grok_run_list(run, "/", &e, &n, err);
+    if (rc != GROK_OK)
+        return rc;
+    struct grok_tsv_writer w;
+    grok_tsv_init(&w, f);
+    grok_tsv_meta(&w, "run", grok_run_name(run));
+    const char *header[] = {"kind", "path", "type", "shape", "value"};
+    for (int i = 0; i < 5; i++)
+        grok_tsv_str(&w, header[i]);
+    grok_tsv_end_row(&w);
+    for (size_t i = 0; i < n; i++) {
+        char path[1200], shape[160];
+        if (e[i].attr)
+            snprintf(path, sizeof path, "%s@%s", e[i].path, e[i].attr);
+        else
+            snprintf(path, sizeof path, "%s", e[i].path);
+        format_shape(shape, sizeof shape, e[i].rank, e[i].shape);
+        /* The history holds one line per program: shown on one row, the lines separated by "|". */
+        for (char *p = e[i].value; p && *p; p++)
+            if (*p == '\n')
+                *p = '|';
+        grok_tsv_str(&w, e[i].attr ? "attribute" : "dataset");
+        grok_tsv_str(&w, path);
+        grok_tsv_str(&w, e[i].type_name);
+        grok_tsv_str(&w, shape);
+        grok_tsv_str(&w, e[i].value ? e[i].value : "");
+        grok_tsv_end_row(&w);
+    }
+    grok_entries_free(e, n);
+    return GROK_OK;
+}
+
+/* The /config attributes as `# key: value` lines, so that a table carries its run's settings.
+ * They are listed as stored, not read through the config module: a table of a run written by
+ * another tool, or with settings this version refuses, still shows what the run holds. */
+static void write_config_meta(struct grok_tsv_writer *w, struct grok_run *run)
+{
+    struct grok_entry *e;
+    size_t n;
+    if (grok_run_list(run, "/config", &e, &n, NULL) != GROK_OK)
+        return;
+    for (size_t i = 0; i < n; i++)
+        if (e[i].attr && strcmp(e[i].path, "/config") == 0)
+            grok_tsv_meta(w, e[i].attr, e[i].value);
+    grok_entries_free(e, n);
+}
+
+/* Appends "name (note)" to the growing list *list (", " between items); 0 when out of memory. */
+static int note_skipped(char **list, size_t *len, const char *name, const char *note)
+{
+    size_t add = strlen(name) + strlen(note) + 6;
+    char *bigger = realloc(*list, *len + add);
+    if (!bigger)
+        return 0;
+    *len += (size_t)snprintf(bigger + *len, add, "%s%s (%s)", *len ? ", " : "", name, note);
+    *list = bigger;
+    return 1;
+}
+
+/* Whether a dataset's info is that of a 1-D column of numbers. */
+static int numeric_column(const struct grok_array *info)
+{
+    return info->rank == 1 && info->dtype != GROK_STR && info->dtype != GROK_OTHER;
+}
+
+/* The row count of a group table: the length most numeric columns share, the longer of two as
+ * common, whatever the order (/pca/step beside the per-matrix pc1, pc2, ...). */
+static size_t common_length(const struct grok_array *infos, size_t n)
+{
+    size_t best_count = 0, nrows = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!numeric_column(&infos[i]))
+            continue;
+        size_t count = 0;
+        for (size_t j = 0; j <= i; j++)
+            count += numeric_column(&infos[j]) && infos[j].shape[0] == infos[i].shape[0];
+        if (count > best_count || (count == best_count && infos[i].shape[0] > nrows)) {
+            best_count = count;
+            nrows = infos[i].shape[0];
+        }
+    }
+    return nrows;
+}
+
+static void write_columns(struct grok_run *run, const char *gpath, const char *skipped,
+                          const char **colnames, const struct grok_array *cols, size_t ncols,
+                          size_t nrows, FILE *f)
+{
+    struct grok_tsv_writer w;
+    grok_tsv_init(&w, f);
+    grok_tsv_meta(&w, "run", grok_run_name(run));
+    grok_tsv_meta(&w, "table", gpath);
+    if (skipped)
+        grok_tsv_meta(&w, "skipped", skipped);
+    write_config_meta(&w, run);
+    for (size_t j = 0; j < ncols; j++)
+        grok_tsv_str(&w, colnames[j]);
+    grok_tsv_end_row(&w);
+    for (size_t r = 0; r < nrows; r++) {
+        for (size_t j = 0; j < ncols; j++) {
+            switch (cols[j].dtype) {
+            case GROK_I64: grok_tsv_i64(&w, ((long long *)cols[j].data)[r]); break;
+            case GROK_F32: grok_tsv_f32(&w, ((float *)cols[j].data)[r]); break;
+            default: grok_tsv_f64(&w, ((double *)cols[j].data)[r]); break;
+            }
+        }
+        grok_tsv_end_row(&w);
+    }
+}
+
+int grok_runtable_write_group(struct grok_run *run, const char *group, FILE *f,
+                              struct grok_err *err)
+{
+    char gpath[GROK_MAX_NAME + 2], path[2 * GROK_MAX_NAME + 4];
+    if (!group)
+        group = "metrics";
+    if (grok_run_path(gpath, sizeof gpath, "", group + (group[0] == '/'), err) != GROK_OK)
+        return GROK_EINVAL;
+    if (!grok_run_exists(run, gpath))
+        return grok_err_set(err, GROK_ENOTFOUND, "%s: no group %s", grok_run_name(run), gpath);
+    char **names;
+    size_t n, ncols = 0, nrows, skipped_len = 0;
+    int rc = grok_run_children(run, gpath, &names, &n, err);
+    if (rc != GROK_OK)
+        return rc;
+    struct grok_array *cols = calloc(n ? n : 1, sizeof *cols);
+    struct grok_array *infos = calloc(n ? n : 1, sizeof *infos);
+    const char **colnames = calloc(n ? n : 1, sizeof *colnames);
+    char *skipped = NULL;
+    if (!cols || !infos || !colnames) {
+        rc = grok_err_set(err, GROK_ENOMEM, "out of memory");
+        goto out;
+    }
+    /* First the shapes, to choose the length; infos[i].rank stays 0 for what is no 1-D dataset. */
+    for (size_t i = 0; i < n; i++)
+        if (grok_run_path(path, sizeof path, gpath, names[i], NULL) != GROK_OK ||
+            grok_run_info(run, path, &infos[i], NULL) != GROK_OK || infos[i].rank != 1)
+            infos[i].rank = 0;
+    nrows = common_length(infos, n);
+    for (size_t i = 0; i < n; i++) {
+        char note[48];
+        if (infos[i].rank != 1)
+            continue;
+        if (!numeric_column(&infos[i]))
+            snprintf(note, sizeof note, "%s", infos[i].dtype == GROK_STR ? "text" : "not numbers");
+        else if (infos[i].shape[0] != nrows)
+            snprintf(note, sizeof note, "%zu rows", infos[i].shape[0]);
+        else
+            note[0] = '\0';
+        if (note[0]) {
+            if (!note_skipped(&skipped, &skipped_len, names[i], note)) {
+                rc = grok_err_set(err, GROK_ENOMEM, "out of memory");
+                goto out;
+            }
+            continue;
+        }
+        int is_int = infos[i].dtype == GROK_I32 || infos[i].dtype == GROK_I64;
+        if (grok_run_path(path, sizeof path, gpath, names[i], err) != GROK_OK ||
+            (rc = grok_run_read(run, path, is_int ? GROK_I64 : infos[i].dtype, &cols[ncols],
+                                err)) != GROK_OK)
+            goto out;
+        colnames[ncols++] = names[i];
+    }
+    if (ncols == 0) {
+        rc = grok_err_set(err, GROK_EFORMAT, "%s: %s holds no 1-D columns of numbers",
+                          grok_run_name(run), gpath);
+        goto out;
+    }
+    write_columns(run, gpath, skipped, colnames, cols, ncols, nrows, f);
+    rc = GROK_OK;
+out:
+    for (size_t j = 0; cols && j < ncols; j++)
+        grok_array_free(&cols[j]);
+    free(cols);
+    free(infos);
+    free(colnames);
+    free(skipped);
+    grok_names_free(names, n);
+    return rc;
+}
+
+int grok_runtable_write_matrix(struct grok_run *run, const struct grok_snapshots *s, size_t t,
+                               const char *param, FILE *f, struct grok_err *err)
+{
+    char shape[160], step[32];
+    struct grok_array a;
+    int rc = grok_snapshot_read(run, t, param, &a, NULL, err);
+    if (rc != GROK_OK)
+        return rc;
+    size_t cols = a.rank >= 2 ? a.shape[a.rank - 1] : 1;
+    size_t rows = cols ? a.n / cols : 0;
+    format_shape(shape, sizeof shape, a.rank - 1, a.shape + 1);
+    snprintf(step, sizeof step, "%lld", s->steps[t]);
+    struct grok_tsv_writer w;
+    grok_tsv_init(&w, f);
+    grok_tsv_meta(&w, "run", grok_run_name(run));
+    grok_tsv_meta(&w, "param", param);
+    grok_tsv_meta(&w, "step", step);
+    grok_tsv_meta(&w, "shape", shape);
+    grok_tsv_str(&w, "row");
+    for (size_t j = 0; j < cols; j++)
+        grok_tsv_i64(&w, (long long)j);
+    grok_tsv_end_row(&w);
+    const float *v = a.data;
+    for (size_t r = 0; r < rows; r++) {
+        grok_tsv_i64(&w, (long long)r);
+        for (size_t j = 0; j < cols; j++)
+            grok_tsv_f32(&w, v[r * cols + j]);
+        grok_tsv_end_row(&w);
+    }
+    grok_array_free(&a);
+    return GROK_OK;
+}
