@@ -1,17 +1,10 @@
 /* grok-train: train a model on a modular arithmetic task and write the run. */
 #include "grok/cli.h"
 #include "grok/config.h"
-#include "grok/fpenv.h"
-#include "grok/progress.h"
-#include "grok/run.h"
-#include "grok/history.h"
-#include "grok/metrics.h"
-#include "grok/train.h"
-#include "grok/tsv.h"
+#include "grok/train_session.h"
 
 #include <errno.h>
 #include <getopt.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,64 +80,32 @@ enum {
     OPT_SNAPSHOT, OPT_STOP_AT, OPT_SEED, OPT_THREADS, OPT_RESUME,
 };
 
+/* Every flag of grok-train but the common ones takes a value. */
+#define ARG(name, code) {name, required_argument, NULL, code}
 static const struct option longopts[] = {
     GROK_COMMON_LONGOPTS,
-    {"preset", required_argument, NULL, OPT_PRESET},
-    {"op", required_argument, NULL, OPT_OP},
-    {"p", required_argument, NULL, OPT_P},
-    {"frac", required_argument, NULL, OPT_FRAC},
-    {"split", required_argument, NULL, OPT_SPLIT},
-    {"data-seed", required_argument, NULL, OPT_DATA_SEED},
-    {"ctx", required_argument, NULL, OPT_CTX},
-    {"model", required_argument, NULL, OPT_MODEL},
-    {"layers", required_argument, NULL, OPT_LAYERS},
-    {"d-model", required_argument, NULL, OPT_D_MODEL},
-    {"heads", required_argument, NULL, OPT_HEADS},
-    {"d-head", required_argument, NULL, OPT_D_HEAD},
-    {"d-mlp", required_argument, NULL, OPT_D_MLP},
-    {"act", required_argument, NULL, OPT_ACT},
-    {"norm", required_argument, NULL, OPT_NORM},
-    {"attn", required_argument, NULL, OPT_ATTN},
-    {"readout", required_argument, NULL, OPT_READOUT},
-    {"embed", required_argument, NULL, OPT_EMBED},
-    {"hidden", required_argument, NULL, OPT_HIDDEN},
-    {"loss", required_argument, NULL, OPT_LOSS},
-    {"init-scheme", required_argument, NULL, OPT_INIT_SCHEME},
-    {"init-scale", required_argument, NULL, OPT_INIT_SCALE},
-    {"init", required_argument, NULL, OPT_INIT},
-    {"opt", required_argument, NULL, OPT_OPT},
-    {"lr", required_argument, NULL, OPT_LR},
-    {"wd", required_argument, NULL, OPT_WD},
-    {"beta1", required_argument, NULL, OPT_BETA1},
-    {"beta2", required_argument, NULL, OPT_BETA2},
-    {"eps", required_argument, NULL, OPT_EPS},
-    {"momentum", required_argument, NULL, OPT_MOMENTUM},
-    {"warmup", required_argument, NULL, OPT_WARMUP},
-    {"clip", required_argument, NULL, OPT_CLIP},
-    {"batch", required_argument, NULL, OPT_BATCH},
-    {"lr-mult", required_argument, NULL, OPT_LR_MULT},
-    {"freeze", required_argument, NULL, OPT_FREEZE},
-    {"steps", required_argument, NULL, OPT_STEPS},
-    {"eval-every", required_argument, NULL, OPT_EVAL_EVERY},
-    {"snapshot-every", required_argument, NULL, OPT_SNAPSHOT_EVERY},
-    {"snapshot", required_argument, NULL, OPT_SNAPSHOT},
-    {"stop-at", required_argument, NULL, OPT_STOP_AT},
-    {"seed", required_argument, NULL, OPT_SEED},
-    {"threads", required_argument, NULL, OPT_THREADS},
-    {"resume", required_argument, NULL, OPT_RESUME},
+    ARG("preset", OPT_PRESET), ARG("op", OPT_OP), ARG("p", OPT_P), ARG("frac", OPT_FRAC),
+    ARG("split", OPT_SPLIT), ARG("data-seed", OPT_DATA_SEED), ARG("ctx", OPT_CTX),
+    ARG("model", OPT_MODEL), ARG("layers", OPT_LAYERS), ARG("d-model", OPT_D_MODEL),
+    ARG("heads", OPT_HEADS), ARG("d-head", OPT_D_HEAD), ARG("d-mlp", OPT_D_MLP),
+    ARG("act", OPT_ACT), ARG("norm", OPT_NORM), ARG("attn", OPT_ATTN), ARG("readout", OPT_READOUT),
+    ARG("embed", OPT_EMBED), ARG("hidden", OPT_HIDDEN), ARG("loss", OPT_LOSS),
+    ARG("init-scheme", OPT_INIT_SCHEME), ARG("init-scale", OPT_INIT_SCALE), ARG("init", OPT_INIT),
+    ARG("opt", OPT_OPT), ARG("lr", OPT_LR), ARG("wd", OPT_WD), ARG("beta1", OPT_BETA1),
+    ARG("beta2", OPT_BETA2), ARG("eps", OPT_EPS), ARG("momentum", OPT_MOMENTUM),
+    ARG("warmup", OPT_WARMUP), ARG("clip", OPT_CLIP), ARG("batch", OPT_BATCH),
+    ARG("lr-mult", OPT_LR_MULT), ARG("freeze", OPT_FREEZE), ARG("steps", OPT_STEPS),
+    ARG("eval-every", OPT_EVAL_EVERY), ARG("snapshot-every", OPT_SNAPSHOT_EVERY),
+    ARG("snapshot", OPT_SNAPSHOT), ARG("stop-at", OPT_STOP_AT), ARG("seed", OPT_SEED),
+    ARG("threads", OPT_THREADS), ARG("resume", OPT_RESUME),
     {NULL, 0, NULL, 0},
 };
+#undef ARG
 
 struct opts {
     struct grok_common co;
     struct grok_train_config cfg;
-    const char *resume;          /* --resume RUN */
-    const char *init;            /* --init STATE */
-    int threads;
-    int steps_given;
-    long long steps;
-    int stop_at_given;
-    double stop_at;
+    struct grok_train_request rq;   /* --resume, its --steps and --stop-at, --init, --threads */
 };
 
 /* The long name of an option code, for messages. */
@@ -300,18 +261,18 @@ static struct opts parse_args(int argc, char **argv)
             continue;
         switch (c) {
         case OPT_PRESET: preset = optarg; break;
-        case OPT_RESUME: o.resume = optarg; break;
-        case OPT_INIT: o.init = optarg; break;
-        case OPT_THREADS: o.threads = (int)parse_int(c, optarg, 0, 1024); break;
+        case OPT_RESUME: o.rq.resume = optarg; break;
+        case OPT_INIT: o.rq.init = optarg; break;
+        case OPT_THREADS: o.rq.threads = (int)parse_int(c, optarg, 0, 1024); break;
         case OPT_STOP_AT:
-            o.stop_at_given = 1;
-            o.stop_at = parse_real(c, optarg);
+            o.rq.stop_at_given = 1;
+            o.rq.stop_at = parse_real(c, optarg);
             codes[n] = c;
             args[n++] = optarg;
             break;
         case OPT_STEPS:
-            o.steps_given = 1;
-            o.steps = parse_int(c, optarg, 0, 1LL << 40);
+            o.rq.steps_given = 1;
+            o.rq.steps = parse_int(c, optarg, 0, 1LL << 40);
             __attribute__((fallthrough)); /* also a setting */
         default:
             codes[n] = c;
@@ -323,8 +284,8 @@ static struct opts parse_args(int argc, char **argv)
     if (optind < argc)
         grok_usage("unexpected argument '%s' (grok-train reads no input; see --resume and --init)",
                    argv[optind]);
-    if (o.resume) {
-        if (preset || o.init)
+    if (o.rq.resume) {
+        if (preset || o.rq.init)
             grok_usage("--%s cannot be combined with --resume (the run's /config fixes it)",
                        preset ? "preset" : "init");
         for (int i = 0; i < n; i++)
@@ -343,8 +304,8 @@ static struct opts parse_args(int argc, char **argv)
         /* without a preset or an explicit scheme, each model family gets its usual one */
         if (!preset && !scheme_given && model_given && o.cfg.model.arch == GROK_MLP)
             o.cfg.init = GROK_INIT_TORCH;
-        if (o.init)
-            snprintf(o.cfg.init_from, sizeof o.cfg.init_from, "%s", o.init);
+        if (o.rq.init)
+            snprintf(o.cfg.init_from, sizeof o.cfg.init_from, "%s", o.rq.init);
         if (grok_config_resolve(&o.cfg, &err))
             grok_usage("%s", err.msg);
     }
@@ -353,163 +314,25 @@ static struct opts parse_args(int argc, char **argv)
     return o;
 }
 
-/* What the hooks need: the table writer and the progress bar. */
-struct session {
-    struct grok_text_out text;
-    struct grok_tsv_writer tsv;
-    int table;
-    struct grok_progress bar;
-};
-
-static void write_header(struct session *s, const struct grok_train_config *c)
-{
-    char buf[64];
-    grok_tsv_meta(&s->tsv, "program", "grok-train");
-    if (c->preset[0])
-        grok_tsv_meta(&s->tsv, "preset", c->preset);
-    grok_tsv_meta(&s->tsv, "op", grok_op_name(c->op));
-    snprintf(buf, sizeof buf, "%d", c->p);
-    grok_tsv_meta(&s->tsv, "p", buf);
-    snprintf(buf, sizeof buf, "%lld", c->seed);
-    grok_tsv_meta(&s->tsv, "seed", buf);
-    for (int i = 0; i < 7; i++)
-        grok_tsv_str(&s->tsv, grok_metric_names[i]);
-    grok_tsv_end_row(&s->tsv);
-    fflush(s->text.f);
-}
-
-static void on_eval(void *ctx, const struct grok_eval *e)
-{
-    struct session *s = ctx;
-    char note[40];
-    snprintf(note, sizeof note, "train %.3f test %.3f", e->train_acc, e->test_acc);
-    grok_progress_note(&s->bar, note);
-    if (!s->table)
-        return;
-    grok_tsv_i64(&s->tsv, e->step);
-    grok_tsv_f64(&s->tsv, e->train_loss);
-    grok_tsv_f64(&s->tsv, e->train_acc);
-    grok_tsv_f64(&s->tsv, e->test_loss);
-    grok_tsv_f64(&s->tsv, e->test_acc);
-    grok_tsv_f64(&s->tsv, e->param_norm);
-    grok_tsv_f64(&s->tsv, e->lr);
-    grok_tsv_end_row(&s->tsv);
-    fflush(s->text.f);   /* live, for awk and gnuplot downstream */
-}
-
-static void on_step(void *ctx, long long step)
-{
-    struct session *s = ctx;
-    grok_progress_update(&s->bar, step);
-}
-
 int main(int argc, char **argv)
 {
     grok_cli_init("grok-train", argc, argv);
     struct opts o = parse_args(argc, argv);
+    o.rq.co = &o.co;
+    struct grok_train_session *s = NULL;
     struct grok_err err = {0};
-    struct grok_trainer *t = NULL;
-    struct grok_run *in = NULL, *out = NULL;
-    struct session s = {0};
-    int rc = GROK_EXIT_DATA;
-    enum grok_train_end end = GROK_TRAIN_FAILED;
-
-    /* -o FILE.tsv or a table without -o: the table alone; otherwise the run, and with -t the
-     * table on standard output beside it */
-    struct grok_common no_t = o.co;
-    no_t.table = 0;
-    int table_only = grok_output_is_table(&no_t) || (!o.co.output && o.co.table);
-    s.table = o.co.table || table_only;
-
-    if (o.resume) {
-        if (!(in = grok_run_open(o.resume, &err)) || grok_config_read(in, &o.cfg, &err))
-            goto fail;
-        if (o.steps_given)
-            o.cfg.steps = o.steps;
-        if (o.stop_at_given) {
-            o.cfg.stop_at = o.stop_at;
-            if (grok_config_resolve(&o.cfg, &err)) {
-                grok_run_close(in);
-                grok_usage("%s", err.msg);
-            }
-        }
+    long long at = 0;
+    switch (grok_train_session_open(&s, &o.cfg, &o.rq, &at, &err)) {
+    case GROK_TRAIN_OPENED:
+        break;
+    case GROK_TRAIN_BAD_SETTINGS:
+        grok_usage("%s", err.msg);
+    case GROK_TRAIN_PAST_END:
+        grok_usage("--steps %lld: %s is already at step %lld", o.cfg.steps, o.rq.resume, at);
+    default:
+        return grok_cli_failed(NULL, &err);
     }
-    if (!(t = grok_trainer_new(&o.cfg, &err))) {
-        if (err.code != GROK_EINVAL || o.resume)   /* a resumed run's settings are data */
-            goto fail;
-        grok_run_close(in);
-        grok_usage("%s", err.msg);   /* a glob that selects nothing: a usage error */
-    }
-    grok_fpenv_flush_subnormals();   /* before the workers start: they inherit it */
-    if (grok_trainer_set_threads(t, o.threads, &err))
-        goto fail;
-    if (o.resume) {
-        if (grok_trainer_resume(t, in, &err))
-            goto fail;
-        if (o.stop_at_given)
-            grok_trainer_reset_streak(t);   /* counted against another threshold */
-        if (grok_trainer_step_count(t) > o.cfg.steps) {
-            long long at = grok_trainer_step_count(t);
-            grok_trainer_free(t);
-            grok_run_close(in);
-            grok_usage("--steps %lld: %s is already at step %lld", o.cfg.steps, o.resume, at);
-        }
-    }
-    if (o.init) {
-        struct grok_run *state = grok_run_open(o.init, &err);
-        int bad = !state || grok_trainer_load_params(t, state, &err);
-        grok_run_close(state);
-        if (bad)
-            goto fail;
-    }
-    if (!table_only) {
-        if (!(out = grok_run_create(o.co.output, &err)))
-            goto fail;
-        if (in ? grok_train_resume_run(t, out, in, &err) : grok_trainer_write_setup(t, out, &err))
-            goto fail;
-        if (grok_run_history_add(out, "grok-train", argc, argv, &err) || grok_run_flush(out, &err))
-            goto fail;
-    }
-    if (s.table) {
-        if (grok_text_open(&s.text, table_only ? o.co.output : NULL, &err))
-            goto fail;
-        grok_tsv_init(&s.tsv, s.text.f);
-        write_header(&s, grok_trainer_config(t));
-    }
-    grok_run_close(in);
-    in = NULL;
-
-    struct grok_train_hooks hooks = {.on_eval = on_eval, .on_step = on_step,
-                                     .interrupted = grok_interrupted, .ctx = &s};
-    grok_progress_start(&s.bar, "grok-train", o.cfg.steps, o.co.quiet);
-    grok_progress_update(&s.bar, grok_trainer_step_count(t));
-    end = grok_train_loop(t, out, !o.resume, &hooks, &err);
-    grok_progress_end(&s.bar);
-    if (end == GROK_TRAIN_FAILED)
-        goto fail;
-    /* a run that stopped on a non-finite loss is still written: it holds every finite step */
-    if (out && grok_run_commit(out, &err))
-        goto fail;
-    if (s.table && grok_text_finish(&s.text, 1, &err))
-        goto fail;
-    s.table = 0;
-    if (end == GROK_TRAIN_NONFINITE) {
-        long long at = grok_trainer_step_count(t), kept = grok_trainer_last_eval(t);
-        if (kept >= 0)
-            grok_error("the loss is not finite at step %lld; the run keeps the evaluations up to step %lld",
-                       at, kept);
-        else
-            grok_error("the loss is not finite at step %lld", at);
-        rc = GROK_EXIT_DATA;
-    } else {
-        rc = end == GROK_TRAIN_INTERRUPTED ? GROK_EXIT_INTERRUPTED : GROK_EXIT_OK;
-    }
-    goto done;
-fail:
-    rc = grok_cli_failed(&s.text, &err);
-done:
-    grok_run_close(out);
-    grok_run_close(in);
-    grok_trainer_free(t);
+    int rc = grok_train_session_run(s);
+    grok_train_session_free(s);
     return rc;
 }

@@ -16,6 +16,8 @@
  *   transform.c    the list of gradient transforms and their /state (transform.h)
  *   train_loop.c   evaluation, the stop rule, the loop over steps with its cadences
  *   train_run.c    /config + /data, metrics rows, snapshots, /state (and its reading), resuming
+ * Above them, train_session.c (train_session.h) is what grok-train runs: resume or start, the
+ * output, the loop with a progress bar and the table, the ending's messages.
  *
  * One step (grok_trainer_step), in this order:
  *   1. draw      the sampler gives the batch: distinct examples, their counts, 1/draws;

@@ -1,0 +1,196 @@
+/* A training session: open, output, loop with progress and a live table, ending
+ * (include/grok/train_session.h). */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "grok/fpenv.h"
+#include "grok/history.h"
+#include "grok/metrics.h"
+#include "grok/progress.h"
+#include "grok/train.h"
+#include "grok/train_session.h"
+#include "grok/tsv.h"
+
+struct grok_train_session {
+    const struct grok_train_request *rq;
+    struct grok_trainer *t;
+    struct grok_run *in;           /* the run continued, until the output holds what it needs */
+    struct grok_run *out;          /* the run written, or NULL when the output is the table alone */
+    struct grok_text_out text;     /* the table's output, opened when `table` */
+    struct grok_tsv_writer tsv;
+    int table;                     /* the metrics rows are streamed */
+    struct grok_progress bar;
+};
+
+void grok_train_session_free(struct grok_train_session *s)
+{
+    if (!s)
+        return;
+    grok_run_close(s->out);
+    grok_run_close(s->in);
+    grok_trainer_free(s->t);
+    free(s);
+}
+
+/* Everything of grok_train_session_open after the allocation of s. */
+static int open_session(struct grok_train_session *s, struct grok_train_config *cfg,
+                        long long *at, struct grok_err *err)
+{
+    const struct grok_train_request *rq = s->rq;
+    if (rq->resume) {
+        if (!(s->in = grok_run_open(rq->resume, err)) || grok_config_read(s->in, cfg, err))
+            return GROK_TRAIN_OPEN_FAILED;
+        if (rq->steps_given)
+            cfg->steps = rq->steps;
+        if (rq->stop_at_given) {
+            cfg->stop_at = rq->stop_at;
+            if (grok_config_resolve(cfg, err))
+                return GROK_TRAIN_BAD_SETTINGS;
+        }
+    }
+    if (!(s->t = grok_trainer_new(cfg, err)))   /* a continued run's settings are data */
+        return err->code == GROK_EINVAL && !rq->resume ? GROK_TRAIN_BAD_SETTINGS : GROK_TRAIN_OPEN_FAILED;
+    grok_fpenv_flush_subnormals();   /* before the workers start: they inherit it */
+    if (grok_trainer_set_threads(s->t, rq->threads, err))
+        return GROK_TRAIN_OPEN_FAILED;
+    if (rq->resume) {
+        if (grok_trainer_resume(s->t, s->in, err))
+            return GROK_TRAIN_OPEN_FAILED;
+        if (rq->stop_at_given)
+            grok_trainer_reset_streak(s->t);   /* counted against another threshold */
+        if (grok_trainer_step_count(s->t) > cfg->steps) {
+            *at = grok_trainer_step_count(s->t);
+            return GROK_TRAIN_PAST_END;
+        }
+    }
+    if (rq->init) {
+        struct grok_run *state = grok_run_open(rq->init, err);
+        int bad = !state || grok_trainer_load_params(s->t, state, err);
+        grok_run_close(state);
+        if (bad)
+            return GROK_TRAIN_OPEN_FAILED;
+    }
+    return GROK_TRAIN_OPENED;
+}
+
+int grok_train_session_open(struct grok_train_session **sp, struct grok_train_config *cfg,
+                            const struct grok_train_request *rq, long long *at,
+                            struct grok_err *err)
+{
+    struct grok_train_session *s = calloc(1, sizeof *s);
+    *sp = NULL;
+    if (!s) {
+        grok_err_set(err, GROK_ENOMEM, "out of memory");
+        return GROK_TRAIN_OPEN_FAILED;
+    }
+    s->rq = rq;
+    int rc = open_session(s, cfg, at, err);
+    if (rc == GROK_TRAIN_OPENED)
+        *sp = s;
+    else
+        grok_train_session_free(s);
+    return rc;
+}
+
+/* The table's header: the run's identity as comment lines, then the column names. */
+static void write_header(struct grok_train_session *s, const struct grok_train_config *c)
+{
+    char buf[64];
+    grok_tsv_meta(&s->tsv, "program", "grok-train");
+    if (c->preset[0])
+        grok_tsv_meta(&s->tsv, "preset", c->preset);
+    grok_tsv_meta(&s->tsv, "op", grok_op_name(c->op));
+    snprintf(buf, sizeof buf, "%d", c->p);
+    grok_tsv_meta(&s->tsv, "p", buf);
+    snprintf(buf, sizeof buf, "%lld", c->seed);
+    grok_tsv_meta(&s->tsv, "seed", buf);
+    for (int i = 0; i < GROK_METRIC_COLUMNS; i++)
+        grok_tsv_str(&s->tsv, grok_metric_names[i]);
+    grok_tsv_end_row(&s->tsv);
+    fflush(s->text.f);
+}
+
+/* The output as rq->co says: a table alone (a FILE.tsv, or a table without -o), else the run,
+ * with the table beside it on standard output when one is asked for. The run continued is
+ * closed once the output holds what it needs of it. */
+static int open_output(struct grok_train_session *s, struct grok_err *err)
+{
+    const struct grok_common *co = s->rq->co;
+    struct grok_common no_t = *co;
+    no_t.table = 0;
+    int table_only = grok_output_is_table(&no_t) || (!co->output && co->table), hargc;
+    char **hargv = grok_cli_argv(&hargc);
+    int rc = GROK_OK;
+    s->table = co->table || table_only;
+    if (!table_only) {
+        if (!(s->out = grok_run_create(co->output, err)))
+            return err->code;
+        if ((rc = s->in ? grok_train_resume_run(s->t, s->out, s->in, err)
+                        : grok_trainer_write_setup(s->t, s->out, err)) ||
+            (rc = grok_run_history_add(s->out, "grok-train", hargc, hargv, err)) ||
+            (rc = grok_run_flush(s->out, err)))
+            return rc;
+    }
+    if (s->table) {
+        if ((rc = grok_text_open(&s->text, table_only ? co->output : NULL, err)))
+            return rc;
+        grok_tsv_init(&s->tsv, s->text.f);
+        write_header(s, grok_trainer_config(s->t));
+    }
+    grok_run_close(s->in);
+    s->in = NULL;
+    return GROK_OK;
+}
+
+static void on_eval(void *ctx, const struct grok_eval *e)
+{
+    struct grok_train_session *s = ctx;
+    char note[40];
+    snprintf(note, sizeof note, "train %.3f test %.3f", e->train_acc, e->test_acc);
+    grok_progress_note(&s->bar, note);
+    if (!s->table)
+        return;
+    grok_tsv_i64(&s->tsv, e->step);
+    grok_tsv_f64(&s->tsv, e->train_loss);
+    grok_tsv_f64(&s->tsv, e->train_acc);
+    grok_tsv_f64(&s->tsv, e->test_loss);
+    grok_tsv_f64(&s->tsv, e->test_acc);
+    grok_tsv_f64(&s->tsv, e->param_norm);
+    grok_tsv_f64(&s->tsv, e->lr);
+    grok_tsv_end_row(&s->tsv);
+    fflush(s->text.f);   /* live, for awk and gnuplot downstream */
+}
+
+static void on_step(void *ctx, long long step)
+{
+    struct grok_train_session *s = ctx;
+    grok_progress_update(&s->bar, step);
+}
+
+int grok_train_session_run(struct grok_train_session *s)
+{
+    struct grok_err err = {0};
+    struct grok_trainer *t = s->t;
+    if (open_output(s, &err))
+        return grok_cli_failed(&s->text, &err);
+    struct grok_train_hooks hooks = {.on_eval = on_eval, .on_step = on_step,
+                                     .interrupted = grok_interrupted, .ctx = s};
+    grok_progress_start(&s->bar, "grok-train", grok_trainer_config(t)->steps, s->rq->co->quiet);
+    grok_progress_update(&s->bar, grok_trainer_step_count(t));
+    enum grok_train_end end = grok_train_loop(t, s->out, !s->rq->resume, &hooks, &err);
+    grok_progress_end(&s->bar);
+    /* a run that stopped on a non-finite loss is still written: it holds every finite step */
+    if (end == GROK_TRAIN_FAILED || (s->out && grok_run_commit(s->out, &err)) ||
+        (s->table && grok_text_finish(&s->text, 1, &err)))
+        return grok_cli_failed(&s->text, &err);
+    if (end == GROK_TRAIN_NONFINITE) {
+        long long at = grok_trainer_step_count(t), kept = grok_trainer_last_eval(t);
+        if (kept >= 0)
+            grok_error("the loss is not finite at step %lld; the run keeps the evaluations up to step %lld",
+                       at, kept);
+        else
+            grok_error("the loss is not finite at step %lld", at);
+        return GROK_EXIT_DATA;
+    }
+    return end == GROK_TRAIN_INTERRUPTED ? GROK_EXIT_INTERRUPTED : GROK_EXIT_OK;
+}
