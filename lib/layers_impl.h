@@ -6,7 +6,10 @@
  * that feed them (softmax, LayerNorm's moments, the losses) run in double in both instantiations:
  * the float one is for speed in the matrix products, not for cutting corners in the statistics.
  * GELU is the exception: an elementwise function of one value, it runs in R (erff in float, as
- * PyTorch computes it), which is as exact as its float result and several times faster. */
+ * PyTorch computes it), which is as exact as its float result and several times faster.
+ *
+ * Owns: the layers' code, no memory. Calls: CBLAS (GEMM), libm, simd.h; no other grok module.
+ * Included by layers_f32.c and layers_f64.c only. */
 #include <cblas.h>
 #include <math.h>
 #include <stddef.h>

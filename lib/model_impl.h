@@ -2,7 +2,12 @@
  *
  * Included by model_f32.c (R = float) and model_f64.c (R = double) after they define R and
  * SFX(name), which appends the instantiation's suffix to a public name. Everything static here
- * exists once per instantiation. The workspace block is carved by grok_work_layout. */
+ * exists once per instantiation. The workspace block is carved by grok_work_layout.
+ *
+ * Owns: the passes' code, over the caller's parameters, gradient and workspace; no memory of its
+ * own. Calls: layers (every layer of a pass), pool (an MLP's columns split over the workers),
+ * model_work.h (the workspace's layout and the token table, lib/model.c), CBLAS and simd.h;
+ * nothing of storage. Included by model_f32.c and model_f64.c only. */
 #include <cblas.h>
 #include <string.h>
 

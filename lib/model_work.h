@@ -1,4 +1,7 @@
-/* Private to the model: the workspace and the layout of its one block of activations. */
+/* Private to the model: the workspace and the layout of its one block of activations.
+ *
+ * Owns: struct grok_work and the layout's offsets; grok_work_layout and grok_token_table live in
+ * lib/model.c. Calls: model.h's types only. Included by model.c and model_impl.h (the passes). */
 #ifndef GROK_MODEL_WORK_H
 #define GROK_MODEL_WORK_H
 

@@ -1,6 +1,10 @@
 /* Private to the modules that speak HDF5 for a run: run.c (the generic layer), run_image.c (the
  * in-memory file of a run made for standard output) and runlist.c (listing). Every other module
- * goes through include/grok/run.h. */
+ * goes through include/grok/run.h.
+ *
+ * Owns: struct grok_run (the HDF5 file, the temporary file, the image bytes) and the HDF5 type
+ * and string helpers. Calls: HDF5, atomic (a created run's temporary file). No other module
+ * includes HDF5's headers. */
 #ifndef GROK_RUN_H5_H
 #define GROK_RUN_H5_H
 

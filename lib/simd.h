@@ -13,7 +13,10 @@
  * float gradient nearly always rounds away. A machine without AVX2 may so write other bytes
  * than one with it, as OpenBLAS's kernels for the two already make it; one machine writes the
  * same bytes every time. Measured on the 2-core machine, old and new
- * step-time alternated: alquabeh 1.69 → 1.59 ms a step, xu 7.85 → 7.63, nanda unchanged. */
+ * step-time alternated: alquabeh 1.69 → 1.59 ms a step, xu 7.85 → 7.63, nanda unchanged.
+ *
+ * Owns: the SIMD_CLONES attribute only. Calls nothing. Included by optim.c (the update) and the
+ * layers' and model's templates (layers_impl.h, model_impl.h). */
 #ifndef GROK_SIMD_H
 #define GROK_SIMD_H
 

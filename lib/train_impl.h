@@ -2,7 +2,12 @@
  * read it through train.h's accessors.
  *
  * The parameters, their gradient, the optimiser's moments and the activations each live in one
- * contiguous block, allocated once in grok_trainer_new: the step allocates nothing. */
+ * contiguous block, allocated once in grok_trainer_new: the step allocates nothing.
+ *
+ * Owns: struct grok_trainer's fields, and the reading of /state shared by train.c and
+ * train_run.c. Calls: what its fields are (train.h's config, task, model, optim, sampler,
+ * transform; batch_loss.h). Included by train.c, train_step.c, train_loop.c and train_run.c;
+ * train_session.c sees only train.h. */
 #ifndef GROK_TRAIN_IMPL_H
 #define GROK_TRAIN_IMPL_H
 

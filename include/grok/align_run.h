@@ -4,7 +4,8 @@
  *
  * Owns: the /align group and grok-align's table (lib/align_run.c). Calls: align (the maths and
  * the model's vector-Jacobian oracle), runmodel, snapshots, metrics (the accuracies beside each
- * row), the analysis driver, run, tsv. Called by grok-align's main. */
+ * row), the analysis driver, pool (the workers' jobs, one BLAS thread), cli (interruption, out
+ * of memory), run, tsv. Called by grok-align's main. */
 #ifndef GROK_ALIGN_RUN_H
 #define GROK_ALIGN_RUN_H
 

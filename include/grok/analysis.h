@@ -7,9 +7,10 @@
  * as a struct grok_analysis_def; its program's main parses flags and calls grok_analysis_run.
  *
  * Owns: the order of those steps, the input and output runs' lifetimes, the worker pool of an
- * analysis, the progress bar and the one-line failure. Calls: run, snapshots, select, cli
- * (text output, failure, interruption), progress, pool. Called by the analysis modules' run
- * functions (grok_commute_run, ...), which programs call. */
+ * analysis, the progress bar and the one-line failure. Calls: run, history (deriving the output
+ * run), snapshots, select (the selection's type), cli (text output, failure, interruption),
+ * progress, pool. Called by the analysis modules' run functions (grok_commute_run, ...), which
+ * programs call. */
 #ifndef GROK_ANALYSIS_H
 #define GROK_ANALYSIS_H
 

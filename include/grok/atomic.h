@@ -6,7 +6,12 @@
  * FIFO, /dev/null, a terminal) is never replaced: the output is still written to a temporary
  * file, in $TMPDIR (or /tmp), and copied into the destination on commit. So is a name of an
  * open descriptor (/dev/stdout, /dev/stderr, /dev/fd/N, /proc/self/fd/N), through a copy of
- * that descriptor, even when it is a regular file: the shell's `>> log` keeps its contents. */
+ * that descriptor, even when it is a regular file: the shell's `>> log` keeps its contents.
+ *
+ * Owns: struct grok_atomic, its temporary file and descriptors, and the process's table of open
+ * temporaries that grok_atomic_remove_all empties. Calls only libc and POSIX (mkstemp, fsync,
+ * rename). Called by run (a created run's file) and cli (a text output to a file, and the fatal
+ * signals' handler). */
 #ifndef GROK_ATOMIC_H
 #define GROK_ATOMIC_H
 

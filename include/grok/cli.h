@@ -1,5 +1,13 @@
 /* What every grok program shares on the command line (DESIGN.md, "How every program behaves"):
- * one-line diagnostics, exit codes, the common flags, the output rule, interruption. */
+ * one-line diagnostics, exit codes, the common flags, the output rule, interruption.
+ *
+ * Owns: the program's name and command line as typed, the SIGINT/SIGTERM flag and the fatal
+ * signals' handler, the parsing of the common flags and of -p/-s, the flag value parsers, and a
+ * text output's lifetime (struct grok_text_out). Calls: select (parsing -p and -s), atomic (a
+ * text output to a file; the temporaries a crash leaves), libc. Called by every program's main,
+ * and in the library only by the modules that act for a program: the analysis driver and the
+ * analyses' run modules, cut, fit_run and train_session (interruption, the command line for the
+ * history, the one-line failure); never by the maths, storage or trainer modules. */
 #ifndef GROK_CLI_H
 #define GROK_CLI_H
 

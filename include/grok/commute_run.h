@@ -5,8 +5,8 @@
  *
  * Owns: the /commute group and grok-commute's table (lib/commute_run.c). Calls: commute (the
  * defect maths and the gradient oracle), pca (orthonormalisation), pca_basis (/pca/basis),
- * runmodel, snapshots, the analysis driver, run, tsv. Called by grok-commute's main and grok-fit
- * (the defect series). */
+ * runmodel, snapshots, the analysis driver, pool (the workers' jobs), fpenv, cli (interruption,
+ * out of memory), run, tsv. Called by grok-commute's main and grok-fit (the defect series). */
 #ifndef GROK_COMMUTE_RUN_H
 #define GROK_COMMUTE_RUN_H
 

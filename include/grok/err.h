@@ -3,7 +3,10 @@
  * A libgrok function that can fail takes a `struct grok_err *` last and returns a
  * status (or NULL); on failure it fills err->msg with one line that names the file,
  * dataset, row or column at fault, without the program prefix: the program prints
- * "grok-xxx: " followed by err->msg. err may be NULL when the caller does not care. */
+ * "grok-xxx: " followed by err->msg. err may be NULL when the caller does not care.
+ *
+ * Owns: enum grok_status and struct grok_err. Calls only libc (vsnprintf). Called by every
+ * module; it is the one header every other one may include. */
 #ifndef GROK_ERR_H
 #define GROK_ERR_H
 

@@ -3,8 +3,10 @@
  * or from a table's columns and `# key: value` lines; the events computed from them
  * (grok_events_compute, fit.h); the events table and the events' part of the /fit group.
  *
- * Owns the layout of the events: their columns, in order, and the pc1.MATRIX names. May call
- * fit, input, run and tsv. Errors name the input ("run.h5: /metrics/step 5 after 7 at row 3"). */
+ * Owns the layout of the events: their columns, in order, and the pc1.MATRIX names. Calls: fit
+ * (the events' rules), config (a run's settings), metrics, commute_run (the /commute defect
+ * series) and pca_run (the /pca PC1 shares), run, tsv, and input's type. Called by fit_run.
+ * Errors name the input ("run.h5: /metrics/step 5 after 7 at row 3"). */
 #ifndef GROK_EVENTS_H
 #define GROK_EVENTS_H
 

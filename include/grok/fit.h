@@ -4,7 +4,13 @@
  * comes back. A value that does not exist (an event that never happens, a fit parameter that
  * cannot be estimated) is NAN, never a sentinel number. Every function that can fail returns a
  * grok_status and fills err with one line that does not name the input: the caller prefixes
- * it ("run.h5: sigmoid of test_acc: ..."). */
+ * it ("run.h5: sigmoid of test_acc: ...").
+ *
+ * Owns: the event rules (struct grok_events: first crossings, streaks, the defect's onset), the
+ * law forms and their least-squares and bootstrap fits, and the sigmoid fits (lib/fit.c). Calls:
+ * GSL (linear and nonlinear least squares, statistics, sorting, the bootstrap's generator) and
+ * libc; no other module, no run, no table. Called by events, fit_run and grok-fit's main (the
+ * law forms' names). */
 #ifndef GROK_FIT_H
 #define GROK_FIT_H
 

@@ -1,7 +1,12 @@
 /* grok-fit's analysis over its inputs (runs and tables, already open): the events of each
  * (events.h), laws fitted across them, sigmoids fitted to each one's metrics; written as the
  * events, laws or sigmoids table, or as the /fit group of the output run derived from the one
- * run in. May call events, fit, input, run, tsv and cli (for its one failure path). */
+ * run in.
+ *
+ * Owns: the order of grok-fit's work, its three tables and the /fit group's laws and sigmoids
+ * (lib/fit_run.c). Calls: events (each input's events and their part of /fit), fit, history
+ * (deriving the output run), run, tsv, input (the inputs' type) and cli (the text output, the
+ * command line, interruption, its one failure path). Called by grok-fit's main. */
 #ifndef GROK_FIT_RUN_H
 #define GROK_FIT_RUN_H
 

@@ -3,8 +3,8 @@
  * output run or as a table, through the analysis driver (analysis.h).
  *
  * Owns: the /fourier group and grok-fourier's table (lib/fourier_run.c). Calls: fourier (the
- * maths), config (the model's shape), snapshots, the analysis driver, run, tsv. Called by grok-
- * fourier's main. */
+ * maths), config (the model's shape), snapshots, select (the matrices' globs), the analysis
+ * driver, run, tsv. Called by grok-fourier's main. */
 #ifndef GROK_FOURIER_RUN_H
 #define GROK_FOURIER_RUN_H
 

@@ -1,4 +1,8 @@
-/* The floating-point environment of the threads that train. */
+/* The floating-point environment of the threads that train.
+ *
+ * Owns no data: it sets the calling thread's control register (x86's MXCSR, Arm's FPCR). Calls
+ * nothing (compiler intrinsics). Called by train_session and commute_run before they start
+ * their threads. */
 #ifndef GROK_FPENV_H
 #define GROK_FPENV_H
 

@@ -1,7 +1,8 @@
 /* history: a run's lineage — the root `history` attribute (one line per program that wrote the
  * run) and the derivation of an analysis program's output from its input (everything copied but
- * the program's own group, plus a history line). Calls run (the generic HDF5 layer) only;
- * called by programs and the trainer. */
+ * the program's own group, plus a history line). Owns the attribute's lines and what a
+ * derivation copies. Calls run (the generic HDF5 layer) only; called by the analysis driver,
+ * fit_run, cut, the trainer's run writing (train_run.c) and train_session. */
 #ifndef GROK_HISTORY_H
 #define GROK_HISTORY_H
 

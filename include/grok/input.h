@@ -1,5 +1,9 @@
 /* A program's input when it may be a run or a table (grok-fit): the format is told from the
- * content, never from the name (DESIGN.md, "How every program behaves"). */
+ * content, never from the name (DESIGN.md, "How every program behaves").
+ *
+ * Owns: struct grok_input and the choice between run and table. Calls: stream (reading the
+ * input whole, the HDF5 signature), run (opening the bytes as a run), tsv (parsing them as a
+ * table). Called by grok-fit's main; events and fit_run take the opened inputs. */
 #ifndef GROK_INPUT_H
 #define GROK_INPUT_H
 

@@ -7,7 +7,11 @@
  *
  * Every layer exists twice with one contract: in float (the names below, used for training) and
  * in double (the same names with the suffix _f64, used by the gradient checks and the analyses).
- * Matrix products go through OpenBLAS (cblas_sgemm / cblas_dgemm). */
+ * Matrix products go through OpenBLAS (cblas_sgemm / cblas_dgemm).
+ *
+ * Owns: the layers' arithmetic only (lib/layers_f32.c, lib/layers_f64.c over lib/layers_impl.h);
+ * no memory, no state. Calls: CBLAS (OpenBLAS), libm and simd.h's clones; no other grok module.
+ * Called by the model's passes (lib/model_impl.h) and the gradient checks. */
 #ifndef GROK_LAYERS_H
 #define GROK_LAYERS_H
 

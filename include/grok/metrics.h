@@ -2,7 +2,8 @@
  * the same length, a row per evaluation: int64 `step` and float64 train_loss, train_acc,
  * test_loss, test_acc, param_norm and lr (in that order, grok_metric_names). Owns the column
  * names, the appending of a row and the reading of columns checked against the step column.
- * Calls run (the generic HDF5 layer) and array; called by the trainer and programs. */
+ * Calls run (the generic HDF5 layer) and array; called by the trainer (train_run.c),
+ * train_session (the table's columns), align_run and events (grok-fit). */
 #ifndef GROK_METRICS_H
 #define GROK_METRICS_H
 

@@ -1,5 +1,8 @@
 /* Names of enumerated settings ("adamw", "gelu", "ab=", ...): one lookup for every module, over
- * a table indexed by the enum's values. */
+ * a table indexed by the enum's values.
+ *
+ * Owns nothing but the look-up; each module owns its table of names. Calls only libc (strcmp).
+ * Called by config, task, model and optim. */
 #ifndef GROK_NAMES_H
 #define GROK_NAMES_H
 

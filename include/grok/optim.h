@@ -3,7 +3,12 @@
  *
  * The update rules are PyTorch's (torch.optim.AdamW, Adam, SGD with dampening 0 and no
  * Nesterov), so that a run can be checked against a PyTorch reference step by step. The moments
- * live in one block of 2 · n_params floats (m, then v; SGD uses m as its momentum buffer). */
+ * live in one block of 2 · n_params floats (m, then v; SGD uses m as its momentum buffer).
+ *
+ * Owns: struct grok_optim (the moments block, the step count, the ranges) and the optimisers'
+ * names. Calls: names, simd.h's clones (the update), libm; nothing of a model or a run: the
+ * trainer writes the moments to /state itself. Called by config (the names and settings) and
+ * the trainer (train.c, train_step.c, train_loop.c). */
 #ifndef GROK_OPTIM_H
 #define GROK_OPTIM_H
 

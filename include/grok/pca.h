@@ -8,7 +8,12 @@
  * and the direct SVD of X is used instead.
  *
  * Sign convention (so that a result is a function of the data alone): each component's
- * projections (a column of proj) have their entry of largest magnitude positive. */
+ * projections (a column of proj) have their entry of largest magnitude positive.
+ *
+ * Owns: the decomposition (struct grok_pca), expanding windows, the random-walk null and
+ * orthonormalisation (lib/pca.c). Calls: LAPACKE, CBLAS (OpenBLAS) and GSL (matrices and the
+ * null's draws); no run: traj.h reads a trajectory from one. Called by pca_run and commute_run
+ * (grok_orthonormalise). */
 #ifndef GROK_PCA_H
 #define GROK_PCA_H
 

@@ -2,7 +2,7 @@
  * grok-commute (and any analysis that splits a vector inside and outside the subspace).
  *
  * Owns the dataset /pca/basis and its attributes. Calls: run (the generic HDF5 layer), model (the
- * parameter layout a basis records). */
+ * parameter layout a basis records). Called by pca_run (writing) and commute_run (reading). */
 #ifndef GROK_PCA_BASIS_H
 #define GROK_PCA_BASIS_H
 

@@ -4,8 +4,9 @@
  *
  * Owns: the /pca group (its per-matrix groups, summary columns and settings; /pca/basis itself is
  * pca_basis's) and grok-pca's tables (lib/pca_run.c). Calls: pca (the maths), traj (reading a
- * trajectory), pca_basis (writing /pca/basis), model (the parameter layout), the analysis
- * driver, run, tsv. Called by grok-pca's main and grok-fit. */
+ * trajectory), pca_basis (writing /pca/basis), model (the parameter layout), runmodel (the
+ * model /config describes), select (the matrices' globs), the analysis driver, cli (out of
+ * memory), run, tsv. Called by grok-pca's main and grok-fit (events.c, the PC1 shares). */
 #ifndef GROK_PCA_RUN_H
 #define GROK_PCA_RUN_H
 

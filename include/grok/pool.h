@@ -1,6 +1,11 @@
 /* A fixed set of worker threads that run one job at a time: the training step's slices of a
  * batch, an evaluation's slices of a chunk. The threads start once, with the pool, and wait on a
- * condition variable between jobs, so a job allocates nothing and starts no thread. */
+ * condition variable between jobs, so a job allocates nothing and starts no thread.
+ *
+ * Owns: the threads, their mutex and condition variables, the choice of a thread count, and
+ * OpenBLAS's own thread count (grok_blas_threads). Calls: pthreads and OpenBLAS only. Called by
+ * the model's passes, the trainer's batch loss and step, the analysis driver and the analyses
+ * that run workers (align_run, commute_run). */
 #ifndef GROK_POOL_H
 #define GROK_POOL_H
 

@@ -1,6 +1,9 @@
 /* A progress bar on standard error, drawn only when standard error is a terminal and -q was
  * not given: "label [#####.....] 1200/5000  24%  310/s  ETA 0:12" (before a rate is known, no
- * rate and "ETA --:--"). */
+ * rate and "ETA --:--").
+ *
+ * Owns: struct grok_progress and the drawing. Calls only libc (the clock, isatty, stderr).
+ * Called by the analysis driver, cut and train_session, never by the trainer or the maths. */
 #ifndef GROK_PROGRESS_H
 #define GROK_PROGRESS_H
 

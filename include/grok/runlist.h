@@ -1,7 +1,7 @@
 /* runlist: a run's contents as a flat list — every dataset and every attribute under a path,
  * with its type, shape and (for attributes) its value as text, the rows of grok-snap -l. Owns
  * struct grok_entry and the walk. Calls run (through its private HDF5 side, lib/run_h5.h) and
- * tsv (number formatting); called by runtable (the listing as a table) and programs. */
+ * tsv (number formatting); called by runtable (the listing as a table) only. */
 #ifndef GROK_RUNLIST_H
 #define GROK_RUNLIST_H
 

@@ -10,7 +10,7 @@
  * Owns: the batch's gathered tokens, answers and counts (allocated once; a draw allocates
  * nothing). Calls: GSL's generator and the C library. It never writes the run: a sampler with a
  * state of its own beyond the generator will need a /state hook like the gradient transforms'
- * (transform.h). */
+ * (transform.h). Called by the trainer (train.c, train_step.c). */
 #ifndef GROK_SAMPLER_H
 #define GROK_SAMPLER_H
 

@@ -2,7 +2,8 @@
  * `-p GLOB` (shell-style globs over parameter names, repeatable) and `-s FROM:TO[:EVERY]`.
  * Owns step ranges, glob checks and matches, and the collected selection; knows nothing of a
  * run (snapshots.h applies a step range to a run's snapshots). Calls only libc (fnmatch);
- * called by cli, config, snapshots and programs. */
+ * called by cli, config, snapshots, cut, the analyses that choose matrices by glob (pca_run,
+ * fourier_run) and programs. */
 #ifndef GROK_SELECT_H
 #define GROK_SELECT_H
 

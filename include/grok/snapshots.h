@@ -4,7 +4,8 @@
  * by step and parameters by -p, reading one parameter's row as a tensor, and loading one row
  * (or the full /state) into a model's parameter vector. Calls run
  * (the generic HDF5 layer), array, select (step ranges) and model (the parameter layout);
- * called by programs and the trainer. */
+ * called by the analysis driver, the analyses that load a snapshot into a model (align_run,
+ * commute_run), cut, runtable, the trainer (train.c, train_run.c) and grok-snap. */
 #ifndef GROK_SNAPSHOTS_H
 #define GROK_SNAPSHOTS_H
 

@@ -1,7 +1,11 @@
 /* A weight trajectory read from a run: selected parameters over selected snapshots, delivered to
  * grok_pca one block of columns at a time (include/grok/pca.h), so that no analysis needs the
  * whole T × n matrix in memory. Column j of the trajectory is element j of the parameters'
- * flattened values laid end to end in the order given. */
+ * flattened values laid end to end in the order given.
+ *
+ * Owns: struct grok_traj and its block buffer. Calls: run (slabs of /snapshots datasets), model
+ * (a parameter's place in the flat vector, grok_traj_place) and pca's input type. Called by
+ * pca_run. */
 #ifndef GROK_TRAJ_H
 #define GROK_TRAJ_H
 

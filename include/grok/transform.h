@@ -10,7 +10,8 @@
  * 2N at once. A trainer with no transform writes nothing there.
  *
  * Owns: the list of a trainer's transforms and their /state groups. Calls: run.h (group paths),
- * err.h. The transforms themselves may call what they like. */
+ * err.h. The transforms themselves may call what they like. Called by the trainer (train.c,
+ * train_step.c, train_run.c). */
 #ifndef GROK_TRANSFORM_H
 #define GROK_TRANSFORM_H
 

@@ -2,7 +2,11 @@
  *
  * Reading returns every column by name, with its fields as text and, where every field is a
  * number, as doubles. Writing prints fields in the toolkit's number formats:
- * %.9g for float32 data, %.17g for double, "nan", "inf", "-inf". */
+ * %.9g for float32 data, %.17g for double, "nan", "inf", "-inf".
+ *
+ * Owns: struct grok_table (a table read), the writer's state and the number formats. Calls only
+ * libc. Called by input, runlist and runtable, events and every analysis's run module, and
+ * train_session (the metrics table). */
 #ifndef GROK_TSV_H
 #define GROK_TSV_H
 
