@@ -22,9 +22,15 @@ PKGS       := hdf5 lapacke gsl
 # Evaluated on first use, once: on a fresh machine pkg-config and the libraries arrive only when
 # deps-check has run, after this Makefile was read.
 PKG_CFLAGS  = $(eval PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null))$(PKG_CFLAGS)
-# libgslcblas is left out on purpose: OpenBLAS provides the CBLAS symbols GSL calls.
+# GSL's own libgsl.so needs libgslcblas, so the CBLAS that GSL's gsl_blas_* calls bind to is
+# whichever of OpenBLAS and libgslcblas the loader meets first. With the linker's --as-needed
+# (Debian's default) OpenBLAS would be a dependency only of a program whose objects call it, and
+# a program's numbers from GSL (grok-fit's sigmoid fits) would change in their last digits with
+# the objects it happens to link. OpenBLAS is linked into every program, needed or not, so GSL
+# always uses it.
 PKG_LIBS    = $(eval PKG_LIBS := $(shell pkg-config --libs-only-L hdf5 2>/dev/null) \
-                -lhdf5_hl -lhdf5 -llapacke -lopenblas -lgsl -lm)$(PKG_LIBS)
+                -lhdf5_hl -lhdf5 -llapacke -Wl,--push-state,--no-as-needed -lopenblas \
+                -Wl,--pop-state -lgsl -lm)$(PKG_LIBS)
 
 # CFLAGS and CPPFLAGS are the user's (`make CFLAGS=-O2`): a variable set on the command line
 # overrides every assignment here, `+=` included, so the flags grok needs live in their own
