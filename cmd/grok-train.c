@@ -7,7 +7,6 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 static const char usage[] =
     "Usage: grok-train [options]\n"
@@ -117,128 +116,28 @@ static const char *flag_name(int code)
     return "?";
 }
 
-static long long parse_int(int code, const char *s, long long lo, long long hi)
+/* --threads, the one integer flag that is no setting. */
+static int parse_threads(const char *s)
 {
     char *end;
     errno = 0;
     long long v = strtoll(s, &end, 10);
     if (end == s || *end || errno)
-        grok_usage("--%s '%s': not an integer", flag_name(code), s);
-    if (v < lo || v > hi)
-        grok_usage("--%s %s: must be between %lld and %lld", flag_name(code), s, lo, hi);
-    return v;
+        grok_usage("--threads '%s': not an integer", s);
+    if (v < 0 || v > 1024)
+        grok_usage("--threads %s: must be between 0 and 1024", s);
+    return (int)v;
 }
 
-static double parse_real(int code, const char *s)
+/* Applies a setting flag (by its option code) to c, or with arg NULL checks that it belongs to
+ * c's model family; a refusal is a usage error. */
+static void setting(struct grok_train_config *c, int code, const char *arg)
 {
-    double v = 0;
-    int bad = grok_flag_real(s, &v);
-    if (bad == 1)
-        grok_usage("--%s '%s': not a number", flag_name(code), s);
-    if (bad)
-        grok_usage("--%s '%s': out of range", flag_name(code), s);
-    return v;
-}
-
-/* A name from a fixed list, through one of libgrok's parse functions. */
-static int parse_choice(int code, const char *s, int (*parse)(const char *), const char *choices)
-{
-    int v = parse(s);
-    if (v < 0)
-        grok_usage("--%s '%s': expected one of %s", flag_name(code), s, choices);
-    return v;
-}
-
-
-/* Appends one item to a comma-separated list setting. */
-static void list_append(int code, char *list, const char *item)
-{
-    size_t len = strlen(list);
-    if (len + strlen(item) + 2 > GROK_CFG_TEXT)
-        grok_usage("--%s: too many or too long values", flag_name(code));
-    snprintf(list + len, GROK_CFG_TEXT - len, "%s%s", len ? "," : "", item);
-}
-
-/* Applies one flag of the task, model, optimisation or schedule to c. */
-static void apply(struct opts *o, int code, const char *arg)
-{
-    struct grok_train_config *c = &o->cfg;
-    struct grok_model_config *m = &c->model;
+    char flag[32];
     struct grok_err err;
-    switch (code) {
-    case OPT_OP: c->op = parse_choice(code, arg, grok_op_parse, "add sub mul div x2y2 x2xyy2 x3xy rand"); break;
-    case OPT_P: c->p = (int)parse_int(code, arg, 2, GROK_P_MAX); break;
-    case OPT_FRAC: c->frac = parse_real(code, arg); break;
-    case OPT_SPLIT: c->split = parse_choice(code, arg, grok_split_parse, "random uniform"); break;
-    case OPT_DATA_SEED: c->data_seed = parse_int(code, arg, 0, 4294967294LL); break;
-    case OPT_CTX: c->ctx = parse_choice(code, arg, grok_ctx_parse, "ab= ab aob="); break;
-    case OPT_MODEL:
-        m->arch = parse_choice(code, arg, grok_arch_parse, "transformer mlp");
-        break;
-    case OPT_LAYERS: m->n_layers = (int)parse_int(code, arg, 1, 64); break;
-    case OPT_D_MODEL: m->d_model = (int)parse_int(code, arg, 1, 1 << 14); break;
-    case OPT_HEADS: m->n_heads = (int)parse_int(code, arg, 1, 1024); break;
-    case OPT_D_HEAD: m->d_head = (int)parse_int(code, arg, 1, 1 << 14); break;
-    case OPT_D_MLP: m->d_mlp = (int)parse_int(code, arg, 1, 1 << 16); break;
-    case OPT_ACT: m->act = parse_choice(code, arg, grok_act_parse, "relu gelu quad"); break;
-    case OPT_NORM: m->norm = parse_choice(code, arg, grok_norm_parse, "none pre"); break;
-    case OPT_ATTN: m->causal = parse_choice(code, arg, grok_attn_parse, "causal full"); break;
-    case OPT_READOUT: c->readout_last = parse_choice(code, arg, grok_readout_parse, "last first"); break;
-    case OPT_EMBED:
-        if (grok_config_parse_embed(m, arg))
-            grok_usage("--embed '%s': expected a width, onehot or raw", arg);
-        break;
-    case OPT_HIDDEN:
-        if (grok_config_parse_hidden(m, arg))
-            grok_usage("--hidden '%s': expected widths W[,W...] (at most %d layers)", arg, GROK_MAX_HIDDEN);
-        break;
-    case OPT_LOSS: m->loss = parse_choice(code, arg, grok_loss_parse, "ce mse"); break;
-    case OPT_INIT_SCHEME: c->init = parse_choice(code, arg, grok_init_parse, "nanda torch"); break;
-    case OPT_INIT_SCALE: c->init_scale = parse_real(code, arg); break;
-    case OPT_OPT: c->opt.kind = parse_choice(code, arg, grok_opt_parse, "adamw adam sgd"); break;
-    case OPT_LR: c->opt.lr = parse_real(code, arg); break;
-    case OPT_WD: c->opt.wd = parse_real(code, arg); break;
-    case OPT_BETA1: c->opt.beta1 = parse_real(code, arg); break;
-    case OPT_BETA2: c->opt.beta2 = parse_real(code, arg); break;
-    case OPT_EPS: c->opt.eps = parse_real(code, arg); break;
-    case OPT_MOMENTUM: c->opt.momentum = parse_real(code, arg); break;
-    case OPT_WARMUP: c->opt.warmup = (long)parse_int(code, arg, 0, 1LL << 40); break;
-    case OPT_CLIP: c->clip = parse_real(code, arg); break;
-    case OPT_BATCH:
-        c->batch = strcmp(arg, "full") == 0 ? 0 : (int)parse_int(code, arg, 1, 1 << 24);
-        break;
-    case OPT_LR_MULT:
-        if (grok_config_check_lr_mult(arg, &err))
-            grok_usage("%s", err.msg);
-        list_append(code, c->lr_mult, arg);
-        break;
-    case OPT_FREEZE:
-    case OPT_SNAPSHOT:
-        if (grok_config_check_globs(code == OPT_FREEZE ? "--freeze" : "--snapshot", arg, &err))
-            grok_usage("%s", err.msg);
-        list_append(code, code == OPT_FREEZE ? c->freeze : c->snapshot, arg);
-        break;
-    case OPT_STEPS: c->steps = parse_int(code, arg, 0, 1LL << 40); break;
-    case OPT_EVAL_EVERY: c->eval_every = parse_int(code, arg, 1, 1LL << 40); break;
-    case OPT_SNAPSHOT_EVERY: c->snapshot_every = parse_int(code, arg, 0, 1LL << 40); break;
-    case OPT_STOP_AT: c->stop_at = parse_real(code, arg); break;
-    case OPT_SEED: c->seed = parse_int(code, arg, 0, 4294967294LL); break;
-    default: break;
-    }
-}
-
-/* A flag of one model family given for the other is a mistake, not something to ignore. */
-static void check_family(int code, enum grok_arch arch)
-{
-    static const int transformer_only[] = {OPT_LAYERS, OPT_D_MODEL, OPT_HEADS, OPT_D_HEAD,
-                                           OPT_D_MLP, OPT_NORM, OPT_ATTN, OPT_READOUT};
-    static const int mlp_only[] = {OPT_EMBED, OPT_HIDDEN};
-    const int *list = arch == GROK_MLP ? transformer_only : mlp_only;
-    int n = arch == GROK_MLP ? 8 : 2;
-    for (int i = 0; i < n; i++)
-        if (list[i] == code)
-            grok_usage("--%s: applies to --model %s only", flag_name(code),
-                       arch == GROK_MLP ? "transformer" : "mlp");
+    snprintf(flag, sizeof flag, "--%s", flag_name(code));
+    if (arg ? grok_config_apply_flag(c, flag, arg, &err) : grok_config_check_family(c, flag, &err))
+        grok_usage("%s", err.msg);
 }
 
 static struct opts parse_args(int argc, char **argv)
@@ -250,6 +149,7 @@ static struct opts parse_args(int argc, char **argv)
     static char **args;
     codes = calloc((size_t)argc, sizeof *codes);
     args = calloc((size_t)argc, sizeof *args);
+    struct grok_train_config one;
     const char *preset = NULL;
     int n = 0, c, model_given = 0, scheme_given = 0;
     if (!codes || !args)
@@ -263,16 +163,16 @@ static struct opts parse_args(int argc, char **argv)
         case OPT_PRESET: preset = optarg; break;
         case OPT_RESUME: o.rq.resume = optarg; break;
         case OPT_INIT: o.rq.init = optarg; break;
-        case OPT_THREADS: o.rq.threads = (int)parse_int(c, optarg, 0, 1024); break;
+        case OPT_THREADS: o.rq.threads = parse_threads(optarg); break;
         case OPT_STOP_AT:
-            o.rq.stop_at_given = 1;
-            o.rq.stop_at = parse_real(c, optarg);
-            codes[n] = c;
-            args[n++] = optarg;
-            break;
         case OPT_STEPS:
-            o.rq.steps_given = 1;
-            o.rq.steps = parse_int(c, optarg, 0, 1LL << 40);
+            /* --resume takes them too: read at once, into a config of their own */
+            one = (struct grok_train_config){0};
+            setting(&one, c, optarg);
+            if (c == OPT_STOP_AT)
+                o.rq.stop_at_given = 1, o.rq.stop_at = one.stop_at;
+            else
+                o.rq.steps_given = 1, o.rq.steps = one.steps;
             __attribute__((fallthrough)); /* also a setting */
         default:
             codes[n] = c;
@@ -298,9 +198,9 @@ static struct opts parse_args(int argc, char **argv)
         if (preset && grok_config_preset(&o.cfg, preset, &err))
             grok_usage("%s", err.msg);
         for (int i = 0; i < n; i++)
-            apply(&o, codes[i], args[i]);
+            setting(&o.cfg, codes[i], args[i]);
         for (int i = 0; i < n; i++)
-            check_family(codes[i], o.cfg.model.arch);
+            setting(&o.cfg, codes[i], NULL);
         /* without a preset or an explicit scheme, each model family gets its usual one */
         if (!preset && !scheme_given && model_given && o.cfg.model.arch == GROK_MLP)
             o.cfg.init = GROK_INIT_TORCH;

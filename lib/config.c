@@ -1,5 +1,6 @@
 /* Training settings: defaults, presets, the table of settings, resolution and checks, and the
  * /config record that the table drives. */
+#include <errno.h>
 #include <fnmatch.h>
 #include <limits.h>
 #include <math.h>
@@ -8,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grok/cli.h"
 #include "grok/config.h"
 #include "grok/names.h"
 #include "grok/select.h"
@@ -311,6 +313,7 @@ _Static_assert(sizeof(enum grok_op) == sizeof(int) && sizeof(enum grok_arch) == 
 
 enum key_type {
     KEY_TEXT,       /* a char array, stored as a string */
+    KEY_LIST,       /* a char array "ITEM,ITEM", stored as a string; its flag appends one list */
     KEY_INT,        /* an integer field of any width, stored as int64 within [lo, hi] */
     KEY_DERIVED,    /* an int that follows from the task: written for readers, never read back */
     KEY_REAL,       /* a double, stored as float64 */
@@ -328,51 +331,64 @@ struct config_key {
     enum key_type type;
     enum key_family family;
     size_t off, size;           /* the field in struct grok_train_config */
-    long long lo, hi;           /* an integer's limits: the flag's own */
+    long long lo, hi;           /* an integer's limits, as stored */
+    long long flag_lo;          /* the flag's lower limit: 1 where a stored 0 stands for "derive
+                                 * it" (d_head) or for the full batch, which the flag never gives
+                                 * as a number */
+    const char *zero;           /* the word the flag gives for 0 ("full"), or NULL */
     const char *(*name)(int);   /* a choice's name of a value, and value of a name (-1: none) */
     int (*parse)(const char *);
+    const char *choices;        /* a choice's names, as its flag's message lists them */
+    int (*check)(const char *what, const char *text, struct grok_err *err);   /* a list's items */
 };
 
 #define AT(field) .off = offsetof(struct grok_train_config, field), \
                   .size = sizeof(((struct grok_train_config *)0)->field)
 #define TEXT(k, f, field) {.key = k, .flag = f, .type = KEY_TEXT, .family = ANY_MODEL, AT(field)}
+#define LIST(k, f, field, check_fn) \
+    {.key = k, .flag = f, .type = KEY_LIST, .family = ANY_MODEL, AT(field), .check = check_fn}
 #define REAL(k, f, field) {.key = k, .flag = f, .type = KEY_REAL, .family = ANY_MODEL, AT(field)}
-#define INT(k, f, fam, field, l, h) {.key = k, .flag = f, .type = KEY_INT, .family = fam, AT(field), .lo = l, .hi = h}
+#define INT(k, f, fam, field, l, h) \
+    {.key = k, .flag = f, .type = KEY_INT, .family = fam, AT(field), .lo = l, .hi = h, .flag_lo = l}
+#define INT_OR_0(k, f, fam, field, h, word) {.key = k, .flag = f, .type = KEY_INT, .family = fam, \
+    AT(field), .lo = 0, .hi = h, .flag_lo = 1, .zero = word}
 #define DERIVED(k, field) {.key = k, .type = KEY_DERIVED, .family = ANY_MODEL, AT(field), .lo = 1, .hi = INT_MAX}
-#define CHOICE(k, f, fam, field, name_fn, parse_fn) \
-    {.key = k, .flag = f, .type = KEY_CHOICE, .family = fam, AT(field), .name = name_fn, .parse = parse_fn}
+#define CHOICE(k, f, fam, field, name_fn, parse_fn, names) {.key = k, .flag = f, .type = KEY_CHOICE, \
+    .family = fam, AT(field), .name = name_fn, .parse = parse_fn, .choices = names}
 
 /* Every setting, in the order of /config's attributes: the writer creates them in this order,
  * and HDF5 records the order of creation in the file, so a row is never moved (a new one goes
  * last). The reader reads them in the same order; "model" comes before the rows of one family. */
 static const struct config_key keys[] = {
     TEXT("preset", "--preset", preset),
-    CHOICE("op", "--op", ANY_MODEL, op, grok_op_name_of_int, grok_op_parse),
+    CHOICE("op", "--op", ANY_MODEL, op, grok_op_name_of_int, grok_op_parse,
+           "add sub mul div x2y2 x2xyy2 x3xy rand"),
     INT("p", "--p", ANY_MODEL, p, 2, GROK_P_MAX),
     REAL("train_frac", "--frac", frac),
-    CHOICE("split", "--split", ANY_MODEL, split, grok_split_name_of_int, grok_split_parse),
+    CHOICE("split", "--split", ANY_MODEL, split, grok_split_name_of_int, grok_split_parse, "random uniform"),
     INT("data_seed", "--data-seed", ANY_MODEL, data_seed, 0, 4294967294LL),
-    CHOICE("ctx", "--ctx", ANY_MODEL, ctx, grok_ctx_name_of_int, grok_ctx_parse),
+    CHOICE("ctx", "--ctx", ANY_MODEL, ctx, grok_ctx_name_of_int, grok_ctx_parse, "ab= ab aob="),
     DERIVED("n_ctx", model.n_ctx),
     DERIVED("d_vocab", model.d_vocab),
     DERIVED("d_vocab_out", model.d_vocab_out),
-    CHOICE("model", "--model", ANY_MODEL, model.arch, grok_arch_name, grok_arch_parse),
+    CHOICE("model", "--model", ANY_MODEL, model.arch, grok_arch_name, grok_arch_parse, "transformer mlp"),
     INT("n_layers", "--layers", TRANSFORMER_ONLY, model.n_layers, 1, 64),
     INT("d_model", "--d-model", TRANSFORMER_ONLY, model.d_model, 1, 1 << 14),
     INT("n_heads", "--heads", TRANSFORMER_ONLY, model.n_heads, 1, 1024),
-    INT("d_head", "--d-head", TRANSFORMER_ONLY, model.d_head, 0, 1 << 14),   /* 0: d_model / n_heads */
+    INT_OR_0("d_head", "--d-head", TRANSFORMER_ONLY, model.d_head, 1 << 14, NULL),   /* 0: d_model / n_heads */
     INT("d_mlp", "--d-mlp", TRANSFORMER_ONLY, model.d_mlp, 1, 1 << 16),
-    CHOICE("norm", "--norm", TRANSFORMER_ONLY, model.norm, grok_norm_name, grok_norm_parse),
-    CHOICE("attn", "--attn", TRANSFORMER_ONLY, model.causal, grok_attn_name, grok_attn_parse),
-    CHOICE("readout", "--readout", TRANSFORMER_ONLY, readout_last, grok_readout_name, grok_readout_parse),
+    CHOICE("norm", "--norm", TRANSFORMER_ONLY, model.norm, grok_norm_name, grok_norm_parse, "none pre"),
+    CHOICE("attn", "--attn", TRANSFORMER_ONLY, model.causal, grok_attn_name, grok_attn_parse, "causal full"),
+    CHOICE("readout", "--readout", TRANSFORMER_ONLY, readout_last, grok_readout_name, grok_readout_parse,
+           "last first"),
     {.key = "embed", .flag = "--embed", .type = KEY_EMBED, .family = MLP_ONLY, AT(model)},
     {.key = "hidden", .flag = "--hidden", .type = KEY_HIDDEN, .family = MLP_ONLY, AT(model)},
-    CHOICE("act", "--act", ANY_MODEL, model.act, grok_act_name_of_int, grok_act_parse),
-    CHOICE("loss", "--loss", ANY_MODEL, model.loss, grok_loss_name_of_int, grok_loss_parse),
-    CHOICE("init_scheme", "--init-scheme", ANY_MODEL, init, grok_init_name_of_int, grok_init_parse),
+    CHOICE("act", "--act", ANY_MODEL, model.act, grok_act_name_of_int, grok_act_parse, "relu gelu quad"),
+    CHOICE("loss", "--loss", ANY_MODEL, model.loss, grok_loss_name_of_int, grok_loss_parse, "ce mse"),
+    CHOICE("init_scheme", "--init-scheme", ANY_MODEL, init, grok_init_name_of_int, grok_init_parse, "nanda torch"),
     REAL("init_scale", "--init-scale", init_scale),
     TEXT("init", "--init", init_from),
-    CHOICE("opt", "--opt", ANY_MODEL, opt.kind, grok_opt_name_of_int, grok_opt_parse),
+    CHOICE("opt", "--opt", ANY_MODEL, opt.kind, grok_opt_name_of_int, grok_opt_parse, "adamw adam sgd"),
     REAL("lr", "--lr", opt.lr),
     REAL("wd", "--wd", opt.wd),
     REAL("beta1", "--beta1", opt.beta1),
@@ -381,18 +397,20 @@ static const struct config_key keys[] = {
     REAL("momentum", "--momentum", opt.momentum),
     INT("warmup", "--warmup", ANY_MODEL, opt.warmup, 0, 1LL << 40),
     REAL("clip", "--clip", clip),
-    INT("batch", "--batch", ANY_MODEL, batch, 0, 1 << 24),   /* 0: the full batch */
-    TEXT("lr_mult", "--lr-mult", lr_mult),
-    TEXT("freeze", "--freeze", freeze),
+    INT_OR_0("batch", "--batch", ANY_MODEL, batch, 1 << 24, "full"),   /* 0: the full batch */
+    LIST("lr_mult", "--lr-mult", lr_mult, check_mults),
+    LIST("freeze", "--freeze", freeze, grok_config_check_globs),
     INT("steps", "--steps", ANY_MODEL, steps, 0, 1LL << 40),
     INT("eval_every", "--eval-every", ANY_MODEL, eval_every, 1, 1LL << 40),
     INT("snapshot_every", "--snapshot-every", ANY_MODEL, snapshot_every, 0, 1LL << 40),
-    TEXT("snapshot", "--snapshot", snapshot),
+    LIST("snapshot", "--snapshot", snapshot, grok_config_check_globs),
     REAL("stop_at", "--stop-at", stop_at),
     INT("seed", "--seed", ANY_MODEL, seed, 0, 4294967294LL),
 };
 #undef AT
 #undef TEXT
+#undef LIST
+#undef INT_OR_0
 #undef REAL
 #undef INT
 #undef DERIVED
@@ -485,8 +503,9 @@ static int check_each(const struct grok_train_config *c, struct naming *nm, stru
     return GROK_OK;
 }
 
-/* A check of another module (the task's, the model's) words its reason with grok-train's flags;
- * for a run the reason comes after what it refuses. */
+/* The model's build words its reasons with grok-train's flags (none of them reachable from a
+ * setting within its limits, so kept as a last guard); for a run the reason comes after what it
+ * refuses. The checks that a stored value can fail (the task's, the activation's) take its name. */
 static int refused_by(const struct naming *nm, const struct grok_err *why, struct grok_err *err)
 {
     if (nm->stored)
@@ -502,15 +521,16 @@ static int resolve(struct grok_train_config *c, struct naming *nm, struct grok_e
     struct grok_err why;
     if (check_each(c, nm, err))
         return GROK_EINVAL;
-    if (grok_task_check(c->op, c->p, &why))
-        return refused_by(nm, &why, err);
+    if (grok_task_check(c->op, c->p, named(nm, 0, "p"), err))
+        return GROK_EINVAL;
     if (!(c->frac > 0 && c->frac < 1))
         return grok_err_set(err, GROK_EINVAL, "%s %g: the training fraction must be between 0 and 1 (exclusive)",
                             named(nm, 0, "train_frac"), c->frac);
-    if ((c->lr_mult[0] && check_mults(named(nm, 0, "lr_mult"), c->lr_mult, err)) ||
-        (c->freeze[0] && grok_config_check_globs(named(nm, 0, "freeze"), c->freeze, err)) ||
-        (c->snapshot[0] && grok_config_check_globs(named(nm, 0, "snapshot"), c->snapshot, err)))
-        return GROK_EINVAL;
+    for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
+        const char *list = (const char *)c + keys[i].off;
+        if (keys[i].type == KEY_LIST && list[0] && keys[i].check(named(nm, 0, keys[i].key), list, err))
+            return GROK_EINVAL;
+    }
     m->n_ctx = grok_ctx_len(c->ctx);
     m->d_vocab = grok_ctx_vocab(c->ctx, c->p);
     m->d_vocab_out = c->p;
@@ -546,6 +566,8 @@ static int resolve(struct grok_train_config *c, struct naming *nm, struct grok_e
     if (!(c->stop_at >= 0 && c->stop_at <= 1))
         return grok_err_set(err, GROK_EINVAL, "%s %g: an accuracy between 0 and 1", named(nm, 0, "stop_at"),
                             c->stop_at);
+    if (grok_model_check_act(m->arch, m->act, named(nm, 0, "act"), err))
+        return GROK_EINVAL;
     struct grok_model probe;
     if (grok_model_build(&probe, m, &why))
         return refused_by(nm, &why, err);
@@ -559,6 +581,93 @@ int grok_config_resolve(struct grok_train_config *c, struct grok_err *err)
     return resolve(c, &nm, err);
 }
 
+/* --- grok-train's flags ------------------------------------------------------------------------ */
+
+static const struct config_key *find_flag(const char *flag)
+{
+    for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
+        if (keys[i].flag && strcmp(keys[i].flag, flag) == 0)
+            return &keys[i];
+    return NULL;
+}
+
+/* An integer flag's text within the flag's limits, in strtoll's syntax (grok-train's since its
+ * first version: leading white space is taken). */
+static int flag_int(const struct config_key *k, const char *text, long long *v, struct grok_err *err)
+{
+    char *end;
+    errno = 0;
+    *v = strtoll(text, &end, 10);
+    if (end == text || *end || errno)
+        return grok_err_set(err, GROK_EINVAL, "%s '%s': not an integer", k->flag, text);
+    if (*v < k->flag_lo || *v > k->hi)
+        return grok_err_set(err, GROK_EINVAL, "%s %s: must be between %lld and %lld", k->flag, text,
+                            k->flag_lo, k->hi);
+    return GROK_OK;
+}
+
+int grok_config_apply_flag(struct grok_train_config *c, const char *flag, const char *text,
+                           struct grok_err *err)
+{
+    const struct config_key *k = find_flag(flag);
+    /* --preset and --init set more than their row (a preset's values, a run's parameters) */
+    if (!k || k->type == KEY_TEXT)
+        return grok_err_set(err, GROK_ENOTFOUND, "%s: not a setting grok_config_apply_flag takes", flag);
+    char *at = (char *)c + k->off;
+    long long v;
+    double x;
+    int bad;
+    switch (k->type) {
+    case KEY_INT:
+        if (k->zero && strcmp(text, k->zero) == 0)
+            v = 0;
+        else if (flag_int(k, text, &v, err))
+            return GROK_EINVAL;
+        set_field_int(c, k, v);
+        return GROK_OK;
+    case KEY_REAL:
+        if ((bad = grok_flag_real(text, &x)))
+            return grok_err_set(err, GROK_EINVAL, "%s '%s': %s", flag, text,
+                                bad == 1 ? "not a number" : "out of range");
+        memcpy(at, &x, sizeof x);
+        return GROK_OK;
+    case KEY_CHOICE:
+        if ((bad = k->parse(text)) < 0)
+            return grok_err_set(err, GROK_EINVAL, "%s '%s': expected one of %s", flag, text, k->choices);
+        set_field_int(c, k, bad);
+        return GROK_OK;
+    case KEY_EMBED:
+        if (grok_config_parse_embed(&c->model, text))
+            return grok_err_set(err, GROK_EINVAL, "%s '%s': expected a width, onehot or raw", flag, text);
+        return GROK_OK;
+    case KEY_HIDDEN:
+        if (grok_config_parse_hidden(&c->model, text))
+            return grok_err_set(err, GROK_EINVAL, "%s '%s': expected widths W[,W...] (at most %d layers)",
+                                flag, text, GROK_MAX_HIDDEN);
+        return GROK_OK;
+    case KEY_LIST: {
+        if (k->check(flag, text, err))
+            return GROK_EINVAL;
+        size_t len = strlen(at);
+        if (len + strlen(text) + 2 > k->size)
+            return grok_err_set(err, GROK_EINVAL, "%s: too many or too long values", flag);
+        snprintf(at + len, k->size - len, "%s%s", len ? "," : "", text);
+        return GROK_OK;
+    }
+    default:
+        return GROK_OK;
+    }
+}
+
+int grok_config_check_family(const struct grok_train_config *c, const char *flag, struct grok_err *err)
+{
+    const struct config_key *k = find_flag(flag);
+    if (!k || has_key(k, c->model.arch))
+        return GROK_OK;
+    return grok_err_set(err, GROK_EINVAL, "%s: applies to --model %s only", flag,
+                        k->family == TRANSFORMER_ONLY ? "transformer" : "mlp");
+}
+
 /* --- /config ------------------------------------------------------------------------------- */
 
 static const char *const G = "/config";
@@ -569,6 +678,7 @@ static int write_key(struct grok_run *run, const struct grok_train_config *c, co
     char text[32];
     switch (k->type) {
     case KEY_TEXT:
+    case KEY_LIST:
         return grok_run_attr_set_str(run, G, k->key, (const char *)c + k->off, err);
     case KEY_INT:
     case KEY_DERIVED:
@@ -623,6 +733,7 @@ static int read_key(struct grok_run *run, const struct config_key *k, struct gro
     int v;
     switch (k->type) {
     case KEY_TEXT:
+    case KEY_LIST:
         if (strlen(s) >= k->size)
             rc = grok_err_set(err, GROK_EFORMAT, "%s: /config@%s is too long (at most %zu bytes)", name,
                               k->key, k->size - 1);
@@ -675,7 +786,8 @@ static const struct config_key *stored_as(const char *key, int text)
     const struct config_key *k = find_key(key);
     if (!k)
         return NULL;
-    int is_text = k->type == KEY_TEXT || k->type == KEY_CHOICE || k->type == KEY_EMBED || k->type == KEY_HIDDEN;
+    int is_text = k->type == KEY_TEXT || k->type == KEY_LIST || k->type == KEY_CHOICE || k->type == KEY_EMBED ||
+                  k->type == KEY_HIDDEN;
     return is_text == text ? k : NULL;
 }
 

@@ -47,6 +47,14 @@ static int check_positive(const char *flag, int v, struct grok_err *err)
     return GROK_OK;
 }
 
+int grok_model_check_act(enum grok_arch arch, enum grok_act act, const char *what, struct grok_err *err)
+{
+    if (arch == GROK_TRANSFORMER && act == GROK_ACT_QUAD)
+        return grok_err_set(err, GROK_EINVAL, "%s %s: the transformer takes relu or gelu", what,
+                            grok_act_name(act));
+    return GROK_OK;
+}
+
 static int check_config(const struct grok_model_config *c, struct grok_err *err)
 {
     if (c->n_ctx <= 0 || c->d_vocab <= 0 || c->d_vocab_out <= 0)
@@ -56,8 +64,8 @@ static int check_config(const struct grok_model_config *c, struct grok_err *err)
             check_positive("--heads", c->n_heads, err) || check_positive("--d-head", c->d_head, err) ||
             check_positive("--d-mlp", c->d_mlp, err))
             return GROK_EINVAL;
-        if (c->act == GROK_ACT_QUAD)
-            return grok_err_set(err, GROK_EINVAL, "--act quad: the transformer takes relu or gelu");
+        if (grok_model_check_act(c->arch, c->act, "--act", err))
+            return GROK_EINVAL;
         if (c->readout < 0 || c->readout >= c->n_ctx)
             return grok_err_set(err, GROK_EINVAL, "--readout: position %d is outside the context of %d tokens",
                                 c->readout, c->n_ctx);

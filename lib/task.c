@@ -30,14 +30,14 @@ static int is_prime(int p)
     return 1;
 }
 
-int grok_task_check(enum grok_op op, int p, struct grok_err *err)
+int grok_task_check(enum grok_op op, int p, const char *what, struct grok_err *err)
 {
     if (p < 2 || p > GROK_P_MAX)
-        return grok_err_set(err, GROK_EINVAL, "--p %d: the modulus must be between 2 and %d", p,
+        return grok_err_set(err, GROK_EINVAL, "%s %d: the modulus must be between 2 and %d", what, p,
                             GROK_P_MAX);
     if (op == GROK_OP_DIV && !is_prime(p))
         return grok_err_set(err, GROK_EINVAL,
-                            "--p %d: div needs a prime modulus (b has no inverse otherwise)", p);
+                            "%s %d: div needs a prime modulus (b has no inverse otherwise)", what, p);
     return GROK_OK;
 }
 
@@ -179,7 +179,7 @@ int grok_dataset_make(struct grok_dataset *ds, enum grok_op op, int p, double fr
                       enum grok_split split, gsl_rng *rng, struct grok_err *err)
 {
     memset(ds, 0, sizeof *ds);
-    int rc = grok_task_check(op, p, err);
+    int rc = grok_task_check(op, p, "--p", err);
     if (rc)
         return rc;
     if (!(frac > 0 && frac < 1))

@@ -4,11 +4,13 @@
  *
  * Owns: struct grok_train_config, its defaults and presets, its checks (grok_config_resolve), the
  * glob and multiplier lists, and /config: one table of settings (attribute, type, field, flag,
- * limits) drives the writer, the reader and the look-up of one setting, so no other module names
- * a /config attribute. A check names a setting by grok-train's flag when the settings came from
- * the command line, and by its attribute ("/config@lr_mult") when they came from a run.
- * May call: task (the task's check and names), model (a probe build, names), optim (names),
- * select (glob syntax), names, and run's attribute I/O. */
+ * limits) drives the writer, the reader, the look-up of one setting and grok-train's setting
+ * flags, so no other module names a /config attribute or parses a setting's flag. A check names
+ * a setting by grok-train's flag when the settings came from the command line, and by its
+ * attribute ("/config@lr_mult") when they came from a run.
+ * May call: task (the task's check and names), model (the activation's check, a probe build,
+ * names), optim (names), select (glob syntax), names, cli's real-number parser, and run's
+ * attribute I/O. */
 #ifndef GROK_CONFIG_H
 #define GROK_CONFIG_H
 
@@ -83,6 +85,21 @@ int grok_config_check_globs(const char *what, const char *globs, struct grok_err
 /* Checks a multiplier list "GLOB=C,..." as given to --lr-mult: GROK_EINVAL naming --lr-mult. */
 int grok_config_check_lr_mult(const char *spec, struct grok_err *err);
 
+/* Applies one of grok-train's setting flags to c: `flag` is the flag as typed in full ("--lr",
+ * "--op", "--lr-mult"), `text` its value. Sets the setting (a list flag, --lr-mult, --freeze or
+ * --snapshot, appends to its list); the checks that span settings are grok_config_resolve's.
+ * GROK_EINVAL with a one-line reason naming the flag and value when text is not a value of it
+ * ("--p 'x': not an integer", "--op 'pow': expected one of add sub ..."), c unchanged;
+ * GROK_ENOTFOUND when flag is not a setting's flag, or is --preset or --init, which set more than
+ * one setting (grok_config_preset; the run the parameters come from). */
+int grok_config_apply_flag(struct grok_train_config *c, const char *flag, const char *text,
+                           struct grok_err *err);
+
+/* Checks that a setting flag given on the command line belongs to c's model family: GROK_EINVAL
+ * "--layers: applies to --model transformer only" for a flag of the other family, since grok-train
+ * refuses it rather than ignore it; GROK_OK for a flag of both families or no setting's flag. */
+int grok_config_check_family(const struct grok_train_config *c, const char *flag, struct grok_err *err);
+
 /* Names of the model-shape choices, indexed by the values they set: --model (enum grok_arch:
  * transformer, mlp), --norm (none 0, pre 1), --attn (full 0, causal 1), --readout (first 0,
  * last 1). A _parse function returns -1 for an unknown name; a _name one "?" for a bad value. */
@@ -105,8 +122,9 @@ int grok_config_parse_hidden(struct grok_model_config *m, const char *text);
 int grok_config_write(struct grok_run *run, const struct grok_train_config *c, struct grok_err *err);
 
 /* Reads a run's /config into c and resolves it. GROK_ENOTFOUND naming the attribute a run lacks;
- * GROK_EFORMAT when a stored value is refused, named as data: "run.h5: /config@lr_mult 'x=y': ..."
- * (a check of the task or model module comes as "run.h5: /config does not describe a model: ..."). */
+ * GROK_EFORMAT when a stored value is refused, named as data: "run.h5: /config@lr_mult 'x=y': ...",
+ * "run.h5: /config@p 96: div needs a prime modulus ..." (any other refusal of the model module
+ * comes as "run.h5: /config does not describe a model: ..."). */
 int grok_config_read(struct grok_run *run, struct grok_train_config *c, struct grok_err *err);
 
 /* One stored setting by its attribute name (a key of the table: "op", "preset", "p", "lr"...),

@@ -102,6 +102,11 @@ struct grok_model {
 int grok_model_build(struct grok_model *m, const struct grok_model_config *cfg,
                      struct grok_err *err);
 
+/* Checks that the activation act suits the family arch (the transformer takes relu or gelu, an
+ * MLP any). GROK_EINVAL naming act as `what` says, grok-train's flag ("--act") or a stored
+ * attribute ("/config@act"): "--act quad: the transformer takes relu or gelu". */
+int grok_model_check_act(enum grok_arch arch, enum grok_act act, const char *what, struct grok_err *err);
+
 /* Releases what grok_model_build allocated; m may be NULL or zeroed. */
 void grok_model_free(struct grok_model *m);
 

@@ -47,8 +47,9 @@ const char *grok_split_name(enum grok_split split);
 int grok_split_parse(const char *name);
 
 /* Checks that (op, p) is a task: 2 ≤ p ≤ GROK_P_MAX, p prime for div. Returns GROK_OK or
- * GROK_EINVAL with a message such as "--p 96: div needs a prime modulus". */
-int grok_task_check(enum grok_op op, int p, struct grok_err *err);
+ * GROK_EINVAL with a message naming p as `what` says, grok-train's flag ("--p") or a stored
+ * attribute ("/config@p"): "--p 96: div needs a prime modulus ...". */
+int grok_task_check(enum grok_op op, int p, const char *what, struct grok_err *err);
 
 /* The answer (a ∘ b) mod p, for operands in the op's range; -1 outside it. */
 int grok_task_answer(enum grok_op op, int p, int a, int b);

@@ -1,6 +1,7 @@
 /* Training settings: the presets carry their papers' values, /config round-trips, globs select
- * as documented, and impossible settings are refused with the flag named (from the command line)
- * or with the stored attribute and value named (from a run's /config). */
+ * as documented, grok-train's setting flags apply through the table, and impossible settings are
+ * refused with the flag named (from the command line) or with the stored attribute and value
+ * named (from a run's /config). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -243,6 +244,81 @@ int main(void)
     c.opt.wd = -2;
     is_int(grok_config_resolve(&c, &err), GROK_EINVAL, "a negative --wd");
     is_str(err.msg, "--wd -2: must be at least 0", "... is named by its flag");
+
+    /* the task's and the model's own checks name a stored value as data too */
+    grok_config_defaults(&c);
+    grok_config_resolve(&c, &err);
+    c.op = GROK_OP_DIV;
+    is_int(read_doctored(&c, "p", 'i', "96", &err), GROK_EFORMAT, "div with a p that is not prime in /config");
+    is_str(err.msg, "bad.h5: /config@p 96: div needs a prime modulus (b has no inverse otherwise)",
+           "... named as data, not as --p");
+    c.op = GROK_OP_ADD;
+    is_int(read_doctored(&c, "act", 's', "quad", &err), GROK_EFORMAT, "a transformer with quad in /config");
+    is_str(err.msg, "bad.h5: /config@act quad: the transformer takes relu or gelu", "... named as data, not as --act");
+    grok_config_defaults(&c);
+    c.model.act = GROK_ACT_QUAD;
+    grok_config_resolve(&c, &err);
+    is_str(err.msg, "--act quad: the transformer takes relu or gelu", "the command line's is named by its flag");
+    grok_config_defaults(&c);
+    c.op = GROK_OP_DIV;
+    c.p = 96;
+    grok_config_resolve(&c, &err);
+    is_str(err.msg, "--p 96: div needs a prime modulus (b has no inverse otherwise)", "... and --p's");
+
+    /* grok-train's setting flags, applied through the table */
+    grok_config_defaults(&c);
+    ok(!grok_config_apply_flag(&c, "--p", "97", &err) && c.p == 97 &&
+           !grok_config_apply_flag(&c, "--op", "x2y2", &err) && c.op == GROK_OP_X2Y2 &&
+           !grok_config_apply_flag(&c, "--lr", "3e-3", &err) && c.opt.lr == 3e-3 &&
+           !grok_config_apply_flag(&c, "--attn", "full", &err) && c.model.causal == 0 &&
+           !grok_config_apply_flag(&c, "--readout", "first", &err) && c.readout_last == 0 &&
+           !grok_config_apply_flag(&c, "--warmup", "1099511627776", &err) && c.opt.warmup == 1LL << 40 &&
+           !grok_config_apply_flag(&c, "--data-seed", "4294967294", &err) && c.data_seed == 4294967294LL,
+       "flags set their settings");
+    ok(!grok_config_apply_flag(&c, "--batch", "64", &err) && c.batch == 64 &&
+           !grok_config_apply_flag(&c, "--batch", "full", &err) && c.batch == 0,
+       "--batch takes a size or full");
+    ok(!grok_config_apply_flag(&c, "--embed", "onehot", &err) && c.model.input == GROK_INPUT_ONEHOT &&
+           !grok_config_apply_flag(&c, "--hidden", "64,32", &err) && c.model.n_hidden == 2,
+       "--embed and --hidden");
+    ok(!grok_config_apply_flag(&c, "--lr-mult", "embed=10", &err) &&
+           !grok_config_apply_flag(&c, "--lr-mult", "unembed=0.5", &err) &&
+           strcmp(c.lr_mult, "embed=10,unembed=0.5") == 0,
+       "a list flag appends");
+    const struct { const char *flag, *text, *msg; } refused[] = {
+        {"--p", "x", "--p 'x': not an integer"},
+        {"--p", "1", "--p 1: must be between 2 and 2048"},
+        {"--d-head", "0", "--d-head 0: must be between 1 and 16384"},
+        {"--batch", "0", "--batch 0: must be between 1 and 16777216"},
+        {"--batch", "half", "--batch 'half': not an integer"},
+        {"--lr", "fast", "--lr 'fast': not a number"},
+        {"--lr", "1e999", "--lr '1e999': out of range"},
+        {"--attn", "both", "--attn 'both': expected one of causal full"},
+        {"--embed", "wide", "--embed 'wide': expected a width, onehot or raw"},
+        {"--hidden", "64,", "--hidden '64,': expected widths W[,W...] (at most 8 layers)"},
+        {"--freeze", "a,,b", "--freeze 'a,,b': an empty glob"},
+        {"--lr-mult", "embed", "--lr-mult 'embed': expected GLOB=C"},
+    };
+    for (size_t i = 0; i < sizeof refused / sizeof *refused; i++) {
+        is_int(grok_config_apply_flag(&c, refused[i].flag, refused[i].text, &err), GROK_EINVAL,
+               "%s %s is refused", refused[i].flag, refused[i].text);
+        is_str(err.msg, refused[i].msg, "... named by its flag");
+    }
+    is_int(grok_config_apply_flag(&c, "--preset", "xu", &err), GROK_ENOTFOUND, "--preset is the caller's");
+    is_int(grok_config_apply_flag(&c, "--threads", "2", &err), GROK_ENOTFOUND, "--threads is no setting");
+    memset(longer, 'a', GROK_CFG_TEXT / 2);
+    longer[GROK_CFG_TEXT / 2] = '\0';
+    grok_config_apply_flag(&c, "--freeze", longer, &err);
+    is_int(grok_config_apply_flag(&c, "--freeze", longer, &err), GROK_EINVAL, "a list flag beyond its room");
+    is_str(err.msg, "--freeze: too many or too long values", "... is named");
+    grok_config_defaults(&c);
+    ok(!grok_config_check_family(&c, "--layers", &err) && !grok_config_check_family(&c, "--lr", &err),
+       "a transformer takes its own flags and the common ones");
+    is_int(grok_config_check_family(&c, "--hidden", &err), GROK_EINVAL, "... not an MLP's");
+    is_str(err.msg, "--hidden: applies to --model mlp only", "... as grok-train says");
+    grok_config_apply_flag(&c, "--model", "mlp", &err);
+    is_int(grok_config_check_family(&c, "--norm", &err), GROK_EINVAL, "an MLP takes no transformer flag");
+    is_str(err.msg, "--norm: applies to --model transformer only", "... as grok-train says");
 
     /* one setting by its key, as stored */
     grok_config_defaults(&c);

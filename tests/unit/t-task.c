@@ -140,16 +140,16 @@ int main(void)
 
     /* Checks. */
     struct grok_err err = {0};
-    is_int(grok_task_check(GROK_OP_ADD, 96, &err), GROK_OK, "add with p = 96 is a task");
-    is_int(grok_task_check(GROK_OP_DIV, 97, &err), GROK_OK, "div with p = 97 is a task");
-    is_int(grok_task_check(GROK_OP_DIV, 96, &err), GROK_EINVAL, "div with p = 96 is refused");
+    is_int(grok_task_check(GROK_OP_ADD, 96, "--p", &err), GROK_OK, "add with p = 96 is a task");
+    is_int(grok_task_check(GROK_OP_DIV, 97, "--p", &err), GROK_OK, "div with p = 97 is a task");
+    is_int(grok_task_check(GROK_OP_DIV, 96, "--p", &err), GROK_EINVAL, "div with p = 96 is refused");
     is_str(err.msg, "--p 96: div needs a prime modulus (b has no inverse otherwise)", "  its message");
-    is_int(grok_task_check(GROK_OP_ADD, 1, &err), GROK_EINVAL, "p = 1 is refused");
+    is_int(grok_task_check(GROK_OP_ADD, 1, "--p", &err), GROK_EINVAL, "p = 1 is refused");
     is_str(err.msg, "--p 1: the modulus must be between 2 and 2048", "  its message");
-    is_int(grok_task_check(GROK_OP_ADD, 2049, &err), GROK_EINVAL, "p = 2049 is refused");
+    is_int(grok_task_check(GROK_OP_ADD, 2049, "--p", &err), GROK_EINVAL, "p = 2049 is refused");
     is_str(err.msg, "--p 2049: the modulus must be between 2 and 2048", "  its message");
-    is_int(grok_task_check(GROK_OP_MUL, 2048, &err), GROK_OK, "p = 2048 is accepted");
-    is_int(grok_task_check(GROK_OP_DIV, 2, NULL), GROK_OK, "div with p = 2 is a task; err may be NULL");
+    is_int(grok_task_check(GROK_OP_MUL, 2048, "--p", &err), GROK_OK, "p = 2048 is accepted");
+    is_int(grok_task_check(GROK_OP_DIV, 2, "--p", NULL), GROK_OK, "div with p = 2 is a task; err may be NULL");
 
     /* Token layouts. */
     int32_t ab[] = {3, 5, 0, 96};
