@@ -10,7 +10,8 @@
  * attribute ("/config@lr_mult") when they came from a run.
  * May call: task (the task's check and names), model (the activation's check, a probe build,
  * names), optim (names), select (glob syntax), names, cli's real-number parser, and run's
- * attribute I/O. */
+ * attribute I/O. Called by: runmodel, the trainer (train, train_run, train_session), the
+ * analyses that read a stored setting (fourier_run, events) and grok-train. */
 #ifndef GROK_CONFIG_H
 #define GROK_CONFIG_H
 

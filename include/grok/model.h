@@ -20,8 +20,12 @@
  * workspace made for GROK_F64. A workspace holds every activation of one batch in one block, so
  * that nothing is allocated per step.
  *
- * Calls layers, array (tensor views, element types), pool and BLAS; it knows nothing of storage:
- * a model is made from a run by runmodel.h and loaded from one by snapshots.h. */
+ * Owns: struct grok_model (the configuration and the parameters' layout), initialisation, the
+ * workspaces, the forward and backward passes, the losses. Calls: layers, array (tensor views,
+ * element types), names, pool, BLAS and GSL's generators (initialisation); it knows nothing of
+ * storage: a model is made from a run by runmodel.h and loaded from one by snapshots.h. Called
+ * by: config (a probe build), runmodel, workers, the trainer, the analyses (commute, align and
+ * their run modules, pca_run, traj) and grok-train. */
 #ifndef GROK_MODEL_H
 #define GROK_MODEL_H
 

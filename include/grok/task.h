@@ -3,7 +3,11 @@
  *
  * Token ids: the numbers 0..p−1 are their own tokens; "=" is token p; the operation symbol
  * (context "aob=" only) is token p+1. So d_vocab is p+1 for "ab=", p for "ab", p+2 for "aob=";
- * the model always predicts one of the p residues (d_vocab_out = p). */
+ * the model always predicts one of the p residues (d_vocab_out = p).
+ *
+ * Owns: the operations, the split of the pairs into training and test sets, the context layouts.
+ * Calls: names, GSL's generators (the split's draws). Called by: config, runmodel, the trainer
+ * (train, train_session) and grok-fourier's analysis (the vocabulary's sizes). */
 #ifndef GROK_TASK_H
 #define GROK_TASK_H
 

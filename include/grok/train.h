@@ -5,7 +5,8 @@
  * groups as grok-train writes them: /config and /data at the start, a /metrics row per
  * evaluation, a /snapshots row per snapshot, /state at the end. Calls: config.h, task.h,
  * model.h, optim.h, pool.h and workers.h (through the batch loss), sampler.h, transform.h,
- * run.h; never the programs' cli.h or progress.h (the loop reports through hooks).
+ * run.h, and for the run's groups snapshots.h, state.h, metrics.h, history.h; never the
+ * programs' cli.h or progress.h (the loop reports through hooks). Called by: train_session.
  *
  * Modules (lib/):
  *   train.c        the trainer's state and lifecycle: new, free, threads, load params, resume,

@@ -8,7 +8,7 @@
  * Owns: the order of those steps, the lifetimes of the input run, the output run, the table
  * and the trainer, the progress bar, the table's header and rows, and the one-line messages of
  * a failure or a non-finite loss. Calls: train (the trainer, its loop and run writing), config,
- * run, history, metrics, tsv, progress, fpenv and cli (text output, failure, interruption).
+ * task (the operation's name), run, history, metrics, tsv, progress, fpenv and cli (text output, failure, interruption).
  * Called by grok-train, which parses flags and words the refusals that concern them. */
 #ifndef GROK_TRAIN_SESSION_H
 #define GROK_TRAIN_SESSION_H
