@@ -35,6 +35,8 @@ static int run_units(const struct grok_analysis_def *def, void *ctx, struct grok
         if ((rc = interrupted(err)) == GROK_OK && (rc = def->unit(ctx, a, u, err)) == GROK_OK)
             rc = interrupted(err);
     }
+    if (rc == GROK_OK)
+        grok_progress_update(&bar, units);
     grok_progress_end(&bar);
     return rc;
 }

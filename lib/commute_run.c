@@ -391,6 +391,8 @@ int grok_commute_defects_read(struct grok_run *run, struct grok_array *step, str
                               struct grok_err *err)
 {
     int rc = GROK_OK;
+    *step = (struct grok_array){0};
+    *D = (struct grok_array){0};
     if (!grok_run_exists(run, GROUP))
         return GROK_OK;
     if ((rc = grok_run_read(run, GROUP "/step", GROK_F64, step, err)) == GROK_OK &&

@@ -508,7 +508,7 @@ static int check_each(const struct grok_train_config *c, struct naming *nm, stru
  * refuses. The checks that a stored value can fail (the task's, the activation's) take its name. */
 static int refused_by(const struct naming *nm, const struct grok_err *why, struct grok_err *err)
 {
-    if (nm->stored)
+    if (nm->stored && why->code != GROK_ENOMEM)
         return grok_err_set(err, GROK_EINVAL, "/config does not describe a model: %s", why->msg);
     return grok_err_set(err, why->code, "%s", why->msg);
 }
@@ -579,6 +579,35 @@ int grok_config_resolve(struct grok_train_config *c, struct grok_err *err)
 {
     struct naming nm = {.stored = 0};
     return resolve(c, &nm, err);
+}
+
+int grok_config_check_params(const struct grok_train_config *c, int stored, struct grok_err *err)
+{
+    struct naming nm = {.stored = stored};
+    struct grok_model m;
+    int rc = grok_model_build(&m, &c->model, err);
+    if (rc)
+        return rc;
+    const char *names[m.n_tensors > 0 ? m.n_tensors : 1];
+    int frozen = 0, snapped = 0;
+    for (int i = 0; i < m.n_tensors; i++) {
+        names[i] = m.tensors[i].name;
+        frozen += grok_config_selects(c->freeze, names[i]);
+        snapped += !c->snapshot[0] || grok_config_selects(c->snapshot, names[i]);
+    }
+    char glob[GROK_CFG_TEXT];
+    /* a glob that selects nothing is a typo; a multiplier of 1 is not (a sweep over C has it) */
+    if (c->freeze[0] && !frozen)
+        rc = grok_err_set(err, GROK_EINVAL, "%s '%s': selects no parameter of the model",
+                          named(&nm, 0, "freeze"), c->freeze);
+    else if (!snapped && c->snapshot_every > 0)
+        rc = grok_err_set(err, GROK_EINVAL, "%s '%s': selects no parameter of the model",
+                          named(&nm, 0, "snapshot"), c->snapshot);
+    else if (grok_config_unmatched_glob(c->lr_mult, names, m.n_tensors, glob, sizeof glob))
+        rc = grok_err_set(err, GROK_EINVAL, "%s '%s': '%s' selects no parameter of the model",
+                          named(&nm, 0, "lr_mult"), c->lr_mult, glob);
+    grok_model_free(&m);
+    return rc;
 }
 
 /* --- grok-train's flags ------------------------------------------------------------------------ */

@@ -46,6 +46,7 @@ void grok_events_row_free(struct grok_events_row *r)
     free(r->pc_list);
     free(r->pc_names);
     free(r->pc1);
+    memset(r, 0, sizeof *r);
 }
 
 /* ---- a run's groups ---------------------------------------------------------------------- */

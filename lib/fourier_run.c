@@ -365,6 +365,8 @@ static int fourier_setup(void *ctx, struct grok_analysis *a, long long *units, s
 {
     struct job *j = ctx;
     const struct grok_fourier_opts *o = j->o;
+    if (a->T == 0 && !a->sel->steps_text)   /* a run whose snapshots hold no row */
+        return grok_err_set(err, GROK_ENOTFOUND, "%s: /snapshots/step is empty", grok_run_name(a->in));
     if (a->T == 0)
         return grok_err_set(err, GROK_EINVAL, "%s: -s %s selects no snapshot",
                             grok_run_name(a->in), a->sel->steps_text);

@@ -116,5 +116,3 @@ int grok_run_history_add(struct grok_run *run, const char *program, int argc, ch
     free(old);
     return rc;
 }
-
-/* ---- listing ------------------------------------------------------------------------------ */

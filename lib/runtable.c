@@ -178,7 +178,7 @@ int grok_runtable_write_group(struct grok_run *run, const char *group, FILE *f,
             continue;
         }
         int is_int = infos[i].dtype == GROK_I32 || infos[i].dtype == GROK_I64;
-        if (grok_run_path(path, sizeof path, gpath, names[i], err) != GROK_OK ||
+        if ((rc = grok_run_path(path, sizeof path, gpath, names[i], err)) != GROK_OK ||
             (rc = grok_run_read(run, path, is_int ? GROK_I64 : infos[i].dtype, &cols[ncols],
                                 err)) != GROK_OK)
             goto out;

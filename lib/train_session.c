@@ -26,6 +26,7 @@ void grok_train_session_free(struct grok_train_session *s)
 {
     if (!s)
         return;
+    grok_text_finish(&s->text, 0, NULL);   /* a table file not finished is removed */
     grok_run_close(s->out);
     grok_run_close(s->in);
     grok_trainer_free(s->t);
@@ -48,7 +49,18 @@ static int open_session(struct grok_train_session *s, struct grok_train_config *
                 return GROK_TRAIN_BAD_SETTINGS;
         }
     }
-    if (!(s->t = grok_trainer_new(cfg, err)))   /* a continued run's settings are data */
+    /* a continued run's settings are data: named as stored, after the run's name */
+    struct grok_err why;
+    if (grok_config_check_params(cfg, rq->resume != NULL, &why)) {
+        if (!rq->resume) {
+            *err = why;
+            return why.code == GROK_EINVAL ? GROK_TRAIN_BAD_SETTINGS : GROK_TRAIN_OPEN_FAILED;
+        }
+        grok_err_set(err, GROK_EFORMAT, "%s: %s", grok_run_name(s->in), why.msg);
+        return GROK_TRAIN_OPEN_FAILED;
+    }
+    /* the split's own refusals (a training fraction that leaves a set empty) are settings too */
+    if (!(s->t = grok_trainer_new(cfg, err)))
         return err->code == GROK_EINVAL && !rq->resume ? GROK_TRAIN_BAD_SETTINGS : GROK_TRAIN_OPEN_FAILED;
     grok_fpenv_flush_subnormals();   /* before the workers start: they inherit it */
     if (grok_trainer_set_threads(s->t, rq->threads, err))

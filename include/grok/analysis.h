@@ -1,8 +1,8 @@
 /* The analysis driver: the skeleton every analysis program shares (grok-pca, grok-commute,
  * grok-fourier, grok-align). It opens the input run, loads and selects its snapshots (-s),
- * lets the analysis set itself up, derives the output run (or opens the table), runs the
- * analysis's units of work one after another with a progress bar and SIGINT/SIGTERM checks
- * between them, then writes the table or the analysis's group and commits. An analysis
+ * lets the analysis set itself up, derives the output run (a table is opened only at the end),
+ * runs the analysis's units of work one after another with a progress bar and SIGINT/SIGTERM
+ * checks between them, then writes the table or the analysis's group and commits. An analysis
  * supplies what is its own — reading what it needs, one unit of work, describing its output —
  * as a struct grok_analysis_def; its program's main parses flags and calls grok_analysis_run.
  *

@@ -122,6 +122,15 @@ int grok_config_parse_hidden(struct grok_model_config *m, const char *text);
  * other family's model settings left out. GROK_EIO with err filled. */
 int grok_config_write(struct grok_run *run, const struct grok_train_config *c, struct grok_err *err);
 
+/* Checks the lists of parameter globs of a resolved c (freeze, snapshot, lr_mult) against the
+ * model c describes: a list that selects no parameter (for lr_mult, a glob of it), or a snapshot
+ * list that selects none while snapshots are taken, is refused with GROK_EINVAL, naming the
+ * setting by its flag ("--freeze 'x': selects no parameter of the model") or, with `stored`
+ * (settings read from a run), by its attribute ("/config@freeze 'x': ..."). GROK_ENOMEM when the
+ * model's layout cannot be built. Apart from resolving because only training needs it: an
+ * analysis of a run does not care what its training froze. */
+int grok_config_check_params(const struct grok_train_config *c, int stored, struct grok_err *err);
+
 /* Reads a run's /config into c and resolves it. GROK_ENOTFOUND naming the attribute a run lacks;
  * GROK_EFORMAT when a stored value is refused, named as data: "run.h5: /config@lr_mult 'x=y': ...",
  * "run.h5: /config@p 96: div needs a prime modulus ..." (any other refusal of the model module

@@ -58,10 +58,11 @@ struct grok_eval {
     double lr;                     /* the scheduled rate of the next update */
 };
 
-/* A trainer for cfg (resolved by grok_config_resolve): the split, the model, initial parameters
- * drawn with the seed, zero moments, the workspace, one thread. NULL with err filled:
- * GROK_EINVAL (a glob of --lr-mult, --freeze or --snapshot that selects no parameter) or
- * GROK_ENOMEM. */
+/* A trainer for cfg (resolved by grok_config_resolve, its parameter globs checked by
+ * grok_config_check_params, which words what is wrong with them): the split, the model, initial
+ * parameters drawn with the seed, zero moments, the workspace, one thread. NULL with err
+ * filled: GROK_EINVAL (a split that leaves the training or test set empty, worded by the task
+ * module; a snapshot list that selects no parameter while snapshots are taken) or GROK_ENOMEM. */
 struct grok_trainer *grok_trainer_new(const struct grok_train_config *cfg, struct grok_err *err);
 
 /* Releases the trainer, its gradient transforms included; t may be NULL. */

@@ -50,6 +50,26 @@ run grok-train --resume steps.h5 -q -o x.h5
 is_exit 1
 is_stderr "grok-train: steps.h5: /config@eval_every 0: must be between 1 and 1099511627776"
 
+# the parameter globs, checked against the model only for training: named as data too
+doctored nofreeze.h5 'f["config"].attrs["freeze"] = "nothing.here"'
+run grok-train --resume nofreeze.h5 -q -o x.h5
+is_exit 1
+is_stderr "grok-train: nofreeze.h5: /config@freeze 'nothing.here': selects no parameter of the model"
+doctored nomult.h5 'f["config"].attrs["lr_mult"] = "embed=2,nope=3"'
+run grok-train --resume nomult.h5 -q -o x.h5
+is_exit 1
+is_stderr "grok-train: nomult.h5: /config@lr_mult 'embed=2,nope=3': 'nope' selects no parameter of the model"
+doctored nosnap.h5 'f["config"].attrs["snapshot"] = "nope"'
+run grok-train --resume nosnap.h5 -q -o x.h5
+is_exit 1
+is_stderr "grok-train: nosnap.h5: /config@snapshot 'nope': selects no parameter of the model"
+run grok-train --model mlp --p 11 --snapshot nope
+is_exit 2
+is_stderr "grok-train: --snapshot 'nope': selects no parameter of the model (see grok-train --help)"
+run grok-align -q --sample 8 -t nofreeze.h5
+is_exit 0
+is_stderr_empty
+
 # an analysis reads the model through the same reader
 doctored act.h5 'f["config"].attrs["act"] = "tanh"'
 run grok-align -q --sample 8 -t act.h5

@@ -176,6 +176,32 @@ int main(void)
     is_int(grok_config_check_globs("--freeze", "a,,b", &err), GROK_EINVAL, "an empty glob in a list");
     is_int(grok_config_check_globs("--freeze", "blocks.[0", &err), GROK_EINVAL, "an unclosed bracket");
 
+    /* the parameter globs against the model, named by flag or by attribute */
+    {
+        struct grok_train_config pc;
+        grok_config_defaults(&pc);
+        pc.p = 11;
+        ok(grok_config_resolve(&pc, &err) == GROK_OK, "the defaults at p 11 resolve");
+        ok(grok_config_check_params(&pc, 0, &err) == GROK_OK, "no list: nothing to refuse");
+        snprintf(pc.freeze, sizeof pc.freeze, "embed,nothing.here");
+        ok(grok_config_check_params(&pc, 0, &err) == GROK_OK, "a freeze list is refused only when it selects nothing");
+        snprintf(pc.freeze, sizeof pc.freeze, "nothing.here");
+        is_int(grok_config_check_params(&pc, 0, &err), GROK_EINVAL, "a freeze list that selects nothing");
+        is_str(err.msg, "--freeze 'nothing.here': selects no parameter of the model", "named by its flag");
+        grok_config_check_params(&pc, 1, &err);
+        is_str(err.msg, "/config@freeze 'nothing.here': selects no parameter of the model", "named as stored");
+        pc.freeze[0] = '\0';
+        snprintf(pc.lr_mult, sizeof pc.lr_mult, "embed=2,nope=3");
+        grok_config_check_params(&pc, 1, &err);
+        is_str(err.msg, "/config@lr_mult 'embed=2,nope=3': 'nope' selects no parameter of the model",
+               "a multiplier's glob that selects nothing");
+        pc.lr_mult[0] = '\0';
+        snprintf(pc.snapshot, sizeof pc.snapshot, "nope");
+        is_int(grok_config_check_params(&pc, 0, &err), GROK_EINVAL, "a snapshot list that selects nothing");
+        pc.snapshot_every = 0;
+        ok(grok_config_check_params(&pc, 0, &err) == GROK_OK, "is no matter without snapshots");
+    }
+
     /* --hidden and --embed texts */
     struct grok_model_config m = {0};
     ok(grok_config_parse_hidden(&m, "256,128,64") == GROK_OK && m.n_hidden == 3 && m.hidden[2] == 64,
