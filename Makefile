@@ -84,7 +84,7 @@ $(BINDIR)/%: cmd/%.c $(LIBGROK) $(HEADERS)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBGROK) $(LDLIBS)
 
-$(O)/tests/%: tests/unit/%.c tests/tap.h tests/models.h $(LIBGROK) $(HEADERS)
+$(O)/tests/%: tests/unit/%.c tests/tap.h tests/models.h tests/runs.h $(LIBGROK) $(HEADERS)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Itests -Ilib -o $@ $< $(LIBGROK) $(LDLIBS)
 

@@ -34,7 +34,7 @@ static const char *col_names[NCOLS] = {"n_points", "cos_min", "cos_mean", "cos_m
 
 struct job {
     const struct grok_align_opts *o;
-    gsl_rng *rng;                  /* the sample, then every snapshot's projections */
+    gsl_rng *rng;                  /* the driver's: the sample, then every snapshot's projections */
     struct grok_model model;
     struct grok_align_model am;
     struct grok_vjp f;
@@ -175,7 +175,6 @@ static void job_free(struct job *j)
     free(j->scratch);
     grok_align_model_free(&j->am);
     grok_model_free(&j->model);
-    gsl_rng_free(j->rng);
     free(j->tokens);
     free(j->y);
     free(j->idx);
@@ -228,6 +227,7 @@ static int align_open(void *ctx, struct grok_analysis *a, struct grok_err *err)
 static int align_setup(void *ctx, struct grok_analysis *a, long long *units, struct grok_err *err)
 {
     struct job *j = ctx;
+    j->rng = a->rng;   /* the driver's, seeded with --seed */
     size_t T = a->T, n = j->model.n_params;
     int rc;
     if ((rc = grok_model_examples(a->in, "train", &j->tokens, &j->y, &j->ntrain, err)) != GROK_OK ||
@@ -349,6 +349,7 @@ static int align_group(void *ctx, struct grok_analysis *a, struct grok_err *err)
 static const struct grok_analysis_def align_def = {
     .program = "grok-align",
     .group = GROUP,
+    .seeded = 1,
     .open = align_open,
     .setup = align_setup,
     .unit = align_unit,
@@ -360,12 +361,7 @@ int grok_align_run(const struct grok_align_opts *o, const struct grok_analysis_i
 {
     struct job j = {.o = o, .R = o->projections,
                     .mode = o->exact ? GROK_JAC_FULL : o->projections ? GROK_JAC_PROJECT : GROK_JAC_EXACT};
-    if (!(j.rng = gsl_rng_alloc(gsl_rng_mt19937))) {
-        grok_error("out of memory");
-        return GROK_EXIT_DATA;
-    }
-    gsl_rng_set(j.rng, (unsigned long)o->seed);
-    int rc = grok_analysis_run(&align_def, &j, io);
+    int rc = grok_analysis_run(&align_def, &j, io, o->seed);
     job_free(&j);
     return rc;
 }

@@ -55,7 +55,7 @@ static int write_output(const struct grok_analysis_def *def, void *ctx, struct g
 }
 
 int grok_analysis_run(const struct grok_analysis_def *def, void *ctx,
-                      const struct grok_analysis_io *io)
+                      const struct grok_analysis_io *io, long long seed)
 {
     struct grok_err err = {0};
     struct grok_text_out text = {0};
@@ -64,7 +64,11 @@ int grok_analysis_run(const struct grok_analysis_def *def, void *ctx,
     int hargc;
     char **hargv = grok_cli_argv(&hargc);
     int rc = GROK_OK;
-    if (!(a.in = grok_run_open(io->input, &err)))
+    if (def->seeded && !(a.rng = gsl_rng_alloc(gsl_rng_mt19937)))
+        rc = grok_err_set(&err, GROK_ENOMEM, "out of memory");
+    else if (def->seeded)
+        gsl_rng_set(a.rng, (unsigned long)seed);
+    if (rc == GROK_OK && !(a.in = grok_run_open(io->input, &err)))
         rc = err.code;
     if (rc == GROK_OK && def->open)
         rc = def->open(ctx, &a, &err);
@@ -85,6 +89,8 @@ int grok_analysis_run(const struct grok_analysis_def *def, void *ctx,
     grok_run_close(a.out);
     grok_run_close(a.in);
     grok_pool_free(a.pool);
+    if (a.rng)
+        gsl_rng_free(a.rng);
     grok_snapshots_free(&a.snaps);
     free(a.rows);
     free(a.steps);

@@ -31,7 +31,7 @@ static const char *col_names[NCOLS] = {"D_median", "D_q1", "D_q3", "D_par", "D_p
                                        "align_random"};
 
 struct job {
-    gsl_rng *rng;                  /* the random bases, then every snapshot's minibatches */
+    gsl_rng *rng;                  /* the driver's: the random bases, then the minibatches */
     struct grok_array B;           /* the basis read (its data is `basis` below) */
     char basis_note[GROK_MAX_NAME + 1100];   /* where the basis came from, for the output */
     int32_t *tokens, *y;           /* the training examples */
@@ -256,7 +256,6 @@ static void job_free(struct job *j)
     grok_model_gradient_free(&j->mg);
     grok_model_free(&j->model);
     grok_array_free(&j->B);
-    gsl_rng_free(j->rng);
     free(j->random);
     free(j->batches);
     free(j->D);
@@ -291,6 +290,7 @@ static int commute_open(void *ctx, struct grok_analysis *a, struct grok_err *err
 static int commute_setup(void *ctx, struct grok_analysis *a, long long *units, struct grok_err *err)
 {
     struct job *j = ctx;
+    j->rng = a->rng;   /* the driver's, seeded with --seed */
     int rc;
     if ((rc = grok_model_examples(a->in, "train", &j->tokens, &j->y, &j->ntrain, err)) != GROK_OK)
         return rc;
@@ -409,6 +409,7 @@ int grok_commute_defects_read(struct grok_run *run, struct grok_array *step, str
 static const struct grok_analysis_def commute_def = {
     .program = "grok-commute",
     .group = GROUP,
+    .seeded = 1,
     .open = commute_open,
     .setup = commute_setup,
     .unit = commute_unit,
@@ -419,12 +420,7 @@ static const struct grok_analysis_def commute_def = {
 int grok_commute_run(const struct grok_commute_opts *o, const struct grok_analysis_io *io)
 {
     struct job j = {.o = o, .K = o->K, .R = o->random_bases};
-    if (!(j.rng = gsl_rng_alloc(gsl_rng_mt19937))) {
-        grok_error("out of memory");
-        return GROK_EXIT_DATA;
-    }
-    gsl_rng_set(j.rng, (unsigned long)o->seed);
-    int rc = grok_analysis_run(&commute_def, &j, io);
+    int rc = grok_analysis_run(&commute_def, &j, io, o->seed);
     job_free(&j);
     return rc;
 }

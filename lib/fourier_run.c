@@ -528,7 +528,7 @@ static const struct grok_analysis_def fourier_def = {
 int grok_fourier_run(const struct grok_fourier_opts *o, const struct grok_analysis_io *io)
 {
     struct job j = {.o = o};
-    int rc = grok_analysis_run(&fourier_def, &j, io);
+    int rc = grok_analysis_run(&fourier_def, &j, io, 0);
     for (int i = 0; j.m && i < j.M; i++)
         matrix_free(&j.m[i]);
     free(j.m);

@@ -45,7 +45,7 @@ struct job {
     size_t *win_t;                         /* (nwin) window lengths */
     long long *win_count, *win_step;       /* (nwin) the same, and each window's last step */
     int nwin;
-    gsl_rng *rng;
+    gsl_rng *rng;                   /* the driver's: the null model's random walks */
     struct grok_model model;
     char basis_note[sizeof((struct grok_err *)0)->msg + 16];
     double *basis;                         /* (n_params, basis_cap) or NULL */
@@ -489,6 +489,7 @@ static int setup_basis(struct job *j, struct grok_analysis *a, struct grok_err *
 static int pca_setup(void *ctx, struct grok_analysis *a, long long *units, struct grok_err *err)
 {
     struct job *j = ctx;
+    j->rng = a->rng;   /* the driver's, seeded with --seed */
     int rc;
     if ((rc = check_snapshots(a, err)) != GROK_OK || (rc = setup_windows(j, a, err)) != GROK_OK ||
         (rc = select_params(j, a, err)) != GROK_OK)
@@ -544,6 +545,7 @@ static int pca_group(void *ctx, struct grok_analysis *a, struct grok_err *err)
 static const struct grok_analysis_def pca_def = {
     .program = "grok-pca",
     .group = GROUP,
+    .seeded = 1,
     .setup = pca_setup,
     .unit = pca_unit,
     .write_table = pca_table,
@@ -561,7 +563,6 @@ static void job_free(struct job *j)
     free(j->sm);
     free(j->sel);
     grok_model_free(&j->model);
-    gsl_rng_free(j->rng);
     free(j->win_t);
     free(j->win_count);
     free(j->win_step);
@@ -572,12 +573,7 @@ static void job_free(struct job *j)
 int grok_pca_run(const struct grok_pca_opts *o, const struct grok_analysis_io *io)
 {
     struct job j = {.o = o};
-    if (!(j.rng = gsl_rng_alloc(gsl_rng_mt19937))) {
-        grok_error("out of memory");
-        return GROK_EXIT_DATA;
-    }
-    gsl_rng_set(j.rng, (unsigned long)o->seed);
-    int rc = grok_analysis_run(&pca_def, &j, io);
+    int rc = grok_analysis_run(&pca_def, &j, io, o->seed);
     job_free(&j);
     return rc;
 }

@@ -16,6 +16,8 @@
 
 #include <stdio.h>
 
+#include <gsl/gsl_rng.h>
+
 #include "grok/cli.h"
 #include "grok/err.h"
 #include "grok/pool.h"
@@ -34,6 +36,8 @@ struct grok_analysis {
     int table;                     /* the output is a table (else a run) */
     struct grok_run *out;          /* the output run (NULL for a table), derived after setup */
     struct grok_pool *pool;        /* the analysis's workers (grok_analysis_workers), or NULL */
+    gsl_rng *rng;                  /* with def->seeded: the analysis's one generator (MT19937),
+                                    * seeded with grok_analysis_run's seed; NULL otherwise */
     int nworkers;                  /* 1 without a pool */
 };
 
@@ -42,6 +46,7 @@ struct grok_analysis {
 struct grok_analysis_def {
     const char *program;           /* "grok-commute": progress label and the history line */
     const char *group;             /* "/commute": the group the output run gets, replaced */
+    int seeded;                    /* the analysis draws random numbers: the driver keeps a->rng */
     /* After the input opens, before its snapshots load: read the model or settings. */
     int (*open)(void *ctx, struct grok_analysis *a, struct grok_err *err);
     /* After the snapshots are selected: check the selection, allocate, set *units (the number of
@@ -61,12 +66,13 @@ struct grok_analysis_io {
     const struct grok_selection *sel;  /* -p, -s */
 };
 
-/* Runs the analysis def with state ctx from input to output as the file comment says, and
+/* Runs the analysis def with state ctx from input to output as the file comment says (with
+ * def->seeded, a->rng is seeded with `seed`, the analysis's --seed, before anything is read), and
  * returns the program's exit status: GROK_EXIT_OK, or after one line on standard error
  * GROK_EXIT_DATA (bad data, a failed write: no output is left half written) or
  * GROK_EXIT_INTERRUPTED. The caller frees ctx's own allocations afterwards. */
 int grok_analysis_run(const struct grok_analysis_def *def, void *ctx,
-                      const struct grok_analysis_io *io);
+                      const struct grok_analysis_io *io, long long seed);
 
 /* For setup: starts the analysis's worker pool with n workers and, with more than one, makes
  * OpenBLAS single-threaded, so that the workers' products neither oversubscribe the cores nor

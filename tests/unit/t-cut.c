@@ -1,6 +1,7 @@
 /* A run cut down: the groups a cut keeps and leaves, the snapshots and parameters chosen, the
  * history line, the state at the nearest snapshot, and the refusal of a range that keeps none. */
 #include "tap.h"
+#include "runs.h"
 
 #include "grok/cli.h"
 #include "grok/cut.h"
@@ -10,17 +11,6 @@
 #include <unistd.h>
 
 static char dir[64];
-
-static void put(struct grok_run *run, const char *path, enum grok_dtype dt, int rank,
-                const size_t *shape, void *data)
-{
-    struct grok_err err = {0};
-    struct grok_array a = {.dtype = dt, .rank = rank, .n = 1, .data = data};
-    for (int k = 0; k < rank; k++)
-        a.n *= a.shape[k] = shape[k];
-    if (grok_run_write_array(run, path, &a, &err) != GROK_OK)
-        diag("cannot write %s: %s", path, err.msg);
-}
 
 /* The input: a history line, /config, /data, /metrics, an analysis group /pca, and snapshots at
  * steps 0, 100, 200, 300 of a.x (2x3, row t holds t * 10 + i) and b.y. */

@@ -1,6 +1,7 @@
 /* A run's contents as tables: the listing, a group's 1-D columns (the rows' length, what is
  * skipped, the /config lines), one snapshot of a parameter as a matrix, and each refusal. */
 #include "tap.h"
+#include "runs.h"
 
 #include "grok/runtable.h"
 
@@ -9,17 +10,6 @@
 #include <unistd.h>
 
 static char dir[64];
-
-static void put(struct grok_run *run, const char *path, enum grok_dtype dt, int rank,
-                const size_t *shape, void *data)
-{
-    struct grok_err err = {0};
-    struct grok_array a = {.dtype = dt, .rank = rank, .n = 1, .data = data};
-    for (int k = 0; k < rank; k++)
-        a.n *= a.shape[k] = shape[k];
-    if (grok_run_write_array(run, path, &a, &err) != GROK_OK)
-        diag("cannot write %s: %s", path, err.msg);
-}
 
 /* The run every test reads: /config, /metrics (one column shorter, one 2-D), two groups whose
  * columns disagree on their length one to one, in both orders, a group of no 1-D column, and

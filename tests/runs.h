@@ -1,0 +1,21 @@
+/* Building small runs in unit tests: one dataset at a time, from a literal. */
+#ifndef GROK_TEST_RUNS_H
+#define GROK_TEST_RUNS_H
+
+#include "grok/run.h"
+#include "tap.h"
+
+/* Writes data (rank dimensions `shape`, elements of dt) as the dataset at path of run; a
+ * failure is a diagnostic line, so the test that needed the dataset fails where it reads it. */
+static inline void put(struct grok_run *run, const char *path, enum grok_dtype dt, int rank,
+                       const size_t *shape, void *data)
+{
+    struct grok_err err = {0};
+    struct grok_array a = {.dtype = dt, .rank = rank, .n = 1, .data = data};
+    for (int k = 0; k < rank; k++)
+        a.n *= a.shape[k] = shape[k];
+    if (grok_run_write_array(run, path, &a, &err) != GROK_OK)
+        diag("cannot write %s: %s", path, err.msg);
+}
+
+#endif
