@@ -10,6 +10,7 @@
 
 #include "grok/analysis.h"
 #include "grok/config.h"
+#include "grok/snapshots.h"
 #include "grok/task.h"
 #include "grok/tsv.h"
 
@@ -90,7 +91,7 @@ static int setup_matrix(struct job *j, struct grok_run *in, struct matrix *m, co
     const struct settings *cfg = &j->cfg;
     struct grok_array info;
     m->name = name;
-    int rc = grok_run_path(m->path, sizeof m->path, "/snapshots", name, err);
+    int rc = grok_snapshots_path(m->path, sizeof m->path, name, err);
     if (rc == GROK_OK)
         rc = grok_run_info(in, m->path, &info, err);
     if (rc != GROK_OK)

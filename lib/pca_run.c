@@ -14,6 +14,7 @@
 #include "grok/model.h"
 #include "grok/pca_basis.h"
 #include "grok/select.h"
+#include "grok/snapshots.h"
 #include "grok/traj.h"
 #include "grok/tsv.h"
 
@@ -70,7 +71,7 @@ static int select_params(struct job *j, struct grok_analysis *a, struct grok_err
     for (size_t i = 0; !sel->nglobs && j->nsel == 0 && i < s->nparams; i++) {
         char path[GROK_MAX_NAME + 16];
         struct grok_array info;
-        if (grok_run_path(path, sizeof path, "/snapshots", s->params[i], NULL) == GROK_OK &&
+        if (grok_snapshots_path(path, sizeof path, s->params[i], NULL) == GROK_OK &&
             grok_run_info(a->in, path, &info, NULL) == GROK_OK && info.rank >= 3)
             j->sel[j->nsel++] = s->params[i];
     }

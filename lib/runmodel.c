@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "grok/config.h"
+#include "grok/data.h"
 
 int grok_model_from_run(struct grok_model *m, struct grok_run *run, struct grok_err *err)
 {
@@ -21,30 +22,14 @@ int grok_model_examples(struct grok_run *run, const char *set, int32_t **tokens,
 {
     struct grok_train_config c;
     struct grok_array ab = {0}, ans = {0};
-    char path[32], ypath[32];
     *tokens = *y = NULL;
     *n = 0;
-    snprintf(path, sizeof path, "/data/%s", set);
-    snprintf(ypath, sizeof ypath, "/data/%s_y", set);
     int rc = grok_config_read(run, &c, err);
     if (!rc)
-        rc = grok_run_read(run, path, GROK_I32, &ab, err);
-    if (!rc)
-        rc = grok_run_read(run, ypath, GROK_I32, &ans, err);
+        rc = grok_data_read(run, set, c.op, c.p, &ab, &ans, err);
     if (rc)
         goto out;
-    if (ab.rank != 2 || ab.shape[1] != 2 || ans.n != ab.shape[0] || ans.n == 0 || ans.n > (1u << 30)) {
-        rc = grok_err_set(err, GROK_EFORMAT, "%s: %s and %s are not N pairs and N answers",
-                          grok_run_name(run), path, ypath);
-        goto out;
-    }
     const int32_t *pairs = ab.data, *answers = ans.data;
-    for (size_t i = 0; i < ans.n; i++)
-        if (grok_task_answer(c.op, c.p, pairs[2 * i], pairs[2 * i + 1]) != answers[i] || answers[i] < 0) {
-            rc = grok_err_set(err, GROK_EFORMAT, "%s: %s row %zu is not a pair of %s mod %d with its answer",
-                              grok_run_name(run), path, i, grok_op_name(c.op), c.p);
-            goto out;
-        }
     *tokens = malloc(ans.n * grok_ctx_len(c.ctx) * sizeof **tokens);
     *y = malloc(ans.n * sizeof **y);
     if (!*tokens || !*y) {

@@ -89,6 +89,11 @@ static int check_param(struct grok_run *run, const struct grok_snapshots *s, con
     return GROK_OK;
 }
 
+int grok_snapshots_path(char *buf, size_t cap, const char *name, struct grok_err *err)
+{
+    return grok_run_path(buf, cap, "/snapshots", name, err);
+}
+
 int grok_snapshots_load(struct grok_run *run, struct grok_snapshots *s, struct grok_err *err)
 {
     memset(s, 0, sizeof *s);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grok/data.h"
 #include "grok/history.h"
 #include "grok/metrics.h"
 #include "grok/snapshots.h"
@@ -13,25 +14,10 @@
 
 #define RNG_TYPE "mt19937"
 
-static int write_ints(struct grok_run *run, const char *path, int32_t *v, int rows, int cols,
-                      struct grok_err *err)
-{
-    struct grok_array a = {.dtype = GROK_I32, .rank = cols > 1 ? 2 : 1, .shape = {rows, cols},
-                           .n = (size_t)rows * cols, .data = v};
-    return grok_run_write_array(run, path, &a, err);
-}
-
 int grok_trainer_write_setup(struct grok_trainer *t, struct grok_run *run, struct grok_err *err)
 {
-    const struct grok_dataset *d = &t->data;
-    int rc;
-    if ((rc = grok_config_write(run, &t->cfg, err)) ||
-        (rc = write_ints(run, "/data/train", d->train_ab, d->n_train, 2, err)) ||
-        (rc = write_ints(run, "/data/train_y", d->train_y, d->n_train, 1, err)) ||
-        (rc = write_ints(run, "/data/test", d->test_ab, d->n_test, 2, err)) ||
-        (rc = write_ints(run, "/data/test_y", d->test_y, d->n_test, 1, err)))
-        return rc;
-    return GROK_OK;
+    int rc = grok_config_write(run, &t->cfg, err);
+    return rc ? rc : grok_data_write(run, &t->data, err);
 }
 
 /* The one place a /metrics row is written: the row, then a flush. */

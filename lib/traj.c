@@ -1,5 +1,6 @@
 /* A run's weight trajectory as column blocks (include/grok/traj.h). */
 #include "grok/traj.h"
+#include "grok/snapshots.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -34,7 +35,7 @@ int grok_traj_open(struct grok_traj *tr, struct grok_run *run, char *const *name
     for (int i = 0; i < nnames; i++) {
         struct grok_traj_param *p = &tr->params[i];
         struct grok_array info;
-        int rc = grok_run_path(p->path, sizeof p->path, "/snapshots", names[i], err);
+        int rc = grok_snapshots_path(p->path, sizeof p->path, names[i], err);
         if (rc == GROK_OK)
             rc = grok_run_info(run, p->path, &info, err);
         if (rc != GROK_OK) {

@@ -1,6 +1,6 @@
 /* runmodel: a finished run's model and examples, for the programs that analyse it — the model
  * its /config describes and the /data examples laid out as that model reads them. Lives above
- * both the model maths and storage: calls config (reading /config), model, task and run;
+ * both the model maths and storage: calls config (reading /config), data (/data), model, task;
  * called by the analyses' run modules (align_run, commute_run, pca_run). Loading parameters
  * from a snapshot is snapshots.h. */
 #ifndef GROK_RUNMODEL_H

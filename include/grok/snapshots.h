@@ -60,6 +60,11 @@ int grok_snapshots_load_selected(struct grok_run *run, const struct grok_selecti
 /* Index of the snapshot whose step is nearest to `step` (the earlier one on a tie); T must be > 0. */
 size_t grok_snapshots_nearest(const struct grok_snapshots *s, long long step);
 
+/* The dataset path of parameter name's snapshots ("/snapshots/embed.W_E") into buf (cap bytes),
+ * for a reader that reads them in its own shape (grok_run_info, grok_run_read_rows,
+ * grok_run_read_slab). GROK_EINVAL ("name too long") when it does not fit. */
+int grok_snapshots_path(char *buf, size_t cap, const char *name, struct grok_err *err);
+
 /* Reads row t of parameter `name`'s snapshots as float32 into *row ([1, shape...]; the caller
  * frees it with grok_array_free, and frees what *row held before) and, when ts is not NULL,
  * points *ts at it: the parameter's name (borrowed), rank and shape, as the trainer snapshots it.

@@ -1,0 +1,51 @@
+/* The run's /data group (include/grok/data.h). */
+#include "grok/data.h"
+
+#include <stdio.h>
+
+#define GROUP "/data"
+
+static int write_ints(struct grok_run *run, const char *path, int32_t *v, int rows, int cols,
+                      struct grok_err *err)
+{
+    struct grok_array a = {.dtype = GROK_I32, .rank = cols > 1 ? 2 : 1, .shape = {rows, cols},
+                           .n = (size_t)rows * cols, .data = v};
+    return grok_run_write_array(run, path, &a, err);
+}
+
+int grok_data_write(struct grok_run *run, const struct grok_dataset *d, struct grok_err *err)
+{
+    int rc;
+    if ((rc = write_ints(run, GROUP "/train", d->train_ab, d->n_train, 2, err)) ||
+        (rc = write_ints(run, GROUP "/train_y", d->train_y, d->n_train, 1, err)) ||
+        (rc = write_ints(run, GROUP "/test", d->test_ab, d->n_test, 2, err)) ||
+        (rc = write_ints(run, GROUP "/test_y", d->test_y, d->n_test, 1, err)))
+        return rc;
+    return GROK_OK;
+}
+
+int grok_data_read(struct grok_run *run, const char *set, enum grok_op op, int p,
+                   struct grok_array *ab, struct grok_array *y, struct grok_err *err)
+{
+    char path[32], ypath[32];
+    *ab = (struct grok_array){0};
+    *y = (struct grok_array){0};
+    snprintf(path, sizeof path, GROUP "/%s", set);
+    snprintf(ypath, sizeof ypath, GROUP "/%s_y", set);
+    int rc = grok_run_read(run, path, GROK_I32, ab, err);
+    if (!rc)
+        rc = grok_run_read(run, ypath, GROK_I32, y, err);
+    if (!rc && (ab->rank != 2 || ab->shape[1] != 2 || y->n != ab->shape[0] || y->n == 0 || y->n > (1u << 30)))
+        rc = grok_err_set(err, GROK_EFORMAT, "%s: %s and %s are not N pairs and N answers",
+                          grok_run_name(run), path, ypath);
+    const int32_t *pairs = ab->data, *answers = y->data;
+    for (size_t i = 0; !rc && i < y->n; i++)
+        if (grok_task_answer(op, p, pairs[2 * i], pairs[2 * i + 1]) != answers[i] || answers[i] < 0)
+            rc = grok_err_set(err, GROK_EFORMAT, "%s: %s row %zu is not a pair of %s mod %d with its answer",
+                              grok_run_name(run), path, i, grok_op_name(op), p);
+    if (rc) {
+        grok_array_free(ab);
+        grok_array_free(y);
+    }
+    return rc;
+}
