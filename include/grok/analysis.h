@@ -29,7 +29,8 @@
 struct grok_analysis {
     struct grok_run *in;           /* the input run */
     struct grok_snapshots snaps;   /* its /snapshots (loaded before setup) */
-    size_t T;                      /* snapshots the -s range selects (may be 0: setup decides) */
+    size_t T;                      /* snapshots the -s range selects (0 when it selects none:
+                                    * setup decides; a run with no /snapshots fails before) */
     size_t *rows;                  /* (T) their rows in /snapshots */
     long long *steps;              /* (T) their steps */
     const struct grok_selection *sel;   /* -p and -s as given */
@@ -41,8 +42,9 @@ struct grok_analysis {
     int nworkers;                  /* 1 without a pool */
 };
 
-/* An analysis, as the driver runs it. Every hook returns GROK_OK or an error with err filled;
- * a hook that is NULL is skipped. ctx is the analysis's own state, given to every hook. */
+/* An analysis, as the driver runs it. Every hook returns GROK_OK or an error with err filled.
+ * open and setup may be NULL (skipped); unit, write_table and write_group are required. ctx is
+ * the analysis's own state, given to every hook. */
 struct grok_analysis_def {
     const char *program;           /* "grok-commute": progress label and the history line */
     const char *group;             /* "/commute": the group the output run gets, replaced */
@@ -77,8 +79,9 @@ int grok_analysis_run(const struct grok_analysis_def *def, void *ctx,
 /* For setup: starts the analysis's worker pool with n workers and, with more than one, makes
  * OpenBLAS single-threaded, so that the workers' products neither oversubscribe the cores nor
  * change a sum's order with the thread count (n ≤ 1 leaves OpenBLAS as it is and starts no
- * pool). a->pool and a->nworkers are set; the driver frees the pool. GROK_ENOMEM with err when
- * the threads cannot start. */
+ * pool). a->pool and a->nworkers are set; the driver frees the pool (OpenBLAS stays at one
+ * thread: a program runs one analysis). Call it once. GROK_ENOMEM with err when the threads
+ * cannot start. */
 int grok_analysis_workers(struct grok_analysis *a, int n, struct grok_err *err);
 
 #endif
