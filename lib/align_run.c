@@ -324,7 +324,7 @@ static int align_group(void *ctx, struct grok_analysis *a, struct grok_err *err)
     const struct grok_align_opts *o = j->o;
     struct grok_run *out = a->out;
     size_t T = a->T, N = (size_t)j->npoints, n = T > N ? T : N;
-    const char *steps = a->sel->steps_text ? a->sel->steps_text : "all";
+    const char *steps = grok_analysis_steps(a);
     long long *ints = malloc(n * sizeof *ints);
     if (!ints)
         return grok_err_set(err, GROK_ENOMEM, "out of memory");

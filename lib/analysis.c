@@ -17,6 +17,11 @@ int grok_analysis_workers(struct grok_analysis *a, int n, struct grok_err *err)
     return GROK_OK;
 }
 
+const char *grok_analysis_steps(const struct grok_analysis *a)
+{
+    return a->sel->steps_text ? a->sel->steps_text : "all";
+}
+
 static int interrupted(struct grok_err *err)
 {
     return grok_interrupted() ? grok_err_set(err, GROK_EIO, "interrupted") : GROK_OK;
@@ -72,8 +77,8 @@ int grok_analysis_run(const struct grok_analysis_def *def, void *ctx,
         rc = err.code;
     if (rc == GROK_OK && def->open)
         rc = def->open(ctx, &a, &err);
-    if (rc == GROK_OK)
-        rc = grok_snapshots_load(a.in, &a.snaps, &err);
+    if (rc == GROK_OK && (rc = grok_snapshots_load(a.in, &a.snaps, &err)) == GROK_OK)
+        rc = grok_snapshots_nonempty(a.in, &a.snaps, &err);
     if (rc == GROK_OK)
         rc = grok_snapshots_select(&a.snaps, &io->sel->steps, &a.rows, &a.steps, &a.T, &err);
     if (rc == GROK_OK && def->setup)

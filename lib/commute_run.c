@@ -372,7 +372,7 @@ static int commute_group(void *ctx, struct grok_analysis *a, struct grok_err *er
     const struct grok_commute_opts *o = j->o;
     struct grok_run *out = a->out;
     size_t T = a->T, TK[2] = {T, (size_t)o->K};
-    const char *steps = a->sel->steps_text ? a->sel->steps_text : "all";
+    const char *steps = grok_analysis_steps(a);
     int rc = grok_run_write_i64(out, GROUP, "step", a->steps, 1, &T, err);
     if (rc == GROK_OK) rc = grok_run_write_columns(out, GROUP, j->rows, T, 0, NCOLS, col_names, err);
     if (rc == GROK_OK) rc = grok_run_write_f64(out, GROUP, "D", j->samples, 2, TK, err);

@@ -366,8 +366,6 @@ static int fourier_setup(void *ctx, struct grok_analysis *a, long long *units, s
 {
     struct job *j = ctx;
     const struct grok_fourier_opts *o = j->o;
-    if (a->T == 0 && !a->sel->steps_text)   /* a run whose snapshots hold no row */
-        return grok_err_set(err, GROK_ENOTFOUND, "%s: /snapshots/step is empty", grok_run_name(a->in));
     if (a->T == 0)
         return grok_err_set(err, GROK_EINVAL, "%s: -s %s selects no snapshot",
                             grok_run_name(a->in), a->sel->steps_text);
@@ -479,7 +477,7 @@ static int fourier_group(void *ctx, struct grok_analysis *a, struct grok_err *er
     const struct grok_fourier_opts *o = j->o;
     struct grok_run *out = a->out;
     size_t K = j->K, t1[1] = {a->T}, k1[1] = {K};
-    const char *steps = a->sel->steps_text ? a->sel->steps_text : "all";
+    const char *steps = grok_analysis_steps(a);
     long long *k = malloc(K * sizeof *k);
     char *names = NULL;
     size_t len = 0;

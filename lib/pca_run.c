@@ -342,7 +342,7 @@ static int write_summary(struct job *j, struct grok_analysis *a, struct grok_err
         }
         rc = grok_run_write_f64(out, GROUP, cols[c], v, 1, shape, err);
     }
-    const char *steps = a->sel->steps_text ? a->sel->steps_text : "all";
+    const char *steps = grok_analysis_steps(a);
     const char *method = o->method == GROK_PCA_GRAM ? "gram" : o->method == GROK_PCA_SVD ? "svd" : "auto";
     if (rc == GROK_OK) rc = grok_run_write_i64(out, GROUP, "step", a->steps, 1, &a->T, err);
     if (rc == GROK_OK) rc = grok_run_attr_set_str(out, GROUP, "matrices", names, err);

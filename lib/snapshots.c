@@ -89,6 +89,14 @@ static int check_param(struct grok_run *run, const struct grok_snapshots *s, con
     return GROK_OK;
 }
 
+int grok_snapshots_nonempty(struct grok_run *run, const struct grok_snapshots *s,
+                            struct grok_err *err)
+{
+    if (s->T > 0)
+        return GROK_OK;
+    return grok_err_set(err, GROK_ENOTFOUND, "%s: /snapshots/step is empty", grok_run_name(run));
+}
+
 int grok_snapshots_path(char *buf, size_t cap, const char *name, struct grok_err *err)
 {
     return grok_run_path(buf, cap, "/snapshots", name, err);
@@ -211,10 +219,8 @@ int grok_snapshots_load_selected(struct grok_run *run, const struct grok_selecti
         grok_err_set(err, rc, "%s: no parameter matches -p %s", grok_run_name(run), globs);
         goto out;
     }
-    if (s->T == 0) {
-        grok_err_set(err, rc, "%s: /snapshots/step is empty", grok_run_name(run));
+    if ((rc = grok_snapshots_nonempty(run, s, err)) != GROK_OK)
         goto out;
-    }
     *params = names;
     *nparams = n;
     return GROK_OK;

@@ -30,7 +30,7 @@ struct grok_analysis {
     struct grok_run *in;           /* the input run */
     struct grok_snapshots snaps;   /* its /snapshots (loaded before setup) */
     size_t T;                      /* snapshots the -s range selects (0 when it selects none:
-                                    * setup decides; a run with no /snapshots fails before) */
+                                    * setup decides; a run with no snapshot fails before) */
     size_t *rows;                  /* (T) their rows in /snapshots */
     long long *steps;              /* (T) their steps */
     const struct grok_selection *sel;   /* -p and -s as given */
@@ -75,6 +75,10 @@ struct grok_analysis_io {
  * GROK_EXIT_INTERRUPTED. The caller frees ctx's own allocations afterwards. */
 int grok_analysis_run(const struct grok_analysis_def *def, void *ctx,
                       const struct grok_analysis_io *io, long long seed);
+
+/* The -s range as typed, or "all" without -s: what an analysis records as its group's `steps`
+ * attribute. */
+const char *grok_analysis_steps(const struct grok_analysis *a);
 
 /* For setup: starts the analysis's worker pool with n workers and, with more than one, makes
  * OpenBLAS single-threaded, so that the workers' products neither oversubscribe the cores nor

@@ -47,6 +47,11 @@ void grok_snapshots_free(struct grok_snapshots *s);
 int grok_snapshots_select(const struct grok_snapshots *s, const struct grok_steps *r,
                           size_t **rows, long long **steps, size_t *T, struct grok_err *err);
 
+/* GROK_ENOTFOUND "<run>: /snapshots/step is empty" when s (loaded from run) holds no snapshot,
+ * else GROK_OK: a run whose training wrote the snapshot group but no row of it. */
+int grok_snapshots_nonempty(struct grok_run *run, const struct grok_snapshots *s,
+                            struct grok_err *err);
+
 /* For a program that reads snapshots of the parameters -p selects: loads s (failing as
  * grok_snapshots_load does) and sets *params to the names of s->params that sel's globs match
  * (every one without -p), in s's order, a malloc'd array of nparams names borrowed from s (free

@@ -192,4 +192,20 @@ is_stderr "grok-pca: nan.h5: blocks.0.attn.W_Q: the snapshot at step 300 holds a
 [ ! -e out.h5 ] && [ -z "$(ls -a | grep '^\.out\.h5')" ]
 ok $? "a failed grok-pca leaves no output file"
 
+# A run whose snapshot group holds no row (every dataset cut to 0 rows): the driver says so, for
+# the analyses that read nothing before the snapshots (grok-commute and grok-align read the model
+# first, which this fixture has not).
+$PY - <<'EOF'
+import h5py, shutil
+shutil.copy("run.h5", "norows.h5")
+with h5py.File("norows.h5", "r+") as f:
+    for d in f["/snapshots"].values():
+        d.resize(0, axis=0)
+EOF
+for prog in grok-pca grok-fourier; do
+    run $prog -q -t norows.h5
+    is_exit 1
+    is_stderr "$prog: norows.h5: /snapshots/step is empty"
+done
+
 done_testing
