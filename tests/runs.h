@@ -1,9 +1,23 @@
-/* Building small runs in unit tests: one dataset at a time, from a literal. */
+/* Building small runs in unit tests: in a scratch folder, one dataset at a time, from a literal. */
 #ifndef GROK_TEST_RUNS_H
 #define GROK_TEST_RUNS_H
 
+#include <stdio.h>
+
 #include "grok/run.h"
 #include "tap.h"
+
+/* The test's scratch folder (made by its main) and a path in it; the last four paths stay valid. */
+static char dir[64];
+
+static inline const char *in_dir(const char *name)
+{
+    static char buf[4][256];
+    static int k;
+    k = (k + 1) % 4;
+    snprintf(buf[k], sizeof buf[k], "%s/%s", dir, name);
+    return buf[k];
+}
 
 /* Writes data (rank dimensions `shape`, elements of dt) as the dataset at path of run; a
  * failure is a diagnostic line, so the test that needed the dataset fails where it reads it. */

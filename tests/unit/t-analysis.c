@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-static char dir[64];
 static char input[128];
 
 /* The toy: counts its hooks, records their order and the units it saw, and fails where told. */

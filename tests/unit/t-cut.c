@@ -10,8 +10,6 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-static char dir[64];
-
 /* The input: a history line, /config, /data, /metrics, an analysis group /pca, and snapshots at
  * steps 0, 100, 200, 300 of a.x (2x3, row t holds t * 10 + i) and b.y. */
 static struct grok_run *input_run(void)

@@ -1,22 +1,12 @@
 /* A run's /metrics: appending rows, reading columns back against the step column, and the
  * refusals (columns of unequal length, a missing column, one not 1-D). */
 #include "tap.h"
+#include "runs.h"
 
 #include "grok/metrics.h"
 
 #include <stdlib.h>
 #include <unistd.h>
-
-static char dir[64];
-
-static const char *in_dir(const char *name)
-{
-    static char buf[4][256];
-    static int k;
-    k = (k + 1) % 4;
-    snprintf(buf[k], sizeof buf[k], "%s/%s", dir, name);
-    return buf[k];
-}
 
 /* Row r of the test's metrics: step 100 r, values r + i / 10. */
 static void row(int r, long long *step, double v[GROK_METRIC_COLUMNS - 1])

@@ -2,6 +2,7 @@
  * damaged and foreign inputs. */
 #define _XOPEN_SOURCE 700 /* mknod(2), for a private device node */
 #include "tap.h"
+#include "runs.h"
 
 #include "grok/history.h"
 #include "grok/run.h"
@@ -18,17 +19,6 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-static char dir[64];
-
-static const char *in_dir(const char *name)
-{
-    static char buf[4][256];
-    static int k;
-    k = (k + 1) % 4;
-    snprintf(buf[k], sizeof buf[k], "%s/%s", dir, name);
-    return buf[k];
-}
 
 static int file_exists(const char *path)
 {

@@ -9,8 +9,6 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-static char dir[64];
-
 /* The run every test reads: /config, /metrics (one column shorter, one 2-D), two groups whose
  * columns disagree on their length one to one, in both orders, a group of no 1-D column, and
  * two snapshots of a 2x3 parameter. */
