@@ -3,6 +3,7 @@
 #define GROK_TEST_RUNS_H
 
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "grok/run.h"
 #include "tap.h"
@@ -17,6 +18,25 @@ static inline const char *in_dir(const char *name)
     k = (k + 1) % 4;
     snprintf(buf[k], sizeof buf[k], "%s/%s", dir, name);
     return buf[k];
+}
+
+/* Makes the scratch folder /tmp/grok-NAME-XXXXXX; 0 (after a failed test line) when it cannot. */
+static inline int scratch_make(const char *name)
+{
+    snprintf(dir, sizeof dir, "/tmp/grok-%s-XXXXXX", name);
+    if (mkdtemp(dir))
+        return 1;
+    ok(0, "a temporary folder");
+    return 0;
+}
+
+/* Removes the scratch folder and all it holds. */
+static inline void scratch_remove(void)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    if (system(cmd) != 0)
+        diag("could not remove %s", dir);
 }
 
 /* Writes data (rank dimensions `shape`, elements of dt) as the dataset at path of run; a

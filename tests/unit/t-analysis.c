@@ -311,11 +311,8 @@ static void test_workers(void)
 int main(int argc, char **argv)
 {
     grok_cli_init("t-analysis", argc, argv);
-    strcpy(dir, "/tmp/grok-t-analysis-XXXXXX");
-    if (!mkdtemp(dir)) {
-        ok(0, "a temporary folder");
+    if (!scratch_make("t-analysis"))
         return done_testing();
-    }
     if (ok(input_run(), "the input run")) {
         test_run_output();
         test_table_output();
@@ -325,9 +322,6 @@ int main(int argc, char **argv)
         test_seeded();
         test_workers();
     }
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    if (system(cmd) != 0)
-        diag("could not remove %s", dir);
+    scratch_remove();
     return done_testing();
 }

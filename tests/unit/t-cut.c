@@ -137,11 +137,8 @@ static void test_empty_range(struct grok_run *in)
 int main(int argc, char **argv)
 {
     grok_cli_init("t-cut", argc, argv);
-    strcpy(dir, "/tmp/grok-t-cut-XXXXXX");
-    if (!mkdtemp(dir)) {
-        ok(0, "a temporary folder");
+    if (!scratch_make("t-cut"))
         return done_testing();
-    }
     struct grok_run *in = input_run();
     ok(in != NULL, "the input run");
     if (in) {
@@ -150,9 +147,6 @@ int main(int argc, char **argv)
         test_empty_range(in);
     }
     grok_run_close(in);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    if (system(cmd) != 0)
-        diag("could not remove %s", dir);
+    scratch_remove();
     return done_testing();
 }

@@ -157,16 +157,10 @@ static void test_refusals(void)
 
 int main(void)
 {
-    strcpy(dir, "/tmp/grok-t-metrics-XXXXXX");
-    if (!mkdtemp(dir)) {
-        ok(0, "a temporary folder");
+    if (!scratch_make("t-metrics"))
         return done_testing();
-    }
     test_append_read();
     test_refusals();
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    if (system(cmd) != 0)
-        diag("could not remove %s", dir);
+    scratch_remove();
     return done_testing();
 }

@@ -494,9 +494,8 @@ static void test_hostile(void)
 
 int main(void)
 {
-    strcpy(dir, "/tmp/grok-t-run-XXXXXX");
-    if (!mkdtemp(dir))
-        return 1;
+    if (!scratch_make("t-run"))
+        return done_testing();
     test_round_trip();
     test_pipe();
     test_group_replace();
@@ -505,9 +504,6 @@ int main(void)
     test_bad_inputs();
     test_determinism();
     test_hostile();
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    if (system(cmd) != 0)
-        diag("could not remove %s", dir);
+    scratch_remove();
     return done_testing();
 }

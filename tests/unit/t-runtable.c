@@ -153,11 +153,8 @@ static void test_list(void)
 
 int main(void)
 {
-    strcpy(dir, "/tmp/grok-t-runtable-XXXXXX");
-    if (!mkdtemp(dir)) {
-        ok(0, "a temporary folder");
+    if (!scratch_make("t-runtable"))
         return done_testing();
-    }
     struct grok_run *run = table_run();
     ok(run != NULL, "the test run");
     if (run) {
@@ -166,9 +163,6 @@ int main(void)
     }
     grok_run_close(run);
     test_list();
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    if (system(cmd) != 0)
-        diag("could not remove %s", dir);
+    scratch_remove();
     return done_testing();
 }

@@ -1,6 +1,7 @@
 /* A run's /snapshots: the rules of appending, loading what it holds, the parameters -p chooses,
  * one parameter's row as a tensor, the nearest snapshot. */
 #include "tap.h"
+#include "runs.h"
 
 #include "grok/snapshots.h"
 
@@ -8,7 +9,6 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-static char dir[64];
 
 /* Writes dir/name, a run whose /snapshots holds a step column of T steps and a float32
  * parameter "w" of `rank` dimensions `shape`, and opens it. */
@@ -197,11 +197,8 @@ static void test_snapshot_read(void)
 
 int main(void)
 {
-    strcpy(dir, "/tmp/grok-t-snapshots-XXXXXX");
-    if (!mkdtemp(dir)) {
-        ok(0, "a temporary folder");
+    if (!scratch_make("t-snapshots"))
         return done_testing();
-    }
     long long steps[] = {0, 100, 200, 400};
     struct grok_snapshots s = {.steps = steps, .T = 4};
     is_int(grok_snapshots_nearest(&s, 0), 0, "nearest to 0");
@@ -213,9 +210,6 @@ int main(void)
     test_snapshot_rules();
     test_load_selected();
     test_snapshot_read();
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    if (system(cmd) != 0)
-        diag("could not remove %s", dir);
+    scratch_remove();
     return done_testing();
 }
