@@ -7,6 +7,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static const char usage[] =
     "Usage: grok-train [options]\n"
@@ -52,6 +53,10 @@ static const char usage[] =
     "      --threads N        threads, a slice of the batch each; 0: all cores  [0]\n"
     "      --resume RUN       continue RUN exactly, to --steps (default: its own); --stop-at\n"
     "                         may be given anew (0 continues a run that stopped there)\n"
+    "      --checkpoint-every N|Ts  write a resumable checkpoint every N steps or every\n"
+    "                         T seconds (30s, 5m, 1h); 0 for none                [60s]\n"
+    "      --checkpoint FILE  where checkpoints go            [OUTPUT.part; for a stream,\n"
+    "                         grok-train-HASH.part here]; removed once the run is written\n"
     "  -t, --table            stream the metrics rows to standard output as TSV\n"
     "  -o, --output FILE      write the run to FILE (with -t the table goes to stdout);\n"
     "                         a FILE ending in .tsv gets the table instead of the run\n"
@@ -62,6 +67,8 @@ static const char usage[] =
     "Without -o the run goes to standard output when it is a pipe; to a terminal, the table.\n"
     "Exit status: 0 success, 1 bad data, a non-finite loss or an I/O failure, 2 bad usage,\n"
     "130 interrupted (the run is written, consistent and resumable).\n"
+    "After a kill (SIGKILL, a power cut, a job's time limit), continue from the checkpoint:\n"
+    "grok-train --resume run.h5.part -o run.h5 gives the run an uninterrupted one would.\n"
     "\n"
     "Examples:\n"
     "  grok-train --preset nanda -o run.h5\n"
@@ -76,7 +83,8 @@ enum {
     OPT_ATTN, OPT_READOUT, OPT_EMBED, OPT_HIDDEN, OPT_LOSS, OPT_INIT_SCHEME, OPT_INIT_SCALE,
     OPT_INIT, OPT_OPT, OPT_LR, OPT_WD, OPT_BETA1, OPT_BETA2, OPT_EPS, OPT_MOMENTUM, OPT_WARMUP,
     OPT_CLIP, OPT_BATCH, OPT_LR_MULT, OPT_FREEZE, OPT_STEPS, OPT_EVAL_EVERY, OPT_SNAPSHOT_EVERY,
-    OPT_SNAPSHOT, OPT_STOP_AT, OPT_SEED, OPT_THREADS, OPT_RESUME,
+    OPT_SNAPSHOT, OPT_STOP_AT, OPT_SEED, OPT_THREADS, OPT_RESUME, OPT_CHECKPOINT,
+    OPT_CHECKPOINT_EVERY,
 };
 
 /* Every flag of grok-train but the common ones takes a value. */
@@ -96,7 +104,8 @@ static const struct option longopts[] = {
     ARG("lr-mult", OPT_LR_MULT), ARG("freeze", OPT_FREEZE), ARG("steps", OPT_STEPS),
     ARG("eval-every", OPT_EVAL_EVERY), ARG("snapshot-every", OPT_SNAPSHOT_EVERY),
     ARG("snapshot", OPT_SNAPSHOT), ARG("stop-at", OPT_STOP_AT), ARG("seed", OPT_SEED),
-    ARG("threads", OPT_THREADS), ARG("resume", OPT_RESUME),
+    ARG("threads", OPT_THREADS), ARG("resume", OPT_RESUME), ARG("checkpoint", OPT_CHECKPOINT),
+    ARG("checkpoint-every", OPT_CHECKPOINT_EVERY),
     {NULL, 0, NULL, 0},
 };
 #undef ARG
@@ -129,6 +138,29 @@ static int parse_threads(const char *s)
     return (int)v;
 }
 
+/* --checkpoint-every: N steps, or a time (N s, N m, N h; a real N); 0 for none. */
+static void parse_checkpoint_every(const char *s, struct grok_train_request *rq)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    double unit = *end == 's' ? 1 : *end == 'm' ? 60 : *end == 'h' ? 3600 : 0;
+    if (end == s || errno || !(v >= 0) || (*end && (unit == 0 || end[1])))
+        grok_usage("--checkpoint-every '%s': not a number of steps or a time (60s, 5m, 1h)", s);
+    rq->checkpoint_steps = 0;
+    rq->checkpoint_seconds = 0;
+    if (unit > 0) {
+        if (v * unit > 1e9)
+            grok_usage("--checkpoint-every %s: at most 1e9 seconds", s);
+        rq->checkpoint_seconds = v * unit;
+    } else if (v != (long long)v || v > (double)(1LL << 40)) {
+        grok_usage("--checkpoint-every %s: a number of steps is a whole number up to 2^40 "
+                   "(a time needs its unit: s, m or h)", s);
+    } else {
+        rq->checkpoint_steps = (long long)v;
+    }
+}
+
 /* Applies a setting flag (by its option code) to c, or with arg NULL checks that it belongs to
  * c's model family; a refusal is a usage error. */
 static void setting(struct grok_train_config *c, int code, const char *arg)
@@ -143,7 +175,7 @@ static void setting(struct grok_train_config *c, int code, const char *arg)
 static struct opts parse_args(int argc, char **argv)
 {
     static const char *const no_tables[] = {NULL};
-    struct opts o = {.co.table_kinds = no_tables};
+    struct opts o = {.co.table_kinds = no_tables, .rq.checkpoint_seconds = 60};
     /* static: still reachable when a usage error exits from the middle of parsing */
     static int *codes;
     static char **args;
@@ -164,6 +196,8 @@ static struct opts parse_args(int argc, char **argv)
         case OPT_RESUME: o.rq.resume = optarg; break;
         case OPT_INIT: o.rq.init = optarg; break;
         case OPT_THREADS: o.rq.threads = parse_threads(optarg); break;
+        case OPT_CHECKPOINT: o.rq.checkpoint = optarg; break;
+        case OPT_CHECKPOINT_EVERY: parse_checkpoint_every(optarg, &o.rq); break;
         case OPT_STOP_AT:
         case OPT_STEPS:
             /* --resume takes them too: read at once, into a config of their own */
@@ -184,6 +218,9 @@ static struct opts parse_args(int argc, char **argv)
     if (optind < argc)
         grok_usage("unexpected argument '%s' (grok-train reads no input; see --resume and --init)",
                    argv[optind]);
+    if (o.rq.checkpoint && (!*o.rq.checkpoint || strcmp(o.rq.checkpoint, "-") == 0 ||
+                            (o.co.output && strcmp(o.rq.checkpoint, o.co.output) == 0)))
+        grok_usage("--checkpoint '%s': a file of its own, not the output", o.rq.checkpoint);
     if (o.rq.resume) {
         if (preset || o.rq.init)
             grok_usage("--%s cannot be combined with --resume (the run's /config fixes it)",

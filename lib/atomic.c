@@ -1,5 +1,6 @@
 #include "grok/atomic.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -7,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 /* The temporary files that exist now, for grok_atomic_remove_all in a fatal signal's handler.
@@ -118,6 +120,51 @@ static char *follow_links(const char *dest)
     return NULL;
 }
 
+/* Holds a write lock on the whole of the open file fd for as long as this process keeps it
+ * open: the mark of a temporary file in use, which the kernel drops when its owner dies, even
+ * by SIGKILL. 0 on success; -1 (errno EAGAIN or EACCES) when another process holds it. */
+static int lock_file(int fd)
+{
+    struct flock lk = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};
+    return fcntl(fd, F_SETLK, &lk);
+}
+
+/* Removes the temporary files of `base` in folder dir ("" for the current one) that a killed
+ * program left: named like ours (".<base>.tmpXXXXXX"), unlocked (their owner is gone) and
+ * older than two seconds (a file just made by mkstemp is locked a moment later). So that
+ * none pile up where a program is killed again and again, as a cluster job at its time limit. */
+static void remove_stale(const char *dir, size_t dirlen, const char *base)
+{
+    char folder[4096];
+    if (dirlen >= sizeof folder)
+        return;
+    if (dirlen)
+        snprintf(folder, sizeof folder, "%.*s", (int)dirlen, dir);
+    else
+        strcpy(folder, ".");
+    DIR *d = opendir(folder);
+    if (!d)
+        return;
+    size_t baselen = strlen(base);
+    time_t now = time(NULL);
+    for (struct dirent *e; (e = readdir(d)) != NULL;) {
+        const char *n = e->d_name;
+        if (n[0] != '.' || strncmp(n + 1, base, baselen) != 0 || strncmp(n + 1 + baselen, ".tmp", 4) != 0 ||
+            strlen(n + 1 + baselen + 4) != 6)
+            continue;
+        char path[8192];
+        snprintf(path, sizeof path, "%s/%s", folder, n);
+        int fd = open(path, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+        struct stat st;
+        if (fd < 0)
+            continue;
+        if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && now - st.st_mtime >= 2 && lock_file(fd) == 0)
+            unlink(path);
+        close(fd);
+    }
+    closedir(d);
+}
+
 int grok_atomic_begin(struct grok_atomic *a, const char *dest, struct grok_err *err)
 {
     a->fd = -1;
@@ -167,11 +214,16 @@ int grok_atomic_begin(struct grok_atomic *a, const char *dest, struct grok_err *
     }
     /* Hidden and beside the target, so that rename stays within one file system; for a direct
      * target, whose folder (/dev) may hold no new file, in the temporary folder. */
-    if (a->direct)
+    if (a->direct) {
         snprintf(a->tmp, len, "%s/.%s.tmpXXXXXX", tmpdir, base);
-    else
+        remove_stale(tmpdir, strlen(tmpdir), base);
+    } else {
         snprintf(a->tmp, len, "%.*s.%s.tmpXXXXXX", (int)dirlen, target, base);
+        remove_stale(target, dirlen, base);
+    }
     a->fd = mkstemp(a->tmp);
+    if (a->fd >= 0)
+        lock_file(a->fd);   /* best effort: a folder without locks keeps its left-overs */
     if (a->fd < 0) {
         int e = errno;
         free(a->tmp);

@@ -188,35 +188,62 @@ fail:
 
 /* ---- creating and committing ------------------------------------------------------------ */
 
-struct grok_run *grok_run_create(const char *dest, struct grok_err *err)
+/* The file access properties of every created run: in memory (the core driver, its bytes
+ * tracked in run->core), in a format that checksums its metadata. The 1.8 format and later
+ * checksum it, so that a damaged run is refused with an error instead of being walked into (the
+ * 1.6 format of HDF5's default can crash the library); capped at 1.10 so that any HDF5 from 1.10
+ * on reads what we write. In memory, because a run is only ever written to disk whole, by
+ * write(2) calls of our own (grok_run_image_write): a full disk or a vanished folder is then an
+ * error we report, never a failed write inside HDF5, which 1.10 does not survive. */
+static hid_t created_fapl(struct grok_run *run)
 {
-    hdf5_quiet();
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    if (fapl >= 0 && (H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V110) < 0 ||
+                      grok_run_image_fapl(run, fapl) != GROK_OK)) {
+        H5Pclose(fapl);
+        return H5I_INVALID_HID;
+    }
+    return fapl;
+}
+
+/* A name for a new in-memory file. HDF5 tells open files of the core driver apart by name
+ * alone, and takes a second file of the same name for the first one. */
+static const char *memory_name(char buf[32])
+{
+    static unsigned long count;
+    snprintf(buf, 32, "grok-run-%lu.h5", ++count);
+    return buf;
+}
+
+/* A run to be written to dest: its name, and for a path, the temporary file beside it (made
+ * now, so that an unwritable folder is refused before any work). */
+static struct grok_run *created_alloc(const char *dest, struct grok_err *err)
+{
     int to_stdout = !dest || strcmp(dest, "-") == 0;
     struct grok_run *run = run_alloc(to_stdout ? "stdout" : dest);
-    hid_t fapl = H5I_INVALID_HID, fcpl = H5I_INVALID_HID;
     if (!run) {
         grok_err_set(err, GROK_ENOMEM, "out of memory");
         return NULL;
     }
     run->to_stdout = to_stdout;
-    /* The 1.8 format and later checksum their metadata, so a damaged run is refused with an
-     * error instead of being walked into (the 1.6 format of HDF5's default can crash the
-     * library); capped at 1.10 so that any HDF5 from 1.10 on reads what we write. */
-    if ((fapl = H5Pcreate(H5P_FILE_ACCESS)) < 0 ||
-        H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V110) < 0 ||
-        (fcpl = H5Pcreate(H5P_FILE_CREATE)) < 0 || H5Pset_obj_track_times(fcpl, 0) < 0)
-        goto hdf5_fail;
-    if (to_stdout) {
-        /* In memory, never backed by a file: grok_run_commit writes the image out. */
-        if (grok_run_image_fapl(run, fapl) != GROK_OK)
-            goto hdf5_fail;
-        run->file = H5Fcreate("grok-stdout.h5", H5F_ACC_TRUNC, fcpl, fapl);
-    } else {
-        if (grok_atomic_begin(&run->at, dest, err) != GROK_OK)
-            goto fail;
-        run->file = H5Fcreate(run->at.tmp, H5F_ACC_TRUNC, fcpl, fapl);
+    if (!to_stdout && grok_atomic_begin(&run->at, dest, err) != GROK_OK) {
+        grok_run_close(run);
+        return NULL;
     }
-    if (run->file < 0)
+    return run;
+}
+
+struct grok_run *grok_run_create(const char *dest, struct grok_err *err)
+{
+    hdf5_quiet();
+    struct grok_run *run = created_alloc(dest, err);
+    hid_t fapl = H5I_INVALID_HID, fcpl = H5I_INVALID_HID;
+    char mem_name[32];
+    if (!run)
+        return NULL;
+    if ((fapl = created_fapl(run)) < 0 || (fcpl = H5Pcreate(H5P_FILE_CREATE)) < 0 ||
+        H5Pset_obj_track_times(fcpl, 0) < 0 ||
+        (run->file = H5Fcreate(memory_name(mem_name), H5F_ACC_TRUNC, fcpl, fapl)) < 0)
         goto hdf5_fail;
     H5Pclose(fapl);
     H5Pclose(fcpl);
@@ -237,18 +264,59 @@ fail:
     return NULL;
 }
 
+struct grok_run *grok_run_clone(struct grok_run *run, const char *dest, struct grok_err *err)
+{
+    if (grok_run_need_writable(run, "clone", err) != GROK_OK)
+        return NULL;
+    struct grok_run *copy = created_alloc(dest, err);
+    hid_t fapl = H5I_INVALID_HID;
+    void *image = NULL;
+    ssize_t size = -1;
+    char mem_name[32];
+    if (!copy)
+        return NULL;
+    /* Flushed, the file's buffer is a consistent file; its length is the end-of-allocation
+     * address (H5Fget_file_image's size, asked without a copy), space never written being
+     * zeros. H5Fget_file_image's own copy is not used: in HDF5 1.10 it can spoil the
+     * superblock's checksum of a file open for writing. The original is never written to. */
+    struct grok_core_buffer *c = run->core;
+    if (H5Fflush(run->file, H5F_SCOPE_GLOBAL) < 0 || (size = H5Fget_file_image(run->file, NULL, 0)) <= 0)
+        goto hdf5_fail;
+    if (!(image = calloc((size_t)size, 1))) {
+        grok_err_set(err, GROK_ENOMEM, "%s: out of memory", run->name);
+        goto fail;
+    }
+    memcpy(image, c->mem, (size_t)size < c->size ? (size_t)size : c->size);
+    if ((fapl = created_fapl(copy)) < 0 || H5Pset_file_image(fapl, image, (size_t)size) < 0 ||
+        (copy->file = H5Fopen(memory_name(mem_name), H5F_ACC_RDWR, fapl)) < 0)
+        goto hdf5_fail;
+    H5Pclose(fapl);
+    free(image);
+    copy->writable = 1;
+    return copy;
+hdf5_fail:
+    grok_err_set(err, GROK_EIO, "%s: cannot copy the HDF5 file in memory", run->name);
+fail:
+    if (fapl >= 0)
+        H5Pclose(fapl);
+    free(image);
+    grok_run_close(copy);
+    return NULL;
+}
+
 int grok_run_commit(struct grok_run *run, struct grok_err *err)
 {
     if (!run->writable)
         return grok_err_set(err, GROK_EINVAL, "%s: not a run being written", run->name);
     run->writable = 0;
-    if (run->to_stdout)
-        return grok_run_image_write(run, err);
-    herr_t closed = H5Fclose(run->file);
-    run->file = H5I_INVALID_HID;
-    if (closed < 0) {
+    if (run->to_stdout) {
+        fflush(stdout);   /* nothing of ours is buffered there, but a run must not interleave */
+        return grok_run_image_write(run, STDOUT_FILENO, err);
+    }
+    int rc = grok_run_image_write(run, run->at.fd, err);
+    if (rc != GROK_OK) {
         grok_atomic_abort(&run->at);
-        return grok_err_set(err, GROK_EIO, "%s: cannot finish writing the HDF5 file", run->name);
+        return rc;
     }
     return grok_atomic_commit(&run->at, err);
 }

@@ -1,5 +1,5 @@
 /* Private to the modules that speak HDF5 for a run: run.c (the generic layer), run_image.c (the
- * in-memory file of a run made for standard output) and runlist.c (listing). Every other module
+ * in-memory file of a created run) and runlist.c (listing). Every other module
  * goes through include/grok/run.h.
  *
  * Owns: struct grok_run (the HDF5 file, the temporary file, the image bytes) and the HDF5 type
@@ -17,10 +17,10 @@ struct grok_run {
     hid_t file;
     char *name;              /* for messages */
     int writable;            /* created by grok_run_create and not yet committed */
-    int to_stdout;           /* created for standard output: an in-memory (core) file */
-    struct grok_atomic at;   /* created for a path: the temporary file */
+    int to_stdout;           /* created for standard output */
+    struct grok_atomic at;   /* created for a path: the temporary file the bytes go to at commit */
     unsigned char *image;    /* read from a stream: the bytes HDF5 reads in place */
-    struct grok_core_buffer *core; /* created for standard output: the in-memory file's bytes */
+    struct grok_core_buffer *core; /* created: the in-memory (core) file's bytes */
 };
 
 /* The buffer of an in-memory (core) file, tracked through HDF5's file image callbacks so that
@@ -35,9 +35,9 @@ struct grok_core_buffer {
  * run frees it). GROK_ENOMEM or GROK_EIO, err untouched: the caller says what failed. */
 int grok_run_image_fapl(struct grok_run *run, hid_t fapl);
 
-/* Closes run's in-memory file and writes its bytes to standard output (grok_run_commit of a
- * run created for standard output). */
-int grok_run_image_write(struct grok_run *run, struct grok_err *err);
+/* Closes run's in-memory file and writes its bytes to fd (grok_run_commit: standard output, or
+ * the temporary file of a path). GROK_EIO "<run>: cannot write: <OS error>" when a write fails. */
+int grok_run_image_write(struct grok_run *run, int fd, struct grok_err *err);
 
 /* Classifies an HDF5 type; fills name ("uint8", "float32", "string", ...) when not NULL. */
 enum grok_dtype grok_h5_classify(hid_t type, char name[16]);

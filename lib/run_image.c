@@ -1,5 +1,5 @@
-/* The in-memory file of a run created for standard output: HDF5's core driver with file image
- * callbacks that let the run find and keep its bytes (lib/run_h5.h). */
+/* The in-memory file of a created run: HDF5's core driver with file image callbacks that let the
+ * run find and keep its bytes, and the writing of those bytes at commit (lib/run_h5.h). */
 #include "run_h5.h"
 
 #include <errno.h>
@@ -7,13 +7,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+/* Only the file's own buffer is tracked: a file opened from an image (grok_run_clone) also
+ * makes buffers for the property lists that carry the image. */
+static int file_op(H5FD_file_image_op_t op)
+{
+    return op == H5FD_FILE_IMAGE_OP_FILE_OPEN || op == H5FD_FILE_IMAGE_OP_FILE_RESIZE;
+}
 
 static void *core_malloc(size_t size, H5FD_file_image_op_t op, void *udata)
 {
-    (void)op;
     struct grok_core_buffer *c = udata;
     void *p = malloc(size ? size : 1);
-    if (p) {
+    if (p && file_op(op)) {
         c->mem = p;
         c->size = size;
     }
@@ -30,10 +37,9 @@ static void *core_memcpy(void *dest, const void *src, size_t size, H5FD_file_ima
 
 static void *core_realloc(void *ptr, size_t size, H5FD_file_image_op_t op, void *udata)
 {
-    (void)op;
     struct grok_core_buffer *c = udata;
     void *p = realloc(ptr, size ? size : 1);
-    if (p) {
+    if (p && (file_op(op) || ptr == c->mem)) {
         c->mem = p;
         c->size = size;
     }
@@ -42,7 +48,6 @@ static void *core_realloc(void *ptr, size_t size, H5FD_file_image_op_t op, void 
 
 static herr_t core_free(void *ptr, H5FD_file_image_op_t op, void *udata)
 {
-    (void)op;
     struct grok_core_buffer *c = udata;
     if (ptr == c->mem) {
         if (c->keep_on_close && op == H5FD_FILE_IMAGE_OP_FILE_CLOSE)
@@ -80,12 +85,28 @@ int grok_run_image_fapl(struct grok_run *run, hid_t fapl)
     return GROK_OK;
 }
 
-/* Writes the in-memory file to standard output. Closing it first makes its bytes those of a
- * file closed on disk (superblock marked closed, space at the end released); the buffer is kept
- * through the close, and its length is the end-of-allocation address the closed file records,
- * read back by opening the buffer in place. */
-int grok_run_image_write(struct grok_run *run, struct grok_err *err)
+/* Writes len bytes to fd whole, through short writes and interruptions by a signal. */
+static int write_all(int fd, const unsigned char *p, size_t len)
 {
+    while (len > 0) {
+        ssize_t w = write(fd, p, len);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        p += w;
+        len -= (size_t)w;
+    }
+    return 0;
+}
+
+/* Closing the file first makes its bytes those of a file closed on disk (superblock marked
+ * closed, space at the end released); the buffer is kept through the close, and its length is
+ * the end-of-allocation address the closed file records, read back by opening the buffer in
+ * place. Bytes past the buffer's end (space allocated, never written) are zeros. */
+int grok_run_image_write(struct grok_run *run, int fd, struct grok_err *err)
+{
+    static const unsigned char zeros[4096];
     struct grok_core_buffer *c = run->core;
     c->keep_on_close = 1;
     herr_t closed = H5Fclose(run->file);
@@ -100,12 +121,14 @@ int grok_run_image_write(struct grok_run *run, struct grok_err *err)
     if (f >= 0)
         H5Fclose(f);
     if (size < 0)
-        return grok_err_set(err, GROK_EIO, "stdout: cannot make the HDF5 file image");
+        return grok_err_set(err, GROK_EIO, "%s: cannot make the HDF5 file image", run->name);
     size_t in_mem = (size_t)size < c->size ? (size_t)size : c->size;
-    int ok = fwrite(c->mem, 1, in_mem, stdout) == in_mem;
-    for (size_t i = in_mem; ok && i < (size_t)size; i++)
-        ok = putchar(0) != EOF;
-    if (!ok || fflush(stdout) != 0)
-        return grok_err_set(err, GROK_EIO, "stdout: write failed: %s", strerror(errno));
+    int bad = write_all(fd, c->mem, in_mem);
+    for (size_t at = in_mem; !bad && at < (size_t)size; at += sizeof zeros) {
+        size_t n = (size_t)size - at < sizeof zeros ? (size_t)size - at : sizeof zeros;
+        bad = write_all(fd, zeros, n);
+    }
+    if (bad)
+        return grok_err_set(err, GROK_EIO, "%s: write failed: %s", run->name, strerror(errno));
     return GROK_OK;
 }

@@ -69,6 +69,8 @@ enum grok_train_end grok_train_loop(struct grok_trainer *t, struct grok_run *run
             return end == GROK_TRAIN_FAILED ? GROK_TRAIN_FAILED : GROK_TRAIN_NONFINITE;
         if (run && c->snapshot_every > 0 && grok_trainer_write_snapshot(t, run, err))
             return GROK_TRAIN_FAILED;
+        if (h && h->after_step && h->after_step(h->ctx, t->step, err))
+            return GROK_TRAIN_FAILED;
     }
     /* a run that reached --stop-at before stays stopped, as it would have in one go */
     if (c->stop_at > 0 && t->streak >= 3)
@@ -93,6 +95,8 @@ enum grok_train_end grok_train_loop(struct grok_trainer *t, struct grok_run *run
         }
         if (run && c->snapshot_every > 0 && t->step % c->snapshot_every == 0 &&
             grok_trainer_write_snapshot(t, run, err))
+            return GROK_TRAIN_FAILED;
+        if (h && h->after_step && h->after_step(h->ctx, t->step, err))
             return GROK_TRAIN_FAILED;
         if (stop) {
             end = GROK_TRAIN_STOPPED;

@@ -125,6 +125,17 @@ int grok_trainer_write_state(struct grok_trainer *t, struct grok_run *run, struc
     return rc ? rc : grok_run_flush(run, err);
 }
 
+int grok_trainer_checkpoint(struct grok_trainer *t, struct grok_run *run, const char *dest,
+                            struct grok_err *err)
+{
+    struct grok_run *copy = grok_run_clone(run, dest, err);
+    int rc = copy ? grok_trainer_write_state(t, copy, err) : err->code;
+    if (rc == GROK_OK)
+        rc = grok_run_commit(copy, err);
+    grok_run_close(copy);
+    return rc;
+}
+
 /* Reads a float vector of exactly n values from path. */
 static int read_vector(struct grok_run *run, const char *path, float *out, size_t n,
                        struct grok_err *err)

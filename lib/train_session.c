@@ -1,7 +1,11 @@
 /* A training session: open, output, loop with progress and a live table, ending
  * (include/grok/train_session.h). */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "grok/fpenv.h"
 #include "grok/history.h"
@@ -20,6 +24,9 @@ struct grok_train_session {
     struct grok_tsv_writer tsv;
     int table;                     /* the metrics rows are streamed */
     struct grok_progress bar;
+    char *checkpoint;              /* the checkpoint file, or NULL when none is written */
+    long long checkpoint_step;     /* the step of the last checkpoint written, or -1 */
+    double checkpoint_time;        /* when it was written (or training began), monotonic s */
 };
 
 void grok_train_session_free(struct grok_train_session *s)
@@ -30,6 +37,7 @@ void grok_train_session_free(struct grok_train_session *s)
     grok_run_close(s->out);
     grok_run_close(s->in);
     grok_trainer_free(s->t);
+    free(s->checkpoint);
     free(s);
 }
 
@@ -72,7 +80,12 @@ static int open_session(struct grok_train_session *s, struct grok_train_config *
             grok_trainer_reset_streak(s->t);   /* counted against another threshold */
         if (grok_trainer_step_count(s->t) > cfg->steps) {
             *at = grok_trainer_step_count(s->t);
-            return GROK_TRAIN_PAST_END;
+            if (rq->steps_given)
+                return GROK_TRAIN_PAST_END;
+            /* past its own end: the run contradicts itself, no flag of the caller's did this */
+            grok_err_set(err, GROK_EFORMAT, "%s: /state@step %lld is past the run's end (/config@steps %lld)",
+                         grok_run_name(s->in), *at, cfg->steps);
+            return GROK_TRAIN_OPEN_FAILED;
         }
     }
     if (rq->init) {
@@ -102,6 +115,56 @@ int grok_train_session_open(struct grok_train_session **sp, struct grok_train_co
     else
         grok_train_session_free(s);
     return rc;
+}
+
+static double monotonic_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* The default checkpoint of a run to standard output: "grok-train-XXXXXXXX.part" in the current
+ * folder, XXXXXXXX a hash (FNV-1a) of the command line. The same pipeline run again writes the
+ * same file, so that none pile up; different ones in one folder do not meet. */
+static char *stream_checkpoint_name(void)
+{
+    int argc;
+    char **argv = grok_cli_argv(&argc);
+    uint32_t h = 2166136261u;
+    for (int i = 0; argv && i < argc; i++)
+        for (const unsigned char *p = (const unsigned char *)argv[i];; p++) {
+            h = (h ^ *p) * 16777619u;   /* the NUL too: "a b" and "ab" differ */
+            if (!*p)
+                break;
+        }
+    char *name = malloc(32);
+    if (name)
+        snprintf(name, 32, "grok-train-%08x.part", (unsigned)h);
+    return name;
+}
+
+/* The checkpoint file as rq says, or NULL (none: no cadence, or no run written). A run
+ * continued from a checkpoint (a file named *.part) keeps checkpointing into that file, so that
+ * it goes when the run is written. */
+static int choose_checkpoint(struct grok_train_session *s, struct grok_err *err)
+{
+    const struct grok_train_request *rq = s->rq;
+    s->checkpoint_step = -1;
+    s->checkpoint_time = monotonic_seconds();
+    if (!s->out || (rq->checkpoint_steps <= 0 && rq->checkpoint_seconds <= 0))
+        return GROK_OK;
+    const char *output = rq->co->output, *resume = rq->resume;
+    size_t rlen = resume ? strlen(resume) : 0;
+    if (rq->checkpoint)
+        s->checkpoint = strdup(rq->checkpoint);
+    else if (rlen > 5 && strcmp(resume + rlen - 5, ".part") == 0)
+        s->checkpoint = strdup(resume);   /* a checkpoint continued is checkpointed in place */
+    else if (!output || strcmp(output, "-") == 0)
+        s->checkpoint = stream_checkpoint_name();
+    else if ((s->checkpoint = malloc(strlen(output) + sizeof ".part")))
+        sprintf(s->checkpoint, "%s.part", output);
+    return s->checkpoint ? GROK_OK : grok_err_set(err, GROK_ENOMEM, "out of memory");
 }
 
 /* The table's header: the run's identity as comment lines, then the column names. */
@@ -151,7 +214,7 @@ static int open_output(struct grok_train_session *s, struct grok_err *err)
     }
     grok_run_close(s->in);
     s->in = NULL;
-    return GROK_OK;
+    return choose_checkpoint(s, err);
 }
 
 static void on_eval(void *ctx, const struct grok_eval *e)
@@ -179,6 +242,34 @@ static void on_step(void *ctx, long long step)
     grok_progress_update(&s->bar, step);
 }
 
+/* A checkpoint when one is due: every checkpoint_steps steps, or checkpoint_seconds after the
+ * last one. */
+static int after_step(void *ctx, long long step, struct grok_err *err)
+{
+    struct grok_train_session *s = ctx;
+    const struct grok_train_request *rq = s->rq;
+    if (!s->checkpoint)
+        return GROK_OK;
+    double now = monotonic_seconds();
+    int due = (rq->checkpoint_steps > 0 && step % rq->checkpoint_steps == 0) ||
+              (rq->checkpoint_seconds > 0 && now - s->checkpoint_time >= rq->checkpoint_seconds);
+    if (!due || step == s->checkpoint_step)
+        return GROK_OK;
+    int rc = grok_trainer_checkpoint(s->t, s->out, s->checkpoint, err);
+    if (rc == GROK_OK) {
+        s->checkpoint_step = step;
+        s->checkpoint_time = monotonic_seconds();
+    }
+    return rc;
+}
+
+/* Whether the run goes to standard output. */
+static int to_stream(const struct grok_train_session *s)
+{
+    const char *output = s->rq->co->output;
+    return s->out && (!output || strcmp(output, "-") == 0);
+}
+
 int grok_train_session_run(struct grok_train_session *s)
 {
     struct grok_err err = {0};
@@ -186,15 +277,28 @@ int grok_train_session_run(struct grok_train_session *s)
     if (open_output(s, &err))
         return grok_cli_failed(&s->text, &err);
     struct grok_train_hooks hooks = {.on_eval = on_eval, .on_step = on_step,
-                                     .interrupted = grok_interrupted, .ctx = s};
+                                     .interrupted = grok_interrupted, .after_step = after_step,
+                                     .ctx = s};
     grok_progress_start(&s->bar, "grok-train", grok_trainer_config(t)->steps, s->rq->co->quiet);
     grok_progress_update(&s->bar, grok_trainer_step_count(t));
     enum grok_train_end end = grok_train_loop(t, s->out, !s->rq->resume, &hooks, &err);
     grok_progress_end(&s->bar);
+    if (end == GROK_TRAIN_FAILED)
+        return grok_cli_failed(&s->text, &err);   /* the last checkpoint stays */
+    /* The reader of an interrupted stream was most likely interrupted too: the run goes to the
+     * checkpoint file first, which is then kept, and the user is told where. */
+    int keep_checkpoint = end == GROK_TRAIN_INTERRUPTED && to_stream(s) && s->checkpoint;
+    if (keep_checkpoint) {
+        if (grok_trainer_checkpoint(t, s->out, s->checkpoint, &err))
+            return grok_cli_failed(&s->text, &err);
+        grok_error("interrupted at step %lld; the run is kept in %s (grok-train --resume %s continues it)",
+                   grok_trainer_step_count(t), s->checkpoint, s->checkpoint);
+    }
     /* a run that stopped on a non-finite loss is still written: it holds every finite step */
-    if (end == GROK_TRAIN_FAILED || (s->out && grok_run_commit(s->out, &err)) ||
-        (s->table && grok_text_finish(&s->text, 1, &err)))
+    if ((s->out && grok_run_commit(s->out, &err)) || (s->table && grok_text_finish(&s->text, 1, &err)))
         return grok_cli_failed(&s->text, &err);
+    if (s->checkpoint && !keep_checkpoint)
+        unlink(s->checkpoint);   /* superseded by the run; absent when none was due */
     if (end == GROK_TRAIN_NONFINITE) {
         long long at = grok_trainer_step_count(t), kept = grok_trainer_last_eval(t);
         if (kept >= 0)

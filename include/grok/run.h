@@ -8,10 +8,10 @@
  *
  * A run is either opened for reading (from a path, or from standard input, which is read whole
  * into memory as an HDF5 file image: no temporary file) or created for writing. A created run
- * lives in a temporary file beside its destination, or in memory when it goes to standard
- * output; grok_run_commit then renames it into place or writes the image out, so that a failed or
- * interrupted program never leaves a half-written output. Nothing here ever writes to a run that
- * was opened for reading.
+ * lives in memory; grok_run_commit writes its bytes to a temporary file beside the destination
+ * and renames it into place, or writes them to standard output, so that a failed or interrupted
+ * program never leaves a half-written output, and a full disk is an error of ours, reported in
+ * one line. Nothing here ever writes to a run that was opened for reading.
  *
  * Paths inside a run are absolute HDF5 paths ("/metrics/step"); a parameter name with dots is a
  * single link name ("/snapshots/blocks.0.attn.W_Q"). Every function that can fail returns a
@@ -42,13 +42,20 @@ struct grok_run *grok_run_open_image(unsigned char *image, size_t len, const cha
                                      struct grok_err *err);
 
 /* Creates an empty run (root attributes format and format_version) whose bytes will go to `dest`
- * at grok_run_commit: a path (written in a temporary file in the same folder until then), or
- * NULL / "-" for standard output (held in memory until then). */
+ * at grok_run_commit: a path, or NULL / "-" for standard output. The run is held in memory until
+ * then (HDF5 never writes to disk: every failure to write is ours to report); for a path, a
+ * temporary file is made beside it now, so that an unwritable folder is refused at once. */
 struct grok_run *grok_run_create(const char *dest, struct grok_err *err);
 
-/* Finishes a created run: flushes and renames the temporary file onto its destination, or writes
- * the file image to standard output. After it, only grok_run_close may be called. On failure
- * the destination is untouched (no partial file) and err says why. */
+/* A created run that is a copy of the created run `run` as it is now, to be written to dest at
+ * its own grok_run_commit: how a checkpoint adds what it needs (a /state) without touching the
+ * run being written. Costs a copy of the run's bytes in memory. NULL on failure, with err. */
+struct grok_run *grok_run_clone(struct grok_run *run, const char *dest, struct grok_err *err);
+
+/* Finishes a created run: writes its bytes into the temporary file, syncs it and renames it onto
+ * its destination, or writes them to standard output. After it, only grok_run_close may be
+ * called. On failure the destination is untouched (no partial file, no temporary file left) and
+ * err says why: "<dest>: write failed: No space left on device". */
 int grok_run_commit(struct grok_run *run, struct grok_err *err);
 
 /* Closes a run and frees it. A created run that was not committed is abandoned: its temporary
@@ -58,7 +65,9 @@ void grok_run_close(struct grok_run *run);
 /* The name used for this run in messages (a path, or "stdin" / "stdout"). */
 const char *grok_run_name(const struct grok_run *run);
 
-/* Flushes a created run's file so that a crash loses at most what came after. */
+/* Flushes HDF5's caches into a created run's (in-memory) file. Nothing reaches the disk before
+ * grok_run_commit: a run that must survive a crash is written out whole as a checkpoint
+ * (grok_run_clone, then grok_run_commit of the clone). */
 int grok_run_flush(struct grok_run *run, struct grok_err *err);
 
 /* GROK_OK when run was created and is not yet committed; otherwise GROK_EINVAL "<run>: <what>:

@@ -132,6 +132,15 @@ int grok_trainer_write_metrics(struct grok_run *run, const struct grok_eval *e,
 int grok_trainer_write_snapshot(struct grok_trainer *t, struct grok_run *run, struct grok_err *err);
 int grok_trainer_write_state(struct grok_trainer *t, struct grok_run *run, struct grok_err *err);
 
+/* Writes a checkpoint of the run being trained to dest: a complete run from which --resume
+ * continues, as `run` holds it now plus the trainer's /state. `run` itself is not changed (so
+ * that the finished run's bytes do not depend on when checkpoints were taken): the run is copied
+ * in memory, the state written into the copy, and the copy written to a temporary file beside
+ * dest, synced and renamed onto it. A crash at any moment leaves dest as it was or as it is
+ * now. Fails with err ("<dest>: write failed: No space left on device"), dest untouched. */
+int grok_trainer_checkpoint(struct grok_trainer *t, struct grok_run *run, const char *dest,
+                            struct grok_err *err);
+
 /* How a training loop ended. */
 enum grok_train_end {
     GROK_TRAIN_DONE,          /* reached --steps */
@@ -147,6 +156,9 @@ struct grok_train_hooks {
     void (*on_eval)(void *ctx, const struct grok_eval *e);   /* after each evaluation */
     void (*on_step)(void *ctx, long long step);              /* after each update */
     int (*interrupted)(void);                                /* polled before each update */
+    /* after each update's rows are written (and after the starting ones): may write a
+     * checkpoint; a failure (err set) ends the loop with GROK_TRAIN_FAILED */
+    int (*after_step)(void *ctx, long long step, struct grok_err *err);
     void *ctx;
 };
 

@@ -2,12 +2,12 @@
  * run to continue (its /config, with a new end and stop threshold) or starts from settings,
  * builds the trainer with its threads, loads starting parameters from another run's /state,
  * prepares the output (the run, the metrics table, or both: the run to a file and the table on
- * standard output), trains with a progress bar and the table streamed live, commits, and words
- * how the training ended.
+ * standard output), trains with a progress bar and the table streamed live, writes checkpoints
+ * on their cadence, commits, and words how the training ended.
  *
  * Owns: the order of those steps, the lifetimes of the input run, the output run, the table
- * and the trainer, the progress bar, the table's header and rows, and the one-line messages of
- * a failure or a non-finite loss. Calls: train (the trainer, its loop and run writing), config,
+ * and the trainer, the progress bar, the table's header and rows, the checkpoint file's name and
+ * cadence, and the one-line messages of a failure, an interruption or a non-finite loss. Calls: train (the trainer, its loop and run writing), config,
  * task (the operation's name), run, history, metrics, tsv, progress, fpenv and cli (text output, failure, interruption).
  * Called by grok-train, which parses flags and words the refusals that concern them. */
 #ifndef GROK_TRAIN_SESSION_H
@@ -28,6 +28,14 @@ struct grok_train_request {
     double stop_at;
     const char *init;            /* start from the parameters of this run's /state, or NULL */
     int threads;                 /* grok_trainer_set_threads's count (0: every core) */
+    /* Checkpoints: a resumable copy of the run written every checkpoint_steps steps and/or
+     * every checkpoint_seconds seconds (both 0: none) to `checkpoint`, or by default to
+     * the resumed run when its name ends in ".part" (a checkpoint continued), else
+     * "<output>.part", or "grok-train-<hash of the command line>.part" in the current folder for
+     * a run to standard output. Removed when the run is written. */
+    const char *checkpoint;
+    long long checkpoint_steps;
+    double checkpoint_seconds;
     const struct grok_common *co;   /* -o, -t, -q: where the run and the table go */
 };
 
@@ -56,8 +64,10 @@ int grok_train_session_open(struct grok_train_session **s, struct grok_train_con
  * FILE.tsv; with -t and -o both), continuing the resumed run's /metrics and /snapshots or
  * writing the setup and the first evaluation, adds the history line (the command line of
  * grok_cli_argv), then runs grok_train_loop with a progress bar and the table's rows as they
- * come, and commits. GROK_EXIT_OK when the run reached its end or its stop threshold;
- * GROK_EXIT_INTERRUPTED after SIGINT/SIGTERM, the run written, consistent and resumable;
+ * come, checkpoints on rq's cadence, and commits, then removes the checkpoint file. GROK_EXIT_OK
+ * when the run reached its end or its stop threshold; GROK_EXIT_INTERRUPTED after
+ * SIGINT/SIGTERM, the run written, consistent and resumable (for a run to standard output, whose
+ * reader may be gone too, also in the checkpoint file, which is kept and named on stderr);
  * GROK_EXIT_DATA after one line on standard error: a non-finite loss (the run is still written
  * and keeps every finite evaluation) or a failure (no output left half written). */
 int grok_train_session_run(struct grok_train_session *s);
