@@ -1,0 +1,47 @@
+#!/bin/sh
+# The cost of grok-train's checkpoints on the Nanda preset, side by side: the same short
+# training with and without checkpoints, alternated ROUNDS times, medians compared.
+#
+# usage: bench/checkpoint.sh [BINDIR [ROUNDS]]
+#
+# The run is the Nanda model with as many snapshots as the whole preset keeps (51: every 500
+# of 25 000 steps), packed into STEPS steps, so that the file a checkpoint copies grows to the
+# size of a full Nanda run. One arm checkpoints every STEPS/N steps (N checkpoints), the other
+# never. The extra time over N is the mean cost of one checkpoint, of a run half the final size
+# on average; twice that is a bound on a checkpoint of the whole run. At the default interval
+# (one every 60 s) the share of a run's time spent on checkpoints is at most that bound / 60 s.
+set -eu
+BIN=${1:-bin}
+ROUNDS=${2:-3}
+STEPS=${STEPS:-600}
+N=${N:-20}
+dir=$(mktemp -d "${TMPDIR:-/tmp}/grok-ckbench.XXXXXX")
+trap 'rm -rf "$dir"' EXIT
+flags="--preset nanda --steps $STEPS --snapshot-every $((STEPS / 50)) --threads 0 -q"
+
+secs() { # secs CMD...: wall seconds of CMD
+    t0=$(date +%s.%N)
+    "$@"
+    t1=$(date +%s.%N)
+    echo "$t1 - $t0" | bc -l
+}
+median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+
+: >"$dir/off"
+: >"$dir/on"
+for r in $(seq "$ROUNDS"); do
+    secs "$BIN/grok-train" $flags --checkpoint-every 0 -o "$dir/off.h5" >>"$dir/off"
+    secs "$BIN/grok-train" $flags --checkpoint-every $((STEPS / N)) -o "$dir/on.h5" >>"$dir/on"
+    echo "round $r: without $(tail -1 "$dir/off") s, with $N checkpoints $(tail -1 "$dir/on") s" >&2
+done
+off=$(median <"$dir/off")
+on=$(median <"$dir/on")
+size=$(stat -c %s "$dir/on.h5")
+awk -v off="$off" -v on="$on" -v n="$N" -v size="$size" -v rounds="$ROUNDS" 'BEGIN {
+    per = (on - off) / n
+    printf "run of %.1f MB (51 snapshots of the Nanda model), medians of %d alternated rounds\n", size / 1e6, rounds
+    printf "without checkpoints  %.2f s\n", off
+    printf "with %d checkpoints  %.2f s  (ratio %.3f)\n", n, on, on / off
+    printf "one checkpoint (mean, half the final size)  %.3f s\n", per
+    printf "share of a run at the default interval (60 s), bound: %.2f%%\n", 100 * 2 * per / 60
+}'
