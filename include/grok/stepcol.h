@@ -5,8 +5,7 @@
  * breaks the rule is refused where it is read rather than met later as wrong numbers.
  *
  * Owns: that rule and its messages. Calls: run (the generic HDF5 layer), array. Called by
- * metrics and snapshots, which own the two groups, and by whatever else reads a step column
- * (a resumed run's rows to keep). */
+ * metrics and snapshots, which own the two groups. */
 #ifndef GROK_STEPCOL_H
 #define GROK_STEPCOL_H
 
