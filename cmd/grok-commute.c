@@ -16,7 +16,7 @@ static const char usage[] =
     "  -s, --steps FROM:TO[:EVERY]   the snapshots (default all)\n"
     "  -K, --samples K        pairs of minibatches per snapshot (default 9)\n"
     "      --batch N          examples per minibatch, drawn with replacement (default 512)\n"
-    "      --eta ETA          the SGD step (default 1e-3)\n"
+    "      --eta ETA          the SGD step, from 1e-12 to 1 (default 1e-3)\n"
     "      --basis RUN        take /pca/basis from RUN (default: the input's own /pca)\n"
     "      --random-bases R   random orthonormal bases of the same rank, the control (default 5)\n"
     "      --seed N           seeds the minibatches and the random bases (default 0)\n"
@@ -69,8 +69,10 @@ static struct opts parse_args(int argc, char **argv)
         case 'K': o.c.K = (int)grok_flag_int("-K", optarg, 1, 100000); break;
         case OPT_BATCH: o.c.batch = (int)grok_flag_int("--batch", optarg, 1, 1 << 24); break;
         case OPT_ETA:
-            if (grok_flag_real(optarg, &o.c.eta) || !(o.c.eta > 0))
-                grok_usage("--eta: bad value '%s' (a positive number, e.g. 1e-3)", optarg);
+            if (grok_flag_real(optarg, &o.c.eta) || !(o.c.eta >= GROK_COMMUTE_ETA_MIN) ||
+                !(o.c.eta <= GROK_COMMUTE_ETA_MAX))
+                grok_usage("--eta: bad value '%s' (a number from %g to %g, e.g. 1e-3)", optarg,
+                           GROK_COMMUTE_ETA_MIN, GROK_COMMUTE_ETA_MAX);
             break;
         case OPT_BASIS: o.c.basis_path = optarg; break;
         case OPT_RANDOM: o.c.random_bases = (int)grok_flag_int("--random-bases", optarg, 0, 1000); break;

@@ -5,6 +5,7 @@
 #include "grok/input.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,12 +68,27 @@ enum {
     OPT_SEED,
 };
 
-static double parse_real(const char *flag, const char *text)
+/* A threshold from lo to hi; `what` says which, in the refusal. */
+static double parse_real(const char *flag, const char *text, double lo, double hi,
+                         const char *what)
 {
     double v;
-    if (grok_flag_real(text, &v))
-        grok_usage("%s: bad number '%s'", flag, text);
+    if (grok_flag_real(text, &v) || v < lo || v > hi)
+        grok_usage("%s: bad value '%s' (%s)", flag, text, what);
     return v;
+}
+
+/* Accuracies are shares of examples: a threshold above 1 is never reached and one below 0
+ * always is, so either would be a typo (--mem-acc 99 for 99%) giving a wrong event silently. */
+static double parse_acc(const char *flag, const char *text)
+{
+    return parse_real(flag, text, 0, 1, "an accuracy from 0 to 1");
+}
+
+/* The onset rule compares defects, which are 0 or more: a negative threshold is a typo. */
+static double parse_onset(const char *flag, const char *text)
+{
+    return parse_real(flag, text, 0, HUGE_VAL, "a number from 0 up");
 }
 
 static unsigned long parse_count(const char *flag, const char *text, unsigned long min)
@@ -135,15 +151,15 @@ static struct opts parse_args(int argc, char **argv)
         if (grok_cli_common(c, argc, argv, &o.co, usage))
             continue;
         switch (c) {
-        case OPT_MEM_ACC: o.f.ev.mem_acc = parse_real("--mem-acc", optarg); break;
-        case OPT_GROK_ACC: o.f.ev.grok_acc = parse_real("--grok-acc", optarg); break;
-        case OPT_GROKKED_ACC: o.f.ev.grokked_acc = parse_real("--grokked-acc", optarg); break;
+        case OPT_MEM_ACC: o.f.ev.mem_acc = parse_acc("--mem-acc", optarg); break;
+        case OPT_GROK_ACC: o.f.ev.grok_acc = parse_acc("--grok-acc", optarg); break;
+        case OPT_GROKKED_ACC: o.f.ev.grokked_acc = parse_acc("--grokked-acc", optarg); break;
         case OPT_GROKKED_COUNT:
             o.f.ev.grokked_count = (int)parse_count("--grokked-count", optarg, 1);
             break;
-        case OPT_ONSET_FACTOR: o.f.ev.onset_factor = parse_real("--onset-factor", optarg); break;
-        case OPT_ONSET_MIN: o.f.ev.onset_min = parse_real("--onset-min", optarg); break;
-        case OPT_ONSET_FLOOR: o.f.ev.onset_floor = parse_real("--onset-floor", optarg); break;
+        case OPT_ONSET_FACTOR: o.f.ev.onset_factor = parse_onset("--onset-factor", optarg); break;
+        case OPT_ONSET_MIN: o.f.ev.onset_min = parse_onset("--onset-min", optarg); break;
+        case OPT_ONSET_FLOOR: o.f.ev.onset_floor = parse_onset("--onset-floor", optarg); break;
         case OPT_LAW: parse_law(optarg, &o.laws[o.f.nlaws++]); break;
         case OPT_SIGMOID:
             if (!*optarg)

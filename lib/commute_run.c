@@ -338,6 +338,11 @@ static int commute_unit(void *ctx, struct grok_analysis *a, long long u, struct 
     grok_pool_run(j->pool, sample_run, j);
     if (grok_interrupted()) /* the samples are incomplete; the driver sees the signal too */
         return GROK_OK;
+    for (int k = 0; k < j->K; k++)
+        if (!isfinite(j->D[k]) || !isfinite(j->ab[k]))
+            return grok_err_set(err, GROK_EFORMAT, "%s: the defect at step %lld is not finite "
+                                "(sample %d of %d, --eta %g)", grok_run_name(a->in),
+                                a->steps[t], k + 1, j->K, j->o->eta);
     summarise(j, j->rows + t * NCOLS, j->tmp);
     memcpy(j->samples + t * (size_t)j->K, j->D, (size_t)j->K * sizeof *j->samples);
     return GROK_OK;

@@ -86,21 +86,20 @@ static void events_to_row(const struct grok_events *ev, struct grok_events_row *
         r->num[i] = v[i - C_EVENTS];
 }
 
-/* Steps must increase: metrics of several runs concatenated into one table would otherwise
- * give events that belong to none of them. */
-static int check_steps(const struct grok_input *in, const double *step, size_t n, struct grok_err *err)
+/* A table's steps must increase, as a run's do (grok_metrics_read checks those): metrics of
+ * several runs concatenated into one table would otherwise give events that belong to none of
+ * them. */
+static int check_table_steps(const struct grok_input *in, const double *step, size_t n,
+                             struct grok_err *err)
 {
     for (size_t i = 1; i < n; i++)
         if (!(step[i] > step[i - 1])) {
             char a[32], b[32];
             grok_fmt_number(a, step[i], 0);
             grok_fmt_number(b, step[i - 1], 0);
-            if (in->table)
-                return grok_err_set(err, GROK_EFORMAT, "%s: line %zu: step %s after step %s (the "
-                                    "metrics of several runs? give each as its own input)",
-                                    in->name, in->table->line[i], a, b);
-            return grok_err_set(err, GROK_EFORMAT, "%s: /metrics/step %s after %s at row %zu",
-                                in->name, a, b, i + 1);
+            return grok_err_set(err, GROK_EFORMAT, "%s: line %zu: step %s after step %s (the "
+                                "metrics of several runs? give each as its own input)",
+                                in->name, in->table->line[i], a, b);
         }
     return GROK_OK;
 }
@@ -116,7 +115,6 @@ static int events_of_run(const struct grok_input *in, const struct grok_events_o
     if (preset_none_if_empty(r) != 0)
         return grok_err_set(err, GROK_ENOMEM, "%s: out of memory", in->name);
     if ((rc = grok_metrics_read(in->run, GROK_F64, &step, acc, 2, m, err)) != GROK_OK ||
-        (rc = check_steps(in, step.data, step.n, err)) != GROK_OK ||
         (rc = grok_commute_defects_read(in->run, &cs, &D, err)) != GROK_OK ||
         (rc = grok_pca_pc1_read(in->run, &pc, err)) != GROK_OK)
         goto out;
@@ -153,7 +151,7 @@ static int events_of_table(const struct grok_input *in, const struct grok_events
     if (!(st = grok_table_num(t, "step", err)) || !(tr = grok_table_num(t, "train_acc", err)) ||
         !(te = grok_table_num(t, "test_acc", err)))
         return err->code;
-    int rc = check_steps(in, st, t->nrows, err);
+    int rc = check_table_steps(in, st, t->nrows, err);
     if (rc != GROK_OK)
         return rc;
     for (int i = 0; i < N_TEXT_KEYS; i++) {
@@ -220,16 +218,16 @@ int grok_metric_series_read(const struct grok_input *in, const char *column,
         s->step = a[0].data;
         s->value = a[1].data;
         s->n = a[0].n;
-    } else {
-        if (grok_table_find(in->table, "step") < 0)
-            return grok_err_set(err, GROK_ENOTFOUND, "%s: not a metrics table (no column 'step')",
-                                in->name);
-        if (!(s->step = grok_table_num(in->table, "step", err)) ||
-            !(s->value = grok_table_num(in->table, column, err)))
-            return err->code;
-        s->n = in->table->nrows;
+        return GROK_OK;
     }
-    return check_steps(in, s->step, s->n, err);
+    if (grok_table_find(in->table, "step") < 0)
+        return grok_err_set(err, GROK_ENOTFOUND, "%s: not a metrics table (no column 'step')",
+                            in->name);
+    if (!(s->step = grok_table_num(in->table, "step", err)) ||
+        !(s->value = grok_table_num(in->table, column, err)))
+        return err->code;
+    s->n = in->table->nrows;
+    return check_table_steps(in, s->step, s->n, err);
 }
 
 void grok_metric_series_free(struct grok_metric_series *s)

@@ -1,6 +1,8 @@
 /* A run's /metrics columns (include/grok/metrics.h). */
 #include "grok/metrics.h"
 
+#include "grok/stepcol.h"
+
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +26,20 @@ int grok_metrics_append(struct grok_run *run, long long step,
     return rc;
 }
 
+/* a's int64 steps as float64, for arithmetic on them: exact below 2^53, past any real run. */
+static int steps_as_double(struct grok_array *a, struct grok_err *err)
+{
+    double *d = malloc(a->n ? a->n * sizeof *d : 1);
+    if (!d)
+        return grok_err_set(err, GROK_ENOMEM, "out of memory for %zu steps", a->n);
+    for (size_t i = 0; i < a->n; i++)
+        d[i] = (double)((const int64_t *)a->data)[i];
+    free(a->data);
+    a->data = d;
+    a->dtype = GROK_F64;
+    return GROK_OK;
+}
+
 static int check_1d(struct grok_run *run, const char *path, const struct grok_array *a,
                     struct grok_err *err)
 {
@@ -44,13 +60,12 @@ int grok_metrics_read(struct grok_run *run, enum grok_dtype step_as, struct grok
     /* a name too long is refused before anything is read; the paths are rebuilt where used */
     for (int i = 0; rc == GROK_OK && i < n; i++)
         rc = grok_run_path(path, sizeof path, "/metrics", names[i], err);
-    if (rc == GROK_OK)
-        rc = grok_run_read(run, "/metrics/step", step_as, step, err);
+    if (rc == GROK_OK && (rc = grok_stepcol_read(run, "/metrics/step", step, err)) == GROK_OK &&
+        step_as == GROK_F64)
+        rc = steps_as_double(step, err);
     for (int i = 0; rc == GROK_OK && i < n; i++)
         if ((rc = grok_run_path(path, sizeof path, "/metrics", names[i], err)) == GROK_OK)
             rc = grok_run_read(run, path, GROK_F64, &cols[i], err);
-    if (rc == GROK_OK)
-        rc = check_1d(run, "/metrics/step", step, err);
     for (int i = 0; rc == GROK_OK && i < n; i++)
         if ((rc = grok_run_path(path, sizeof path, "/metrics", names[i], err)) == GROK_OK)
             rc = check_1d(run, path, &cols[i], err);

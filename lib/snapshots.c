@@ -1,6 +1,8 @@
 /* A run's /snapshots (include/grok/snapshots.h). */
 #include "grok/snapshots.h"
 
+#include "grok/stepcol.h"
+
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -111,13 +113,9 @@ int grok_snapshots_load(struct grok_run *run, struct grok_snapshots *s, struct g
     struct grok_array steps;
     char **names = NULL;
     size_t n = 0;
-    int rc = grok_run_read(run, "/snapshots/step", GROK_I64, &steps, err);
+    int rc = grok_stepcol_read(run, "/snapshots/step", &steps, err);
     if (rc != GROK_OK)
         return rc;
-    if (steps.rank != 1) {
-        grok_array_free(&steps);
-        return grok_err_set(err, GROK_EFORMAT, "%s: /snapshots/step is not 1-D", grok_run_name(run));
-    }
     if ((rc = grok_run_children(run, "/snapshots", &names, &n, err)) != GROK_OK) {
         grok_array_free(&steps);
         return rc;
@@ -255,7 +253,7 @@ int grok_model_load(const struct grok_model *m, struct grok_run *run, long long 
     size_t row = 0;
     if (step >= 0) {
         struct grok_array steps = {0};
-        int rc = grok_run_read(run, "/snapshots/step", GROK_I64, &steps, err);
+        int rc = grok_stepcol_read(run, "/snapshots/step", &steps, err);
         if (rc)
             return rc;
         size_t i = 0;

@@ -28,9 +28,20 @@ struct grok_commute_opts {
     int use_float;          /* --float: float32 gradients (grok-train's code) */
 };
 
+/* The range of --eta. Below 1e-12 a step η g is lost in the rounding of θ (weights near 0.1
+ * hold about 16 digits in double, gradients are 1e-3 to 1), so θ − η g = θ and every defect
+ * reads 0 (1e-20 does so on the test model; 1e-12 still agrees with 1e-8 to 4 digits). Above 1
+ * the two steps leave the second-order regime in which D measures the Hessians independently of
+ * η, and far above it (1e100 on the test model) θ − η g overflows and every defect is nan. */
+#define GROK_COMMUTE_ETA_MIN 1e-12
+#define GROK_COMMUTE_ETA_MAX 1.0
+
 /* Runs grok-commute: the defects of every selected snapshot of io's input, written as the group
  * /commute of the output run or as a table (one row per snapshot), through the analysis driver.
- * Returns the program's exit status, after one line on standard error when it is not 0. */
+ * A sample whose defect is not finite (a gradient or a step that overflows: a model far from
+ * the ones grok trains, or --float) fails the run with GROK_EFORMAT naming its step, rather than
+ * leaving nan in the table. Returns the program's exit status, after one line on standard error
+ * when it is not 0. */
 int grok_commute_run(const struct grok_commute_opts *o, const struct grok_analysis_io *io);
 
 /* Reads the median defect over training that grok-commute left in run: /commute/step and

@@ -2,8 +2,8 @@
  * the same length, a row per evaluation: int64 `step` and float64 train_loss, train_acc,
  * test_loss, test_acc, param_norm and lr (in that order, grok_metric_names). Owns the column
  * names, the appending of a row and the reading of columns checked against the step column.
- * Calls run (the generic HDF5 layer) and array; called by the trainer (train_run.c),
- * train_session (the table's columns), align_run and events (grok-fit). */
+ * Calls run (the generic HDF5 layer), stepcol (the rule of steps) and array; called by the
+ * trainer (train_run.c), train_session (the table's columns), align_run and events (grok-fit). */
 #ifndef GROK_METRICS_H
 #define GROK_METRICS_H
 
@@ -28,7 +28,9 @@ int grok_metrics_append(struct grok_run *run, long long step,
  * columns /metrics/<names[i]> ("train_acc", ...; any column of the group, not only the trainer's)
  * into cols[i] as float64. In this order, the first failure wins:
  *   - a path too long: GROK_EINVAL "name too long: ..." (grok_run_path);
- *   - a column missing or not numeric, step first, then names in order: grok_run_read's error,
+ *   - the step column missing, or breaking the rule of steps (stepcol.h: whole numbers from 0,
+ *     increasing): grok_stepcol_read's error;
+ *   - a column missing or not numeric, in order: grok_run_read's error,
  *     "<run>: no dataset /metrics/<name>" (GROK_ENOTFOUND) and so on;
  *   - a column not 1-D: GROK_EFORMAT "<run>: /metrics/<name> is not 1-D";
  *   - a column of another length than step, in order: GROK_EFORMAT

@@ -3,7 +3,8 @@
  * layout: appending a snapshot, indexing the snapshots (steps, parameter names), choosing them
  * by step and parameters by -p, reading one parameter's row as a tensor, and loading one row
  * (or the full /state) into a model's parameter vector. Calls run
- * (the generic HDF5 layer), array, select (step ranges) and model (the parameter layout);
+ * (the generic HDF5 layer), stepcol (the rule of steps), array, select (step ranges) and model
+ * (the parameter layout);
  * called by the analysis driver, the analyses that load a snapshot into a model (align_run,
  * commute_run), cut, runtable, the trainer (train.c, train_run.c) and grok-snap. */
 #ifndef GROK_SNAPSHOTS_H
@@ -34,7 +35,9 @@ struct grok_snapshots {
 };
 
 /* Reads /snapshots/step and the parameter names. GROK_ENOTFOUND ("no snapshots") when the run
- * has none; GROK_EFORMAT naming the run and dataset when a parameter's snapshots are not numeric
+ * has none; grok_stepcol_read's error when the steps break the rule of steps (whole numbers from
+ * 0, increasing; a float column of whole numbers is taken); GROK_EFORMAT naming the run and
+ * dataset when a parameter's snapshots are not numeric
  * of rank 2 or more ([T, shape...]), or hold other than T rows, T the length of /snapshots/step
  * (T + 1 is accepted: the leftover of an append cut short, ignored). Free with
  * grok_snapshots_free (NULL-safe on a zeroed struct). */
@@ -80,7 +83,8 @@ int grok_snapshot_read(struct grok_run *run, size_t t, const char *name, struct 
 
 /* Reads the parameters at `step` from the run's /snapshots (step ≥ 0; the snapshot must hold
  * every parameter) or from /state (step < 0) into params (n_params floats), checking each
- * tensor's shape. Fails with GROK_ENOTFOUND (no such step or parameter) or GROK_EFORMAT. */
+ * tensor's shape. Fails with GROK_ENOTFOUND (no such step or parameter), GROK_EFORMAT, or
+ * grok_stepcol_read's error for /snapshots/step. */
 int grok_model_load(const struct grok_model *m, struct grok_run *run, long long step,
                     float *params, struct grok_err *err);
 

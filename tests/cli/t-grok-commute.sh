@@ -122,7 +122,20 @@ is_exit 2
 is_stderr "grok-commute: -K: bad value '0' (a whole number from 1 to 100000) (see grok-commute --help)"
 run grok-commute --eta -1 small.h5
 is_exit 2
-is_stderr "grok-commute: --eta: bad value '-1' (a positive number, e.g. 1e-3) (see grok-commute --help)"
+is_stderr "grok-commute: --eta: bad value '-1' (a number from 1e-12 to 1, e.g. 1e-3) (see grok-commute --help)"
+# 1e308 overflowed theta - eta g into a table of nan; 1e-20 rounded the steps away, every D 0
+run grok-commute --eta 1e308 -t small.h5
+is_exit 2
+is_stderr "grok-commute: --eta: bad value '1e308' (a number from 1e-12 to 1, e.g. 1e-3) (see grok-commute --help)"
+is_stdout_empty
+run grok-commute --eta 1e-20 -t small.h5
+is_exit 2
+is_stderr "grok-commute: --eta: bad value '1e-20' (a number from 1e-12 to 1, e.g. 1e-3) (see grok-commute --help)"
+run sh -c "grok-commute --eta 1 -K 2 --batch 8 -s 0 -t small.h5 | awk -F'\t' '!/^#/ && \$1 == 0 {print (\$2 > 0 && \$2 < 1e6)}'"
+is_exit 0
+is_stdout "1" "--eta 1, the top of the range: a finite defect"
+run sh -c "grok-commute --eta 1e-12 -K 2 --batch 8 -s 0 -t small.h5 | awk -F'\t' '!/^#/ && \$1 == 0 {print (\$2 > 0 && \$2 < 1e6)}'"
+is_stdout "1" "--eta 1e-12, the bottom of the range: a defect above 0"
 run grok-commute --random-bases x small.h5
 is_exit 2
 is_stderr "grok-commute: --random-bases: bad value 'x' (a whole number from 0 to 1000) (see grok-commute --help)"
@@ -135,6 +148,31 @@ is_stderr "grok-commute: --batch: bad value '0' (a whole number from 1 to 167772
 run grok-commute -t=x small.h5
 is_exit 2
 is_stderr "grok-commute: -t takes no argument in grok-commute (its one table) (see grok-commute --help)"
+# A defect that is not finite whatever --eta (weights near float32's limit overflow --float's
+# gradients) is refused with its step, not printed as nan.
+/usr/bin/python3 - <<'EOF2'
+import h5py, shutil
+shutil.copy("small.h5", "huge.h5")
+with h5py.File("huge.h5", "r+") as f:
+    for name, d in f["/snapshots"].items():
+        if name != "step":
+            d[1] = d[1] * 1e30
+EOF2
+run grok-commute --float -K 2 --batch 8 -t huge.h5
+is_exit 1
+is_stderr "grok-commute: huge.h5: the defect at step 20 is not finite (sample 1 of 2, --eta 0.001)"
+is_stdout_empty
+# /snapshots/step out of order: refused where the snapshots are read (t-grok-pca.sh has the rest)
+/usr/bin/python3 - <<'EOF2'
+import h5py, shutil
+shutil.copy("small.h5", "back.h5")
+with h5py.File("back.h5", "r+") as f:
+    s = f["/snapshots/step"]
+    s[2], s[3] = 60, 40
+EOF2
+run grok-commute -K 2 --batch 8 -t back.h5
+is_exit 1
+is_stderr "grok-commute: back.h5: /snapshots/step is not increasing (row 4: 40 after 60)"
 run grok-commute -s 5000 -t small.h5
 is_exit 1
 is_stderr "grok-commute: small.h5: no snapshot has a step in the range of -s"

@@ -248,6 +248,31 @@ is_exit 1
 is_stderr "grok-fit: nometrics.h5: no dataset /metrics/step"
 [ ! -e out.tsv ]
 ok $? "a failed events table leaves no output file"
+
+# /metrics/step as another writer may leave it: floats (h5py's numpy default), out of order
+/usr/bin/python3 - <<'EOF2'
+import h5py, numpy as np, shutil
+def with_steps(name, steps):
+    shutil.copy("run.h5", name)
+    with h5py.File(name, "r+") as f:
+        del f["/metrics/step"]
+        f["/metrics/step"] = steps
+s = np.arange(11) * 100
+with_steps("msteps-float.h5", s.astype(np.float64))
+frac = s.astype(np.float64); frac[4] = 350.5
+with_steps("msteps-frac.h5", frac)
+back = s.copy(); back[2], back[3] = 300, 200
+with_steps("msteps-back.h5", back)
+EOF2
+run sh -c 'grok-fit -t msteps-float.h5 | tail -1 | cut -f2-'
+is_exit 0
+is_stdout "$ROW_RUN" "float steps that are whole numbers: the same events"
+run grok-fit -t msteps-frac.h5
+is_exit 1
+is_stderr "grok-fit: msteps-frac.h5: /metrics/step is not a whole number (row 5: 350.5)"
+run grok-fit --sigmoid test_acc -t msteps-back.h5
+is_exit 1
+is_stderr "grok-fit: msteps-back.h5: /metrics/step is not increasing (row 4: 200 after 300)"
 run grok-fit nometrics.h5 -o out.h5
 is_exit 1
 [ ! -e out.h5 ] && [ -z "$(ls -A | grep -e tmp -e '^\.')" ]
@@ -330,7 +355,29 @@ is_exit 2
 is_stderr "grok-fit: --law writes a table: add -t, or name an output ending in .tsv (see grok-fit --help)"
 run grok-fit -t --grok-acc high run.h5
 is_exit 2
-is_stderr "grok-fit: --grok-acc: bad number 'high' (see grok-fit --help)"
+is_stderr "grok-fit: --grok-acc: bad value 'high' (an accuracy from 0 to 1) (see grok-fit --help)"
+# accuracies are shares: 2 (or 99 for 99%) is never reached, -0.1 always is
+run grok-fit -t --mem-acc 2 run.h5
+is_exit 2
+is_stderr "grok-fit: --mem-acc: bad value '2' (an accuracy from 0 to 1) (see grok-fit --help)"
+run grok-fit -t --grokked-acc -0.1 run.h5
+is_exit 2
+is_stderr "grok-fit: --grokked-acc: bad value '-0.1' (an accuracy from 0 to 1) (see grok-fit --help)"
+run grok-fit -t --grok-acc 99 run.h5
+is_exit 2
+is_stderr "grok-fit: --grok-acc: bad value '99' (an accuracy from 0 to 1) (see grok-fit --help)"
+run sh -c 'grok-fit -t --mem-acc 1 --grok-acc 0 --grokked-acc 1 run.h5 | tail -1 | cut -f11'
+is_exit 0
+is_stdout "0" "the ends 0 and 1 are accuracies: --grok-acc 0 is met at the first evaluation"
+run grok-fit -t --onset-factor -1 run.h5
+is_exit 2
+is_stderr "grok-fit: --onset-factor: bad value '-1' (a number from 0 up) (see grok-fit --help)"
+run grok-fit -t --onset-min inf run.h5
+is_exit 2
+is_stderr "grok-fit: --onset-min: bad value 'inf' (a number from 0 up) (see grok-fit --help)"
+run grok-fit -t --onset-floor -0.5 run.h5
+is_exit 2
+is_stderr "grok-fit: --onset-floor: bad value '-0.5' (a number from 0 up) (see grok-fit --help)"
 run grok-fit -t --grokked-count 0 run.h5
 is_exit 2
 is_stderr "grok-fit: --grokked-count: bad count '0' (a whole number from 1) (see grok-fit --help)"

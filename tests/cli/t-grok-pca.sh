@@ -208,4 +208,60 @@ for prog in grok-pca grok-fourier; do
     is_stderr "$prog: norows.h5: /snapshots/step is empty"
 done
 
+# /snapshots/step as another writer may leave it. Floats that are whole numbers (numpy's default
+# type, which h5py writes as float64) are steps; a fraction, a negative step or steps out of
+# order are refused where the snapshots are read, by every program that reads them.
+$PY - <<'EOF'
+import h5py, numpy as np, shutil
+def with_steps(name, steps):
+    shutil.copy("run.h5", name)
+    with h5py.File(name, "r+") as f:
+        del f["/snapshots/step"]
+        f["/snapshots/step"] = steps
+s = np.arange(11) * 100
+with_steps("float.h5", s.astype(np.float64))
+with_steps("int32.h5", s.astype(np.int32))
+back = s.copy(); back[2], back[3] = 300, 200
+with_steps("back.h5", back)
+same = s.copy(); same[2] = 100
+with_steps("same.h5", same)
+neg = s.copy(); neg[0] = -100
+with_steps("neg.h5", neg)
+frac = s.astype(np.float64); frac[1] = 100.5
+with_steps("frac.h5", frac)
+nan = s.astype(np.float32); nan[6] = float("nan")
+with_steps("nanstep.h5", nan)
+big = s.astype(np.float64); big[10] = 1e19
+with_steps("big.h5", big)
+EOF
+grok-pca -q -t run.h5 | sed 1d >int.tsv
+for f in float.h5 int32.h5; do
+    run sh -c "grok-pca -q -t $f | sed 1d"
+    is_stdout "$(cat int.tsv)" "/snapshots/step as $f: the same table"
+done
+for prog in grok-pca grok-fourier; do
+    run $prog -q -t back.h5
+    is_exit 1
+    is_stderr "$prog: back.h5: /snapshots/step is not increasing (row 4: 200 after 300)"
+done
+run grok-pca -q -t same.h5
+is_exit 1
+is_stderr "grok-pca: same.h5: /snapshots/step is not increasing (row 3: 100 after 100)"
+run grok-pca -q -t neg.h5
+is_exit 1
+is_stderr "grok-pca: neg.h5: /snapshots/step is negative (row 1: -100)"
+run grok-pca -q -t frac.h5
+is_exit 1
+is_stderr "grok-pca: frac.h5: /snapshots/step is not a whole number (row 2: 100.5)"
+run grok-fourier -q -t nanstep.h5
+is_exit 1
+is_stderr "grok-fourier: nanstep.h5: /snapshots/step is not a whole number (row 7: nan)"
+run grok-pca -q -t big.h5
+is_exit 1
+is_stderr "grok-pca: big.h5: /snapshots/step is too large (row 11: 1e+19)"
+run grok-pca -q back.h5 -o out.h5
+is_exit 1
+[ ! -e out.h5 ] && [ -z "$(ls -a | grep '^\.out\.h5')" ]
+ok $? "a run refused for its steps leaves no output file"
+
 done_testing

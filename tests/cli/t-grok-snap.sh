@@ -340,6 +340,36 @@ is_exit 1
 is_stderr "grok-snap: scalar.h5: /snapshots/bias is not a numeric parameter snapshot of rank 1 or more"
 is_stdout_empty
 
+# /snapshots/step as another writer may leave it: float64 whole numbers (h5py's numpy default)
+# are steps, and a cut writes them back as int64; steps out of order are refused, before
+# anything is written.
+/usr/bin/python3 - <<'EOF'
+import h5py, numpy as np, shutil
+def with_steps(name, steps):
+    shutil.copy("run.h5", name)
+    with h5py.File(name, "r+") as f:
+        del f["/snapshots/step"]
+        f["/snapshots/step"] = steps
+s = np.arange(11) * 100
+with_steps("fsteps.h5", s.astype(np.float64))
+back = s.copy(); back[2], back[3] = 300, 200
+with_steps("back.h5", back)
+EOF
+run sh -c "grok-snap -s 200:400 fsteps.h5 | grok-snap -l | grep '/snapshots/step'"
+is_exit 0
+is_stdout "dataset	/snapshots/step	int64	3	" "a float /snapshots/step of whole numbers: cut by -s, written as int64"
+run sh -c "grok-snap --at 430 -t embed.W_E fsteps.h5 | grep '^# step'"
+is_stdout "# step: 400" "--at on float steps: the nearest one"
+run grok-snap --at 430 -t embed.W_E back.h5
+is_exit 1
+is_stderr "grok-snap: back.h5: /snapshots/step is not increasing (row 4: 200 after 300)"
+is_stdout_empty
+run grok-snap -s 0:1000 back.h5 -o back-cut.h5
+is_exit 1
+is_stderr "grok-snap: back.h5: /snapshots/step is not increasing (row 4: 200 after 300)"
+[ ! -e back-cut.h5 ]
+ok $? "a cut refused for its steps leaves no output file"
+
 # Found by audit: -o a link, a FIFO or a device writes into it and leaves it what it was.
 echo old >old.tsv
 ln -s old.tsv link.tsv
