@@ -435,16 +435,13 @@ static void table_proj(struct grok_tsv_writer *w, const struct job *j, const str
 
 /* ---- the driver's hooks ------------------------------------------------------------------------ */
 
-/* A trajectory needs two snapshots or more, in the order of training. */
+/* A trajectory needs two snapshots or more (in the order of training: grok_stepcol_read has
+ * refused a step column that is not increasing). */
 static int check_snapshots(struct grok_analysis *a, struct grok_err *err)
 {
     if (a->T < 2)
         return grok_err_set(err, GROK_EINVAL, "%s: a trajectory needs 2 snapshots or more; %s %zu",
                             grok_run_name(a->in), a->sel->steps_text ? "-s selects" : "the run has", a->T);
-    for (size_t t = 1; t < a->T; t++)
-        if (a->steps[t] <= a->steps[t - 1])
-            return grok_err_set(err, GROK_EFORMAT, "%s: /snapshots/step is not increasing at row %zu",
-                                grok_run_name(a->in), a->rows[t]);
     return GROK_OK;
 }
 

@@ -9,6 +9,7 @@
 #include "grok/metrics.h"
 #include "grok/snapshots.h"
 #include "grok/state.h"
+#include "grok/stepcol.h"
 
 #include "train_impl.h"
 
@@ -198,7 +199,7 @@ static int rows_to_keep(struct grok_run *run, const char *path, long long every,
                         size_t *keep, long long *last, struct grok_err *err)
 {
     struct grok_array steps = {0};
-    int rc = grok_run_read(run, path, GROK_I64, &steps, err);
+    int rc = grok_stepcol_read(run, path, &steps, err);
     if (rc)
         return rc;
     const long long *s = steps.data;
@@ -227,7 +228,7 @@ int grok_train_resume_run(struct grok_trainer *t, struct grok_run *out, struct g
         size_t keep;
         long long last;
         if ((rc = grok_run_copy(out, in, groups[g], err)) ||
-            (rc = rows_to_keep(out, path, every[g], t->step, &keep, &last, err)) ||
+            (rc = rows_to_keep(in, path, every[g], t->step, &keep, &last, err)) ||
             (rc = keep_rows(out, groups[g], keep, err)))
             return rc;
         if (g == 0)

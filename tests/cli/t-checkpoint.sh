@@ -123,6 +123,12 @@ if /usr/bin/python3 -c 'import h5py' 2>/dev/null; then
     run grok-train --resume past.h5 --steps 3000 -q -o k2.h5
     is_exit 2
     is_stderr "grok-train: --steps 3000: past.h5 is already at step 999999 (see grok-train --help)"
+    # A step column out of order is refused where the continuation reads it.
+    cp ref.h5 unsorted.h5
+    /usr/bin/python3 -c "import h5py; f = h5py.File('unsorted.h5', 'r+'); f['snapshots/step'][3] = 0; f.close()"
+    run grok-train --resume unsorted.h5 -q -o k2.h5
+    is_exit 1
+    is_stderr "grok-train: unsorted.h5: /snapshots/step is not increasing (row 4: 0 after 200)"
 else
     ok 0 "# SKIP python3-h5py is not installed"
 fi
