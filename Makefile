@@ -59,7 +59,7 @@ PUB_HEADERS := $(wildcard include/grok/*.h)
 HEADERS    := $(PUB_HEADERS) $(wildcard lib/*.h)
 MANPAGES   := $(wildcard doc/*.1)
 
-.PHONY: all check demo bench bench-pca bench-deps install uninstall clean deps deps-check fuzz
+.PHONY: all check demo bench bench-pca bench-checkpoint bench-deps install uninstall clean deps deps-check fuzz
 .DELETE_ON_ERROR:
 
 all: deps-check $(LIBGROK) $(PROGS)
@@ -113,6 +113,10 @@ $(O)/bench/%: bench/%.c $(LIBGROK) $(HEADERS)
 
 bench-deps:
 	@tools/deps.sh --bench
+
+# What grok-train's checkpoints cost on the Nanda preset, with and without, side by side.
+bench-checkpoint: all
+	sh bench/checkpoint.sh $(BINDIR) 3
 
 bench: all $(BENCH_BIN)
 	@tools/deps.sh --bench --check
