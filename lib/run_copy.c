@@ -131,7 +131,8 @@ static int attr_copy(hid_t a, const char *name, hid_t ftype, hid_t dst_obj)
     } else {
         /* A transient copy: a named type would otherwise be linked to, not copied. */
         size_t size = H5Tget_size(ftype);
-        if ((t = H5Tcopy(ftype)) < 0 || size == 0 || !(buf = malloc(n ? n * size : 1)) ||
+        if ((t = H5Tcopy(ftype)) < 0 || size == 0 || n > SIZE_MAX / size ||
+            !(buf = malloc(n ? n * size : 1)) ||
             (n && H5Aread(a, t, buf) < 0))
             goto out;
     }
@@ -275,6 +276,9 @@ static int values_copy(hid_t src, hid_t dst, hid_t t, hid_t space)
         return ok ? GROK_OK : GROK_EIO;
     }
     for (int i = 1; i < rank; i++) {
+        /* A damaged file can claim any shape: a row that wrapped around would overrun buf. */
+        if (dims[i] > SIZE_MAX / row)
+            return GROK_EIO;
         row *= dims[i];
         count[i] = dims[i];
     }
