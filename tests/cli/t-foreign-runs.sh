@@ -50,6 +50,8 @@ def narrow(f):
                 a[k] = np.int32(v)
             elif isinstance(v, np.floating) and np.float32(v) == v:
                 a[k] = np.float32(v)
+    f["config"].attrs["d_model"] = np.uint8(8)
+    f["config"].attrs["p"] = np.uint16(11)
 
 def gzip(f):
     # every dataset rewritten gzip + shuffle in other chunks, h5py's fixed maximum shape; the
