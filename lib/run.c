@@ -1147,13 +1147,10 @@ int grok_run_copy(struct grok_run *dst, struct grok_run *src, const char *path,
         return rc;
     if (!grok_run_exists(src, path))
         return grok_err_set(err, GROK_ENOTFOUND, "%s: no %s", src->name, path);
-    rc = GROK_EIO;
-    if (create_parents(dst, path) == GROK_OK && delete_if_present(dst, path) == GROK_OK &&
-        H5Ocopy(src->file, path, dst->file, path, H5P_DEFAULT, H5P_DEFAULT) >= 0)
-        rc = GROK_OK;
-    if (rc != GROK_OK)
-        grok_err_set(err, rc, "%s: cannot copy %s from %s", dst->name, path, src->name);
-    return rc;
+    if (create_parents(dst, path) != GROK_OK || delete_if_present(dst, path) != GROK_OK)
+        return grok_err_set(err, GROK_EIO, "%s: cannot copy %s from %s", dst->name, path,
+                            src->name);
+    return grok_run_copy_checked(dst, src, path, err);
 }
 
 /* ---- children ---------------------------------------------------------------------------- */

@@ -1,5 +1,6 @@
 /* Private to the modules that speak HDF5 for a run: run.c (the generic layer), run_image.c (the
- * in-memory file of a created run) and runlist.c (listing). Every other module
+ * in-memory file of a created run), runlist.c (listing) and run_copy.c (the checked copy of
+ * an object from another run). Every other module
  * goes through include/grok/run.h.
  *
  * Owns: struct grok_run (the HDF5 file, the temporary file, the image bytes) and the HDF5 type
@@ -46,5 +47,17 @@ enum grok_dtype grok_h5_classify(hid_t type, char name[16]);
  * GROK_EFORMAT when it is an array of strings, GROK_EIO or GROK_ENOMEM; err is left to the
  * caller, who knows what was being read. */
 int grok_h5_attr_read_string(hid_t a, char **out);
+
+/* Copies the object at path (a group with all below it, or a dataset) from src to the same
+ * path in dst, after checking every link, attribute and dataset it holds (run_copy.c). What
+ * grok writes itself is copied by H5Ocopy, byte for byte; what other writers make is copied by
+ * hand, variable-length strings rewritten fixed-length. dst must be writable, with path's
+ * parents made and path itself free. GROK_EFORMAT, err naming src and the object, for what
+ * grok does not copy (external links, named datatypes, enum, compound, reference and other
+ * types that are not numbers or strings, virtual or externally stored datasets, a filter this
+ * HDF5 lacks); then nothing is written. GROK_EIO or GROK_ENOMEM otherwise, dst left partly
+ * written (its caller abandons it). */
+int grok_run_copy_checked(struct grok_run *dst, struct grok_run *src, const char *path,
+                          struct grok_err *err);
 
 #endif

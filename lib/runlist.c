@@ -42,7 +42,9 @@ static char *attr_value_text(hid_t a, hid_t type, enum grok_dtype dt)
             return strdup("(not a single string)");
         return out;
     }
-    if (dt == GROK_OTHER)
+    /* uint8, int16, float16 ... (h5py's numpy types) are GROK_OTHER as data, numbers here. */
+    H5T_class_t cls = H5Tget_class(type);
+    if (dt == GROK_OTHER && cls != H5T_INTEGER && cls != H5T_FLOAT)
         return strdup("");
     hid_t space = H5Aget_space(a);
     hssize_t npts = space >= 0 ? H5Sget_simple_extent_npoints(space) : -1;
@@ -50,7 +52,7 @@ static char *attr_value_text(hid_t a, hid_t type, enum grok_dtype dt)
     if (npts < 0 || npts > 4096)
         return strdup("...");
     /* Integers are read as integers: a seed of 2^60 must print exactly, not as a double. */
-    int is_int = H5Tget_class(type) == H5T_INTEGER;
+    int is_int = cls == H5T_INTEGER;
     int is_unsigned = is_int && H5Tget_sign(type) == H5T_SGN_NONE;
     union { double d; long long i; unsigned long long u; } *v = malloc((size_t)(npts ? npts : 1) * sizeof *v);
     size_t cap = (size_t)npts * 32 + 1;
