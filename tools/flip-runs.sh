@@ -17,7 +17,8 @@
 #   -n  copies (default 10000); -j  copies read at once (default 2)
 #   -b  the programs (default bin; build-san/bin for the sanitizer build)
 #   -o  where the results and each unusual copy are kept (default a new folder in /tmp)
-#   RUN the run to damage (default: a tiny run trained here, as tests/fuzz/corpus-run's seeds)
+#   RUN the run to damage (default tests/fuzz/corpus-run/transformer.h5, a tiny transformer's run:
+#       a file of the repository, so that a seed damages the same bytes on every machine)
 # Prints the table of classes per program and the triage of the crashes; needs perl and gdb.
 set -eu
 
@@ -117,13 +118,7 @@ bin=$(cd "$bin" && pwd)
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 self=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
-if [ $# -ge 1 ]; then
-    run=$1
-else
-    run=$out/run.h5
-    SOURCE_DATE_EPOCH=1700000000 "$bin/grok-train" --p 7 --d-model 8 --heads 1 --d-mlp 16 \
-        --steps 20 --snapshot-every 10 -q -o "$run"
-fi
+run=${1:-$(dirname "$self")/../tests/fuzz/corpus-run/transformer.h5}
 run=$(cd "$(dirname "$run")" && pwd)/$(basename "$run")
 
 # OpenBLAS starts a thread per core when a program loads it: a third of a program's time here.
