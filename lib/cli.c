@@ -31,6 +31,7 @@ static void on_signal(int sig)
     interrupted = 1;
 }
 
+#ifndef __SANITIZE_ADDRESS__ /* AddressSanitizer reports the fatal signals itself, with a trace */
 /* HDF5 trusts the structure of the files it reads: some damage to a run's metadata that its
  * checksums do not catch makes the library itself fault (a bad pointer, or a double free that
  * glibc's malloc catches and answers with abort). One line and exit 1 then, as for any bad input,
@@ -105,6 +106,7 @@ static void mute_libc_fatal_messages(void)
         prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0);
 #endif
 }
+#endif
 
 void grok_cli_init(const char *name, int argc, char **argv)
 {
