@@ -13,10 +13,11 @@
 # Then each crash is run again under gdb and put down to the code it happened in: the first frame
 # of the backtrace outside libc is in libhdf5 ("hdf5") or in grok's own code ("ours").
 #
-# Usage: tools/flip-runs.sh [-n COPIES] [-j JOBS] [-b BINDIR] [-o DIR] [RUN]
+# Usage: tools/flip-runs.sh [-n COPIES] [-j JOBS] [-b BINDIR] [-o DIR] [-r] [RUN]
 #   -n  copies (default 10000); -j  copies read at once (default 2)
 #   -b  the programs (default bin; build-san/bin for the sanitizer build)
 #   -o  where the results and each unusual copy are kept (default a new folder in /tmp)
+#   -r  run nothing: print the tables of the results already in -o DIR
 #   RUN the run to damage (default tests/fuzz/corpus-run/transformer.h5, a tiny transformer's run:
 #       a file of the repository, so that a seed damages the same bytes on every machine)
 # Prints the table of classes per program and the triage of the crashes; needs perl and gdb.
@@ -89,7 +90,7 @@ if [ "${1:-}" = "--triage" ]; then
     esac
     frame=$(gdb -nx -batch -ex 'set confirm off' -ex run -ex bt --args "$@" "$out/seed-$seed.h5" 2>&1 </dev/null |
         grep '^#[0-9]' |
-        grep -v 'libc\.so\|/nptl/\|/malloc/\|/stdlib/\|/posix/\|/signal/\|__pthread_kill\|raise\|abort\|malloc_printerr\|_int_free\|__libc_\|__GI_\|<signal handler called>' |
+        grep -v 'libc\.so\|/nptl/\|/malloc/\|/stdlib/\|/posix/\|/signal/\|/sysdeps/\|/string/\|__pthread_kill\|raise\|abort\|malloc_printerr\|_int_free\|__libc_\|__GI_\|<signal handler called>' |
         head -n 1) || true
     rm -f "$out/gdb-$seed.h5"
     case $frame in
@@ -102,34 +103,36 @@ if [ "${1:-}" = "--triage" ]; then
     exit 0
 fi
 
-copies=10000 jobs=2 bin=bin out=""
-while getopts n:j:b:o: opt; do
+copies=10000 jobs=2 bin=bin out="" report=0
+while getopts n:j:b:o:r opt; do
     case $opt in
     n) copies=$OPTARG ;;
     j) jobs=$OPTARG ;;
     b) bin=$OPTARG ;;
     o) out=$OPTARG ;;
-    *) echo "usage: tools/flip-runs.sh [-n COPIES] [-j JOBS] [-b BINDIR] [-o DIR] [RUN]" >&2; exit 2 ;;
+    r) report=1 ;;
+    *) echo "usage: tools/flip-runs.sh [-n COPIES] [-j JOBS] [-b BINDIR] [-o DIR] [-r] [RUN]" >&2; exit 2 ;;
     esac
 done
 shift $((OPTIND - 1))
-bin=$(cd "$bin" && pwd)
 [ -n "$out" ] || out=$(mktemp -d "${TMPDIR:-/tmp}/grok-flip-runs.XXXXXX")
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
-self=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
-run=${1:-$(dirname "$self")/../tests/fuzz/corpus-run/transformer.h5}
-run=$(cd "$(dirname "$run")" && pwd)/$(basename "$run")
 
-# OpenBLAS starts a thread per core when a program loads it: a third of a program's time here.
-export OPENBLAS_NUM_THREADS=1
-start=$(date +%s)
-seq 1 "$copies" | xargs -n 50 -P "$jobs" "$self" --trial "$bin" "$run" "$out" >"$out/results.tsv"
-awk -F'\t' '$4 == "crash" {print $1 "\t" $3}' "$out/results.tsv" |
-    xargs -r -n 2 -P "$jobs" "$self" --triage "$bin" "$out" >"$out/triage.tsv"
-took=$(($(date +%s) - start))
-
-echo "# $copies damaged copies of $(basename "$run") ($(wc -c <"$run") bytes), $(date -u +%F), ${took} s, programs in $bin"
+if [ "$report" -eq 0 ]; then
+    bin=$(cd "$bin" && pwd)
+    self=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
+    run=${1:-$(dirname "$self")/../tests/fuzz/corpus-run/transformer.h5}
+    run=$(cd "$(dirname "$run")" && pwd)/$(basename "$run")
+    # OpenBLAS starts a thread per core when a program loads it: a third of a program's time.
+    export OPENBLAS_NUM_THREADS=1
+    start=$(date +%s)
+    seq 1 "$copies" | xargs -n 50 -P "$jobs" "$self" --trial "$bin" "$run" "$out" >"$out/results.tsv"
+    awk -F'\t' '$4 == "crash" {print $1 "\t" $3}' "$out/results.tsv" |
+        xargs -r -n 2 -P "$jobs" "$self" --triage "$bin" "$out" >"$out/triage.tsv"
+    echo "# $copies damaged copies of $(basename "$run") ($(wc -c <"$run") bytes), $(date -u +%F)," \
+        "$(($(date +%s) - start)) s, programs in $bin"
+fi
 awk -F'\t' '
     { n[$3]++; c[$3 "\t" $4]++; seen[$3] = 1 }
     END {
