@@ -59,7 +59,7 @@ PUB_HEADERS := $(wildcard include/grok/*.h)
 HEADERS    := $(PUB_HEADERS) $(wildcard lib/*.h)
 MANPAGES   := $(wildcard doc/*.1)
 
-.PHONY: all check demo bench bench-pca bench-checkpoint bench-deps install uninstall clean deps deps-check fuzz
+.PHONY: all check demo bench bench-pca bench-checkpoint bench-deps install uninstall clean deps deps-check fuzz fuzz-deps fuzz-build fuzz-ci
 .DELETE_ON_ERROR:
 
 all: deps-check $(LIBGROK) $(PROGS)
@@ -128,13 +128,49 @@ bench-pca: all
 	@tools/deps.sh --bench --check
 	/usr/bin/python3 bench/pca.py --bin $(abspath $(BINDIR)) --run $(abspath $(O)/bench/xu-attn-501.h5)
 
+# The fuzz targets (tests/fuzz/README.md): clang's libFuzzer with ASan and UBSan, apart from
+# the build above. The run reader's target links all of libgrok, built again instrumented.
 FUZZ_SECONDS ?= 60
-fuzz:
-	@mkdir -p $(O)/fuzz/corpus
-	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -std=c11 $(GROK_CPPFLAGS) $(CPPFLAGS) \
-	    -o $(O)/fuzz/fuzz-tsv tests/fuzz/fuzz-tsv.c lib/tsv.c lib/err.c
-	cp -n tests/fuzz/corpus/* $(O)/fuzz/corpus/ 2>/dev/null || true
-	$(O)/fuzz/fuzz-tsv -max_total_time=$(FUZZ_SECONDS) -max_len=4096 $(O)/fuzz/corpus
+FUZZ       := $(O)/fuzz
+FUZZ_FLAGS := -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_OBJ   := $(LIB_SRC:lib/%.c=$(FUZZ)/lib/%.o)
+
+fuzz-deps:
+	@tools/deps.sh --fuzz
+
+$(FUZZ)/lib/%.o: lib/%.c $(HEADERS) | deps-check fuzz-deps
+	@mkdir -p $(@D)
+	clang $(GROK_CPPFLAGS) $(CPPFLAGS) $(PKG_CFLAGS) $(GROK_CFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -Ilib -c -o $@ $<
+
+$(FUZZ)/libgrok.a: $(FUZZ_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(FUZZ)/fuzz-tsv: tests/fuzz/fuzz-tsv.c lib/tsv.c lib/err.c $(HEADERS) | fuzz-deps
+	@mkdir -p $(@D)
+	clang $(FUZZ_FLAGS) -fsanitize=fuzzer -std=c11 $(GROK_CPPFLAGS) $(CPPFLAGS) \
+	    -o $@ tests/fuzz/fuzz-tsv.c lib/tsv.c lib/err.c
+
+$(FUZZ)/fuzz-run: tests/fuzz/fuzz-run.c $(FUZZ)/libgrok.a $(HEADERS)
+	clang $(GROK_CPPFLAGS) $(CPPFLAGS) $(PKG_CFLAGS) $(GROK_CFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer \
+	    -o $@ $< $(FUZZ)/libgrok.a $(LDLIBS)
+
+fuzz-build: $(FUZZ)/fuzz-tsv $(FUZZ)/fuzz-run
+
+# Each target for FUZZ_SECONDS on its corpus (a copy in $(FUZZ), where new inputs collect).
+fuzz: fuzz-build
+	@mkdir -p $(FUZZ)/corpus $(FUZZ)/corpus-run
+	cp -n tests/fuzz/corpus/* $(FUZZ)/corpus/ 2>/dev/null || true
+	cp -n tests/fuzz/corpus-run/* $(FUZZ)/corpus-run/ 2>/dev/null || true
+	$(FUZZ)/fuzz-tsv -max_total_time=$(FUZZ_SECONDS) -max_len=4096 $(FUZZ)/corpus
+	tools/fuzz-run.sh $(FUZZ)/fuzz-run $(FUZZ_SECONDS) $(FUZZ)/corpus-run
+
+# For CI: the same for a bounded time, from the corpora in the repository alone; fails on any
+# finding in grok's code (tools/fuzz-run.sh).
+fuzz-ci: fuzz-build
+	@rm -rf $(FUZZ)/ci && mkdir -p $(FUZZ)/ci/corpus $(FUZZ)/ci/corpus-run
+	$(FUZZ)/fuzz-tsv -max_total_time=$(FUZZ_SECONDS) -max_len=4096 $(FUZZ)/ci/corpus tests/fuzz/corpus
+	tools/fuzz-run.sh $(FUZZ)/fuzz-run $(FUZZ_SECONDS) $(FUZZ)/ci/corpus-run tests/fuzz/corpus-run
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \

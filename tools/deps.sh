@@ -1,23 +1,28 @@
 #!/bin/sh
 # Checks that the Debian packages grok needs are installed; installs the missing ones
 # (with sudo when not root) unless called with --check, which only reports. With --bench it
-# looks after the benchmark's packages instead (PyTorch and NumPy: bench/ only, never the build).
+# looks after the benchmark's packages instead (PyTorch and NumPy: bench/ only, never the build);
+# with --fuzz, after the fuzz targets' (clang and its libFuzzer runtime: make fuzz, fuzz-ci only).
 # On a system without dpkg it trusts pkg-config and says so.
 set -eu
 
 # python3-h5py: a test reads a run from Python; gnuplot-nox: make demo draws its plot.
 check=0
 bench=0
+fuzz=0
 for arg in "$@"; do
     case "$arg" in
     --check) check=1 ;;
     --bench) bench=1 ;;
-    *) echo "deps: unknown argument '$arg' (--check, --bench)" >&2; exit 2 ;;
+    --fuzz) fuzz=1 ;;
+    *) echo "deps: unknown argument '$arg' (--check, --bench, --fuzz)" >&2; exit 2 ;;
     esac
 done
 
 pkgs="libhdf5-dev liblapacke-dev libopenblas-dev libgsl-dev pkg-config hdf5-tools perl make gcc procps python3-h5py gnuplot-nox"
 if [ "$bench" -eq 1 ]; then pkgs="python3-torch python3-numpy python3-h5py"; fi
+# libclang-rt-dev holds libFuzzer and the sanitizer runtimes of clang.
+if [ "$fuzz" -eq 1 ]; then pkgs="clang libclang-rt-dev"; fi
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
     if pkg-config --exists hdf5 gsl lapacke 2>/dev/null; then exit 0; fi
@@ -35,6 +40,7 @@ done
 if [ "$check" -eq 1 ]; then
     target=deps
     if [ "$bench" -eq 1 ]; then target=bench-deps; fi
+    if [ "$fuzz" -eq 1 ]; then target=fuzz-deps; fi
     echo "deps: missing Debian packages:$missing (run: make $target)" >&2
     exit 1
 fi

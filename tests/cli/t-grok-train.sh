@@ -96,7 +96,7 @@ if [ -z "${ASAN_OPTIONS:-}" ]; then
     rc=0
     wait $pid || rc=$?
     [ "$rc" -eq 1 ] && [ -z "$(ls -A segv)" ] &&
-        [ "$(cat segv.err)" = "grok-train: crashed on signal 11 (a damaged HDF5 input can make the HDF5 library do this; if the inputs are sound, it is a bug)" ]
+        [ "$(cat segv.err)" = "grok-train: damaged HDF5 input: crashed on signal 11 reading it (if the input is sound, it is a bug)" ]
     ok $? "SIGSEGV: one line, exit 1 (got $rc), the temporary file removed"
 fi
 grok-train $LONG -o int.h5 &
