@@ -18,11 +18,11 @@ wait_for() {
     while [ ! -f "$1" ] && [ "$_i" -lt 200 ]; do sleep 0.1; _i=$((_i + 1)); done
 }
 
-grok-train $model --steps 1000 --checkpoint-every 0 -o ref.h5
+grok-train $model --steps 3000 --checkpoint-every 0 -o ref.h5
 data ref.h5 >ref.txt
 
 # Checkpoints taken or not, the finished run holds the same data, and the checkpoint goes.
-run grok-train $model --steps 1000 --checkpoint-every 100 -o k.h5
+run grok-train $model --steps 3000 --checkpoint-every 100 -o k.h5
 is_exit 0
 data k.h5 >k.txt
 cmp -s ref.txt k.txt
@@ -32,9 +32,9 @@ ok $? "... and no checkpoint or temporary file is left once the run is written"
 
 # SIGKILL at three moments after the first checkpoint: the checkpoint is a run that
 # --resume continues to the uninterrupted run's data.
-for wait in 0 0.3 0.6; do
+for wait in 0 0.1 0.2; do
     rm -f k.h5 k.h5.part
-    grok-train $model --steps 1000 --checkpoint-every 20 -o k.h5 &
+    grok-train $model --steps 3000 --checkpoint-every 20 -o k.h5 &
     pid=$!
     wait_for k.h5.part
     sleep "$wait"
@@ -73,7 +73,7 @@ rm -f .k.h5.tmpBBBBBB
 # An interrupted stream (its reader interrupted with it, as by Ctrl-C on a pipeline): the run
 # is kept in grok-train-HASH.part, named on stderr, and continues from there.
 mkfifo pipe
-grok-train $model --steps 1000000 --checkpoint-every 0.2s >pipe 2>err &
+grok-train $model --steps 3000000 --checkpoint-every 0.1s >pipe 2>err &
 pid=$!
 cat pipe >streamed.h5 &
 reader=$!
@@ -93,7 +93,7 @@ cmp -s want got
 ok $? "... and says where the run is kept"
 [ -n "$part" ] && grok-snap -l "$part" >/dev/null && grok-snap -l streamed.h5 >/dev/null
 ok $? "... which is a complete run, as is what reached the pipe"
-run grok-train --resume "$part" --steps 1000 -q -o k.h5
+run grok-train --resume "$part" --steps 3000 -q -o k.h5
 is_exit 0
 data k.h5 >k.txt
 cmp -s ref.txt k.txt && [ ! -e "$part" ]
@@ -119,10 +119,10 @@ if /usr/bin/python3 -c 'import h5py' 2>/dev/null; then
     /usr/bin/python3 -c "import h5py, numpy; f = h5py.File('past.h5', 'r+'); f['state'].attrs['step'] = numpy.int64(999999); f.close()"
     run grok-train --resume past.h5 -q -o k2.h5
     is_exit 1
-    is_stderr "grok-train: past.h5: /state@step 999999 is past the run's end (/config@steps 1000)"
-    run grok-train --resume past.h5 --steps 3000 -q -o k2.h5
+    is_stderr "grok-train: past.h5: /state@step 999999 is past the run's end (/config@steps 3000)"
+    run grok-train --resume past.h5 --steps 4000 -q -o k2.h5
     is_exit 2
-    is_stderr "grok-train: --steps 3000: past.h5 is already at step 999999 (see grok-train --help)"
+    is_stderr "grok-train: --steps 4000: past.h5 is already at step 999999 (see grok-train --help)"
     # A step column out of order is refused where the continuation reads it.
     cp ref.h5 unsorted.h5
     /usr/bin/python3 -c "import h5py; f = h5py.File('unsorted.h5', 'r+'); f['snapshots/step'][3] = 0; f.close()"
