@@ -180,7 +180,7 @@ install: all
 	install -m 644 $(PUB_HEADERS) $(DESTDIR)$(PREFIX)/include/grok/
 	$(if $(MANPAGES),install -m 644 $(MANPAGES) $(DESTDIR)$(PREFIX)/share/man/man1/)
 	install -d $(DESTDIR)$(PREFIX)/share/doc/grok
-	install -m 644 README.md doc/run-format.md doc/architecture.md $(DESTDIR)$(PREFIX)/share/doc/grok/
+	install -m 644 README.md doc/run-format.md doc/architecture.md doc/robustness.md $(DESTDIR)$(PREFIX)/share/doc/grok/
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' \
 	    -e 's|@CFLAGS@|$(PKG_CFLAGS)|' -e 's|@LIBS@|$(PKG_LIBS)|' grok.pc.in \
 	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/grok.pc
