@@ -57,6 +57,7 @@ static int setup(struct grok_trainer *t, const struct grok_train_config *cfg, st
 {
     t->cfg = *cfg;
     t->last_eval = -1;
+    t->last_snap = -1;
     const struct grok_train_config *c = &t->cfg;
     gsl_rng *data_rng = gsl_rng_alloc(gsl_rng_mt19937);
     t->rng = gsl_rng_alloc(gsl_rng_mt19937);

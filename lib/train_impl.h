@@ -30,6 +30,7 @@ struct grok_trainer {
     long long step;                /* updates done */
     int streak;                    /* evaluations in a row with test accuracy ≥ stop_at */
     long long last_eval;           /* step of the last finite evaluation written, -1 for none */
+    long long last_snap;           /* step of the last snapshot written, -1 for none */
     struct grok_tensor *all;       /* (n_tensors) a view of every parameter, for /state */
     struct grok_tensor *snap;      /* (n_snap) the parameters a snapshot holds */
     int n_snap;

@@ -114,6 +114,11 @@ enum grok_train_end grok_train_loop(struct grok_trainer *t, struct grok_run *run
         if (got == GROK_TRAIN_NONFINITE)
             end = GROK_TRAIN_NONFINITE;
     }
+    /* and its snapshot, so that the last parameters are in /snapshots as well as in /state (a
+     * continued run drops it when it is off the cadence, as it drops such an evaluation) */
+    if (end != GROK_TRAIN_NONFINITE && run && c->snapshot_every > 0 && t->last_snap != t->step &&
+        grok_trainer_write_snapshot(t, run, err))
+        return GROK_TRAIN_FAILED;
     /* a diverged run keeps its finite evaluations and snapshots, but no state to resume from */
     if (end != GROK_TRAIN_NONFINITE && run && grok_trainer_write_state(t, run, err))
         return GROK_TRAIN_FAILED;

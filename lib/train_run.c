@@ -33,6 +33,8 @@ int grok_trainer_write_metrics(struct grok_run *run, const struct grok_eval *e, 
 int grok_trainer_write_snapshot(struct grok_trainer *t, struct grok_run *run, struct grok_err *err)
 {
     int rc = grok_run_snapshot_append(run, t->step, t->snap, t->n_snap, err);
+    if (rc == GROK_OK)
+        t->last_snap = t->step;
     return rc ? rc : grok_run_flush(run, err);
 }
 
@@ -233,6 +235,8 @@ int grok_train_resume_run(struct grok_trainer *t, struct grok_run *out, struct g
             return rc;
         if (g == 0)
             t->last_eval = last;
+        else
+            t->last_snap = last;
     }
     return GROK_OK;
 }

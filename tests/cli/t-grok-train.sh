@@ -53,6 +53,9 @@ same_groups d1/run.h5 resumed.h5 config data metrics snapshots state
 ok $? "resumed run equals the uninterrupted one (config, data, metrics, snapshots, state)"
 [ "$(grok-snap -t metrics resumed.h5 | awk -F'\t' '!/^#/ && $1 != "step" {printf "%s ", $1}')" = "0 50 100 150 200 230 " ]
 ok $? "the evaluation at step 117, off the cadence, was dropped"
+[ "$(h5dump -d /snapshots/step half.h5 | grep -o '(0): .*')" = "(0): 0, 40, 80, 117" ] &&
+    [ "$(h5dump -d /snapshots/step resumed.h5 | grep -o '(0): .*')" = "(0): 0, 40, 80, 120, 160, 200, 230" ]
+ok $? "the last step has its snapshot (117, 230), and a continued run drops the one off the cadence"
 grok-train --resume d1/run.h5 --threads 1 -q -o again.h5
 same_groups d1/run.h5 again.h5 metrics snapshots state
 ok $? "resuming a finished run redoes its last evaluation and changes nothing"
