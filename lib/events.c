@@ -248,28 +248,10 @@ void grok_fit_num_write(struct grok_tsv_writer *w, double v, int whole)
         grok_tsv_f64(w, v);
 }
 
-/* The shortest text that reads back as v, for settings in metadata ("0.1", not %.17g's
- * "0.10000000000000001"). */
-static const char *fmt_short(char *buf, double v)
-{
-    if (!isfinite(v))
-        return grok_fmt_number(buf, v, 0);
-    int prec = 1;
-    for (; prec < 17; prec++) {
-        snprintf(buf, 32, "%.*g", prec, v);
-        if (strtod(buf, NULL) == v)
-            break;
-    }
-    /* Enough digits for the integer part, so that 10 is "10" rather than "1e+01". */
-    int whole = fabs(v) >= 1 ? (int)floor(log10(fabs(v))) + 1 : 0;
-    snprintf(buf, 32, "%.*g", whole > prec && whole <= 17 ? whole : prec, v);
-    return buf;
-}
-
 static void meta_real(struct grok_tsv_writer *w, const char *key, double v)
 {
     char buf[32];
-    grok_tsv_meta(w, key, fmt_short(buf, v));
+    grok_tsv_meta(w, key, grok_fmt_shortest(buf, v, 0));
 }
 
 /* Row r's PC1 share of the matrix `name`; nan when its run did not analyse that matrix. */

@@ -72,7 +72,7 @@ static char *attr_value_text(hid_t a, hid_t type, enum grok_dtype dt)
         else if (is_int)
             snprintf(num, sizeof num, "%lld", v[i].i);
         else
-            grok_fmt_number(num, v[i].d, dt == GROK_F32);
+            grok_fmt_shortest(num, v[i].d, dt == GROK_F32);   /* settings, read by people */
         len += (size_t)snprintf(out + len, cap - len, "%s%s", i ? "," : "", num);
     }
     free(v);

@@ -519,6 +519,24 @@ char *grok_fmt_number(char *buf, double v, int is_f32)
     return buf;
 }
 
+char *grok_fmt_shortest(char *buf, double v, int is_f32)
+{
+    if (!isfinite(v))
+        return grok_fmt_number(buf, v, is_f32);
+    /* printf has no shortest round-trip conversion: the fewest digits that read back as v. */
+    int prec = 1, most = is_f32 ? 9 : 17;
+    for (; prec < most; prec++) {
+        snprintf(buf, 32, "%.*g", prec, v);
+        double back = strtod(buf, NULL);
+        if (is_f32 ? (float)back == (float)v : back == v)
+            break;
+    }
+    /* Enough digits for the integer part, so that 10 is "10" rather than "1e+01". */
+    int whole = fabs(v) >= 1 ? (int)floor(log10(fabs(v))) + 1 : 0;
+    snprintf(buf, 32, "%.*g", whole > prec && whole <= most ? whole : prec, v);
+    return buf;
+}
+
 void grok_tsv_init(struct grok_tsv_writer *w, FILE *f)
 {
     w->f = f;

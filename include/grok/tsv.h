@@ -95,4 +95,9 @@ void grok_tsv_end_row(struct grok_tsv_writer *w);
  * buf of at least 32 bytes; returns buf. */
 char *grok_fmt_number(char *buf, double v, int is_f32);
 
+/* Formats v with the fewest significant digits that read back (strtod) as the same double, or
+ * the same float when `is_f32` ("0.003", not %.17g's "0.0030000000000000001"), into buf of at
+ * least 32 bytes; returns buf. For settings and other values a person reads. */
+char *grok_fmt_shortest(char *buf, double v, int is_f32);
+
 #endif
