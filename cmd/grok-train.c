@@ -50,7 +50,8 @@ static const char usage[] =
     "      --snapshot GLOB    parameters to snapshot (repeatable)               [all]\n"
     "      --stop-at ACC      stop at test accuracy >= ACC three evaluations in a row\n"
     "      --seed N           seed of the initialisation and the batches        [0]\n"
-    "      --threads N        threads, a slice of the batch each; 0: all cores  [0]\n"
+    "      --threads N        threads, a slice of the batch each; 0: all cores  [0;\n"
+    "                         --resume: the run's own, /config@threads]\n"
     "      --resume RUN       continue RUN exactly, to --steps (default: its own); --stop-at\n"
     "                         may be given anew (0 continues a run that stopped there)\n"
     "      --checkpoint-every N|Ts  write a resumable checkpoint every N steps or every\n"
@@ -195,7 +196,7 @@ static struct opts parse_args(int argc, char **argv)
         case OPT_PRESET: preset = optarg; break;
         case OPT_RESUME: o.rq.resume = optarg; break;
         case OPT_INIT: o.rq.init = optarg; break;
-        case OPT_THREADS: o.rq.threads = parse_threads(optarg); break;
+        case OPT_THREADS: o.rq.threads = parse_threads(optarg), o.rq.threads_given = 1; break;
         case OPT_CHECKPOINT: o.rq.checkpoint = optarg; break;
         case OPT_CHECKPOINT_EVERY: parse_checkpoint_every(optarg, &o.rq); break;
         case OPT_STOP_AT:

@@ -736,6 +736,25 @@ int grok_config_write(struct grok_run *run, const struct grok_train_config *c, s
     return GROK_OK;
 }
 
+int grok_config_write_threads(struct grok_run *run, int threads, struct grok_err *err)
+{
+    return grok_run_attr_set_int(run, G, "threads", threads, err);
+}
+
+int grok_config_read_threads(struct grok_run *run, int *threads, struct grok_err *err)
+{
+    long long v;
+    int rc = grok_run_attr_get_int(run, G, "threads", &v, err);
+    if (rc == GROK_ENOTFOUND)
+        return rc;   /* a run written before it was recorded */
+    if (rc == GROK_OK && (v < 1 || v > 1024))
+        rc = grok_err_set(err, GROK_EFORMAT, "%s: /config@threads %lld: must be between 1 and 1024",
+                          grok_run_name(run), v);
+    if (rc == GROK_OK)
+        *threads = (int)v;
+    return rc;
+}
+
 /* Reads the setting of row k from the run into c; an integer is checked against its limits before
  * it is narrowed to its field, a text against its field's room, a name against the choices. */
 static int read_key(struct grok_run *run, const struct config_key *k, struct grok_train_config *c,

@@ -18,6 +18,8 @@
 int grok_trainer_write_setup(struct grok_trainer *t, struct grok_run *run, struct grok_err *err)
 {
     int rc = grok_config_write(run, &t->cfg, err);
+    if (rc == GROK_OK)
+        rc = grok_config_write_threads(run, grok_trainer_threads(t), err);
     return rc ? rc : grok_data_write(run, &t->data, err);
 }
 

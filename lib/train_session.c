@@ -71,7 +71,11 @@ static int open_session(struct grok_train_session *s, struct grok_train_config *
     if (!(s->t = grok_trainer_new(cfg, err)))
         return err->code == GROK_EINVAL && !rq->resume ? GROK_TRAIN_BAD_SETTINGS : GROK_TRAIN_OPEN_FAILED;
     grok_fpenv_flush_subnormals();   /* before the workers start: they inherit it */
-    if (grok_trainer_set_threads(s->t, rq->threads, err))
+    /* a continued run keeps the thread count it was trained with, and so its numbers */
+    int threads = rq->threads;
+    if (rq->resume && !rq->threads_given && grok_config_read_threads(s->in, &threads, err) == GROK_EFORMAT)
+        return GROK_TRAIN_OPEN_FAILED;
+    if (grok_trainer_set_threads(s->t, threads, err))
         return GROK_TRAIN_OPEN_FAILED;
     if (rq->resume) {
         if (grok_trainer_resume(s->t, s->in, err))

@@ -122,6 +122,13 @@ int grok_config_parse_hidden(struct grok_model_config *m, const char *text);
  * other family's model settings left out. GROK_EIO with err filled. */
 int grok_config_write(struct grok_run *run, const struct grok_train_config *c, struct grok_err *err);
 
+/* The thread count a run was trained with, /config@threads: not a setting (the config table
+ * neither needs nor checks it) but a record, since the count decides how the batch's gradient
+ * is summed and so the last bits of every number. Reading it gives GROK_ENOTFOUND for a run
+ * written before it was recorded, GROK_EFORMAT outside 1..1024. */
+int grok_config_write_threads(struct grok_run *run, int threads, struct grok_err *err);
+int grok_config_read_threads(struct grok_run *run, int *threads, struct grok_err *err);
+
 /* Checks the lists of parameter globs of a resolved c (freeze, snapshot, lr_mult) against the
  * model c describes: a list that selects no parameter (for lr_mult, a glob of it), or a snapshot
  * list that selects none while snapshots are taken, is refused with GROK_EINVAL, naming the

@@ -28,6 +28,7 @@ struct grok_train_request {
     double stop_at;
     const char *init;            /* start from the parameters of this run's /state, or NULL */
     int threads;                 /* grok_trainer_set_threads's count (0: every core) */
+    int threads_given;           /* else a continued run takes its /config@threads */
     /* Checkpoints: a resumable copy of the run written every checkpoint_steps steps and/or
      * every checkpoint_seconds seconds (both 0: none) to `checkpoint`, or by default to
      * the resumed run when its name ends in ".part" (a checkpoint continued), else

@@ -80,6 +80,11 @@ cp d3/run.h5 t3-a.h5
 grok-train --resume t3-half.h5 --steps 230 --threads 3 -q -o t3-resumed.h5
 same_groups t3-a.h5 t3-resumed.h5 metrics snapshots state
 ok $? "--threads 3: a resumed run equals the uninterrupted one"
+[ "$(grok-snap -l t3-half.h5 | awk -F'\t' '$2 == "/config@threads" {print $5}')" = 3 ]
+ok $? "/config@threads records the count"
+grok-train --resume t3-half.h5 --steps 230 -q -o t3-resumed2.h5
+same_groups t3-a.h5 t3-resumed2.h5 config metrics snapshots state
+ok $? "... which a resumed run takes when --threads is not given: the same numbers"
 awk -F'\t' 'NR == FNR && !/^#/ && $1 == 230 {a = $3} NR != FNR && !/^#/ && $1 == 230 {b = $3}
      END {d = a - b; if (d < 0) d = -d; exit !(a > 0 && d < 1e-3 * a)}' \
     "$(grok-snap -t metrics d1/run.h5 > m1.tsv && echo m1.tsv)" "$(grok-snap -t metrics t3-a.h5 > m3.tsv && echo m3.tsv)"
