@@ -33,7 +33,7 @@ static const char usage[] =
     "Exit status: 0 success, 1 bad data or I/O failure, 2 bad usage, 130 interrupted.\n"
     "\n"
     "Examples:\n"
-    "  grok-train --p 23 -q -o p23.h5\n"
+    "  grok-train --preset xu --p 23 --frac 0.6 --d-model 32 --heads 2 --d-mlp 64 --batch 128 --lr 3e-3 --steps 3000 -q -o p23.h5   # groks in seconds\n"
     "  grok-align -t p23.h5\n"
     "  grok-align --exact --sample 50 -s 0:20:8 -t p23.h5\n"
     "  grok-align --projections 4 p23.h5 | grok-snap -t align\n";

@@ -31,7 +31,7 @@ static const char usage[] =
     "Exit status: 0 success, 1 bad data or I/O failure, 2 bad usage, 130 interrupted.\n"
     "\n"
     "Examples:\n"
-    "  grok-train --preset xu --p 23 --steps 1000 -q -o xu.h5\n"
+    "  grok-train --preset xu --p 23 --frac 0.6 --d-model 32 --heads 2 --d-mlp 64 --batch 128 --lr 3e-3 --steps 3000 -q -o xu.h5\n"
     "  grok-pca xu.h5 | grok-commute -K 3 --batch 16 -s 0:500 -t\n";
 
 struct opts {

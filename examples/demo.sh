@@ -1,6 +1,7 @@
 #!/bin/sh
 # make demo: train a small transformer on a+b mod 31 until it groks (about a minute on two
-# cores), say when it memorised and when it generalised, and leave the run and a plot.
+# cores), say when it memorised and when it generalised, and leave the run (the one README.md's
+# tour analyses) and a plot.
 set -eu
 bin=$1 dir=$2
 PATH="$bin:$PATH"
@@ -35,5 +36,8 @@ else
     echo "left in $dir: run.h5 (the run), metrics.tsv (no gnuplot: make deps installs it for the plot)"
 fi
 echo
-echo '$ grok-snap -l run.h5 | grep -c snapshots/   # what the run holds: see grok-snap -l run.h5'
-grok-snap -l run.h5 | grep -c snapshots/
+# What the run holds, counted from its listing: the rows of /metrics and /snapshots.
+rows() { grok-snap -l run.h5 | awk -F'\t' -v p="$1" '$2 == p {print $4}'; }
+echo "run.h5 holds $(rows /metrics/step) evaluations and $(rows /snapshots/step) snapshots of every parameter"
+echo "(grok-snap -l run.h5 lists them). It is the run README.md's tour starts from:"
+echo "    export PATH=\"$bin:\$PATH\"; cp \"$dir/run.h5\" run.h5"
