@@ -24,6 +24,9 @@ struct grok_train_session {
     struct grok_tsv_writer tsv;
     int table;                     /* the metrics rows are streamed */
     struct grok_progress bar;
+    struct grok_eval last;         /* the last evaluation, for the summary */
+    int evaluated;                 /* last holds one */
+    long long first_step;          /* the step training began at (a continued run's) */
     char *checkpoint;              /* the checkpoint file, or NULL when none is written */
     long long checkpoint_step;     /* the step of the last checkpoint written, or -1 */
     double checkpoint_time;        /* when it was written (or training began), monotonic s */
@@ -221,14 +224,24 @@ static int open_output(struct grok_train_session *s, struct grok_err *err)
     return choose_checkpoint(s, err);
 }
 
+/* The bar's note: "acc train 0.998 test 0.412  loss 0.00312", the loss in at most 8 columns
+ * (%.3g of a finite number), so that the note's width never changes. */
+#define NOTE_FORMAT "acc train %.3f test %.3f  loss %.3g"
+enum { NOTE_COLS = sizeof "acc train 0.000 test 0.000  loss " - 1 + 8 };
+
 static void on_eval(void *ctx, const struct grok_eval *e)
 {
     struct grok_train_session *s = ctx;
-    char note[40];
-    snprintf(note, sizeof note, "train %.3f test %.3f", e->train_acc, e->test_acc);
+    char note[64];
+    snprintf(note, sizeof note, NOTE_FORMAT, e->train_acc, e->test_acc, e->train_loss);
     grok_progress_note(&s->bar, note);
+    s->last = *e;
+    s->evaluated = 1;
     if (!s->table)
         return;
+    /* the row may go to the bar's terminal: not after the bar's text, but on a line of its own,
+     * with the bar drawn again below it */
+    grok_progress_hide(&s->bar);
     grok_tsv_i64(&s->tsv, e->step);
     grok_tsv_f64(&s->tsv, e->train_loss);
     grok_tsv_f64(&s->tsv, e->train_acc);
@@ -238,6 +251,7 @@ static void on_eval(void *ctx, const struct grok_eval *e)
     grok_tsv_f64(&s->tsv, e->lr);
     grok_tsv_end_row(&s->tsv);
     fflush(s->text.f);   /* live, for awk and gnuplot downstream */
+    grok_progress_update(&s->bar, e->step);
 }
 
 static void on_step(void *ctx, long long step)
@@ -267,6 +281,25 @@ static int after_step(void *ctx, long long step, struct grok_err *err)
     return rc;
 }
 
+/* The line that takes the bar's place at the end (when there was a bar):
+ * "grok-train: 400 steps in 0:02, train acc 1.000 test acc 0.412 (loss 0.00312 / 2.1)". */
+static void summarize(struct grok_train_session *s, enum grok_train_end end)
+{
+    char what[96], detail[96] = "";
+    long long at = grok_trainer_step_count(s->t);
+    if (s->first_step > 0)
+        snprintf(what, sizeof what, "steps %lld to %lld", s->first_step, at);
+    else
+        snprintf(what, sizeof what, "%lld steps", at);
+    if (end == GROK_TRAIN_INTERRUPTED || end == GROK_TRAIN_STOPPED)
+        snprintf(what + strlen(what), sizeof what - strlen(what), " (%s)",
+                 end == GROK_TRAIN_INTERRUPTED ? "interrupted" : "--stop-at reached");
+    if (s->evaluated)
+        snprintf(detail, sizeof detail, "train acc %.3f test acc %.3f (loss %.3g / %.3g)",
+                 s->last.train_acc, s->last.test_acc, s->last.train_loss, s->last.test_loss);
+    grok_progress_summary(&s->bar, what, detail);
+}
+
 /* Whether the run goes to standard output. */
 static int to_stream(const struct grok_train_session *s)
 {
@@ -284,7 +317,9 @@ int grok_train_session_run(struct grok_train_session *s)
                                      .interrupted = grok_interrupted, .after_step = after_step,
                                      .ctx = s};
     grok_progress_start(&s->bar, "grok-train", grok_trainer_config(t)->steps, s->rq->co->quiet);
-    grok_progress_update(&s->bar, grok_trainer_step_count(t));
+    grok_progress_reserve(&s->bar, NOTE_COLS);
+    s->first_step = grok_trainer_step_count(t);
+    grok_progress_update(&s->bar, s->first_step);
     enum grok_train_end end = grok_train_loop(t, s->out, !s->rq->resume, &hooks, &err);
     grok_progress_end(&s->bar);
     if (end == GROK_TRAIN_FAILED)
@@ -303,6 +338,8 @@ int grok_train_session_run(struct grok_train_session *s)
         return grok_cli_failed(&s->text, &err);
     if (s->checkpoint && !keep_checkpoint)
         unlink(s->checkpoint);   /* superseded by the run; absent when none was due */
+    if (end != GROK_TRAIN_NONFINITE)
+        summarize(s, end);
     if (end == GROK_TRAIN_NONFINITE) {
         long long at = grok_trainer_step_count(t), kept = grok_trainer_last_eval(t);
         if (kept >= 0)

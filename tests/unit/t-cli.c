@@ -1,8 +1,7 @@
-/* The shared command-line pieces: the output rule, atomic text output, the progress bar. */
+/* The shared command-line pieces: the output rule, atomic text output (the progress bar: t-progress). */
 #include "tap.h"
 
 #include "grok/cli.h"
-#include "grok/progress.h"
 
 #include <fcntl.h>
 #include <stdio.h>
@@ -79,22 +78,6 @@ int main(void)
     if (system(path) != 0)
         diag("cannot clean %s", dir);
 
-    char buf[128];
-    grok_progress_format(buf, 60, "train", 250, 1000, 10.0);
-    is_str(buf, "train [######..................] 250/1000  25% 25/s ETA 0:30",
-           "progress bar with rate and ETA");
-    grok_progress_format(buf, 60, "train", 7200, 0, 2.0);
-    is_str(buf, "train 7200 3600/s", "progress without a total");
-    ok(strlen(buf) <= 60, "the bar fits its width");
-    grok_progress_format(buf, 79, "commute", 100, 1000, 3600.0);
-    ok(strstr(buf, "ETA 9:00:00") != NULL, "ETA in hours: %s", buf);
-    grok_progress_format(buf, 79, "commute", 1, 1000000000, 3600.0);
-    ok(strstr(buf, "ETA --:--") != NULL, "an absurd ETA is not printed: %s", buf);
-    grok_progress_format(buf, 60, "train", 0, 1000, 0.0);
-    is_str(buf, "train [..............................] 0/1000   0% ETA --:--",
-           "before a rate is known: no rate, and the ETA unknown");
-    grok_progress_format(buf, 60, "train", 0, 0, 0.5);
-    is_str(buf, "train 0", "without a total: no rate before one is known");
     /* the one real-number parser of the flags */
     double v = -1;
     ok(grok_flag_real("1e-3", &v) == 0 && v == 1e-3, "1e-3 is a number");
