@@ -65,7 +65,7 @@ run.h5	nan	nan	nan	nan	nan	nan	nan" "pc1.MATRIX after pc1_mean, the union of the
 run sh -c 'grok-snap -t metrics named.h5 | grok-fit -t | tail -1 | cut -f8; grok-snap -t metrics other.h5 | grok-fit -t | tail -1 | cut -f8'
 is_stdout "xu
 none" "a metrics table's preset from its metadata, none when empty"
-run sh -c 'grok-fit other.h5 | grok-snap -t fit | grep -v "^#" | cut -f15-'
+run sh -c 'grok-fit other.h5 | grok-snap -t fit | grep -v "^#" | cut -f19-'
 is_stdout "pc1_mean	pc1.blocks.0.attn.W_K	pc1.blocks.0.attn.W_V
 0.375	0.25	0.5" "/fit holds the per-matrix shares too"
 printf 'run\tt_grok\tpc1.blocks.0.attn.W_Q\na\t1000\t0.5\nb\t2000\t0.6\nc\t3000\t0.7\nd\t4000\t0.8\n' >byshare.tsv
@@ -123,17 +123,26 @@ ok $? "-o ev.tsv writes the table there"
 # ---- the run ----
 run sh -c 'cat run.h5 | grok-fit | grok-snap -t fit | grep -v "^#"'
 is_exit 0
-is_stdout "p	lr	wd	seed	n_evals	t_mem	t_grok	t_grok98	grokked	final_train_acc	final_test_acc	t_onset	lead	lead_frac	pc1_mean
-7	0.001	1	42	11	400	800	nan	0	0.99999999999737699	0.9994472213630764	nan	nan	nan	nan" "piped: the run with /fit, one value per numeric column"
+is_stdout "$HEADER
+stdin	$ROW_RUN" "piped: the run with /fit, the row grok-fit -t prints (text columns from /fit's attributes)"
+run sh -c 'grok-fit run.h5 -o same.h5 && grok-snap -t fit same.h5 | grep -v "^#"; grok-fit -t run.h5 | grep -v "^#"'
+is_stdout "$HEADER
+run.h5	$ROW_RUN
+$HEADER
+run.h5	$ROW_RUN" "grok-snap -t fit prints the table grok-fit -t prints"
 run sh -c 'grok-fit --grok-acc 0.5 run.h5 -o fit.h5 && grok-snap -l fit.h5 | grep -e "/fit@" -e history | cut -f2,5'
 is_stdout "/@history	2023-11-14T22:13:20Z grok-fixture $GROK_VERSION_TEST grok-fixture run.h5|2023-11-14T22:13:20Z grok-fit $GROK_VERSION_TEST grok-fit --grok-acc 0.5 run.h5 -o fit.h5
+/fit@columns	run,op,p,lr,wd,seed,model,preset,n_evals,t_mem,t_grok,t_grok98,grokked,final_train_acc,final_test_acc,t_onset,lead,lead_frac,pc1_mean
 /fit@grok_acc	0.5
 /fit@grokked_acc	0.97999999999999998
 /fit@grokked_count	3
 /fit@mem_acc	0.98999999999999999
+/fit@model	transformer
 /fit@onset_factor	10
 /fit@onset_floor	0.10000000000000001
-/fit@onset_min	20" "the thresholds as attributes of /fit, a line in the history"
+/fit@onset_min	20
+/fit@op	add
+/fit@run	run.h5" "the thresholds and the text columns as attributes of /fit, a line in the history"
 run sh -c 'grok-snap -l fit.h5 | grep -v -e /fit -e @history -e "^#" >a; grok-snap -l run.h5 | grep -v -e @history -e "^#" >b; cmp a b'
 is_exit 0
 run sh -c 'grok-fit fit.h5 | grok-fit | grok-snap -l | grep -c "/fit/"'
@@ -146,7 +155,7 @@ is_exit 1
 is_stderr "grok-fit: stdin: t_grok:seed:linear: every seed is the same, no slope to fit"
 run sh -c 'for r in fit.h5 fit2.h5 fit3.h5; do grok-snap -t fit $r; done | grok-fit --law final_test_acc:n_evals:linear | tail -1 | cut -f1-5'
 is_stdout "final_test_acc	n_evals	linear	3	0" "... and a law over them runs" 
-run sh -c 'grok-fit --sigmoid test_acc run.h5 | grok-snap -t fit | grep -v "^#" | cut -f16-18 | head -1'
+run sh -c 'grok-fit --sigmoid test_acc run.h5 | grok-snap -t fit | grep -v "^#" | cut -f20-22 | head -1'
 is_stdout "sigmoid.test_acc.n	sigmoid.test_acc.mid	sigmoid.test_acc.mid_se" "--sigmoid in the run: /fit/sigmoid.COLUMN.NAME"
 
 # ---- sigmoids ----
