@@ -219,6 +219,10 @@ int main(int argc, char **argv)
                                      : "a run as output takes exactly one run as input";
         for (int i = 0; i < nin; i++)
             grok_input_close(&ins[i]);
+        free(ins);
+        free(paths);
+        free(o.laws);
+        free(o.sigmoids);
         grok_usage("%s: add -t for a table", why);
     }
     o.f.quiet = o.co.quiet;
