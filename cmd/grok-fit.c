@@ -40,7 +40,7 @@ static const char usage[] =
     "Output:\n"
     "  -t, --table            a table (events, laws or sigmoids) rather than a run\n"
     "  -o, --output FILE      write to FILE (a table when -t or FILE ends in .tsv)\n"
-    "  -q, --quiet            only errors\n"
+    "  -q, --quiet            only errors (no warning of a sigmoid that does not fit)\n"
     "  -h, --help             this help;  -V, --version  the version\n"
     "\n"
     "Without -t, one run in gives the run out with /fit holding its events (and sigmoids); to\n"
@@ -219,8 +219,13 @@ int main(int argc, char **argv)
                                      : "a run as output takes exactly one run as input";
         for (int i = 0; i < nin; i++)
             grok_input_close(&ins[i]);
+        free(ins);
+        free(paths);
+        free(o.laws);
+        free(o.sigmoids);
         grok_usage("%s: add -t for a table", why);
     }
+    o.f.quiet = o.co.quiet;
     rc = grok_fit_run(&o.f, ins, nin, table, o.co.output);
 done:
     for (int i = 0; i < nin; i++)

@@ -107,6 +107,7 @@ static struct opts parse_args(int argc, char **argv)
     if (o.p.table == GROK_PCA_TABLE_WINDOW && !o.p.window)
         o.p.window = 10;
     o.input = grok_cli_input(&o.co, argc, argv);
+    o.p.quiet = o.co.quiet;
     return o;
 }
 

@@ -317,14 +317,26 @@ int grok_fit_scalar_write(struct grok_run *out, const char *name, double v, stru
     return grok_run_write_f64(out, "/fit", name, &v, 1, &one, err);
 }
 
-/* The settings among the datasets make /fit rows, concatenated over runs, a table for --law. */
+/* The settings among the datasets make /fit rows, concatenated over runs, a table for --law.
+ * The text columns are string attributes of /fit (a missing one is left out: nan), and
+ * /fit@columns lists the events columns in order, so that grok-snap -t fit prints the row
+ * grok-fit -t did (runtable.h). */
 int grok_events_group_write(struct grok_run *out, const struct grok_events_row *r,
                             struct grok_err *err)
 {
     int rc = GROK_OK;
-    for (int j = 0; j < NCOLS && rc == GROK_OK; j++)
+    char columns[NCOLS * 20];
+    size_t at = 0;
+    for (int j = 0; j < NCOLS && rc == GROK_OK; j++) {
+        at += (size_t)snprintf(columns + at, sizeof columns - at, "%s%s", j ? "," : "",
+                                ev_cols[j].name);
         if (ev_cols[j].kind != TEXT)
             rc = grok_fit_scalar_write(out, ev_cols[j].name, r->num[j], err);
+        else if (r->text[j])
+            rc = grok_run_attr_set_str(out, "/fit", ev_cols[j].name, r->text[j], err);
+    }
+    if (rc == GROK_OK)
+        rc = grok_run_attr_set_str(out, "/fit", "columns", columns, err);
     for (size_t k = 0; k < r->npc && rc == GROK_OK; k++) {
         char name[GROK_MAX_NAME + 1];
         int len = snprintf(name, sizeof name, PC1_PREFIX "%s", r->pc_names[k]);

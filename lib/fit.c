@@ -277,24 +277,31 @@ static int sig_df(const gsl_vector *p, void *data, gsl_matrix *J)
     return GSL_SUCCESS;
 }
 
-/* Where the points first reach `level` going in direction `dir` (+1 up, -1 down), linearly
- * interpolated between the two evaluations around the crossing; the points are in t order. */
-static double crossing(const double *u, const double *y, size_t n, double level, int dir)
+/* The index of the first point at or past `level` going in direction `dir` (+1 up, -1 down);
+ * n - 1 when none is. */
+static size_t crossing_at(const double *y, size_t n, double level, int dir)
 {
-    for (size_t i = 0; i < n; i++)
-        if (dir * (y[i] - level) >= 0) {
-            if (i == 0 || y[i] == y[i - 1])
-                return u[i];
-            return u[i - 1] + (u[i] - u[i - 1]) * (level - y[i - 1]) / (y[i] - y[i - 1]);
-        }
-    return u[n - 1];
+    size_t i = 0;
+    while (i < n - 1 && dir * (y[i] - level) < 0)
+        i++;
+    return i;
 }
 
-/* Starting values in u units. Needs u increasing, which the caller's order gives. */
-static void sig_guess(const double *u, const double *y, size_t n, double p[NPAR])
+/* Where the points first reach `level` going in direction `dir`, linearly interpolated between
+ * the two evaluations around the crossing; the points are in t order. */
+static double crossing(const double *u, const double *y, size_t n, double level, int dir)
+{
+    size_t i = crossing_at(y, n, level, dir);
+    if (dir * (y[i] - level) < 0 || i == 0 || y[i] == y[i - 1])
+        return u[i];
+    return u[i - 1] + (u[i] - u[i - 1]) * (level - y[i - 1]) / (y[i] - y[i - 1]);
+}
+
+/* The levels a guess starts from: lo before the rise (or fall), hi after; dir +1 for a rise. */
+static int sig_levels(const double *y, size_t n, double *lo, double *hi)
 {
     size_t q = n / 4 ? n / 4 : 1;
-    double first = 0, last = 0, ymin = y[0], ymax = y[0], gap = INFINITY;
+    double first = 0, last = 0, ymin = y[0], ymax = y[0];
     for (size_t i = 0; i < q; i++) {
         first += y[i];
         last += y[n - 1 - i];
@@ -302,11 +309,21 @@ static void sig_guess(const double *u, const double *y, size_t n, double p[NPAR]
     for (size_t i = 0; i < n; i++) {
         ymin = fmin(ymin, y[i]);
         ymax = fmax(ymax, y[i]);
-        if (i && u[i] > u[i - 1])
-            gap = fmin(gap, u[i] - u[i - 1]);
     }
     int dir = last >= first ? 1 : -1;
-    double lo = dir > 0 ? ymin : ymax, hi = dir > 0 ? ymax : ymin;
+    *lo = dir > 0 ? ymin : ymax;
+    *hi = dir > 0 ? ymax : ymin;
+    return dir;
+}
+
+/* Starting values in u units. Needs u increasing, which the caller's order gives. */
+static void sig_guess(const double *u, const double *y, size_t n, double p[NPAR])
+{
+    double lo, hi, gap = INFINITY;
+    int dir = sig_levels(y, n, &lo, &hi);
+    for (size_t i = 1; i < n; i++)
+        if (u[i] > u[i - 1])
+            gap = fmin(gap, u[i] - u[i - 1]);
     double u25 = crossing(u, y, n, lo + 0.25 * (hi - lo), dir),
            u75 = crossing(u, y, n, lo + 0.75 * (hi - lo), dir);
     /* The logistic rises from 25% to 75% of its height in 2 ln 3 widths. A rise within one
@@ -445,9 +462,42 @@ int grok_sigmoid_fit(const double *t, const double *y, size_t n, const struct gr
     int rc = sig_solve(&d, p0, p, se, &chisq);
     gsl_set_error_handler(old);
     free(u);
-    if (rc != 0)
+    if (rc != 0) {
+        /* A rise from below a quarter to above three quarters of the way between two
+         * evaluations fits every width below their spacing equally well: no width to find. */
+        double lo, hi;
+        int dir = sig_levels(y, n, &lo, &hi);
+        size_t a = crossing_at(y, n, lo + 0.25 * (hi - lo), dir),
+               b = crossing_at(y, n, lo + 0.75 * (hi - lo), dir);
+        if (a == b && a > 0)
+            return grok_err_set(err, GROK_EINVAL, "the rise lies between two evaluations, steps "
+                                "%.6g and %.6g: no width to fit", t[a - 1], t[a]);
         return grok_err_set(err, GROK_EINVAL, "the fit does not converge (is it a sigmoid?)");
+    }
     sig_out(p, se, t0, scale, chisq, n, out);
+    return GROK_OK;
+}
+
+int grok_sigmoid_check(const struct grok_sigmoid *s, const double *t, size_t n,
+                       struct grok_err *err)
+{
+    double first = t[0], last = t[0];
+    for (size_t i = 1; i < n; i++) {
+        first = fmin(first, t[i]);
+        last = fmax(last, t[i]);
+    }
+    if (!(s->mid >= first && s->mid <= last))
+        return grok_err_set(err, GROK_EINVAL, "midpoint %.6g outside the steps %.6g..%.6g",
+                            s->mid, first, last);
+    if (!isfinite(s->mid_se) || !isfinite(s->width_se))
+        return grok_err_set(err, GROK_EINVAL, "no standard errors: the points do not pin the "
+                            "curve down");
+    if (s->width_se > s->width)
+        return grok_err_set(err, GROK_EINVAL, "width %.3g with a standard error of %.3g: the "
+                            "rise is not resolved", s->width, s->width_se);
+    if (s->mid_se > last - first)
+        return grok_err_set(err, GROK_EINVAL, "midpoint %.6g with a standard error of %.3g, "
+                            "more than the steps' span", s->mid, s->mid_se);
     return GROK_OK;
 }
 

@@ -212,7 +212,20 @@ static int fit_sigmoid(const struct grok_input *in, const char *column,
         }
     }
     struct grok_err e2 = {0};
-    if ((rc = grok_sigmoid_fit(pt, py, k, NULL, &res->fit, &e2)) != GROK_OK ||
+    rc = grok_sigmoid_fit(pt, py, k, NULL, &res->fit, &e2);
+    if (rc == GROK_OK)
+        rc = grok_sigmoid_check(&res->fit, pt, k, &e2);
+    if (rc == GROK_EINVAL) {
+        /* A curve no sigmoid describes is a finding about the run, not bad input: the other
+         * rows (and runs) still deserve their table. */
+        if (!o->quiet)
+            grok_error("%s: the sigmoid of %s does not fit (%s)", in->name, column, e2.msg);
+        res->fit = (struct grok_sigmoid){NAN, NAN, NAN, NAN, NAN, NAN, NAN, k};
+        res->mid_ci = res->width_ci = (struct grok_interval){NAN, NAN};
+        rc = GROK_OK;
+        goto out;
+    }
+    if (rc != GROK_OK ||
         (o->bootstrap && (rc = grok_sigmoid_bootstrap(pt, py, k, &res->fit, o->bootstrap, o->seed,
                                                       &res->mid_ci, &res->width_ci, NULL, &e2)) != GROK_OK))
         grok_err_set(err, rc, "%s: sigmoid of %s: %s", in->name, column, e2.msg);

@@ -11,6 +11,7 @@
 #include <gsl/gsl_statistics_double.h>
 
 #include "grok/analysis.h"
+#include "grok/cli.h"
 #include "grok/model.h"
 #include "grok/pca_basis.h"
 #include "grok/select.h"
@@ -445,6 +446,21 @@ static int check_snapshots(struct grok_analysis *a, struct grok_err *err)
     return GROK_OK;
 }
 
+/* T snapshots, centred, span T - 1 directions at most: with T - 1 <= 3 the summary's shares
+ * (pc1, pc2, pc3, top3) are fixed by the count (PC1 = 1 for 2), whatever the training did. The
+ * analysis runs (a user may want the projections), but says so. */
+#define MEANINGFUL_T 5
+
+static void warn_few_snapshots(const struct grok_analysis *a, int quiet)
+{
+    static const char *const fixed[] = {"", "", "PC1 = 1", "PC1 + PC2 = 1", "PC1 + PC2 + PC3 = 1"};
+    if (quiet || a->T >= MEANINGFUL_T)
+        return;
+    grok_error("%s: %zu snapshots span %zu direction%s at most, so %s whatever the training did; "
+               "the shares mean something from %d snapshots on", grok_run_name(a->in), a->T,
+               a->T - 1, a->T == 2 ? "" : "s", fixed[a->T], MEANINGFUL_T);
+}
+
 static int setup_windows(struct job *j, struct grok_analysis *a, struct grok_err *err)
 {
     if (!j->o->window)
@@ -492,6 +508,7 @@ static int pca_setup(void *ctx, struct grok_analysis *a, long long *units, struc
     if ((rc = check_snapshots(a, err)) != GROK_OK || (rc = setup_windows(j, a, err)) != GROK_OK ||
         (rc = select_params(j, a, err)) != GROK_OK)
         return rc;
+    warn_few_snapshots(a, j->o->quiet);
     j->M = j->o->joint ? 1 : j->nsel;
     if (!(j->sm = calloc((size_t)j->M, sizeof *j->sm)))
         return grok_err_set(err, GROK_ENOMEM, "out of memory");

@@ -105,9 +105,15 @@ static size_t common_length(const struct grok_array *infos, size_t n)
     return nrows;
 }
 
+/* One column of a group table: a numeric dataset, or a text repeated on every row (NULL: nan). */
+struct out_col {
+    const char *name;
+    const struct grok_array *num;   /* NULL for a text column */
+    const char *text;
+};
+
 static void write_columns(struct grok_run *run, const char *gpath, const char *skipped,
-                          const char **colnames, const struct grok_array *cols, size_t ncols,
-                          size_t nrows, FILE *f)
+                          const struct out_col *cols, size_t ncols, size_t nrows, FILE *f)
 {
     struct grok_tsv_writer w;
     grok_tsv_init(&w, f);
@@ -117,18 +123,72 @@ static void write_columns(struct grok_run *run, const char *gpath, const char *s
         grok_tsv_meta(&w, "skipped", skipped);
     write_config_meta(&w, run);
     for (size_t j = 0; j < ncols; j++)
-        grok_tsv_str(&w, colnames[j]);
+        grok_tsv_str(&w, cols[j].name);
     grok_tsv_end_row(&w);
     for (size_t r = 0; r < nrows; r++) {
         for (size_t j = 0; j < ncols; j++) {
-            switch (cols[j].dtype) {
-            case GROK_I64: grok_tsv_i64(&w, ((long long *)cols[j].data)[r]); break;
-            case GROK_F32: grok_tsv_f32(&w, ((float *)cols[j].data)[r]); break;
-            default: grok_tsv_f64(&w, ((double *)cols[j].data)[r]); break;
+            const struct grok_array *c = cols[j].num;
+            if (!c) {
+                grok_tsv_str(&w, cols[j].text ? cols[j].text : "nan");
+                continue;
+            }
+            switch (c->dtype) {
+            case GROK_I64: grok_tsv_i64(&w, ((long long *)c->data)[r]); break;
+            case GROK_F32: grok_tsv_f32(&w, ((float *)c->data)[r]); break;
+            default: grok_tsv_f64(&w, ((double *)c->data)[r]); break;
             }
         }
         grok_tsv_end_row(&w);
     }
+}
+
+/* The table's columns: those the group's `columns` attribute lists, in its order (a 1-D
+ * dataset read into cols, else the group's string attribute of that name), then the datasets
+ * it does not list, in creation order; without the attribute, the datasets alone. *out and
+ * *texts are malloc'd; *texts (ntexts strings, the list the names point into among them) lives
+ * as long as *out and is freed by the caller. */
+static int order_columns(struct grok_run *run, const char *gpath, const char **colnames,
+                         const struct grok_array *cols, size_t ncols, struct out_col **out,
+                         size_t *nout, char ***texts, size_t *ntexts, struct grok_err *err)
+{
+    char *list = NULL;
+    size_t nlisted = 0, k = 0;
+    *out = NULL;
+    *texts = NULL;
+    *ntexts = 0;
+    if (grok_run_attr_get_str(run, gpath, "columns", &list, NULL) == GROK_OK)
+        for (char *p = list; *p; p++)
+            nlisted += *p == ',' || p == list;
+    unsigned char *used = calloc(ncols ? ncols : 1, 1);
+    *out = calloc(ncols + nlisted + 1, sizeof **out);
+    *texts = calloc(nlisted + 2, sizeof **texts);
+    if (!used || !*out || !*texts) {
+        free(used);
+        free(list);
+        return grok_err_set(err, GROK_ENOMEM, "out of memory");
+    }
+    for (char *name = list ? strtok(list, ",") : NULL; name; name = strtok(NULL, ",")) {
+        size_t j = 0;
+        while (j < ncols && (used[j] || strcmp(colnames[j], name) != 0))
+            j++;
+        if (j < ncols) {
+            used[j] = 1;
+            (*out)[k++] = (struct out_col){colnames[j], &cols[j], NULL};
+            continue;
+        }
+        char *text = NULL;
+        if (grok_run_attr_get_str(run, gpath, name, &text, NULL) == GROK_OK)
+            (*texts)[(*ntexts)++] = text;
+        (*out)[k++] = (struct out_col){name, NULL, text};
+    }
+    if (list) /* the listed names point into it */
+        (*texts)[(*ntexts)++] = list;
+    for (size_t j = 0; j < ncols; j++)
+        if (!used[j])
+            (*out)[k++] = (struct out_col){colnames[j], &cols[j], NULL};
+    free(used);
+    *nout = k;
+    return GROK_OK;
 }
 
 int grok_runtable_write_group(struct grok_run *run, const char *group, FILE *f,
@@ -149,7 +209,9 @@ int grok_runtable_write_group(struct grok_run *run, const char *group, FILE *f,
     struct grok_array *cols = calloc(n ? n : 1, sizeof *cols);
     struct grok_array *infos = calloc(n ? n : 1, sizeof *infos);
     const char **colnames = calloc(n ? n : 1, sizeof *colnames);
-    char *skipped = NULL;
+    char *skipped = NULL, **texts = NULL;
+    struct out_col *ordered = NULL;
+    size_t nordered = 0, ntexts = 0;
     if (!cols || !infos || !colnames) {
         rc = grok_err_set(err, GROK_ENOMEM, "out of memory");
         goto out;
@@ -189,9 +251,16 @@ int grok_runtable_write_group(struct grok_run *run, const char *group, FILE *f,
                           grok_run_name(run), gpath);
         goto out;
     }
-    write_columns(run, gpath, skipped, colnames, cols, ncols, nrows, f);
+    if ((rc = order_columns(run, gpath, colnames, cols, ncols, &ordered, &nordered, &texts,
+                            &ntexts, err)) != GROK_OK)
+        goto out;
+    write_columns(run, gpath, skipped, ordered, nordered, nrows, f);
     rc = GROK_OK;
 out:
+    free(ordered);
+    for (size_t j = 0; j < ntexts; j++)
+        free(texts[j]);
+    free(texts);
     for (size_t j = 0; cols && j < ncols; j++)
         grok_array_free(&cols[j]);
     free(cols);

@@ -71,8 +71,9 @@ int grok_events_table_write(struct grok_tsv_writer *w, const struct grok_events_
                             const struct grok_events_row *rows, int n, struct grok_err *err);
 
 /* Writes r's numeric events into the /fit group of out as one-value datasets (then its
- * pc1.MATRIX shares), so that grok-snap -t fit prints one row. GROK_EINVAL for a matrix name
- * too long for a dataset, or a write error. */
+ * pc1.MATRIX shares), its text columns (run, op, model, preset) as string attributes of /fit,
+ * and /fit@columns, the events columns in order, so that grok-snap -t fit prints the row
+ * grok-fit -t prints. GROK_EINVAL for a matrix name too long for a dataset, or a write error. */
 int grok_events_group_write(struct grok_run *out, const struct grok_events_row *r,
                             struct grok_err *err);
 

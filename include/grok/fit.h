@@ -137,9 +137,19 @@ struct grok_sigmoid {
  * Starting values: lo and hi from the extremes (ordered by whether the curve rises or falls),
  * mid at the first crossing of half-way, width from the 25% to 75% rise; or `start` when not
  * NULL. GROK_EINVAL with a reason when n < 5, when t or y are all the same, or when the fit
- * does not converge. */
+ * does not converge ("the rise lies between two evaluations, steps 0 and 100: no width to fit"
+ * when a rise within one evaluation's spacing is why). A fit that converges may still mean
+ * nothing: grok_sigmoid_check says. */
 int grok_sigmoid_fit(const double *t, const double *y, size_t n, const struct grok_sigmoid *start,
                      struct grok_sigmoid *out, struct grok_err *err);
+
+/* Whether a fit (from grok_sigmoid_fit on the n steps t) describes a rise that the points
+ * show, rather than a curve least squares found in their noise: GROK_OK when the midpoint lies
+ * within the steps (first..last), both standard errors exist, the width's is below the width
+ * and the midpoint's below the steps' span; else GROK_EINVAL with the first reason ("midpoint
+ * -1001.97 outside the steps 0..4700"). */
+int grok_sigmoid_check(const struct grok_sigmoid *s, const double *t, size_t n,
+                       struct grok_err *err);
 
 /* Bootstrap of a sigmoid fit: `reps` fits to n points drawn with replacement, each started
  * from `fit` (the fit to all points), seeded as grok_law_bootstrap; the 2.5 and 97.5

@@ -33,6 +33,7 @@ struct grok_fit_opts {
     int drop_invalid;                /* drop the points a fit cannot take, rather than refuse */
     size_t bootstrap;                /* resamples for the intervals; 0 for none */
     unsigned long seed;              /* of the resampling */
+    int quiet;                       /* no warnings (a sigmoid that does not fit) */
 };
 
 /* Runs grok-fit on the nin inputs (the caller's, left open): with laws, the laws table; with
@@ -40,7 +41,9 @@ struct grok_fit_opts {
  * `table` is 0; else the events table, or the /fit group. A table goes to `output` (NULL or "-":
  * standard output), a run to output as grok_run_derive says. The caller has checked that a
  * group has exactly one run in, and that laws come with a table. Returns the program's exit
- * status, after one line on standard error when it is not 0. */
+ * status, after one line on standard error when it is not 0. A sigmoid that does not fit
+ * (grok_sigmoid_fit refuses it, or grok_sigmoid_check finds it means nothing) is no failure:
+ * its row's fit values are nan, after one warning line on standard error unless quiet. */
 int grok_fit_run(const struct grok_fit_opts *o, const struct grok_input *ins, int nin, int table,
                  const char *output);
 

@@ -6,7 +6,8 @@
  * pca_basis's) and grok-pca's tables (lib/pca_run.c). Calls: pca (the maths), traj (reading a
  * trajectory), pca_basis (writing /pca/basis), model (the parameter layout), runmodel (the
  * model /config describes), select (the matrices' globs), the analysis driver, cli (out of
- * memory), run, tsv. Called by grok-pca's main and grok-fit (events.c, the PC1 shares). */
+ * memory, the warning of too few snapshots), run, tsv. Called by grok-pca's main and grok-fit
+ * (events.c, the PC1 shares). */
 #ifndef GROK_PCA_RUN_H
 #define GROK_PCA_RUN_H
 
@@ -31,12 +32,14 @@ struct grok_pca_opts {
     long long seed;               /* --seed: the null's walks */
     enum grok_pca_method method;  /* --method */
     enum grok_pca_table table;    /* -t KIND, when the output is a table */
+    int quiet;                    /* -q: no warning of too few snapshots */
 };
 
 /* Runs grok-pca on io's input through the analysis driver: one unit per selected matrix (one
  * unit with --joint), written as the group /pca of the output run (with /pca/basis when the run's
  * /config describes a model and --basis-k is not 0) or as the table o->table. Returns the
- * program's exit status, after one line on standard error when it is not 0. */
+ * program's exit status, after one line on standard error when it is not 0. Fewer than 5
+ * snapshots (whose shares the count fixes) is one warning line, unless o->quiet, not a failure. */
 int grok_pca_run(const struct grok_pca_opts *o, const struct grok_analysis_io *io);
 
 /* What grok-fit takes back from a run's /pca: each analysed matrix's PC1 share, by name. */

@@ -26,7 +26,11 @@ int grok_runtable_write_list(struct grok_run *run, FILE *f, struct grok_err *err
  * any), then one per /config attribute. The rows have the length most columns share (the longer
  * on a tie), so that one column of another length does not hide the others; each 1-D dataset
  * left out, of another length or not numbers, is named in `# skipped: NAME (N rows), NAME
- * (text)`. Integer columns print as integers, float32 as float32. GROK_EINVAL for a path too
+ * (text)`. Integer columns print as integers, float32 as float32. A group with a string
+ * attribute `columns` (comma-separated names, as /fit has) puts those columns first, in that
+ * order: each a 1-D column of the group, or else the group's string attribute of that name,
+ * repeated on every row (nan when there is none); the columns it does not list follow in
+ * creation order. GROK_EINVAL for a path too
  * long, GROK_ENOTFOUND "<run>: no group /G", GROK_EFORMAT "<run>: /G holds no 1-D columns of
  * numbers", or a read's failure; nothing is printed on failure. */
 int grok_runtable_write_group(struct grok_run *run, const char *group, FILE *f,

@@ -65,7 +65,7 @@ run.h5	nan	nan	nan	nan	nan	nan	nan" "pc1.MATRIX after pc1_mean, the union of the
 run sh -c 'grok-snap -t metrics named.h5 | grok-fit -t | tail -1 | cut -f8; grok-snap -t metrics other.h5 | grok-fit -t | tail -1 | cut -f8'
 is_stdout "xu
 none" "a metrics table's preset from its metadata, none when empty"
-run sh -c 'grok-fit other.h5 | grok-snap -t fit | grep -v "^#" | cut -f15-'
+run sh -c 'grok-fit other.h5 | grok-snap -t fit | grep -v "^#" | cut -f19-'
 is_stdout "pc1_mean	pc1.blocks.0.attn.W_K	pc1.blocks.0.attn.W_V
 0.375	0.25	0.5" "/fit holds the per-matrix shares too"
 printf 'run\tt_grok\tpc1.blocks.0.attn.W_Q\na\t1000\t0.5\nb\t2000\t0.6\nc\t3000\t0.7\nd\t4000\t0.8\n' >byshare.tsv
@@ -123,17 +123,26 @@ ok $? "-o ev.tsv writes the table there"
 # ---- the run ----
 run sh -c 'cat run.h5 | grok-fit | grok-snap -t fit | grep -v "^#"'
 is_exit 0
-is_stdout "p	lr	wd	seed	n_evals	t_mem	t_grok	t_grok98	grokked	final_train_acc	final_test_acc	t_onset	lead	lead_frac	pc1_mean
-7	0.001	1	42	11	400	800	nan	0	0.99999999999737699	0.9994472213630764	nan	nan	nan	nan" "piped: the run with /fit, one value per numeric column"
+is_stdout "$HEADER
+stdin	$ROW_RUN" "piped: the run with /fit, the row grok-fit -t prints (text columns from /fit's attributes)"
+run sh -c 'grok-fit run.h5 -o same.h5 && grok-snap -t fit same.h5 | grep -v "^#"; grok-fit -t run.h5 | grep -v "^#"'
+is_stdout "$HEADER
+run.h5	$ROW_RUN
+$HEADER
+run.h5	$ROW_RUN" "grok-snap -t fit prints the table grok-fit -t prints"
 run sh -c 'grok-fit --grok-acc 0.5 run.h5 -o fit.h5 && grok-snap -l fit.h5 | grep -e "/fit@" -e history | cut -f2,5'
 is_stdout "/@history	2023-11-14T22:13:20Z grok-fixture $GROK_VERSION_TEST grok-fixture run.h5|2023-11-14T22:13:20Z grok-fit $GROK_VERSION_TEST grok-fit --grok-acc 0.5 run.h5 -o fit.h5
+/fit@columns	run,op,p,lr,wd,seed,model,preset,n_evals,t_mem,t_grok,t_grok98,grokked,final_train_acc,final_test_acc,t_onset,lead,lead_frac,pc1_mean
 /fit@grok_acc	0.5
 /fit@grokked_acc	0.98
 /fit@grokked_count	3
 /fit@mem_acc	0.99
+/fit@model	transformer
 /fit@onset_factor	10
 /fit@onset_floor	0.1
-/fit@onset_min	20" "the thresholds as attributes of /fit, a line in the history"
+/fit@onset_min	20
+/fit@op	add
+/fit@run	run.h5" "the thresholds and the text columns as attributes of /fit, a line in the history"
 run sh -c 'grok-snap -l fit.h5 | grep -v -e /fit -e @history -e "^#" >a; grok-snap -l run.h5 | grep -v -e @history -e "^#" >b; cmp a b'
 is_exit 0
 run sh -c 'grok-fit fit.h5 | grok-fit | grok-snap -l | grep -c "/fit/"'
@@ -146,7 +155,7 @@ is_exit 1
 is_stderr "grok-fit: stdin: t_grok:seed:linear: every seed is the same, no slope to fit"
 run sh -c 'for r in fit.h5 fit2.h5 fit3.h5; do grok-snap -t fit $r; done | grok-fit --law final_test_acc:n_evals:linear | tail -1 | cut -f1-5'
 is_stdout "final_test_acc	n_evals	linear	3	0" "... and a law over them runs" 
-run sh -c 'grok-fit --sigmoid test_acc run.h5 | grok-snap -t fit | grep -v "^#" | cut -f16-18 | head -1'
+run sh -c 'grok-fit --sigmoid test_acc run.h5 | grok-snap -t fit | grep -v "^#" | cut -f20-22 | head -1'
 is_stdout "sigmoid.test_acc.n	sigmoid.test_acc.mid	sigmoid.test_acc.mid_se" "--sigmoid in the run: /fit/sigmoid.COLUMN.NAME"
 
 # ---- sigmoids ----
@@ -316,12 +325,45 @@ is_exit 1
 is_stderr "grok-fit: m.tsv: line 3: test_acc is nan, no value to fit (use --drop-invalid)"
 run sh -c 'grok-fit -t --sigmoid test_acc --drop-invalid m.tsv | tail -1 | cut -f1-3'
 is_stdout "m.tsv	test_acc	6" "--drop-invalid leaves the nan point out of a sigmoid"
+
+# A sigmoid that does not fit is a warning and a row of nan, not a failure: the table is written.
+NANFIT="nan	nan	nan	nan	nan	nan	nan"
 run grok-fit -t --sigmoid param_norm run.h5
-is_exit 1
-is_stderr "grok-fit: run.h5: sigmoid of param_norm: the fit does not converge (is it a sigmoid?)"
+is_exit 0
+is_stderr "grok-fit: run.h5: the sigmoid of param_norm does not fit (the fit does not converge (is it a sigmoid?))"
+is_stdout "# sigmoid: y = lo + (hi - lo) / (1 + exp(-(step - mid) / width))
+run	column	n	mid	mid_se	width	width_se	lo	hi	rmse
+run.h5	param_norm	11	$NANFIT" "a curve no sigmoid fits: nan, the table still written"
 run grok-fit -t --sigmoid lr run.h5
-is_exit 1
-is_stderr "grok-fit: run.h5: sigmoid of lr: the values are constant, no rise to fit"
+is_exit 0
+is_stderr "grok-fit: run.h5: the sigmoid of lr does not fit (the values are constant, no rise to fit)"
+run grok-fit -q -t --sigmoid lr run.h5
+is_exit 0
+is_stderr_empty
+# The demo's curves (make demo, a+b mod 31; its test accuracy to 4 places): train accuracy
+# reaches 1 by the first evaluation after step 0; test accuracy climbs from the start, least
+# squares putting its midpoint before step 0 (lo -1.8, se 1800). Beside them, a curve that is a
+# sigmoid, sampled as sparsely.
+TEST_ACC="0.0333 0.1646 0.2208 0.2604 0.3292 0.3854 0.4313 0.4562 0.4833 0.5042 0.5167 0.5417
+0.5521 0.5646 0.5813 0.5896 0.6104 0.6271 0.6562 0.6875 0.7292 0.7625 0.7958 0.8313
+0.8542 0.8667 0.8875 0.9062 0.9271 0.9292 0.9521 0.9688 0.9771 0.9792 0.9792 0.9792
+0.9792 0.9812 0.9812 0.9812 0.9812 0.9854 0.9875 0.9896 0.9896 0.9917 0.9917 0.9917"
+echo $TEST_ACC | tr ' ' '\n' | awk 'BEGIN { print "step\ttrain_acc\ttest_acc\tgood" }
+    { s = 100 * (NR - 1)
+      printf "%d\t%s\t%s\t%.4f\n", s, s ? 1 : 0.0416, $1, 0.02 + 0.95 / (1 + exp(-(s - 2500) / 300)) }' >demo.tsv
+run grok-fit -t --sigmoid test_acc --sigmoid good demo.tsv
+is_exit 0
+is_stderr "grok-fit: demo.tsv: the sigmoid of test_acc does not fit (midpoint -1003.51 outside the steps 0..4700)"
+run grok-fit -t --sigmoid train_acc demo.tsv
+is_exit 0
+is_stderr "grok-fit: demo.tsv: the sigmoid of train_acc does not fit (the rise lies between two evaluations, steps 0 and 100: no width to fit)"
+run sh -c 'grok-fit -t --sigmoid test_acc --sigmoid train_acc --sigmoid good demo.tsv 2>/dev/null |
+    awk -F"\t" "NR > 2 { print \$1, \$2, \$3, \$4 == \"nan\" ? \$4 : int(\$4 + 0.5), \$6 == \"nan\" ? \$6 : int(\$6 + 0.5) }"'
+is_stdout "demo.tsv test_acc 48 nan nan
+demo.tsv train_acc 48 nan nan
+demo.tsv good 48 2500 300" "the demo's curves: nan with a warning each; a sigmoid beside them fits"
+run sh -c 'grok-fit -t --sigmoid test_acc --bootstrap 20 demo.tsv 2>/dev/null | tail -1 | cut -f11-'
+is_stdout "nan	nan	nan	nan" "no bootstrap of a fit that means nothing"
 run grok-fit -t --sigmoid nope run.h5
 is_exit 1
 is_stderr "grok-fit: run.h5: no dataset /metrics/nope"

@@ -45,6 +45,26 @@ blocks.0.attn.W_Q	0" "-t proj: one row per snapshot"
 run sh -c "grok-pca -t proj -k 2 run.h5 | sed -n 3p"
 is_stdout "matrix	step	proj1	proj2" "-t proj: k projection columns"
 
+# Too few snapshots: T centred snapshots span T - 1 directions, so the shares are fixed by the
+# count. The table is still written, after one warning line.
+run grok-pca -t --joint -s 0:100 run.h5
+is_exit 0
+is_stderr "grok-pca: run.h5: 2 snapshots span 1 direction at most, so PC1 = 1 whatever the training did; the shares mean something from 5 snapshots on"
+rounded "$TMP/stdout" | sed -n 4p | cut -f1-4 >"$TMP/r"; cp "$TMP/r" "$TMP/stdout"
+is_stdout "joint	64	2	1" "--joint on 2 snapshots: PC1 = 1, with the warning"
+run grok-pca -t -s 0:300 run.h5
+is_exit 0
+is_stderr "grok-pca: run.h5: 4 snapshots span 3 directions at most, so PC1 + PC2 + PC3 = 1 whatever the training did; the shares mean something from 5 snapshots on"
+run grok-pca -s 0:200 run.h5 -o few.h5
+is_exit 0
+is_stderr "grok-pca: run.h5: 3 snapshots span 2 directions at most, so PC1 + PC2 = 1 whatever the training did; the shares mean something from 5 snapshots on"
+run grok-pca -t -s 0:400 run.h5
+is_exit 0
+is_stderr_empty
+run grok-pca -q -t --joint -s 0:100 run.h5
+is_exit 0
+is_stderr_empty
+
 run grok-pca -t window --window expanding:4 --null random-walk:5 run.h5
 is_exit 0
 grep -v '^#' "$TMP/stdout" | cut -f1-3 >"$TMP/r"; cp "$TMP/r" "$TMP/stdout"

@@ -290,6 +290,32 @@ static void test_sigmoid(void)
     int rc = grok_sigmoid_fit(t, py, 50, NULL, &s, &err);
     ok(rc == GROK_EINVAL || (rc == GROK_OK && isfinite(s.mid) && s.width > 0),
        "a parabola: refused or finite (%s)", rc ? err.msg : "fitted");
+
+    /* A step within one evaluation: every width below the spacing fits, so none is found. */
+    double st[8] = {0, 100, 200, 300, 400, 500, 600, 700}, sy[8] = {0.04, 1, 1, 1, 1, 1, 1, 1};
+    ok(grok_sigmoid_fit(st, sy, 8, NULL, &s, &err) == GROK_EINVAL, "a step within one evaluation refused");
+    is_str(err.msg, "the rise lies between two evaluations, steps 0 and 100: no width to fit",
+           "  its message");
+
+    /* What a converged fit means: grok_sigmoid_check. */
+    struct grok_sigmoid g = {.lo = 0, .hi = 1, .mid = 300, .width = 50, .mid_se = 5, .width_se = 4};
+    ok(grok_sigmoid_check(&g, st, 8, &err) == GROK_OK, "check: a rise within the steps passes");
+    struct grok_sigmoid b = g;
+    b.mid = -1001.97;
+    ok(grok_sigmoid_check(&b, st, 8, &err) == GROK_EINVAL, "check: a midpoint before the steps");
+    is_str(err.msg, "midpoint -1001.97 outside the steps 0..700", "  its message");
+    b = g;
+    b.width_se = 60;
+    ok(grok_sigmoid_check(&b, st, 8, &err) == GROK_EINVAL, "check: a width smaller than its error");
+    is_str(err.msg, "width 50 with a standard error of 60: the rise is not resolved", "  its message");
+    b = g;
+    b.mid_se = 800;
+    ok(grok_sigmoid_check(&b, st, 8, &err) == GROK_EINVAL, "check: a midpoint error past the span");
+    is_str(err.msg, "midpoint 300 with a standard error of 800, more than the steps' span",
+           "  its message");
+    b = g;
+    b.width_se = NAN;
+    ok(grok_sigmoid_check(&b, st, 8, &err) == GROK_EINVAL, "check: no standard error");
 }
 
 static void test_table_events(void)
