@@ -10,6 +10,10 @@
 #ifndef GROK_FIT_RUN_H
 #define GROK_FIT_RUN_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include <stddef.h>
 
 #include "grok/events.h"
@@ -43,5 +47,9 @@ struct grok_fit_opts {
  * status, after one line on standard error when it is not 0. */
 int grok_fit_run(const struct grok_fit_opts *o, const struct grok_input *ins, int nin, int table,
                  const char *output);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -7,6 +7,10 @@
 #ifndef GROK_PROGRESS_H
 #define GROK_PROGRESS_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 struct grok_progress {
     const char *label;
     long long total;             /* units of work; 0 when unknown (no bar, no ETA) */
@@ -31,5 +35,9 @@ void grok_progress_end(struct grok_progress *p);
  * the carriage return), `width` columns at most; exposed for the tests. */
 void grok_progress_format(char *buf, int width, const char *label, long long done,
                           long long total, double elapsed);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

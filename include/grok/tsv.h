@@ -10,6 +10,10 @@
 #ifndef GROK_TSV_H
 #define GROK_TSV_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include <stddef.h>
 #include <stdio.h>
 
@@ -94,5 +98,9 @@ void grok_tsv_end_row(struct grok_tsv_writer *w);
 /* Formats v as the writer would (%.17g, or %.9g when `is_f32`; "nan", "inf", "-inf") into
  * buf of at least 32 bytes; returns buf. */
 char *grok_fmt_number(char *buf, double v, int is_f32);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif
