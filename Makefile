@@ -99,7 +99,7 @@ TEST_ENV += ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$(CURDIR)/test
 endif
 
 check: all $(UNIT_BIN) $(FIXTURE)
-	$(TEST_ENV) prove --exec '' $(UNIT_BIN) $(CLI_TESTS)
+	$(TEST_ENV) GROK_LIBGROK=$(abspath $(LIBGROK)) GROK_LDLIBS='$(SANFLAGS) $(LDLIBS)' prove --exec '' $(UNIT_BIN) $(CLI_TESTS)
 
 demo: all
 	@sh examples/demo.sh $(abspath $(BINDIR)) $(abspath $(O)/demo)

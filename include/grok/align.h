@@ -19,6 +19,10 @@
 #ifndef GROK_ALIGN_H
 #define GROK_ALIGN_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include <stddef.h>
 
 #include <gsl/gsl_rng.h>
@@ -108,5 +112,9 @@ void grok_align_model_free(struct grok_align_model *a);
 
 /* The grok_vjp over a (d = d_input, C = d_vocab_out). */
 struct grok_vjp grok_align_model_oracle(struct grok_align_model *a);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -9,6 +9,10 @@
 #ifndef GROK_ALIGN_RUN_H
 #define GROK_ALIGN_RUN_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include "grok/err.h"
 #include "grok/run.h"
 #include "grok/align.h"
@@ -29,5 +33,9 @@ struct grok_align_opts {
  * output run or as a table (one row per snapshot), through the analysis driver. Returns the
  * program's exit status, after one line on standard error when it is not 0. */
 int grok_align_run(const struct grok_align_opts *o, const struct grok_analysis_io *io);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -14,6 +14,10 @@
 #ifndef GROK_ANALYSIS_H
 #define GROK_ANALYSIS_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include <stdio.h>
 
 #include <gsl/gsl_rng.h>
@@ -87,5 +91,9 @@ const char *grok_analysis_steps(const struct grok_analysis *a);
  * thread: a program runs one analysis). Call it once. GROK_ENOMEM with err when the threads
  * cannot start. */
 int grok_analysis_workers(struct grok_analysis *a, int n, struct grok_err *err);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -6,6 +6,10 @@
 #ifndef GROK_ARRAY_H
 #define GROK_ARRAY_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include <stddef.h>
 
 #include "grok/err.h"
@@ -43,5 +47,9 @@ const char *grok_dtype_name(enum grok_dtype t);
  * rank below GROK_MAX_RANK (a snapshot adds a dimension) and no empty dimension. GROK_EINVAL
  * otherwise, the message starting with `who` (the run's name). */
 int grok_tensor_check(const struct grok_tensor *t, const char *who, struct grok_err *err);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

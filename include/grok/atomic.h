@@ -15,6 +15,10 @@
 #ifndef GROK_ATOMIC_H
 #define GROK_ATOMIC_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include "grok/err.h"
 
 struct grok_atomic {
@@ -45,5 +49,9 @@ void grok_atomic_abort(struct grok_atomic *a);
 /* Removes every temporary file still open, and nothing else: for a fatal signal's handler
  * (async-signal-safe: unlink(2) only), so that a crash leaves no hidden file behind. */
 void grok_atomic_remove_all(void);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -11,11 +11,22 @@
 #ifndef GROK_CLI_H
 #define GROK_CLI_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include <getopt.h>
 #include <stdio.h>
 
 #include "grok/err.h"
 #include "grok/select.h"
+
+/* A function that never returns: C11 spells it _Noreturn, C++ [[noreturn]]. */
+#ifdef __cplusplus
+#define GROK_NORETURN [[noreturn]]
+#else
+#define GROK_NORETURN _Noreturn
+#endif
 
 /* Exit status of every program. */
 enum grok_exit {
@@ -40,10 +51,10 @@ const char *grok_prog(void);
 void grok_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* grok_error, then exit with `code`. */
-_Noreturn void grok_die(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+GROK_NORETURN void grok_die(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* A usage error: "grok-xxx: message (see grok-xxx --help)", exit 2. */
-_Noreturn void grok_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+GROK_NORETURN void grok_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* The whole number a flag's value `text` names, from lo to hi; anything else is a usage error
  * (exit 2): "FLAG: bad value 'TEXT' (a whole number from LO to HI)". */
@@ -124,5 +135,9 @@ int grok_text_finish(struct grok_text_out *out, int ok, struct grok_err *err);
  * half written; text may be NULL or never opened), prints err's one line, and returns the exit
  * code, GROK_EXIT_INTERRUPTED after SIGINT or SIGTERM and GROK_EXIT_DATA otherwise. */
 int grok_cli_failed(struct grok_text_out *text, const struct grok_err *err);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -10,6 +10,10 @@
 #ifndef GROK_COMMUTE_H
 #define GROK_COMMUTE_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -71,5 +75,9 @@ void grok_model_gradient_free(struct grok_model_gradient *g);
 
 /* The grok_gradient over g. */
 struct grok_gradient grok_model_gradient_oracle(struct grok_model_gradient *g);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

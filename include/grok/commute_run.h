@@ -10,6 +10,10 @@
 #ifndef GROK_COMMUTE_RUN_H
 #define GROK_COMMUTE_RUN_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include "grok/err.h"
 #include "grok/run.h"
 #include "grok/commute.h"
@@ -51,5 +55,9 @@ int grok_commute_run(const struct grok_commute_opts *o, const struct grok_analys
  * M"; step and D are empty after a failure. */
 int grok_commute_defects_read(struct grok_run *run, struct grok_array *step, struct grok_array *D,
                               struct grok_err *err);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

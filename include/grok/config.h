@@ -15,6 +15,10 @@
 #ifndef GROK_CONFIG_H
 #define GROK_CONFIG_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include "grok/err.h"
 #include "grok/model.h"
 #include "grok/optim.h"
@@ -164,5 +168,9 @@ struct grok_config_shape {
  * another tool that records only p. Fails only on p: GROK_ENOTFOUND when it is absent,
  * GROK_EFORMAT when it is not an integer from 2 to GROK_P_MAX ("run.h5: /config@p 1: ..."). */
 int grok_config_read_shape(struct grok_run *run, struct grok_config_shape *s, struct grok_err *err);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

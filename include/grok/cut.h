@@ -8,6 +8,10 @@
 #ifndef GROK_CUT_H
 #define GROK_CUT_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include <stddef.h>
 
 #include "grok/err.h"
@@ -36,5 +40,9 @@ struct grok_cut {
  * a copy's, read's or write's failure. */
 int grok_run_cut(struct grok_run *out, struct grok_run *in, const struct grok_snapshots *s,
                  const struct grok_cut *c, struct grok_err *err);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -7,6 +7,10 @@
 #ifndef GROK_DATA_H
 #define GROK_DATA_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include "grok/array.h"
 #include "grok/err.h"
 #include "grok/run.h"
@@ -24,5 +28,9 @@ int grok_data_write(struct grok_run *run, const struct grok_dataset *d, struct g
  * y are empty after a failure. */
 int grok_data_read(struct grok_run *run, const char *set, enum grok_op op, int p,
                    struct grok_array *ab, struct grok_array *y, struct grok_err *err);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -10,6 +10,10 @@
 #ifndef GROK_ERR_H
 #define GROK_ERR_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 enum grok_status {
     GROK_OK = 0,
     GROK_EIO = -1,       /* reading or writing failed */
@@ -28,5 +32,9 @@ struct grok_err {
  * a failing function can `return grok_err_set(err, GROK_EIO, "...")`. */
 int grok_err_set(struct grok_err *err, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -10,6 +10,10 @@
 #ifndef GROK_EVENTS_H
 #define GROK_EVENTS_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include <stddef.h>
 
 #include "grok/err.h"
@@ -86,5 +90,9 @@ int grok_fit_scalar_write(struct grok_run *out, const char *name, double v, stru
 
 /* Writes v to w as a whole number when `whole` is set and v is one, else as a real. */
 void grok_fit_num_write(struct grok_tsv_writer *w, double v, int whole);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

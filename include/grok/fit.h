@@ -14,6 +14,10 @@
 #ifndef GROK_FIT_H
 #define GROK_FIT_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include <stddef.h>
 
 #include "grok/err.h"
@@ -159,5 +163,9 @@ int grok_sigmoid_bootstrap(const double *t, const double *y, size_t n,
                            const struct grok_sigmoid *fit, size_t reps, unsigned long seed,
                            struct grok_interval *mid, struct grok_interval *width, size_t *used,
                            struct grok_err *err);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -10,6 +10,10 @@
 #ifndef GROK_FIT_RUN_H
 #define GROK_FIT_RUN_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include <stddef.h>
 
 #include "grok/events.h"
@@ -46,5 +50,9 @@ struct grok_fit_opts {
  * its row's fit values are nan, after one warning line on standard error unless quiet. */
 int grok_fit_run(const struct grok_fit_opts *o, const struct grok_input *ins, int nin, int table,
                  const char *output);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -31,6 +31,10 @@
 #ifndef GROK_FOURIER_H
 #define GROK_FOURIER_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include <stddef.h>
 
 #include "grok/err.h"
@@ -87,5 +91,9 @@ double grok_fourier_share(const double *norm, size_t K, const int *keys, size_t 
  * sim may be NULL (it is then not written, the dominance still returned). */
 double grok_fourier_circle(const double *re, const double *im, size_t d, const int *keys,
                            size_t n, double *ratio, double *cosine, double *sim);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

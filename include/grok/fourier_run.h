@@ -8,6 +8,10 @@
 #ifndef GROK_FOURIER_RUN_H
 #define GROK_FOURIER_RUN_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include "grok/err.h"
 #include "grok/run.h"
 #include "grok/fourier.h"
@@ -32,5 +36,9 @@ struct grok_fourier_opts {
  * GROK_P_MAX). Returns the program's exit status, after one line on standard error when it is
  * not 0. */
 int grok_fourier_run(const struct grok_fourier_opts *o, const struct grok_analysis_io *io);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

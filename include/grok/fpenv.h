@@ -6,6 +6,10 @@
 #ifndef GROK_FPENV_H
 #define GROK_FPENV_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Makes float and double results too small to be normal (below 1.2e-38 in float) zero, and reads
  * such inputs as zero, on the calling thread and on the threads it starts afterwards (a pool's
  * workers; threads inherit the environment they are created in). Late in a run some values fall
@@ -16,5 +20,9 @@
  * Returns 1 when the processor has the switch (x86-64, 64-bit Arm), 0 when it does nothing.
  * Call it before creating threads. */
 int grok_fpenv_flush_subnormals(void);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -6,6 +6,10 @@
 #ifndef GROK_HISTORY_H
 #define GROK_HISTORY_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include "grok/err.h"
 #include "grok/run.h"
 
@@ -25,5 +29,9 @@ int grok_run_copy_history(struct grok_run *dst, struct grok_run *src, struct gro
 struct grok_run *grok_run_derive(const char *dest, struct grok_run *src, const char *group,
                                  const char *program, int argc, char **argv,
                                  struct grok_err *err);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

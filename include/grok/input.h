@@ -7,6 +7,10 @@
 #ifndef GROK_INPUT_H
 #define GROK_INPUT_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include "grok/err.h"
 #include "grok/run.h"
 #include "grok/tsv.h"
@@ -25,5 +29,9 @@ int grok_input_open(struct grok_input *in, const char *path, struct grok_err *er
 
 /* Closes what grok_input_open opened; in may be NULL or zeroed. */
 void grok_input_close(struct grok_input *in);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -15,6 +15,10 @@
 #ifndef GROK_LAYERS_H
 #define GROK_LAYERS_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include <stdint.h>
 
 enum grok_act { GROK_ACT_RELU, GROK_ACT_GELU, GROK_ACT_QUAD };
@@ -88,5 +92,9 @@ enum grok_act { GROK_ACT_RELU, GROK_ACT_GELU, GROK_ACT_QUAD };
 
 GROK_LAYERS_DECLARE(float, )
 GROK_LAYERS_DECLARE(double, _f64)
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -7,6 +7,10 @@
 #ifndef GROK_METRICS_H
 #define GROK_METRICS_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include "grok/array.h"
 #include "grok/err.h"
 #include "grok/run.h"
@@ -40,5 +44,9 @@ int grok_metrics_append(struct grok_run *run, long long step,
 int grok_metrics_read(struct grok_run *run, enum grok_dtype step_as, struct grok_array *step,
                       const char *const *names, int n, struct grok_array *cols,
                       struct grok_err *err);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -29,6 +29,10 @@
 #ifndef GROK_MODEL_H
 #define GROK_MODEL_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -220,5 +224,9 @@ void grok_model_input_grad_f64(const struct grok_model *m, struct grok_work *w,
 /* Fills views (n_tensors of them) with every tensor of params (n_params floats): name, shape
  * and data, as the run writers take them. The views borrow m's names and params. */
 void grok_model_views(const struct grok_model *m, const float *params, struct grok_tensor *views);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

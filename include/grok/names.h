@@ -6,6 +6,10 @@
 #ifndef GROK_NAMES_H
 #define GROK_NAMES_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define GROK_COUNT(table) ((int)(sizeof(table) / sizeof((table)[0])))
 
 /* The index of name in names (n of them), or -1 when it is not there (or name is NULL). */
@@ -13,5 +17,9 @@ int grok_name_find(const char *const *names, int n, const char *name);
 
 /* names[i], or "?" when i is outside 0..n-1. */
 const char *grok_name_at(const char *const *names, int n, int i);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

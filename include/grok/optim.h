@@ -12,6 +12,10 @@
 #ifndef GROK_OPTIM_H
 #define GROK_OPTIM_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include <stddef.h>
 
 #include "grok/err.h"
@@ -84,5 +88,9 @@ void grok_optim_step(struct grok_optim *o, float *params, const float *grad);
 void grok_optim_update(const struct grok_optim *o, float *params, const float *grad, size_t lo,
                        size_t hi);
 void grok_optim_advance(struct grok_optim *o);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

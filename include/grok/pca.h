@@ -17,6 +17,10 @@
 #ifndef GROK_PCA_H
 #define GROK_PCA_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include <stddef.h>
 
 #include <gsl/gsl_rng.h>
@@ -85,5 +89,9 @@ int grok_pca_null_walks(const double *norms, size_t T, size_t n, int R, int k,
  * the signs chosen so that R's diagonal is positive: columns that were already orthonormal come
  * back unchanged. */
 int grok_orthonormalise(double *A, size_t rows, size_t cols, struct grok_err *err);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -6,6 +6,10 @@
 #ifndef GROK_PCA_BASIS_H
 #define GROK_PCA_BASIS_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include <stddef.h>
 
 #include "grok/err.h"
@@ -28,5 +32,9 @@ int grok_pca_basis_read(struct grok_run *run, size_t n_params, struct grok_array
  * run (grok-pca's output run). GROK_ENOMEM or the write's error with err filled. */
 int grok_pca_basis_write(struct grok_run *run, const struct grok_model *m, const double *B,
                          size_t K, const char *columns, struct grok_err *err);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

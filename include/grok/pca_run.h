@@ -11,6 +11,10 @@
 #ifndef GROK_PCA_RUN_H
 #define GROK_PCA_RUN_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include <stddef.h>
 
 #include "grok/err.h"
@@ -60,5 +64,9 @@ int grok_pca_pc1_read(struct grok_run *run, struct grok_pca_pc1 *p, struct grok_
 
 /* Frees what grok_pca_pc1_read filled and empties p; p may be NULL or zeroed. */
 void grok_pca_pc1_free(struct grok_pca_pc1 *p);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

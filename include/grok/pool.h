@@ -9,6 +9,10 @@
 #ifndef GROK_POOL_H
 #define GROK_POOL_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include <stddef.h>
 
 #include "grok/err.h"
@@ -43,5 +47,9 @@ void grok_pool_share(size_t n, int k, int i, size_t *lo, size_t *hi);
  * returns when all are done. The jobs must write disjoint memory. Without a pool (NULL) it runs
  * job(ctx, 0) alone, on the calling thread. */
 void grok_pool_run(struct grok_pool *pool, void (*job)(void *ctx, int i), void *ctx);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -14,6 +14,10 @@
 
 #include <stddef.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* The widest line drawn, whatever the terminal's width. */
 #define GROK_PROGRESS_MAX_COLS 240
 
@@ -77,5 +81,9 @@ void grok_progress_layout(struct grok_progress *p, int cols);
  * columns at most. Exposed for the tests. */
 void grok_progress_format(char *buf, size_t cap, const struct grok_progress *p, long long done,
                           double elapsed);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

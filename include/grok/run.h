@@ -19,6 +19,10 @@
 #ifndef GROK_RUN_H
 #define GROK_RUN_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include <stddef.h>
 
 #include "grok/array.h"
@@ -185,5 +189,9 @@ void grok_names_free(char **names, size_t n);
  * GROK_EINVAL ("name too long") rather than a cut path when it does not fit. */
 int grok_run_path(char *buf, size_t cap, const char *group, const char *name,
                   struct grok_err *err);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

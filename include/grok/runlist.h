@@ -5,6 +5,10 @@
 #ifndef GROK_RUNLIST_H
 #define GROK_RUNLIST_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include <stddef.h>
 
 #include "grok/array.h"
@@ -28,5 +32,9 @@ struct grok_entry {
 int grok_run_list(struct grok_run *run, const char *path, struct grok_entry **entries, size_t *n,
                   struct grok_err *err);
 void grok_entries_free(struct grok_entry *entries, size_t n);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

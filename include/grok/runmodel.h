@@ -6,6 +6,10 @@
 #ifndef GROK_RUNMODEL_H
 #define GROK_RUNMODEL_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include <stdint.h>
 
 #include "grok/err.h"
@@ -21,5 +25,9 @@ int grok_model_from_run(struct grok_model *m, struct grok_run *run, struct grok_
  * caller. Fails with GROK_ENOTFOUND (no /data) or GROK_EFORMAT (operands outside the task). */
 int grok_model_examples(struct grok_run *run, const char *set, int32_t **tokens, int32_t **y,
                         int *n, struct grok_err *err);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

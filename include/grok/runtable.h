@@ -8,6 +8,10 @@
 #ifndef GROK_RUNTABLE_H
 #define GROK_RUNTABLE_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include <stddef.h>
 #include <stdio.h>
 
@@ -42,5 +46,9 @@ int grok_runtable_write_group(struct grok_run *run, const char *group, FILE *f,
  * before printing. */
 int grok_runtable_write_matrix(struct grok_run *run, const struct grok_snapshots *s, size_t t,
                                const char *param, FILE *f, struct grok_err *err);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

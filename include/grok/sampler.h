@@ -14,6 +14,10 @@
 #ifndef GROK_SAMPLER_H
 #define GROK_SAMPLER_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include <stdint.h>
 
 #include <gsl/gsl_rng.h>
@@ -61,5 +65,9 @@ void grok_sampler_draw(struct grok_sampler *s, gsl_rng *rng, struct grok_batch *
 
 /* Releases what the constructor allocated and zeroes s; s may be NULL or zeroed. */
 void grok_sampler_free(struct grok_sampler *s);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -7,6 +7,10 @@
 #ifndef GROK_SELECT_H
 #define GROK_SELECT_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include <stddef.h>
 
 #include "grok/err.h"
@@ -47,5 +51,9 @@ void grok_selection_free(struct grok_selection *sel);
 
 /* The n globs joined by " or " into buf (truncated to size), for a message. */
 void grok_globs_join(char *buf, size_t size, char *const *globs, int n);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -10,6 +10,10 @@
 #ifndef GROK_SNAPSHOTS_H
 #define GROK_SNAPSHOTS_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include <stddef.h>
 
 #include "grok/array.h"
@@ -93,5 +97,9 @@ int grok_model_load(const struct grok_model *m, struct grok_run *run, long long 
  * not finite. */
 int grok_model_load_f64(const struct grok_model *m, struct grok_run *run, long long step,
                         float *buf, double *theta, struct grok_err *err);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

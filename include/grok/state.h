@@ -6,6 +6,10 @@
 #ifndef GROK_STATE_H
 #define GROK_STATE_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include "grok/array.h"
 #include "grok/err.h"
 #include "grok/run.h"
@@ -15,5 +19,9 @@
  * partly written, for the caller to abandon with the run. */
 int grok_run_state_write(struct grok_run *run, long long step, const struct grok_tensor *t,
                          int n, struct grok_err *err);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

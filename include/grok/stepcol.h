@@ -9,6 +9,10 @@
 #ifndef GROK_STEPCOL_H
 #define GROK_STEPCOL_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include "grok/array.h"
 #include "grok/err.h"
 #include "grok/run.h"
@@ -27,5 +31,9 @@
  * out is empty after a failure. */
 int grok_stepcol_read(struct grok_run *run, const char *path, struct grok_array *out,
                       struct grok_err *err);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -5,6 +5,10 @@
 #ifndef GROK_STREAM_H
 #define GROK_STREAM_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include <stddef.h>
 
 #include "grok/err.h"
@@ -18,5 +22,9 @@ int grok_hdf5_signature_fd(int fd, long long size);
  * it). An interrupted read (SIGINT, SIGTERM) stops with GROK_EIO "interrupted". */
 int grok_read_stream(int fd, const char *name, unsigned char **out, size_t *len,
                      struct grok_err *err);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -11,6 +11,10 @@
 #ifndef GROK_TASK_H
 #define GROK_TASK_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include <stdint.h>
 
 #include <gsl/gsl_rng.h>
@@ -92,5 +96,9 @@ int grok_dataset_make(struct grok_dataset *ds, enum grok_op op, int p, double fr
 
 /* Frees the arrays of ds (which may be NULL or zeroed). */
 void grok_dataset_free(struct grok_dataset *ds);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

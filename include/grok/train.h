@@ -38,6 +38,10 @@
 #ifndef GROK_TRAIN_H
 #define GROK_TRAIN_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include <stdint.h>
 
 #include "grok/config.h"
@@ -178,5 +182,9 @@ enum grok_train_end grok_train_loop(struct grok_trainer *t, struct grok_run *run
  * the trainer's last_eval to the last one kept), writes /config and /data. */
 int grok_train_resume_run(struct grok_trainer *t, struct grok_run *out, struct grok_run *in,
                           struct grok_err *err);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -13,6 +13,10 @@
 #ifndef GROK_TRAIN_SESSION_H
 #define GROK_TRAIN_SESSION_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include "grok/cli.h"
 #include "grok/config.h"
 #include "grok/err.h"
@@ -76,5 +80,9 @@ int grok_train_session_run(struct grok_train_session *s);
 /* Releases the session: its trainer, and any run or table still open (an uncommitted output is
  * abandoned). s may be NULL. */
 void grok_train_session_free(struct grok_train_session *s);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

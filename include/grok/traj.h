@@ -9,6 +9,10 @@
 #ifndef GROK_TRAJ_H
 #define GROK_TRAJ_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include <stddef.h>
 
 #include "grok/err.h"
@@ -61,5 +65,9 @@ int grok_traj_place(const struct grok_traj *tr, const struct grok_model *m, cons
 
 /* Frees what grok_traj_open allocated; tr may be NULL or zeroed. */
 void grok_traj_free(struct grok_traj *tr);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

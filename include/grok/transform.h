@@ -15,6 +15,10 @@
 #ifndef GROK_TRANSFORM_H
 #define GROK_TRANSFORM_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include <stddef.h>
 
 #include "grok/err.h"
@@ -62,5 +66,9 @@ int grok_transforms_load(const struct grok_transforms *l, struct grok_run *run,
 
 /* Frees every transform's ctx and empties the list; l may be NULL. */
 void grok_transforms_free(struct grok_transforms *l);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -10,6 +10,10 @@
 #ifndef GROK_TSV_H
 #define GROK_TSV_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include <stddef.h>
 #include <stdio.h>
 
@@ -99,5 +103,8 @@ char *grok_fmt_number(char *buf, double v, int is_f32);
  * the same float when `is_f32` ("0.003", not %.17g's "0.0030000000000000001"), into buf of at
  * least 32 bytes; returns buf. For settings and other values a person reads. */
 char *grok_fmt_shortest(char *buf, double v, int is_f32);
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -8,6 +8,10 @@
 #ifndef GROK_WORKERS_H
 #define GROK_WORKERS_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include <stdint.h>
 
 #include "grok/err.h"
@@ -46,5 +50,9 @@ struct grok_worker *grok_workers_new(const struct grok_model *m,
 
 /* Frees n workers made by grok_workers_new; w may be NULL. */
 void grok_workers_free(struct grok_worker *w, int n);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif
