@@ -114,7 +114,7 @@ is_exit 1
 is_stderr "grok-train: nodir/k.part: cannot create: No such file or directory"
 
 # A /state step past the run's own end is the run's fault (exit 1), not the command line's.
-if /usr/bin/python3 -c 'import h5py' 2>/dev/null; then
+if has_h5py; then
     cp ref.h5 past.h5
     /usr/bin/python3 -c "import h5py, numpy; f = h5py.File('past.h5', 'r+'); f['state'].attrs['step'] = numpy.int64(999999); f.close()"
     run grok-train --resume past.h5 -q -o k2.h5

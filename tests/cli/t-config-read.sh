@@ -4,11 +4,7 @@
 . "$(dirname "$0")/tap.sh"
 cd "$TMP" || exit 1
 
-if ! /usr/bin/python3 -c 'import h5py' 2>/dev/null; then
-    ok 0 "# SKIP python3-h5py is not installed"
-    done_testing
-    exit
-fi
+skip_all_without_h5py
 
 grok-train --model mlp --p 11 --embed 8 --hidden 16 --steps 4 --eval-every 2 --snapshot-every 2 \
     --threads 1 -q -o run.h5

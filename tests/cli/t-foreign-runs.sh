@@ -6,11 +6,7 @@
 . "$(dirname "$0")/tap.sh"
 cd "$TMP" || exit 1
 
-if ! /usr/bin/python3 -c 'import h5py' 2>/dev/null; then
-    ok 0 "# SKIP python3-h5py is not installed"
-    done_testing
-    exit
-fi
+skip_all_without_h5py
 
 MODEL="--p 11 --d-model 8 --heads 2 --d-mlp 16"
 grok-train $MODEL --steps 40 --eval-every 10 --snapshot-every 10 --threads 1 -q -o f-orig.h5

@@ -231,29 +231,14 @@ done
 # /snapshots/step as another writer may leave it. Floats that are whole numbers (numpy's default
 # type, which h5py writes as float64) are steps; a fraction, a negative step or steps out of
 # order are refused where the snapshots are read, by every program that reads them.
-$PY - <<'EOF'
-import h5py, numpy as np, shutil
-def with_steps(name, steps):
-    shutil.copy("run.h5", name)
-    with h5py.File(name, "r+") as f:
-        del f["/snapshots/step"]
-        f["/snapshots/step"] = steps
-s = np.arange(11) * 100
-with_steps("float.h5", s.astype(np.float64))
-with_steps("int32.h5", s.astype(np.int32))
-back = s.copy(); back[2], back[3] = 300, 200
-with_steps("back.h5", back)
-same = s.copy(); same[2] = 100
-with_steps("same.h5", same)
-neg = s.copy(); neg[0] = -100
-with_steps("neg.h5", neg)
-frac = s.astype(np.float64); frac[1] = 100.5
-with_steps("frac.h5", frac)
-nan = s.astype(np.float32); nan[6] = float("nan")
-with_steps("nanstep.h5", nan)
-big = s.astype(np.float64); big[10] = 1e19
-with_steps("big.h5", big)
-EOF
+doctored_steps run.h5 float.h5 float64
+doctored_steps run.h5 int32.h5 int32
+doctored_steps run.h5 back.h5 int64 2=300 3=200
+doctored_steps run.h5 same.h5 int64 2=100
+doctored_steps run.h5 neg.h5 int64 0=-100
+doctored_steps run.h5 frac.h5 float64 1=100.5
+doctored_steps run.h5 nanstep.h5 float32 6=nan
+doctored_steps run.h5 big.h5 float64 10=1e19
 grok-pca -q -t run.h5 | sed 1d >int.tsv
 for f in float.h5 int32.h5; do
     run sh -c "grok-pca -q -t $f | sed 1d"

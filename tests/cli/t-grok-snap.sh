@@ -343,18 +343,8 @@ is_stdout_empty
 # /snapshots/step as another writer may leave it: float64 whole numbers (h5py's numpy default)
 # are steps, and a cut writes them back as int64; steps out of order are refused, before
 # anything is written.
-/usr/bin/python3 - <<'EOF'
-import h5py, numpy as np, shutil
-def with_steps(name, steps):
-    shutil.copy("run.h5", name)
-    with h5py.File(name, "r+") as f:
-        del f["/snapshots/step"]
-        f["/snapshots/step"] = steps
-s = np.arange(11) * 100
-with_steps("fsteps.h5", s.astype(np.float64))
-back = s.copy(); back[2], back[3] = 300, 200
-with_steps("back.h5", back)
-EOF
+doctored_steps run.h5 fsteps.h5 float64
+doctored_steps run.h5 back.h5 int64 2=300 3=200
 run sh -c "grok-snap -s 200:400 fsteps.h5 | grok-snap -l | grep '/snapshots/step'"
 is_exit 0
 is_stdout "dataset	/snapshots/step	int64	3	" "a float /snapshots/step of whole numbers: cut by -s, written as int64"

@@ -9,11 +9,7 @@ PY="$GROK_TOP/tests/python"
 DOC="$GROK_TOP/doc/python.md"
 cd "$TMP" || exit 1
 
-if ! /usr/bin/python3 -c 'import h5py, numpy' 2>/dev/null; then
-    ok 0 "# SKIP python3-h5py or python3-numpy is not installed"
-    done_testing
-    exit
-fi
+skip_all_without_h5py
 
 # Every code block of the page is a verbatim piece of the scripts run below, except one whose
 # paragraph above says that it was not run here.

@@ -63,6 +63,23 @@ is_stdout_empty() {
     ok $? "stdout is empty"
 }
 
+# has_h5py: whether Debian's Python, the one tools/deps.sh gives python3-h5py, has h5py and numpy
+# (a second Python first on PATH may lack them).
+has_h5py() { /usr/bin/python3 -c 'import h5py, numpy' 2>/dev/null; }
+
+# skip_all_without_h5py: a test file that needs h5py throughout ends here, with a TAP skip line,
+# where it is absent.
+skip_all_without_h5py() {
+    has_h5py && return 0
+    ok 0 "# SKIP python3-h5py or python3-numpy is not installed"
+    done_testing
+    exit 0
+}
+
+# doctored_steps RUN NAME KIND [ROW=VALUE ...]: NAME is RUN with /snapshots/step of numpy type
+# KIND and the listed rows changed (tests/python/steps.py).
+doctored_steps() { /usr/bin/python3 "$GROK_TOP/tests/python/steps.py" "$@"; }
+
 done_testing() {
     echo "1..$_n"
     [ "$_failed" -eq 0 ]
