@@ -43,6 +43,22 @@ static const char usage[] =
     "      --batch full|N     full batch, or N pairs drawn with replacement     [full]\n"
     "      --lr-mult GLOB=C   learning rate ×C for matching parameters (repeatable)\n"
     "      --freeze GLOB      never update matching parameters (repeatable)\n"
+    "Interventions (P1; grok-train(1), INTERVENTIONS), from update --from on:\n"
+    "      --suppress [BASIS:]S  after clipping, g <- g - S (g - B B^T g), S in [0, 1]; B the\n"
+    "                         /pca/basis of the run BASIS (or of --basis)\n"
+    "      --suppress-scope all|covered  project every parameter's gradient (P1's code), or\n"
+    "                         only the rows the basis covers                   [all]\n"
+    "      --kick ALPHA[:EVERY]  after the update, move by ALPHA*|eta g_A| along the commutator's\n"
+    "                         part outside B, at --from or every EVERY updates [once]\n"
+    "      --kick-direction commutator|random  random: the control, a random unit direction\n"
+    "                         outside B of the same size                       [commutator]\n"
+    "      --kick-samples K  --kick-eta ETA  commutator samples (median defect's), its step [5 1e-3]\n"
+    "      --noise NORM[:EVERY]  add Gaussian noise outside B of norm NORM      [once]\n"
+    "      --basis RUN        the subspace: RUN's /pca/basis (grok-pca of a finished run)\n"
+    "      --basis-random covered|all  the random control: a random orthonormal basis of B's\n"
+    "                         rank on B's coordinates, or on every parameter   [none]\n"
+    "      --from STEP        the first update the interventions act on         [1]\n"
+    "      --intervene-seed N seed of their generator (random bases, batches, noise) [seed+99999]\n"
     "Run:\n"
     "      --steps N          total updates                                     [25000]\n"
     "      --eval-every N     evaluate (loss, accuracy, norm, lr) every N steps [100]\n"
@@ -75,7 +91,10 @@ static const char usage[] =
     "  grok-train --preset nanda -o run.h5\n"
     "  grok-train --model mlp --p 23 --frac 0.6 --embed 32 --hidden 256 --lr 1e-2 --warmup 0 --stop-at 0.99 -t > mlp.tsv\n"
     "  grok-train --preset xu --op sub --steps 4000 --stop-at 0.99 | grok-snap -t metrics\n"
-    "  grok-train --resume run.h5 --steps 30000 -o run-longer.h5\n";
+    "  grok-train --resume run.h5 --steps 30000 -o run-longer.h5\n"
+    "  grok-train --preset xu --steps 3000 --snapshot-every 100 -o base.h5 && grok-pca base.h5 -o basis.h5\n"
+    "  grok-train --preset xu --steps 3000 --from 500 --suppress basis.h5:0.5 -o half.h5\n"
+    "  grok-train --preset xu --steps 3000 --from 500 --basis basis.h5 --kick 100:50 -o kicked.h5\n";
 
 /* Long options without a short form. */
 enum {
@@ -85,7 +104,9 @@ enum {
     OPT_INIT, OPT_OPT, OPT_LR, OPT_WD, OPT_BETA1, OPT_BETA2, OPT_EPS, OPT_MOMENTUM, OPT_WARMUP,
     OPT_CLIP, OPT_BATCH, OPT_LR_MULT, OPT_FREEZE, OPT_STEPS, OPT_EVAL_EVERY, OPT_SNAPSHOT_EVERY,
     OPT_SNAPSHOT, OPT_STOP_AT, OPT_SEED, OPT_THREADS, OPT_RESUME, OPT_CHECKPOINT,
-    OPT_CHECKPOINT_EVERY,
+    OPT_CHECKPOINT_EVERY, OPT_BASIS, OPT_BASIS_RANDOM, OPT_INTERVENE_SEED, OPT_FROM, OPT_SUPPRESS,
+    OPT_SUPPRESS_SCOPE, OPT_KICK, OPT_KICK_EVERY, OPT_KICK_DIRECTION, OPT_KICK_SAMPLES, OPT_KICK_ETA,
+    OPT_NOISE, OPT_NOISE_EVERY,
 };
 
 /* Every flag of grok-train but the common ones takes a value. */
@@ -106,7 +127,12 @@ static const struct option longopts[] = {
     ARG("eval-every", OPT_EVAL_EVERY), ARG("snapshot-every", OPT_SNAPSHOT_EVERY),
     ARG("snapshot", OPT_SNAPSHOT), ARG("stop-at", OPT_STOP_AT), ARG("seed", OPT_SEED),
     ARG("threads", OPT_THREADS), ARG("resume", OPT_RESUME), ARG("checkpoint", OPT_CHECKPOINT),
-    ARG("checkpoint-every", OPT_CHECKPOINT_EVERY),
+    ARG("checkpoint-every", OPT_CHECKPOINT_EVERY), ARG("basis", OPT_BASIS),
+    ARG("basis-random", OPT_BASIS_RANDOM), ARG("intervene-seed", OPT_INTERVENE_SEED), ARG("from", OPT_FROM),
+    ARG("suppress", OPT_SUPPRESS), ARG("suppress-scope", OPT_SUPPRESS_SCOPE), ARG("kick", OPT_KICK),
+    ARG("kick-every", OPT_KICK_EVERY), ARG("kick-direction", OPT_KICK_DIRECTION),
+    ARG("kick-samples", OPT_KICK_SAMPLES), ARG("kick-eta", OPT_KICK_ETA), ARG("noise", OPT_NOISE),
+    ARG("noise-every", OPT_NOISE_EVERY),
     {NULL, 0, NULL, 0},
 };
 #undef ARG

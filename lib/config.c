@@ -50,6 +50,20 @@ void grok_config_defaults(struct grok_train_config *c)
     c->snapshot_every = 500;
     c->stop_at = 0;
     c->seed = 0;
+    c->intervene_seed = -1;      /* derived from seed (grok_config_resolve) */
+    c->intervene_from = 1;
+    c->suppress = -1;
+    c->kick = -1;
+    c->kick_every = 0;
+    c->kick_samples = 5;         /* P1's sustained-kick code */
+    c->kick_eta = 1e-3;
+    c->noise = -1;
+    c->noise_every = 0;
+}
+
+int grok_config_intervenes(const struct grok_train_config *c)
+{
+    return c->suppress >= 0 || c->kick >= 0 || c->noise >= 0;
 }
 
 /* P1's transformer encoder (papers.md, "P1"). */
@@ -307,12 +321,33 @@ INT_NAME(grok_init_name)
 INT_NAME(grok_opt_name)
 #undef INT_NAME
 
+/* The interventions' choices, by their flags' words. */
+static const char *const basis_random_names[] = {"none", "covered", "all"};
+static const char *const scope_names[] = {"all", "covered"};
+static const char *const direction_names[] = {"commutator", "random"};
+static const char *word_of(const char *const *w, int n, int v) { return v >= 0 && v < n ? w[v] : "?"; }
+static int word_parse(const char *const *w, int n, const char *s)
+{
+    for (int i = 0; i < n; i++)
+        if (strcmp(w[i], s) == 0)
+            return i;
+    return -1;
+}
+#define WORDS(fn, w) \
+    static const char *fn##_name(int v) { return word_of(w, (int)(sizeof w / sizeof *w), v); } \
+    static int fn##_parse(const char *s) { return word_parse(w, (int)(sizeof w / sizeof *w), s); }
+WORDS(basis_random, basis_random_names)
+WORDS(scope, scope_names)
+WORDS(direction, direction_names)
+#undef WORDS
+
 /* A choice is stored in its field as an int, whatever its enum. */
 _Static_assert(sizeof(enum grok_op) == sizeof(int) && sizeof(enum grok_arch) == sizeof(int),
                "the choices' fields are int-sized");
 
 enum key_type {
     KEY_TEXT,       /* a char array, stored as a string */
+    KEY_PATH,       /* a char array naming a file, stored as a string; its flag sets it */
     KEY_LIST,       /* a char array "ITEM,ITEM", stored as a string; its flag appends one list */
     KEY_INT,        /* an integer field of any width, stored as int64 within [lo, hi] */
     KEY_DERIVED,    /* an int that follows from the task: written for readers, never read back */
@@ -323,7 +358,7 @@ enum key_type {
 };
 
 /* The settings one model family has and the other lacks. */
-enum key_family { ANY_MODEL, TRANSFORMER_ONLY, MLP_ONLY };
+enum key_family { ANY_MODEL, TRANSFORMER_ONLY, MLP_ONLY, INTERVENTION };
 
 struct config_key {
     const char *key;            /* the attribute of /config */
@@ -348,6 +383,7 @@ struct config_key {
 #define LIST(k, f, field, check_fn) \
     {.key = k, .flag = f, .type = KEY_LIST, .family = ANY_MODEL, AT(field), .check = check_fn}
 #define REAL(k, f, field) {.key = k, .flag = f, .type = KEY_REAL, .family = ANY_MODEL, AT(field)}
+#define IREAL(k, f, field) {.key = k, .flag = f, .type = KEY_REAL, .family = INTERVENTION, AT(field)}
 #define INT(k, f, fam, field, l, h) \
     {.key = k, .flag = f, .type = KEY_INT, .family = fam, AT(field), .lo = l, .hi = h, .flag_lo = l}
 #define INT_OR_0(k, f, fam, field, h, word) {.key = k, .flag = f, .type = KEY_INT, .family = fam, \
@@ -406,12 +442,30 @@ static const struct config_key keys[] = {
     LIST("snapshot", "--snapshot", snapshot, grok_config_check_globs),
     REAL("stop_at", "--stop-at", stop_at),
     INT("seed", "--seed", ANY_MODEL, seed, 0, 4294967294LL),
+    /* P1's interventions: "basis" first, as the reader looks for it to know they are there */
+    {.key = "basis", .flag = "--basis", .type = KEY_PATH, .family = INTERVENTION, AT(basis)},
+    CHOICE("basis_random", "--basis-random", INTERVENTION, basis_random, basis_random_name,
+           basis_random_parse, "none covered all"),
+    INT("intervene_seed", "--intervene-seed", INTERVENTION, intervene_seed, 0, 4294967294LL),
+    INT("from", "--from", INTERVENTION, intervene_from, 1, 1LL << 40),
+    IREAL("suppress", "--suppress", suppress),
+    CHOICE("suppress_scope", "--suppress-scope", INTERVENTION, suppress_scope, scope_name, scope_parse,
+           "all covered"),
+    IREAL("kick", "--kick", kick),
+    INT("kick_every", "--kick-every", INTERVENTION, kick_every, 0, 1LL << 40),
+    CHOICE("kick_direction", "--kick-direction", INTERVENTION, kick_direction, direction_name,
+           direction_parse, "commutator random"),
+    INT("kick_samples", "--kick-samples", INTERVENTION, kick_samples, 1, 1024),
+    IREAL("kick_eta", "--kick-eta", kick_eta),
+    IREAL("noise", "--noise", noise),
+    INT("noise_every", "--noise-every", INTERVENTION, noise_every, 0, 1LL << 40),
 };
 #undef AT
 #undef TEXT
 #undef LIST
 #undef INT_OR_0
 #undef REAL
+#undef IREAL
 #undef INT
 #undef DERIVED
 #undef CHOICE
@@ -425,9 +479,11 @@ static const struct config_key *find_key(const char *key)
 }
 
 /* Whether a model of this family has the setting. */
-static int has_key(const struct config_key *k, enum grok_arch arch)
+static int has_key(const struct config_key *k, const struct grok_train_config *c)
 {
-    return k->family == ANY_MODEL || (k->family == TRANSFORMER_ONLY) == (arch == GROK_TRANSFORMER);
+    if (k->family == INTERVENTION)
+        return grok_config_intervenes(c);
+    return k->family == ANY_MODEL || (k->family == TRANSFORMER_ONLY) == (c->model.arch == GROK_TRANSFORMER);
 }
 
 /* An integer field, int-sized or long long-sized (long is one of the two). */
@@ -487,7 +543,7 @@ static int check_each(const struct grok_train_config *c, struct naming *nm, stru
 {
     for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
         const struct config_key *k = &keys[i];
-        if (!has_key(k, c->model.arch))
+        if (!has_key(k, c))
             continue;
         if (k->type == KEY_INT) {
             long long v = field_int(c, k);
@@ -500,6 +556,39 @@ static int check_each(const struct grok_train_config *c, struct naming *nm, stru
                 return grok_err_set(err, GROK_EINVAL, "%s %g: not a finite number", named(nm, 0, k->key), v);
         }
     }
+    return GROK_OK;
+}
+
+/* The interventions: each value in its range (-1 for off), a basis for any of them, and none of
+ * their settings given without one (they would be silently dropped from /config). Derives the
+ * interventions' seed from --seed when it was not given. */
+static int check_interventions(struct grok_train_config *c, struct naming *nm, struct grok_err *err)
+{
+    struct grok_train_config d;
+    grok_config_defaults(&d);
+    if (!grok_config_intervenes(c)) {
+        for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
+            if (keys[i].family == INTERVENTION &&
+                memcmp((const char *)c + keys[i].off, (const char *)&d + keys[i].off, keys[i].size) != 0)
+                return grok_err_set(err, GROK_EINVAL, "%s: applies only with --suppress, --kick or --noise",
+                                    named(nm, 0, keys[i].key));
+        return GROK_OK;
+    }
+    const struct { const char *key; double v, hi; } ranges[] = {
+        {"suppress", c->suppress, 1}, {"kick", c->kick, HUGE_VAL}, {"noise", c->noise, HUGE_VAL},
+    };
+    for (size_t i = 0; i < sizeof ranges / sizeof *ranges; i++)
+        if (ranges[i].v != -1 && !(ranges[i].v >= 0 && ranges[i].v <= ranges[i].hi))
+            return grok_err_set(err, GROK_EINVAL, "%s %g: must be -1 (off) or between 0 and %g",
+                                named(nm, 0, ranges[i].key), ranges[i].v, ranges[i].hi);
+    if (!(c->kick_eta > 0 && c->kick_eta <= GROK_KICK_ETA_MAX))
+        return grok_err_set(err, GROK_EINVAL, "%s %g: must be above 0 and at most %g", named(nm, 0, "kick_eta"),
+                            c->kick_eta, GROK_KICK_ETA_MAX);
+    if (!c->basis[0])
+        return grok_err_set(err, GROK_EINVAL, "%s: the interventions need a basis (--basis RUN, or "
+                            "--suppress RUN:S)", named(nm, 0, c->suppress >= 0 ? "suppress" : c->kick >= 0 ? "kick" : "noise"));
+    if (c->intervene_seed < 0)
+        c->intervene_seed = (c->seed + 99999) % 4294967295LL;   /* P1's code: seed + 99999 */
     return GROK_OK;
 }
 
@@ -519,6 +608,8 @@ static int resolve(struct grok_train_config *c, struct naming *nm, struct grok_e
 {
     struct grok_model_config *m = &c->model;
     struct grok_err why;
+    if (check_interventions(c, nm, err))
+        return GROK_EINVAL;
     if (check_each(c, nm, err))
         return GROK_EINVAL;
     if (grok_task_check(c->op, c->p, named(nm, 0, "p"), err))
@@ -635,8 +726,56 @@ static int flag_int(const struct config_key *k, const char *text, long long *v, 
     return GROK_OK;
 }
 
+/* The flags that take two settings at once, "A:B" (split at the last ':', since a run's name
+ * may hold one): --suppress [BASIS:]S, --kick ALPHA[:EVERY], --noise NORM[:EVERY]. */
+static const struct { const char *flag, *first, *second; } compound[] = {
+    {"--suppress", "--basis", "--suppress"},
+    {"--kick", "--kick", "--kick-every"},
+    {"--noise", "--noise", "--noise-every"},
+};
+
+/* The upper limit of an intervention's real setting given as a flag (the lower is 0). */
+static double intervention_max(const struct config_key *k)
+{
+    if (strcmp(k->key, "suppress") == 0)
+        return 1;
+    if (strcmp(k->key, "kick_eta") == 0)
+        return GROK_KICK_ETA_MAX;
+    return HUGE_VAL;
+}
+
+static int apply_one(struct grok_train_config *c, const char *flag, const char *text,
+                     struct grok_err *err);
+
 int grok_config_apply_flag(struct grok_train_config *c, const char *flag, const char *text,
                            struct grok_err *err)
+{
+    for (size_t i = 0; i < sizeof compound / sizeof *compound; i++) {
+        const char *colon = strrchr(text, ':');
+        if (strcmp(flag, compound[i].flag) != 0 || !colon)
+            continue;
+        char first[GROK_CFG_TEXT];
+        size_t len = (size_t)(colon - text);
+        if (len >= sizeof first)
+            return grok_err_set(err, GROK_EINVAL, "%s: too long a value", flag);
+        memcpy(first, text, len);
+        first[len] = 0;
+        struct grok_train_config try = *c;   /* both parts or neither */
+        if (!len || !colon[1])
+            return grok_err_set(err, GROK_EINVAL, "%s '%s': expected %s", flag, text,
+                                i == 0 ? "[BASIS:]S" : i == 1 ? "ALPHA[:EVERY]" : "NORM[:EVERY]");
+        int rc = apply_one(&try, compound[i].first, i == 0 ? first : first, err);
+        if (rc == GROK_OK)
+            rc = apply_one(&try, compound[i].second, colon + 1, err);
+        if (rc == GROK_OK)
+            *c = try;
+        return rc;
+    }
+    return apply_one(c, flag, text, err);
+}
+
+static int apply_one(struct grok_train_config *c, const char *flag, const char *text,
+                     struct grok_err *err)
 {
     const struct config_key *k = find_flag(flag);
     /* --preset and --init set more than their row (a preset's values, a run's parameters) */
@@ -658,7 +797,20 @@ int grok_config_apply_flag(struct grok_train_config *c, const char *flag, const 
         if ((bad = grok_flag_real(text, &x)))
             return grok_err_set(err, GROK_EINVAL, "%s '%s': %s", flag, text,
                                 bad == 1 ? "not a number" : "out of range");
+        /* an intervention's -1 means off: the flag takes only values that switch it on */
+        if (k->family == INTERVENTION && !(x >= 0 && x <= intervention_max(k)))
+            return intervention_max(k) < HUGE_VAL
+                       ? grok_err_set(err, GROK_EINVAL, "%s %s: must be between 0 and %g", flag, text,
+                                      intervention_max(k))
+                       : grok_err_set(err, GROK_EINVAL, "%s %s: must be at least 0", flag, text);
         memcpy(at, &x, sizeof x);
+        return GROK_OK;
+    case KEY_PATH:
+        if (!*text)
+            return grok_err_set(err, GROK_EINVAL, "%s: an empty file name", flag);
+        if (strlen(text) >= k->size)
+            return grok_err_set(err, GROK_EINVAL, "%s: too long a file name", flag);
+        memcpy(at, text, strlen(text) + 1);
         return GROK_OK;
     case KEY_CHOICE:
         if ((bad = k->parse(text)) < 0)
@@ -691,7 +843,7 @@ int grok_config_apply_flag(struct grok_train_config *c, const char *flag, const 
 int grok_config_check_family(const struct grok_train_config *c, const char *flag, struct grok_err *err)
 {
     const struct config_key *k = find_flag(flag);
-    if (!k || has_key(k, c->model.arch))
+    if (!k || k->family == INTERVENTION || has_key(k, c))
         return GROK_OK;
     return grok_err_set(err, GROK_EINVAL, "%s: applies to --model %s only", flag,
                         k->family == TRANSFORMER_ONLY ? "transformer" : "mlp");
@@ -707,6 +859,7 @@ static int write_key(struct grok_run *run, const struct grok_train_config *c, co
     char text[32];
     switch (k->type) {
     case KEY_TEXT:
+    case KEY_PATH:
     case KEY_LIST:
         return grok_run_attr_set_str(run, G, k->key, (const char *)c + k->off, err);
     case KEY_INT:
@@ -731,7 +884,7 @@ static int write_key(struct grok_run *run, const struct grok_train_config *c, co
 int grok_config_write(struct grok_run *run, const struct grok_train_config *c, struct grok_err *err)
 {
     for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
-        if (has_key(&keys[i], c->model.arch) && write_key(run, c, &keys[i], err))
+        if (has_key(&keys[i], c) && write_key(run, c, &keys[i], err))
             return GROK_EIO;
     return GROK_OK;
 }
@@ -781,6 +934,7 @@ static int read_key(struct grok_run *run, const struct config_key *k, struct gro
     int v;
     switch (k->type) {
     case KEY_TEXT:
+    case KEY_PATH:
     case KEY_LIST:
         if (strlen(s) >= k->size)
             rc = grok_err_set(err, GROK_EFORMAT, "%s: /config@%s is too long (at most %zu bytes)", name,
@@ -813,9 +967,14 @@ static int read_key(struct grok_run *run, const struct config_key *k, struct gro
 int grok_config_read(struct grok_run *run, struct grok_train_config *c, struct grok_err *err)
 {
     grok_config_defaults(c);
+    /* the interventions' settings are there when /config@basis is (a run trained with one) */
+    char *basis = NULL;
+    int intervened = grok_run_attr_get_str(run, G, "basis", &basis, NULL) == GROK_OK;
+    free(basis);
     for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
         /* the derived values follow from the task: resolve computes them again */
-        if (keys[i].type == KEY_DERIVED || !has_key(&keys[i], c->model.arch))
+        if (keys[i].type == KEY_DERIVED ||
+            (keys[i].family == INTERVENTION ? !intervened : !has_key(&keys[i], c)))
             continue;
         int rc = read_key(run, &keys[i], c, err);
         if (rc)
@@ -823,6 +982,9 @@ int grok_config_read(struct grok_run *run, struct grok_train_config *c, struct g
     }
     struct naming nm = {.stored = 1};
     struct grok_err why;
+    if (intervened && !grok_config_intervenes(c))
+        return grok_err_set(err, GROK_EFORMAT, "%s: /config@basis is set but no intervention is on "
+                            "(/config@suppress, kick and noise are all -1)", grok_run_name(run));
     if (resolve(c, &nm, &why))
         return grok_err_set(err, GROK_EFORMAT, "%s: %s", grok_run_name(run), why.msg);
     return GROK_OK;
@@ -834,7 +996,7 @@ static const struct config_key *stored_as(const char *key, int text)
     const struct config_key *k = find_key(key);
     if (!k)
         return NULL;
-    int is_text = k->type == KEY_TEXT || k->type == KEY_LIST || k->type == KEY_CHOICE || k->type == KEY_EMBED ||
+    int is_text = k->type == KEY_TEXT || k->type == KEY_PATH || k->type == KEY_LIST || k->type == KEY_CHOICE || k->type == KEY_EMBED ||
                   k->type == KEY_HIDDEN;
     return is_text == text ? k : NULL;
 }

@@ -26,6 +26,17 @@ int grok_metrics_append(struct grok_run *run, long long step,
     return rc;
 }
 
+int grok_metrics_append_extra(struct grok_run *run, const char *const *names, const double *values,
+                              int n, struct grok_err *err)
+{
+    char path[METRIC_PATH];
+    int rc = GROK_OK;
+    for (int i = 0; rc == GROK_OK && i < n; i++)
+        if ((rc = grok_run_path(path, sizeof path, "/metrics", names[i], err)) == GROK_OK)
+            rc = grok_run_column_append(run, path, GROK_F64, &values[i], 1, err);
+    return rc;
+}
+
 /* a's int64 steps as float64, for arithmetic on them: exact below 2^53, past any real run. */
 static int steps_as_double(struct grok_array *a, struct grok_err *err)
 {

@@ -66,3 +66,25 @@ int grok_pca_basis_write(struct grok_run *run, const struct grok_model *m, const
     free(offsets);
     return rc;
 }
+
+int grok_pca_basis_check_layout(struct grok_run *run, const struct grok_model *m, struct grok_err *err)
+{
+    const char *keys[2] = {"params", "offsets"};
+    int rc = GROK_OK;
+    for (int k = 0; rc == GROK_OK && k < 2; k++) {
+        char *stored = NULL, *ours = NULL;
+        int got = grok_run_attr_get_str(run, BASIS_PATH, keys[k], &stored, NULL);
+        if (got == GROK_ENOTFOUND)
+            continue;   /* a basis written by another tool: its row count is all there is to check */
+        if (got != GROK_OK)
+            rc = grok_err_set(err, GROK_EFORMAT, "%s: " BASIS_PATH "@%s is not a string", grok_run_name(run), keys[k]);
+        else if (!(ours = tensor_list(m, k)))
+            rc = grok_err_set(err, GROK_ENOMEM, "out of memory");
+        else if (strcmp(stored, ours) != 0)
+            rc = grok_err_set(err, GROK_EFORMAT, "%s: " BASIS_PATH " is over another model's parameters "
+                              "(its %s differ from this model's)", grok_run_name(run), keys[k]);
+        free(stored);
+        free(ours);
+    }
+    return rc;
+}

@@ -1,6 +1,8 @@
 /* The trainer's state and its lifecycle (include/grok/train.h; the struct in train_impl.h). */
 #include <stdlib.h>
+#include <string.h>
 
+#include "grok/metrics.h"
 #include "grok/snapshots.h"
 
 #include "train_impl.h"
@@ -141,7 +143,32 @@ int grok_trainer_set_threads(struct grok_trainer *t, int threads, struct grok_er
 int grok_trainer_add_transform(struct grok_trainer *t, const struct grok_grad_transform *x,
                                struct grok_err *err)
 {
+    const char *names[GROK_EVAL_EXTRA];
+    int have = grok_transforms_metric_names(&t->transforms, names, GROK_EVAL_EXTRA), bad = 0;
+    if (have + x->n_metrics > GROK_EVAL_EXTRA)
+        bad = grok_err_set(err, GROK_EINVAL, "gradient transform '%s': more than %d metrics in all",
+                           x->name ? x->name : "", GROK_EVAL_EXTRA);
+    for (int j = 0; !bad && j < x->n_metrics && j < GROK_TRANSFORM_METRICS; j++) {
+        int clash = !x->metric_names[j] || !*x->metric_names[j];
+        for (int i = 0; !clash && i < GROK_METRIC_COLUMNS; i++)
+            clash = strcmp(x->metric_names[j], grok_metric_names[i]) == 0;
+        for (int i = 0; !clash && i < have; i++)
+            clash = strcmp(x->metric_names[j], names[i]) == 0;
+        if (clash)
+            bad = grok_err_set(err, GROK_EINVAL, "gradient transform '%s': metric '%s' is empty or already a column",
+                               x->name ? x->name : "", x->metric_names[j] ? x->metric_names[j] : "");
+    }
+    if (bad) {
+        if (x->free)
+            x->free(x->ctx);
+        return GROK_EINVAL;
+    }
     return grok_transforms_add(&t->transforms, x, err);
+}
+
+int grok_trainer_metric_names(const struct grok_trainer *t, const char **names)
+{
+    return grok_transforms_metric_names(&t->transforms, names, GROK_EVAL_EXTRA);
 }
 
 int grok_trainer_load_params(struct grok_trainer *t, struct grok_run *run, struct grok_err *err)
@@ -164,4 +191,6 @@ const float *grok_trainer_grad(const struct grok_trainer *t) { return t->loss.gr
 long long grok_trainer_step_count(const struct grok_trainer *t) { return t->step; }
 long long grok_trainer_last_eval(const struct grok_trainer *t) { return t->last_eval; }
 int grok_trainer_threads(const struct grok_trainer *t) { return t->loss.n_workers; }
+struct grok_pool *grok_trainer_pool(const struct grok_trainer *t) { return t->loss.pool; }
+const int32_t *grok_trainer_train_tokens(const struct grok_trainer *t) { return t->train_tok; }
 size_t grok_trainer_work_bytes(const struct grok_trainer *t) { return grok_work_bytes(t->loss.work); }

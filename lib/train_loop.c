@@ -32,6 +32,8 @@ void grok_trainer_eval(struct grok_trainer *t, struct grok_eval *e)
         ss += (double)t->params[i] * t->params[i];
     e->param_norm = sqrt(ss);
     e->lr = grok_optim_lr(&t->cfg.opt, t->opt.t);
+    e->n_extra = grok_transforms_metric_names(&t->transforms, e->extra_names, GROK_EVAL_EXTRA);
+    grok_transforms_report(&t->transforms, e->extra, GROK_EVAL_EXTRA);
 }
 
 int grok_trainer_should_stop(struct grok_trainer *t, const struct grok_eval *e)

@@ -13,8 +13,6 @@
 
 #include "train_impl.h"
 
-#define RNG_TYPE "mt19937"
-
 int grok_trainer_write_setup(struct grok_trainer *t, struct grok_run *run, struct grok_err *err)
 {
     int rc = grok_config_write(run, &t->cfg, err);
@@ -29,6 +27,8 @@ int grok_trainer_write_metrics(struct grok_run *run, const struct grok_eval *e, 
     const double values[GROK_METRIC_COLUMNS - 1] = {e->train_loss, e->train_acc, e->test_loss,
                                                     e->test_acc, e->param_norm, e->lr};
     int rc = grok_metrics_append(run, e->step, values, err);
+    if (rc == GROK_OK)
+        rc = grok_metrics_append_extra(run, e->extra_names, e->extra, e->n_extra, err);
     return rc ? rc : grok_run_flush(run, err);
 }
 
@@ -38,70 +38,6 @@ int grok_trainer_write_snapshot(struct grok_trainer *t, struct grok_run *run, st
     if (rc == GROK_OK)
         t->last_snap = t->step;
     return rc ? rc : grok_run_flush(run, err);
-}
-
-/* The generator's state in /state/rng: the gsl_rng_size(rng) bytes at gsl_rng_state(rng), GSL's
- * own API for a generator's state, packed into 64-bit words (the last zero-padded), with the
- * generator's name in /state@rng_type. These are the bytes earlier versions wrote, so their
- * runs resume. */
-static int rng_write(struct grok_run *run, const gsl_rng *rng, struct grok_err *err)
-{
-    size_t bytes = gsl_rng_size(rng), words = (bytes + 7) / 8;
-    int64_t *packed = calloc(words, sizeof *packed);
-    if (!packed)
-        return grok_err_set(err, GROK_ENOMEM, "out of memory");
-    memcpy(packed, gsl_rng_state(rng), bytes);
-    struct grok_array a = {.dtype = GROK_I64, .rank = 1, .shape = {words}, .n = words, .data = packed};
-    int rc = grok_run_write_array(run, "/state/rng", &a, err);
-    free(packed);
-    return rc;
-}
-
-/* Whether an mt19937 state image can be trusted. GSL has no call that checks a state, and one
- * field of it matters: the position mti in {unsigned long mt[624]; int mti;} (GSL's private
- * layout, the one assumption made of it here), which the next draw uses to index mt. A tampered
- * position outside 0..624 would read past the table, so it is refused. A scratch generator
- * drawing from the image could not tell: the bad read is the draw itself. */
-static int mt19937_state_ok(const void *state, size_t bytes)
-{
-    size_t at = 624 * sizeof(unsigned long);
-    int mti;
-    if (bytes < at + sizeof mti)
-        return 0;
-    memcpy(&mti, (const char *)state + at, sizeof mti);
-    return mti >= 0 && mti <= 624;
-}
-
-/* Restores rng from /state/rng: into a scratch generator of rng's type, checked, then copied
- * over with gsl_rng_memcpy, so that a refused state leaves rng as it was. */
-static int rng_read(struct grok_run *run, gsl_rng *rng, struct grok_err *err)
-{
-    const char *name = grok_run_name(run);
-    char *type = NULL;
-    int rc = grok_run_attr_get_str(run, "/state", "rng_type", &type, err);
-    if (rc)
-        return rc;
-    int same_type = strcmp(type, RNG_TYPE) == 0;
-    free(type);
-    struct grok_array a = {0};
-    if ((rc = grok_run_read(run, "/state/rng", GROK_I64, &a, err)))
-        return rc;
-    size_t bytes = gsl_rng_size(rng);
-    gsl_rng *scratch = NULL;
-    if (!same_type || a.n != (bytes + 7) / 8)
-        rc = grok_err_set(err, GROK_EFORMAT, "%s: /state/rng is not a %s state of this machine", name, RNG_TYPE);
-    else if (!mt19937_state_ok(a.data, bytes))
-        rc = grok_err_set(err, GROK_EFORMAT, "%s: /state/rng is not a valid %s state", name, RNG_TYPE);
-    else if (!(scratch = gsl_rng_alloc(gsl_rng_mt19937)))
-        rc = grok_err_set(err, GROK_ENOMEM, "out of memory");
-    if (!rc) {
-        memcpy(gsl_rng_state(scratch), a.data, bytes);
-        gsl_rng_memcpy(rng, scratch);
-    }
-    if (scratch)
-        gsl_rng_free(scratch);
-    grok_array_free(&a);
-    return rc;
 }
 
 int grok_trainer_write_state(struct grok_trainer *t, struct grok_run *run, struct grok_err *err)
@@ -118,13 +54,13 @@ int grok_trainer_write_state(struct grok_trainer *t, struct grok_run *run, struc
         rc = grok_run_write_array(run, "/state/opt/v", &moment, err);
     }
     if (!rc)
-        rc = rng_write(run, t->rng, err);
+        rc = grok_state_rng_write(run, "/state/rng", t->rng, err);
     if (!rc)
         rc = grok_run_attr_set_int(run, "/state", "opt_t", t->opt.t, err);
     if (!rc)
         rc = grok_run_attr_set_int(run, "/state", "stop_streak", t->streak, err);
     if (!rc)
-        rc = grok_run_attr_set_str(run, "/state", "rng_type", RNG_TYPE, err);
+        rc = grok_run_attr_set_str(run, "/state", "rng_type", GROK_STATE_RNG_TYPE, err);
     if (!rc)
         rc = grok_transforms_save(&t->transforms, run, err);
     return rc ? rc : grok_run_flush(run, err);
@@ -171,7 +107,7 @@ int grok_trainer_read_state(struct grok_trainer *t, struct grok_run *run, struct
         (rc = grok_run_attr_get_int(run, "/state", "opt_t", &opt_t, err)) ||
         (rc = grok_run_attr_get_int(run, "/state", "stop_streak", &streak, err)))
         return rc;
-    if ((rc = rng_read(run, t->rng, err)))
+    if ((rc = grok_state_rng_read(run, "/state/rng", "/state", t->rng, err)))
         return rc;
     if (step < 0 || opt_t < 0 || opt_t > step || streak < 0 || streak > 3)
         return grok_err_set(err, GROK_EFORMAT, "%s: /state's step, opt_t or stop_streak is out of range", name);

@@ -9,6 +9,7 @@
 
 #include "grok/fpenv.h"
 #include "grok/history.h"
+#include "grok/intervene.h"
 #include "grok/metrics.h"
 #include "grok/progress.h"
 #include "grok/train.h"
@@ -80,6 +81,16 @@ static int open_session(struct grok_train_session *s, struct grok_train_config *
         return GROK_TRAIN_OPEN_FAILED;
     if (grok_trainer_set_threads(s->t, threads, err))
         return GROK_TRAIN_OPEN_FAILED;
+    if (grok_config_intervenes(cfg)) {
+        const struct grok_dataset *d = grok_trainer_data(s->t);
+        struct grok_intervention_input in = {.cfg = grok_trainer_config(s->t), .model = grok_trainer_model(s->t),
+                                             .train_tok = grok_trainer_train_tokens(s->t),
+                                             .train_y = d->train_y, .n_train = d->n_train,
+                                             .pool = grok_trainer_pool(s->t)};
+        struct grok_grad_transform x;
+        if (grok_intervention_transform(&x, &in, err) || grok_trainer_add_transform(s->t, &x, err))
+            return GROK_TRAIN_OPEN_FAILED;
+    }
     if (rq->resume) {
         if (grok_trainer_resume(s->t, s->in, err))
             return GROK_TRAIN_OPEN_FAILED;
@@ -188,6 +199,10 @@ static void write_header(struct grok_train_session *s, const struct grok_train_c
     grok_tsv_meta(&s->tsv, "seed", buf);
     for (int i = 0; i < GROK_METRIC_COLUMNS; i++)
         grok_tsv_str(&s->tsv, grok_metric_names[i]);
+    const char *extra[GROK_EVAL_EXTRA];
+    int n_extra = grok_trainer_metric_names(s->t, extra);
+    for (int i = 0; i < n_extra; i++)
+        grok_tsv_str(&s->tsv, extra[i]);
     grok_tsv_end_row(&s->tsv);
     fflush(s->text.f);
 }
@@ -249,6 +264,8 @@ static void on_eval(void *ctx, const struct grok_eval *e)
     grok_tsv_f64(&s->tsv, e->test_acc);
     grok_tsv_f64(&s->tsv, e->param_norm);
     grok_tsv_f64(&s->tsv, e->lr);
+    for (int i = 0; i < e->n_extra; i++)
+        grok_tsv_f64(&s->tsv, e->extra[i]);
     grok_tsv_end_row(&s->tsv);
     fflush(s->text.f);   /* live, for awk and gnuplot downstream */
     grok_progress_update(&s->bar, e->step);

@@ -1,5 +1,5 @@
-/* One update of the trainer: draw → gradient → gradient transforms → clip → update
- * (the flow in include/grok/train.h). */
+/* One update of the trainer: draw → gradient → gradient transforms → clip → clipped-gradient
+ * transforms → update → parameter edits (the flow in include/grok/train.h). */
 #include <math.h>
 
 #include "train_impl.h"
@@ -46,11 +46,13 @@ double grok_trainer_step(struct grok_trainer *t)
     /* 3. the gradient transforms, in the order added (none: the gradient as it is) */
     grok_transforms_apply(&t->transforms, t->params, grad, t->model.n_params, t->step);
     /* 4. clip and 5. update, on this thread or over the workers' shares of the parameters */
+    size_t n = t->model.n_params;
     if (t->loss.n_workers <= 1) {
         double norm = grok_optim_clip(&t->opt, grad, t->cfg.clip);
         if (!isfinite(norm))
             return NAN;
-        grok_optim_update(&t->opt, t->params, grad, 0, t->model.n_params);
+        grok_transforms_apply_clipped(&t->transforms, t->params, grad, n, t->step);
+        grok_optim_update(&t->opt, t->params, grad, 0, n);
     } else {
         struct update_job u = {.t = t};
         grok_pool_run(t->loss.pool, sumsq_run, &u);
@@ -61,9 +63,20 @@ double grok_trainer_step(struct grok_trainer *t)
         if (!isfinite(norm))
             return NAN;
         u.clip_scale = grok_optim_clip_scale(norm, t->cfg.clip);
+        if (grok_transforms_clipped(&t->transforms)) {
+            /* the clipped-gradient transforms see the whole gradient: clip it here, on this
+             * thread, with the scale the workers would have used */
+            if (u.clip_scale != 1.0f)
+                for (size_t p = 0; p < n; p++)
+                    grad[p] *= u.clip_scale;
+            u.clip_scale = 1.0f;
+            grok_transforms_apply_clipped(&t->transforms, t->params, grad, n, t->step);
+        }
         grok_pool_run(t->loss.pool, update_run, &u);
     }
     grok_optim_advance(&t->opt);
     t->step++;
+    /* 6. the parameter edits, after the update they follow */
+    grok_transforms_edit(&t->transforms, t->params, n, t->step);
     return loss;
 }

@@ -23,9 +23,12 @@ int grok_transforms_add(struct grok_transforms *l, const struct grok_grad_transf
                         struct grok_err *err)
 {
     int rc = GROK_OK;
-    if (!name_ok(x->name) || !x->apply)
-        rc = grok_err_set(err, GROK_EINVAL, "gradient transform '%s': needs a name of letters, digits, _ and - and an apply function",
+    if (!name_ok(x->name) || !(x->apply || x->apply_clipped || x->edit))
+        rc = grok_err_set(err, GROK_EINVAL, "gradient transform '%s': needs a name of letters, digits, _ and - and an apply, apply_clipped or edit function",
                           x->name ? x->name : "");
+    if (!rc && (x->n_metrics < 0 || x->n_metrics > GROK_TRANSFORM_METRICS || (x->n_metrics && !x->report)))
+        rc = grok_err_set(err, GROK_EINVAL, "gradient transform '%s': 0 to %d metrics, with a report function",
+                          x->name, GROK_TRANSFORM_METRICS);
     for (int i = 0; !rc && i < l->n; i++)
         if (strcmp(l->x[i].name, x->name) == 0)
             rc = grok_err_set(err, GROK_EINVAL, "gradient transform '%s': added twice", x->name);
@@ -45,7 +48,54 @@ void grok_transforms_apply(const struct grok_transforms *l, const float *params,
                            size_t n, long long step)
 {
     for (int i = 0; i < l->n; i++)
-        l->x[i].apply(l->x[i].ctx, params, grad, n, step);
+        if (l->x[i].apply)
+            l->x[i].apply(l->x[i].ctx, params, grad, n, step);
+}
+
+void grok_transforms_apply_clipped(const struct grok_transforms *l, const float *params,
+                                   float *grad, size_t n, long long step)
+{
+    for (int i = 0; i < l->n; i++)
+        if (l->x[i].apply_clipped)
+            l->x[i].apply_clipped(l->x[i].ctx, params, grad, n, step);
+}
+
+int grok_transforms_clipped(const struct grok_transforms *l)
+{
+    for (int i = 0; i < l->n; i++)
+        if (l->x[i].apply_clipped)
+            return 1;
+    return 0;
+}
+
+void grok_transforms_edit(const struct grok_transforms *l, float *params, size_t n, long long step)
+{
+    for (int i = 0; i < l->n; i++)
+        if (l->x[i].edit)
+            l->x[i].edit(l->x[i].ctx, params, n, step);
+}
+
+int grok_transforms_metric_names(const struct grok_transforms *l, const char **names, int cap)
+{
+    int k = 0;
+    for (int i = 0; i < l->n; i++)
+        for (int j = 0; j < l->x[i].n_metrics && k < cap; j++)
+            names[k++] = l->x[i].metric_names[j];
+    return k;
+}
+
+int grok_transforms_report(const struct grok_transforms *l, double *values, int cap)
+{
+    int k = 0;
+    double v[GROK_TRANSFORM_METRICS];
+    for (int i = 0; i < l->n; i++) {
+        if (!l->x[i].n_metrics)
+            continue;
+        l->x[i].report(l->x[i].ctx, v);
+        for (int j = 0; j < l->x[i].n_metrics && k < cap; j++)
+            values[k++] = v[j];
+    }
+    return k;
 }
 
 int grok_transforms_save(const struct grok_transforms *l, struct grok_run *run,

@@ -55,7 +55,29 @@ struct grok_train_config {
     char snapshot[GROK_CFG_TEXT];    /* "GLOB,GLOB" of the parameters to snapshot, "" for all */
     double stop_at;             /* stop at this test accuracy (three evaluations in a row); 0: never */
     long long seed;             /* initialisation and batch order */
+    /* P1's interventions (grok-train(1), INTERVENTIONS), each off (-1) unless asked for; the
+     * settings below are written to /config only when one is on */
+    char basis[GROK_CFG_TEXT];  /* --basis RUN: the run whose /pca/basis is the subspace */
+    int basis_random;           /* --basis-random: 0 the basis itself, 1 a random basis of its rank
+                                 * on the coordinates it covers, 2 on every parameter */
+    long long intervene_seed;   /* --intervene-seed: the interventions' own generator */
+    long long intervene_from;   /* --from: the first update (counted from 1) they act on */
+    double suppress;            /* --suppress S: g ← g − S (g − B Bᵀ g); -1 off */
+    int suppress_scope;         /* --suppress-scope: 0 every parameter (P1's code), 1 covered */
+    double kick;                /* --kick ALPHA: ε = ALPHA ‖η g_A‖; -1 off */
+    long long kick_every;       /* kicks every N updates from --from; 0 once */
+    int kick_direction;         /* 0 the commutator's part outside the basis, 1 random */
+    int kick_samples;           /* commutator samples per kick (the median defect's is used) */
+    double kick_eta;            /* the commutator's step η */
+    double noise;               /* --noise NORM: Gaussian noise outside the basis; -1 off */
+    long long noise_every;      /* every N updates from --from; 0 once */
 };
+
+/* The largest commutator step of a kick (the same bound as grok-commute's --eta). */
+#define GROK_KICK_ETA_MAX 1.0
+
+/* Whether c asks for any of P1's interventions (suppression, kicks, noise). */
+int grok_config_intervenes(const struct grok_train_config *c);
 
 /* The defaults: Nanda et al.'s reference model (the nanda preset). */
 void grok_config_defaults(struct grok_train_config *c);

@@ -28,6 +28,12 @@ extern const char *const grok_metric_names[GROK_METRIC_COLUMNS];
 int grok_metrics_append(struct grok_run *run, long long step,
                         const double values[GROK_METRIC_COLUMNS - 1], struct grok_err *err);
 
+/* Appends one value to each of the n columns /metrics/<names[i]> (a gradient transform's
+ * metrics, after grok_metrics_append's row of the same step), creating them on the first call.
+ * Fails like grok_metrics_append. */
+int grok_metrics_append_extra(struct grok_run *run, const char *const *names, const double *values,
+                              int n, struct grok_err *err);
+
 /* Reads /metrics/step into *step as `step_as` (GROK_I64, or GROK_F64 for arithmetic) and the n
  * columns /metrics/<names[i]> ("train_acc", ...; any column of the group, not only the trainer's)
  * into cols[i] as float64. In this order, the first failure wins:

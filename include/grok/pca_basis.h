@@ -2,7 +2,7 @@
  * grok-commute (and any analysis that splits a vector inside and outside the subspace).
  *
  * Owns the dataset /pca/basis and its attributes. Calls: run (the generic HDF5 layer), model (the
- * parameter layout a basis records). Called by pca_run (writing) and commute_run (reading). */
+ * parameter layout a basis records). Called by pca_run (writing), commute_run and intervene (reading). */
 #ifndef GROK_PCA_BASIS_H
 #define GROK_PCA_BASIS_H
 
@@ -24,6 +24,12 @@ extern "C" {
  * (grok_orthonormality_error): how close it must be depends on the use. */
 int grok_pca_basis_read(struct grok_run *run, size_t n_params, struct grok_array *B,
                         struct grok_err *err);
+
+/* Checks that run's /pca/basis was written for a model of m's layout: its attributes params and
+ * offsets (when present: grok-pca writes them) must name m's tensors and their offsets.
+ * GROK_EFORMAT "RUN: /pca/basis is over another model's parameters (its params differ from
+ * this model's)" otherwise. */
+int grok_pca_basis_check_layout(struct grok_run *run, const struct grok_model *m, struct grok_err *err);
 
 /* Writes B (m->n_params × K, row-major, orthonormal columns; the caller's) as run's /pca/basis
  * with the attributes that say what its rows and columns are: params and offsets (m's tensors

@@ -27,10 +27,13 @@
  *   3. transform every gradient transform, in the order added, changes the gradient in place
  *                (the slot where projections, regularisers and filters go: transform.h);
  *   4. clip      the global norm of the transformed gradient, and --clip's scale; a non-finite
- *                norm ends the step (NaN, parameters and moments unchanged);
+ *                norm ends the step (NaN, parameters and moments unchanged); then the
+ *                transforms that act on the clipped gradient (apply_clipped: P1's suppression);
  *   5. update    the optimiser's update of every parameter (frozen ones excepted), then the
  *                step count. With a pool, 4 and 5 run over the workers' shares of the
- *                parameters (sums of squares, then the scaled update).
+ *                parameters (sums of squares, then the scaled update);
+ *   6. edit      the transforms that change the parameters after the update (edit: P1's kicks
+ *                and noise), the step count already advanced.
  *
  * The parameters, gradient, moments and activations are each one block allocated once: the step
  * allocates nothing. One generator seeded with --seed draws the initial parameters and then
@@ -54,12 +57,19 @@ extern "C" {
 
 struct grok_trainer;
 
-/* One evaluation: the whole training and test sets at the current parameters. */
+/* The most metrics the gradient transforms of one trainer add to an evaluation. */
+#define GROK_EVAL_EXTRA 16
+
+/* One evaluation: the whole training and test sets at the current parameters, and what the
+ * gradient transforms report (an intervention's counts and norms). */
 struct grok_eval {
     long long step;
     double train_loss, train_acc, test_loss, test_acc;
     double param_norm;             /* L2 norm of every parameter */
     double lr;                     /* the scheduled rate of the next update */
+    int n_extra;                   /* the gradient transforms' metrics (transform.h), in order */
+    const char *extra_names[GROK_EVAL_EXTRA];   /* the trainer's, valid while it lives */
+    double extra[GROK_EVAL_EXTRA];
 };
 
 /* A trainer for cfg (resolved by grok_config_resolve, its parameter globs checked by
@@ -83,7 +93,8 @@ int grok_trainer_resume(struct grok_trainer *t, struct grok_run *run, struct gro
 
 /* Adds a gradient transform after those already added (transform.h); the trainer owns x->ctx
  * from here, even when this fails. Add them before grok_trainer_resume, the same as the run's.
- * GROK_EINVAL with err filled for a bad or repeated name. */
+ * GROK_EINVAL with err filled for a bad or repeated name, or more than GROK_EVAL_EXTRA metrics
+ * in all, or a metric's name that is already a column of /metrics. */
 int grok_trainer_add_transform(struct grok_trainer *t, const struct grok_grad_transform *x,
                                struct grok_err *err);
 
@@ -100,6 +111,15 @@ const float *grok_trainer_grad(const struct grok_trainer *t);
 long long grok_trainer_step_count(const struct grok_trainer *t);
 long long grok_trainer_last_eval(const struct grok_trainer *t);
 int grok_trainer_threads(const struct grok_trainer *t);
+/* The step's pool of workers (pool.h), NULL for one thread: a transform may run its own jobs on
+ * it between steps (P1's kicks sample commutators there). */
+struct grok_pool *grok_trainer_pool(const struct grok_trainer *t);
+/* The training examples as the model reads them: (n_train, n_ctx) tokens, the answers being the
+ * dataset's train_y. */
+const int32_t *grok_trainer_train_tokens(const struct grok_trainer *t);
+/* The names of the metrics the transforms add to each evaluation (see struct grok_eval); returns
+ * their count (at most GROK_EVAL_EXTRA). */
+int grok_trainer_metric_names(const struct grok_trainer *t, const char **names);
 size_t grok_trainer_work_bytes(const struct grok_trainer *t);
 
 /* Starts the stop-at streak again from zero: a resumed run given another --stop-at counts its
