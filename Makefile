@@ -59,7 +59,7 @@ PUB_HEADERS := $(wildcard include/grok/*.h)
 HEADERS    := $(PUB_HEADERS) $(wildcard lib/*.h)
 MANPAGES   := $(wildcard doc/*.1)
 
-.PHONY: all check demo bench bench-pca bench-checkpoint bench-deps install uninstall clean deps deps-check fuzz fuzz-deps fuzz-build fuzz-ci
+.PHONY: all check demo bench bench-pca bench-checkpoint bench-intervene bench-deps install uninstall clean deps deps-check fuzz fuzz-deps fuzz-build fuzz-ci
 .DELETE_ON_ERROR:
 
 all: deps-check $(LIBGROK) $(PROGS)
@@ -117,6 +117,10 @@ bench-deps:
 # What grok-train's checkpoints cost on the Nanda preset, with and without, side by side.
 bench-checkpoint: all
 	sh bench/checkpoint.sh $(BINDIR) 3
+
+# What P1's interventions cost in grok-train's step on the Xu preset, with and without.
+bench-intervene: all
+	sh bench/intervene.sh $(BINDIR) 5
 
 bench: all $(BENCH_BIN)
 	@tools/deps.sh --bench --check

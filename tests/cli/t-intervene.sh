@@ -7,7 +7,7 @@ model="--p 23 --frac 0.5 --d-model 32 --heads 2 --d-mlp 64 --batch 64 --clip 1 -
 
 grok-train $model --steps 60 --snapshot-every 10 -o base.h5
 grok-pca -q base.h5 -o basis.h5
-grok-train $model --layers 2 --steps 20 --snapshot-every 10 -o other.h5
+grok-train $model --layers 2 --steps 40 --snapshot-every 10 -o other.h5
 grok-pca -q other.h5 -o other-basis.h5
 
 # data FILE: the run as h5dump prints it, without its name and history.
