@@ -1,6 +1,7 @@
 /* state: the run's /state group — the full parameters at the last step (a float32 dataset per
  * parameter) and the attribute /state step, from which training resumes. Owns the writing of the
- * parameters there; the trainer adds its own optimizer and generator state beside them. Calls
+ * parameters there and the bytes of a generator's state (the trainer's, the interventions'); the
+ * trainer adds its own optimizer state beside them. Calls
  * run (the generic HDF5 layer) and array; called by the trainer and cut. grok_model_load
  * (snapshots.h) reads it back with step < 0. */
 #ifndef GROK_STATE_H
