@@ -41,7 +41,7 @@ static const char usage[] =
     "  grok-pca -p 'blocks.0.attn.W_Q' -k 3 -t proj run.h5 > proj.tsv\n"
     "  grok-pca --window expanding:5 --null random-walk:20 -t window run.h5\n"
     "  grok-pca --joint -s 0:600 run.h5 -o pca.h5\n"
-    "  grok-pca -t spectra -s 0:2000 run.h5 | awk -F'\\t' '$3 == \"all\"' > spectra.tsv\n";
+    "  grok-train --preset xu --p 23 --steps 500 -q | grok-pca -t spectra > spectra.tsv\n";
 
 struct opts {
     struct grok_common co;
