@@ -18,14 +18,17 @@ static const char usage[] =
     "  -p, --param GLOB       the matrices (repeatable; default blocks.*.attn.W_[QKVO], or every\n"
     "                         weight matrix when the run has no attention)\n"
     "  -s, --steps FROM:TO[:EVERY]   the snapshots (default all)\n"
-    "  -k, --components K     components kept per matrix (default 10)\n"
+    "  -k, --components K     components kept per matrix (default 10); with -t spectra,\n"
+    "                         singular values per matrix (default 3)\n"
     "      --joint            all selected parameters as one vector\n"
     "      --basis-k K        top K directions of each matrix in /pca/basis (default 2; 0: none)\n"
     "      --window expanding[:N]   PC1 share on the first t snapshots, N growing t (default 10)\n"
     "      --null random-walk[:R]   R random walks with the run's step norms (default 10)\n"
     "      --seed N           seeds the null's walks (default 0)\n"
     "      --method auto|gram|svd   Gram matrix of snapshots when T < n (auto), or direct SVD\n"
-    "  -t, --table[=KIND]     a table: summary (one row per matrix), window, or proj\n"
+    "  -t, --table[=KIND]     a table: summary (one row per matrix), window, proj, or spectra\n"
+    "                         (per snapshot and layer: singular values, gaps and commutator\n"
+    "                         of W_Q and W_K, whole and per head's diagonal block)\n"
     "  -o, --output FILE      write to FILE (TSV when -t or FILE ends in .tsv, else a run)\n"
     "  -q, --quiet            no progress, only errors\n"
     "  -h, --help             this help;  -V, --version  the version\n"
@@ -37,7 +40,8 @@ static const char usage[] =
     "  grok-pca -t run.h5\n"
     "  grok-pca -p 'blocks.0.attn.W_Q' -k 3 -t proj run.h5 > proj.tsv\n"
     "  grok-pca --window expanding:5 --null random-walk:20 -t window run.h5\n"
-    "  grok-pca --joint -s 0:600 run.h5 -o pca.h5\n";
+    "  grok-pca --joint -s 0:600 run.h5 -o pca.h5\n"
+    "  grok-train --preset xu --p 23 --steps 500 -q | grok-pca -t spectra > spectra.tsv\n";
 
 struct opts {
     struct grok_common co;
@@ -78,8 +82,8 @@ static struct opts parse_args(int argc, char **argv)
         {"method", required_argument, NULL, OPT_METHOD},
         {NULL, 0, NULL, 0},
     };
-    static const char *const tables[] = {"summary", "window", "proj", NULL};
-    struct opts o = {.co.table_kinds = tables, .p = {.k = 10, .basis_k = 2}};
+    static const char *const tables[] = {"summary", "window", "proj", "spectra", NULL};
+    struct opts o = {.co.table_kinds = tables, .p = {.basis_k = 2}};
     struct grok_err err;
     int c;
     opterr = 0;
@@ -104,6 +108,8 @@ static struct opts parse_args(int argc, char **argv)
         }
     }
     o.p.table = (enum grok_pca_table)grok_cli_table_kind(&o.co);
+    if (!o.p.k) /* -k's default: 10 components, or 3 singular values */
+        o.p.k = o.p.table == GROK_PCA_TABLE_SPECTRA ? 3 : 10;
     if (o.p.table == GROK_PCA_TABLE_WINDOW && !o.p.window)
         o.p.window = 10;
     o.input = grok_cli_input(&o.co, argc, argv);

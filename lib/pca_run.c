@@ -3,6 +3,7 @@
 #include "grok/pca_run.h"
 #include "grok/runmodel.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include "grok/pca_basis.h"
 #include "grok/select.h"
 #include "grok/snapshots.h"
+#include "grok/spectra.h"
 #include "grok/traj.h"
 #include "grok/tsv.h"
 
@@ -585,8 +587,283 @@ static void job_free(struct job *j)
     free(j->basis_from);
 }
 
+/* ---- -t spectra: P1's weight-spectrum measures ---------------------------------------------- */
+
+/* One attention layer: its W_Q and W_K snapshots and their shape (n_heads, d_model, d_head). */
+struct spectra_layer {
+    long index;                          /* L of blocks.L.attn */
+    const char *q, *k;                   /* the parameters' names, borrowed from the snapshots */
+    int n_heads, d_model, d_head;
+    size_t row0;                         /* its first row among a snapshot's rows of values */
+};
+
+struct spectra_job {
+    const struct grok_pca_opts *o;
+    struct spectra_layer *layers;        /* (L) by layer index */
+    int L;
+    size_t rows;                         /* rows of values per snapshot: Σ (1 + n_heads) */
+    int cols;                            /* GROK_SPECTRA_COLS(o->k) */
+    double *vals;                        /* (T, rows, cols) */
+    double *w, *q, *k, *work;            /* the largest layer's room */
+};
+
+/* L when name is "blocks.L.attn.<matrix>" with L a whole number, else -1. */
+static long attn_layer(const char *name, const char *matrix)
+{
+    static const char prefix[] = "blocks.";
+    if (strncmp(name, prefix, sizeof prefix - 1) != 0)
+        return -1;
+    const char *c = name + sizeof prefix - 1;
+    char *end;
+    if (*c < '0' || *c > '9')
+        return -1;
+    long L = strtol(c, &end, 10);
+    if (strncmp(end, ".attn.", 6) != 0 || strcmp(end + 6, matrix) != 0)
+        return -1;
+    return L;
+}
+
+/* The index in s of blocks.L.attn.<matrix>, or -1. */
+static long find_param(const struct grok_snapshots *s, long L, const char *matrix)
+{
+    for (size_t i = 0; i < s->nparams; i++)
+        if (attn_layer(s->params[i], matrix) == L)
+            return (long)i;
+    return -1;
+}
+
+/* The layers whose W_Q and W_K /snapshots holds (both matched by -p when given), in order of L. */
+static int spectra_layers(struct spectra_job *j, struct grok_analysis *a, struct grok_err *err)
+{
+    const struct grok_selection *sel = a->sel;
+    const struct grok_snapshots *s = &a->snaps;
+    const char *run = grok_run_name(a->in);
+    int found = 0;
+    if (!(j->layers = calloc(s->nparams ? s->nparams : 1, sizeof *j->layers)))
+        return grok_err_set(err, GROK_ENOMEM, "out of memory");
+    for (size_t i = 0; i < s->nparams; i++) {
+        int is_q = attn_layer(s->params[i], "W_Q") >= 0;
+        long L = is_q ? attn_layer(s->params[i], "W_Q") : attn_layer(s->params[i], "W_K");
+        if (L < 0)
+            continue;
+        long other = find_param(s, L, is_q ? "W_K" : "W_Q");
+        if (other < 0)
+            return grok_err_set(err, GROK_ENOTFOUND, "%s: -t spectra needs W_Q and W_K; /snapshots "
+                                "holds %s but no blocks.%ld.attn.%s", run, s->params[i], L,
+                                is_q ? "W_K" : "W_Q");
+        found = 1;
+        if (!is_q)
+            continue; /* the pair is counted once, at its W_Q */
+        const char *q = s->params[i], *k = s->params[other];
+        if (sel->nglobs && !(grok_globs_match(sel->globs, sel->nglobs, q) &&
+                             grok_globs_match(sel->globs, sel->nglobs, k)))
+            continue;
+        int at = j->L++;
+        while (at > 0 && j->layers[at - 1].index > L) { /* insertion by L */
+            j->layers[at] = j->layers[at - 1];
+            at--;
+        }
+        j->layers[at] = (struct spectra_layer){.index = L, .q = q, .k = k};
+    }
+    if (!found)
+        return grok_err_set(err, GROK_ENOTFOUND, "%s: -t spectra needs attention; /snapshots holds "
+                            "no blocks.L.attn.W_Q and W_K", run);
+    if (j->L == 0) {
+        char globs[512];
+        grok_globs_join(globs, sizeof globs, sel->globs, sel->nglobs);
+        return grok_err_set(err, GROK_ENOTFOUND, "%s: -p %s selects no layer's W_Q and W_K", run, globs);
+    }
+    return GROK_OK;
+}
+
+/* A layer's shape from its W_Q and W_K snapshots: the same (n_heads, d_model, d_head) for both,
+ * heads that join into a square matrix, blocks with room for the gaps and -k values. */
+static int spectra_shape(struct spectra_job *j, struct grok_analysis *a, struct spectra_layer *l,
+                         struct grok_err *err)
+{
+    const char *run = grok_run_name(a->in);
+    struct grok_array info[2];
+    const char *names[2] = {l->q, l->k};
+    for (int m = 0; m < 2; m++) {
+        char path[GROK_MAX_NAME + 16];
+        int rc;
+        if ((rc = grok_snapshots_path(path, sizeof path, names[m], err)) != GROK_OK ||
+            (rc = grok_run_info(a->in, path, &info[m], err)) != GROK_OK)
+            return rc;
+        if (info[m].rank != 4)
+            return grok_err_set(err, GROK_EFORMAT, "%s: %s is not (n_heads, d_model, d_head) per "
+                                "snapshot", run, names[m]);
+    }
+    if (memcmp(info[0].shape + 1, info[1].shape + 1, 3 * sizeof *info[0].shape) != 0)
+        return grok_err_set(err, GROK_EFORMAT, "%s: %s is %zu x %zu x %zu, %s %zu x %zu x %zu", run,
+                            l->q, info[0].shape[1], info[0].shape[2], info[0].shape[3], l->k,
+                            info[1].shape[1], info[1].shape[2], info[1].shape[3]);
+    size_t H = info[0].shape[1], d = info[0].shape[2], dh = info[0].shape[3];
+    if (H * dh != d)
+        return grok_err_set(err, GROK_EFORMAT, "%s: %s has %zu heads of %zu on a stream of %zu: "
+                            "joined, they are not square, and the commutator needs them square",
+                            run, l->q, H, dh, d);
+    if (dh < 3)
+        return grok_err_set(err, GROK_EFORMAT, "%s: %s has heads of %zu: a head's block has no "
+                            "third singular value for the gap sigma2 - sigma3", run, l->q, dh);
+    if ((size_t)j->o->k > dh)
+        return grok_err_set(err, GROK_EINVAL, "%s: -k %d: a head's block of %s has %zu singular "
+                            "values", run, j->o->k, l->q, dh);
+    if (d > 65536)
+        return grok_err_set(err, GROK_EFORMAT, "%s: %s: d_model %zu is too large", run, l->q, d);
+    l->n_heads = (int)H;
+    l->d_model = (int)d;
+    l->d_head = (int)dh;
+    return GROK_OK;
+}
+
+static int spectra_setup(void *ctx, struct grok_analysis *a, long long *units, struct grok_err *err)
+{
+    struct spectra_job *j = ctx;
+    int rc, dmax = 0;
+    if (a->T == 0)
+        return grok_err_set(err, GROK_EINVAL, "%s: -s %s selects no snapshot",
+                            grok_run_name(a->in), a->sel->steps_text);
+    if ((rc = spectra_layers(j, a, err)) != GROK_OK)
+        return rc;
+    for (int i = 0; i < j->L; i++) {
+        if ((rc = spectra_shape(j, a, &j->layers[i], err)) != GROK_OK)
+            return rc;
+        j->layers[i].row0 = j->rows;
+        j->rows += 1 + (size_t)j->layers[i].n_heads;
+        dmax = j->layers[i].d_model > dmax ? j->layers[i].d_model : dmax;
+    }
+    size_t dd = (size_t)dmax * (size_t)dmax;
+    j->cols = GROK_SPECTRA_COLS(j->o->k);
+    j->vals = malloc(a->T * j->rows * (size_t)j->cols * sizeof *j->vals);
+    j->w = malloc(dd * sizeof *j->w);
+    j->q = malloc(dd * sizeof *j->q);
+    j->k = malloc(dd * sizeof *j->k);
+    j->work = malloc(grok_spectra_work(dmax) * sizeof *j->work);
+    if (!j->vals || !j->w || !j->q || !j->k || !j->work)
+        return grok_err_set(err, GROK_ENOMEM, "out of memory");
+    *units = (long long)a->T;
+    return GROK_OK;
+}
+
+/* Parameter name's selected snapshot t, checked finite, joined into out. */
+static int spectra_read(struct spectra_job *j, struct grok_analysis *a, const struct spectra_layer *l,
+                        const char *name, size_t t, double *out, struct grok_err *err)
+{
+    char path[GROK_MAX_NAME + 16];
+    struct grok_array x = {0};
+    int rc;
+    if ((rc = grok_snapshots_path(path, sizeof path, name, err)) != GROK_OK ||
+        (rc = grok_run_read_rows(a->in, path, a->rows[t], 1, GROK_F64, &x, err)) != GROK_OK)
+        return rc;
+    const double *v = x.data;
+    for (size_t i = 0; i < x.n; i++)
+        if (!isfinite(v[i])) {
+            grok_array_free(&x);
+            return grok_err_set(err, GROK_EFORMAT, "%s: %s: the snapshot at step %lld holds a "
+                                "value that is not finite", grok_run_name(a->in), name, a->steps[t]);
+        }
+    memcpy(j->w, v, x.n * sizeof *j->w);
+    grok_array_free(&x);
+    grok_heads_join(out, j->w, l->n_heads, l->d_model, l->d_head);
+    return GROK_OK;
+}
+
+/* Snapshot u: every layer's rows. */
+static int spectra_unit(void *ctx, struct grok_analysis *a, long long u, struct grok_err *err)
+{
+    struct spectra_job *j = ctx;
+    size_t t = (size_t)u;
+    for (int i = 0; i < j->L; i++) {
+        const struct spectra_layer *l = &j->layers[i];
+        double *out = j->vals + (t * j->rows + l->row0) * (size_t)j->cols;
+        int rc;
+        if ((rc = spectra_read(j, a, l, l->q, t, j->q, err)) != GROK_OK ||
+            (rc = spectra_read(j, a, l, l->k, t, j->k, err)) != GROK_OK)
+            return rc;
+        if ((rc = grok_spectra_layer(j->q, j->k, l->n_heads, l->d_head, j->o->k, out, j->work,
+                                     err)) != GROK_OK) {
+            char why[sizeof err->msg];
+            snprintf(why, sizeof why, "%s", err->msg);
+            return grok_err_set(err, rc, "%s: layer %ld at step %lld: %s", grok_run_name(a->in),
+                                l->index, a->steps[t], why);
+        }
+    }
+    return GROK_OK;
+}
+
+static void spectra_table(void *ctx, struct grok_analysis *a, FILE *f)
+{
+    struct spectra_job *j = ctx;
+    struct grok_tsv_writer w;
+    char buf[64];
+    int K = j->o->k;
+    grok_tsv_init(&w, f);
+    grok_tsv_meta(&w, "run", grok_run_name(a->in));
+    snprintf(buf, sizeof buf, "%zu (steps %lld to %lld)", a->T, a->steps[0], a->steps[a->T - 1]);
+    grok_tsv_meta(&w, "snapshots", buf);
+    grok_tsv_meta(&w, "spectra", "W_Q and W_K, heads joined as PyTorch's in_proj rows; head h: "
+                  "their diagonal block of rows and columns h*d_head to (h+1)*d_head-1");
+    grok_tsv_str(&w, "step");
+    grok_tsv_str(&w, "layer");
+    grok_tsv_str(&w, "head");
+    for (int m = 0; m < 2; m++)
+        for (int c = 0; c < K; c++) {
+            snprintf(buf, sizeof buf, "%c_sigma%d", m ? 'k' : 'q', c + 1);
+            grok_tsv_str(&w, buf);
+        }
+    static const char *const tail[] = {"q_gap12", "q_gap23", "k_gap12", "k_gap23", "comm_F"};
+    for (int c = 0; c < 5; c++)
+        grok_tsv_str(&w, tail[c]);
+    grok_tsv_end_row(&w);
+    for (size_t t = 0; t < a->T; t++)
+        for (int i = 0; i < j->L; i++) {
+            const struct spectra_layer *l = &j->layers[i];
+            for (int h = -1; h < l->n_heads; h++) {
+                const double *v = j->vals + (t * j->rows + l->row0 + (size_t)(h + 1)) * (size_t)j->cols;
+                grok_tsv_i64(&w, a->steps[t]);
+                grok_tsv_i64(&w, l->index);
+                if (h < 0)
+                    grok_tsv_str(&w, "all");
+                else
+                    grok_tsv_i64(&w, h);
+                for (int c = 0; c < j->cols; c++)
+                    grok_tsv_f64(&w, v[c]);
+                grok_tsv_end_row(&w);
+            }
+        }
+}
+
+/* -t spectra is a table only: grok_pca_run gives it no run to write. */
+static int spectra_group(void *ctx, struct grok_analysis *a, struct grok_err *err)
+{
+    (void)ctx;
+    return grok_err_set(err, GROK_EINVAL, "%s: -t spectra writes a table, not a run",
+                        grok_run_name(a->in));
+}
+
+static const struct grok_analysis_def spectra_def = {
+    .program = "grok-pca",
+    .group = GROUP,
+    .setup = spectra_setup,
+    .unit = spectra_unit,
+    .write_table = spectra_table,
+    .write_group = spectra_group,
+};
+
 int grok_pca_run(const struct grok_pca_opts *o, const struct grok_analysis_io *io)
 {
+    if (o->table == GROK_PCA_TABLE_SPECTRA) {
+        struct spectra_job sj = {.o = o};
+        int rc = grok_analysis_run(&spectra_def, &sj, io, 0);
+        free(sj.layers);
+        free(sj.vals);
+        free(sj.w);
+        free(sj.q);
+        free(sj.k);
+        free(sj.work);
+        return rc;
+    }
     struct job j = {.o = o};
     int rc = grok_analysis_run(&pca_def, &j, io, o->seed);
     job_free(&j);

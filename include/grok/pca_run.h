@@ -3,11 +3,11 @@
  * the execution-subspace basis; and the reader of what grok-fit takes back from /pca.
  *
  * Owns: the /pca group (its per-matrix groups, summary columns and settings; /pca/basis itself is
- * pca_basis's) and grok-pca's tables (lib/pca_run.c). Calls: pca (the maths), traj (reading a
- * trajectory), pca_basis (writing /pca/basis), model (the parameter layout), runmodel (the
- * model /config describes), select (the matrices' globs), the analysis driver, cli (out of
- * memory, the warning of too few snapshots), run, tsv. Called by grok-pca's main and grok-fit
- * (events.c, the PC1 shares). */
+ * pca_basis's) and grok-pca's tables (lib/pca_run.c). Calls: pca (the maths), spectra (the
+ * maths of -t spectra), traj (reading a trajectory), pca_basis (writing /pca/basis), model (the
+ * parameter layout), runmodel (the model /config describes), select (the matrices' globs), the
+ * analysis driver, cli (out of memory, the warning of too few snapshots), run, tsv. Called by
+ * grok-pca's main and grok-fit (events.c, the PC1 shares). */
 #ifndef GROK_PCA_RUN_H
 #define GROK_PCA_RUN_H
 
@@ -23,12 +23,15 @@ extern "C" {
 
 struct grok_analysis_io;
 
-/* grok-pca's tables, in the order of its -t kinds (summary, window, proj). */
-enum grok_pca_table { GROK_PCA_TABLE_SUMMARY, GROK_PCA_TABLE_WINDOW, GROK_PCA_TABLE_PROJ };
+/* grok-pca's tables, in the order of its -t kinds (summary, window, proj, spectra). */
+enum grok_pca_table {
+    GROK_PCA_TABLE_SUMMARY, GROK_PCA_TABLE_WINDOW, GROK_PCA_TABLE_PROJ, GROK_PCA_TABLE_SPECTRA
+};
 
 /* grok-pca's settings (grok-pca(1) has each flag). The matrices and snapshots are io's -p, -s. */
 struct grok_pca_opts {
-    int k;                        /* -k: components kept per matrix */
+    int k;                        /* -k: components kept per matrix; with -t spectra, singular
+                                   * values per matrix and block */
     int joint;                    /* --joint: the selected parameters as one vector */
     int basis_k;                  /* --basis-k: each matrix's directions in /pca/basis; 0: none */
     int window;                   /* --window expanding:N: N, or 0 for no windows */
@@ -43,7 +46,14 @@ struct grok_pca_opts {
  * unit with --joint), written as the group /pca of the output run (with /pca/basis when the run's
  * /config describes a model and --basis-k is not 0) or as the table o->table. Returns the
  * program's exit status, after one line on standard error when it is not 0. Fewer than 5
- * snapshots (whose shares the count fixes) is one warning line, unless o->quiet, not a failure. */
+ * snapshots (whose shares the count fixes) is one warning line, unless o->quiet, not a failure.
+ * The table GROK_PCA_TABLE_SPECTRA (a table only) is P1's weight-spectrum measures instead
+ * (spectra.h): one unit per selected snapshot; per snapshot, per layer whose blocks.L.attn.W_Q
+ * and W_K /snapshots holds (both matched by -p when given), a row of the whole joined matrices
+ * and a row per head's diagonal block, o->k singular values each. It fails, naming the run, when
+ * -s selects no snapshot, a layer has one of W_Q, W_K without the other, no layer has both (or
+ * none that -p selects), their shapes differ or do not join into a square matrix, d_head < 3,
+ * o->k > d_head, or a value is not finite. */
 int grok_pca_run(const struct grok_pca_opts *o, const struct grok_analysis_io *io);
 
 /* What grok-fit takes back from a run's /pca: each analysed matrix's PC1 share, by name. */

@@ -150,6 +150,112 @@ run sh -c "grok-pca -k 3 --basis-k 5 small.h5 | grok-snap -l | grep '^dataset	/p
 is_stdout "float64	4875x40
 matrix	n_params	n_snapshots	pc1	pc2	pc3	top3" "--basis-k above -k: 5 directions of each of the 8 matrices; the table keeps its columns"
 
+# ---- -t spectra: P1's weight-spectrum measures ----
+run grok-pca -t spectra small.h5
+is_exit 0
+is_stderr_empty
+sed -n 1,4p "$TMP/stdout" >"$TMP/r"
+cp "$TMP/stdout" spectra.tsv
+cp "$TMP/r" "$TMP/stdout"
+is_stdout "# run: small.h5
+# snapshots: 16 (steps 0 to 300)
+# spectra: W_Q and W_K, heads joined as PyTorch's in_proj rows; head h: their diagonal block of rows and columns h*d_head to (h+1)*d_head-1
+step	layer	head	q_sigma1	q_sigma2	q_sigma3	k_sigma1	k_sigma2	k_sigma3	q_gap12	q_gap23	k_gap12	k_gap23	comm_F" \
+    "-t spectra: its header, 3 singular values by default"
+run sh -c "grep -v '^#' spectra.tsv | sed 1d | awk -F'\t' '{print NF}' | sort | uniq -c | sed 's/^ *//'; grep -v '^#' spectra.tsv | sed -n '2,7p;97p' | cut -f1-3"
+is_stdout "96 14
+0	0	all
+0	0	0
+0	0	1
+0	1	all
+0	1	0
+0	1	1
+300	1	1" "16 snapshots x 2 layers x (the whole matrices, 2 heads) rows of 14 columns, by step, layer, head"
+grok-pca -t spectra small.h5 >again.tsv
+cmp -s spectra.tsv again.tsv
+ok $? "-t spectra: the same run, the same bytes"
+run sh -c "grok-pca -t spectra -k 8 -s 100:200 -p 'blocks.1.*' small.h5 | grep -v '^#' | awk -F'\t' 'NR == 1 {print \$1, \$11, \$12, \$24, NF; next} {print \$1, \$2, \$3, NF}' | sed -n '1,4p;19p'"
+is_stdout "step q_sigma8 k_sigma1 comm_F 24
+100 1 all 24
+100 1 0 24
+100 1 1 24
+200 1 1 24" "-k 8: eight values of each; -s: the snapshots from 100 to 200; -p: layer 1's W_Q and W_K"
+run sh -c "grok-pca -t spectra -k 8 -s 100:200 -p 'blocks.1.*' small.h5 | grep -v '^#' | sed 1d | wc -l"
+is_stdout "18" "6 snapshots x 3 rows"
+if has_h5py; then
+    grok-pca -t spectra -k 5 small.h5 >spectra5.tsv
+    run $PY - <<'EOF'
+import h5py, numpy as np
+# P1's grok_weight_svd_gaps.py on PyTorch's in_proj rows: W (n_heads, d_model, d_head) becomes
+# WQ[h*d_head + j, i] = W[h, i, j]; head h's block is WQ[s:e, s:e].
+f = h5py.File("small.h5", "r")
+rows = [l.rstrip("\n").split("\t") for l in open("spectra5.tsv") if not l.startswith("#")][1:]
+steps = list(f["/snapshots/step"][...])
+worst = 0
+for r in rows:
+    t, L = steps.index(int(r[0])), int(r[1])
+    def joined(m):
+        W = f["/snapshots/blocks.%d.attn.%s" % (L, m)][t].astype(np.float64)
+        H, d, dh = W.shape
+        return W.transpose(0, 2, 1).reshape(H * dh, d), dh
+    WQ, dh = joined("W_Q")
+    WK, _ = joined("W_K")
+    if r[2] != "all":
+        s, e = int(r[2]) * dh, (int(r[2]) + 1) * dh
+        WQ, WK = WQ[s:e, s:e], WK[s:e, s:e]
+    SQ, SK = np.linalg.svd(WQ, compute_uv=False), np.linalg.svd(WK, compute_uv=False)
+    want = list(SQ[:5]) + list(SK[:5]) + [SQ[0] - SQ[1], SQ[1] - SQ[2], SK[0] - SK[1],
+                                          SK[1] - SK[2], np.linalg.norm(WQ @ WK - WK @ WQ, "fro")]
+    got = [float(x) for x in r[3:]]
+    assert len(got) == len(want), r
+    worst = max([worst] + [abs(a - b) / max(abs(b), 1e-3) for a, b in zip(got, want)])
+assert len(rows) == 96 and worst < 1e-10, (len(rows), worst)
+print("ok")
+EOF
+    is_stdout "ok" "-t spectra: numpy's singular values, gaps and commutators, P1's way, on every row"
+else
+    ok 0 "# SKIP python3-h5py or python3-numpy is not installed"
+fi
+
+grok-train --model mlp --p 11 --embed 8 --hidden 16 --steps 4 --eval-every 2 --snapshot-every 2 -q -o mlp.h5
+grok-train --p 7 --d-model 8 --heads 2 --d-head 3 --d-mlp 16 --steps 4 --snapshot-every 2 -q -o rect.h5
+grok-train --p 7 --d-model 4 --heads 2 --d-mlp 16 --steps 4 --snapshot-every 2 -q -o dh2.h5
+run grok-pca -t spectra mlp.h5
+is_exit 1
+is_stderr "grok-pca: mlp.h5: -t spectra needs attention; /snapshots holds no blocks.L.attn.W_Q and W_K"
+run grok-pca -t spectra run.h5
+is_exit 1
+is_stderr "grok-pca: run.h5: -t spectra needs W_Q and W_K; /snapshots holds blocks.0.attn.W_Q but no blocks.0.attn.W_K"
+run grok-pca -t spectra rect.h5
+is_exit 1
+is_stderr "grok-pca: rect.h5: blocks.0.attn.W_Q has 2 heads of 3 on a stream of 8: joined, they are not square, and the commutator needs them square"
+run grok-pca -t spectra dh2.h5
+is_exit 1
+is_stderr "grok-pca: dh2.h5: blocks.0.attn.W_Q has heads of 2: a head's block has no third singular value for the gap sigma2 - sigma3"
+run grok-pca -t spectra -s 5000:6000 small.h5
+is_exit 1
+is_stderr "grok-pca: small.h5: -s 5000:6000 selects no snapshot"
+run grok-pca -t spectra -p 'blocks.1.attn.W_Q' small.h5
+is_exit 1
+is_stderr "grok-pca: small.h5: -p blocks.1.attn.W_Q selects no layer's W_Q and W_K"
+run grok-pca -t spectra -k 9 small.h5
+is_exit 1
+is_stderr "grok-pca: small.h5: -k 9: a head's block of blocks.0.attn.W_Q has 8 singular values"
+if has_h5py; then
+    $PY - <<'EOF'
+import h5py, shutil
+shutil.copy("small.h5", "nank.h5")
+with h5py.File("nank.h5", "r+") as f:
+    f["/snapshots/blocks.1.attn.W_K"][3, 1, 2, 0] = float("inf")
+EOF
+    run grok-pca -t spectra nank.h5
+    is_exit 1
+    is_stderr "grok-pca: nank.h5: blocks.1.attn.W_K: the snapshot at step 60 holds a value that is not finite"
+    run grok-pca -t spectra -s 80:300 nank.h5
+    is_exit 0
+    is_stderr_empty
+fi
+
 # ---- bad input ----
 run grok-pca -t foreign.h5
 is_exit 1
@@ -186,10 +292,10 @@ is_exit 2
 is_stderr "grok-pca: -s: bad step range '5:1': FROM is after TO (see grok-pca --help)"
 run grok-pca -t cubes run.h5
 is_exit 2
-is_stderr "grok-pca: -t: 'cubes' is not a table of grok-pca (summary, window, proj) (see grok-pca --help)"
+is_stderr "grok-pca: -t: 'cubes' is not a table of grok-pca (summary, window, proj, spectra) (see grok-pca --help)"
 run grok-pca --table=cubes run.h5
 is_exit 2
-is_stderr "grok-pca: -t: 'cubes' is not a table of grok-pca (summary, window, proj) (see grok-pca --help)"
+is_stderr "grok-pca: -t: 'cubes' is not a table of grok-pca (summary, window, proj, spectra) (see grok-pca --help)"
 run grok-pca --method qr run.h5
 is_exit 2
 is_stderr "grok-pca: --method: 'qr' is not auto, gram or svd (see grok-pca --help)"
