@@ -463,6 +463,10 @@ static int commute_setup(void *ctx, struct grok_analysis *a, long long *units, s
     struct job *j = ctx;
     j->rng = a->rng;   /* the driver's, seeded with --seed */
     int rc;
+    /* One BLAS thread even with one worker (grok_analysis_workers leaves BLAS alone then): the
+     * QRs of the random bases and the local basis's SVDs and QR keep one order of their sums,
+     * whatever --threads and the machine's cores. */
+    grok_blas_threads(1);
     if ((rc = grok_model_examples(a->in, "train", &j->tokens, &j->y, &j->ntrain, err)) != GROK_OK)
         return rc;
     if (a->T == 0)
