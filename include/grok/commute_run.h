@@ -1,12 +1,14 @@
 /* grok-commute's analysis of a run, and the /commute group it leaves: the median, quartiles,
- * in/out split and random-basis control of the defects per snapshot, and the per-sample defects;
- * written as that group of the output run or as a table, through the analysis driver
- * (analysis.h).
+ * in/out split and random-basis control of the defects per snapshot, the per-sample defects, each
+ * snapshot's training phase and the summary by phase; written as that group of the output run or
+ * as a table, through the analysis driver (analysis.h). The basis is the trajectory-PCA one
+ * (/pca/basis) or P1's local SVD basis, recomputed at each snapshot (svd_basis.h).
  *
- * Owns: the /commute group and grok-commute's table (lib/commute_run.c). Calls: commute (the
- * defect maths and the gradient oracle), pca (orthonormalisation), pca_basis (/pca/basis),
- * runmodel, snapshots, the analysis driver, pool (the workers' jobs), fpenv, cli (interruption,
- * out of memory), run, tsv. Called by grok-commute's main and grok-fit (the defect series). */
+ * Owns: the /commute group, grok-commute's tables and the phases of training (lib/commute_run.c).
+ * Calls: commute (the defect maths and the gradient oracle), svd_basis (the local basis), pca
+ * (orthonormalisation), pca_basis (/pca/basis), metrics (the accuracies), runmodel, snapshots,
+ * the analysis driver, pool (the workers' jobs), fpenv, cli (interruption, out of memory), run,
+ * tsv. Called by grok-commute's main and grok-fit (the defect series). */
 #ifndef GROK_COMMUTE_RUN_H
 #define GROK_COMMUTE_RUN_H
 
@@ -20,17 +22,47 @@ extern "C" {
 
 struct grok_analysis_io;
 
-/* grok-commute's settings (grok-commute(1) has each flag). */
+/* grok-commute's tables, in the order of its -t kinds (snapshots, phases). */
+enum grok_commute_table { GROK_COMMUTE_TABLE_SNAPSHOTS, GROK_COMMUTE_TABLE_PHASES };
+
+/* The phases of training a snapshot is classed in (P1's classify_phase), in the order of the
+ * summary; GROK_PHASE_NONE where the run has no accuracy at or before the snapshot's step. */
+enum grok_phase { GROK_PHASE_NONE = -1, GROK_PHASE_EARLY, GROK_PHASE_MEMORISATION,
+                  GROK_PHASE_TRANSITION, GROK_PHASE_POST_GROK, GROK_PHASES };
+
+/* The phases' names, in order: "early", "memorisation", "transition", "post-grok". */
+extern const char *const grok_phase_names[GROK_PHASES];
+
+/* grok-commute's settings (grok-commute(1) has each flag). The snapshots are io's -s; with
+ * svd_k, io's -p globs choose the matrices (none: GROK_SVD_BASIS_GLOB). */
 struct grok_commute_opts {
     int K;                  /* -K: pairs of minibatches per snapshot */
     int batch;              /* --batch: examples per minibatch, drawn with replacement */
     double eta;             /* --eta: the SGD step */
     const char *basis_path; /* --basis RUN, or NULL for the input's own /pca/basis (if any) */
+    int svd_k;              /* --basis svd:K: K directions per matrix of the local basis at each
+                             * snapshot; 0 for the /pca/basis of basis_path or the input */
     int random_bases;       /* --random-bases: the control's random bases */
     long long seed;         /* --seed: the minibatches and the random bases */
     int threads;            /* --threads: 0 for every core */
     int use_float;          /* --float: float32 gradients (grok-train's code) */
+    double phase_train;     /* --phase-train: memorised from this training accuracy on */
+    double phase_test_low;  /* --phase-test-low: memorisation below this test accuracy */
+    double phase_test_high; /* --phase-test-high: post-grok from this test accuracy on */
+    enum grok_commute_table table;   /* -t KIND, when the output is a table */
 };
+
+/* P1's thresholds of the phases (grok_integrability_controls.py, classify_phase). */
+#define GROK_PHASE_TRAIN 0.95
+#define GROK_PHASE_TEST_LOW 0.3
+#define GROK_PHASE_TEST_HIGH 0.95
+
+/* The phase of a snapshot whose accuracies are train_acc and test_acc, with o's thresholds, in
+ * P1's order of tests: post-grok when test_acc ≥ phase_test_high; else memorisation when
+ * train_acc ≥ phase_train and test_acc < phase_test_low; else transition when train_acc ≥
+ * phase_train; else early. GROK_PHASE_NONE when either accuracy is nan. */
+enum grok_phase grok_commute_phase(const struct grok_commute_opts *o, double train_acc,
+                                   double test_acc);
 
 /* The range of --eta. Below 1e-12 a step η g is lost in the rounding of θ (weights near 0.1
  * hold about 16 digits in double, gradients are 1e-3 to 1), so θ − η g = θ and every defect

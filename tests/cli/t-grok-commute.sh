@@ -9,6 +9,7 @@ grok-train $small --steps 40 --snapshot-every 20 --snapshot 'blocks.*' -o partia
 grok-train --p 7 --d-model 8 --heads 2 --d-mlp 16 --steps 20 --snapshot-every 10 -q -o other.h5
 grok-pca small.h5 -o small-pca.h5
 grok-pca -p 'blocks.0.attn.W_Q' other.h5 -o other-pca.h5
+grok-train --model mlp --p 7 --embed 8 --hidden 16 --steps 20 --snapshot-every 10 -q -o mlp.h5
 
 # ---- the table ----
 run grok-commute -K 3 --batch 16 -t small.h5
@@ -36,9 +37,119 @@ is_stdout "# basis: small-pca.h5:/pca/basis (16 columns)" "the basis is the run'
 run sh -c "grok-commute -K 2 --batch 8 -s 40 --basis small-pca.h5 -t small.h5 | grep -c '^40	'"
 is_stdout "1" "--basis RUN takes another run's basis; -s picks the snapshots"
 
+# ---- the local SVD basis (P1's figures) ----
+run sh -c "grok-commute -K 3 --batch 16 --basis svd:3 -t small.h5 | sed -n 2p"
+is_stdout "# basis: svd:3, local: the top 3 singular directions of blocks.*.attn.W_[QKVO] (8 matrices) at each snapshot (24 columns)" "--basis svd:3: 2 layers x 4 matrices x 3 = 24 columns"
+run sh -c "grok-commute -K 3 --batch 16 --basis svd:3 -t small.h5 | awk -F'\t' '!/^#/ && \$1 != \"step\" {ok = \$7 >= 0 && \$7 <= 1 && \$8 > 0 && \$8 <= 1 && (\$7*\$7 + \$8*\$8 - 1)^2 < 1e-18 && \$9 > 0 && \$10 == \$8 / \$9; print ok}' | sort -u"
+is_stdout "1" "svd:3: rho^2 + share^2 = 1, a share above 0, ratio = share_in / share_random"
+# The share a random 24-dimensional subspace catches of a vector in 4875 dimensions is about
+# sqrt(24 / 4875) = 0.070; five bases' mean of medians of 3 samples stays within a factor 2.
+run sh -c "grok-commute -K 3 --batch 16 --basis svd:3 -t small.h5 | awk -F'\t' '!/^#/ && \$1 != \"step\" {print (\$9 > 0.035 && \$9 < 0.14)}' | sort -u"
+is_stdout "1" "svd:3: the random bases are of rank 24 (share_random near sqrt(24/4875) = 0.07)"
+run sh -c "grok-commute -K 2 --batch 8 --basis svd:2 -p 'blocks.0.attn.W_[QK]' -s 0 -t small.h5 | sed -n 2p"
+is_stdout "# basis: svd:2, local: the top 2 singular directions of blocks.0.attn.W_[QK] (2 matrices) at each snapshot (4 columns)" "-p chooses the matrices of svd:K"
+run sh -c "grok-commute -K 2 --batch 8 --basis svd:2 -p 'blocks.0.attn.W_Q' -p 'blocks.1.attn.W_O' -s 0 -t small.h5 | sed -n 2p"
+is_stdout "# basis: svd:2, local: the top 2 singular directions of blocks.0.attn.W_Q or blocks.1.attn.W_O (2 matrices) at each snapshot (4 columns)" "-p repeats"
+grok-commute -K 2 --batch 8 --basis svd:3 -s 0:20 small-pca.h5 -o svd.h5
+run /usr/bin/python3 -c "import h5py; print(h5py.File('svd.h5', 'r')['/commute'].attrs['basis'].decode())"
+is_stdout "svd:3, local: the top 3 singular directions of blocks.*.attn.W_[QKVO] (8 matrices) at each snapshot (24 columns)" "the run's /commute@basis says which basis"
+grok-commute -K 3 --batch 16 --basis svd:3 --threads 1 small.h5 >s1.h5
+grok-commute -K 3 --batch 16 --basis svd:3 --threads 1 small.h5 >s3.h5
+cmp -s s1.h5 s3.h5
+ok $? "svd:3: same flags and seed, same bytes"
+grok-commute -K 3 --batch 16 --basis svd:3 --threads 1 -t small.h5 >s1.tsv
+grok-commute -K 3 --batch 16 --basis svd:3 --threads 2 -t small.h5 >s2.tsv
+cmp -s s1.tsv s2.tsv
+ok $? "svd:3: one thread or two, the same numbers"
+
+# ---- the phases of training ----
+# small.h5's accuracies replaced: early, early, memorisation, transition, post-grok, post-grok
+/usr/bin/python3 - <<'EOF2'
+import h5py, numpy as np, shutil
+def metrics(name, step, train, test, src="small.h5"):
+    shutil.copy(src, name)
+    with h5py.File(name, "r+") as f:
+        m = f["/metrics"]
+        cols = {k: m[k][...] for k in m}
+        keep = np.isin(cols["step"], step)
+        for k in list(m):
+            del m[k]
+        for k, v in cols.items():
+            v = v[keep]
+            if k == "train_acc": v = np.array(train, dtype=v.dtype)
+            if k == "test_acc": v = np.array(test, dtype=v.dtype)
+            m.create_dataset(k, data=v, maxshape=(None,), chunks=True)
+metrics("phased.h5", [0, 20, 40, 60, 80, 100], [0.1, 0.5, 0.96, 0.97, 1.0, 1.0],
+        [0.0, 0.1, 0.1, 0.5, 0.95, 0.99])
+# evaluations at 20 and 60 only: snapshot 0 has none before it, 40 takes 20's, 80 and 100 take 60's
+metrics("sparse.h5", [20, 60], [0.5, 0.97], [0.1, 0.1])
+shutil.copy("small.h5", "nometrics.h5")
+with h5py.File("nometrics.h5", "r+") as f:
+    del f["/metrics"]
+EOF2
+run sh -c "grok-commute -K 2 --batch 8 -t phased.h5 | grep -v '^#' | cut -f1,13-"
+is_stdout "step	train_acc	test_acc	phase
+0	0.10000000000000001	0	early
+20	0.5	0.10000000000000001	early
+40	0.95999999999999996	0.10000000000000001	memorisation
+60	0.96999999999999997	0.5	transition
+80	1	0.94999999999999996	post-grok
+100	1	0.98999999999999999	post-grok" "each snapshot's accuracies and phase (P1's thresholds: 0.95, 0.3, 0.95)"
+run sh -c "grok-commute -K 2 --batch 8 -t sparse.h5 | grep -v '^#' | cut -f1,13-"
+is_stdout "step	train_acc	test_acc	phase
+0	nan	nan	nan
+20	0.5	0.10000000000000001	early
+40	0.5	0.10000000000000001	early
+60	0.96999999999999997	0.10000000000000001	memorisation
+80	0.96999999999999997	0.10000000000000001	memorisation
+100	0.96999999999999997	0.10000000000000001	memorisation" "a snapshot between evaluations takes the last one before it; none before: nan"
+run sh -c "grok-commute -K 2 --batch 8 --basis svd:3 -t phases phased.h5 | grep -v '^#' | cut -f1-4"
+is_exit 0
+is_stdout "phase	snapshots	step_first	step_last
+early	2	0	20
+memorisation	1	40	40
+transition	1	60	60
+post-grok	2	80	100" "-t phases: the snapshots and steps of each phase"
+run sh -c "grok-commute -K 3 --batch 16 --basis svd:3 -t phased.h5 >snap.tsv && grok-commute -K 3 --batch 16 --basis svd:3 -t phases phased.h5 | grep -v '^#' | cut -f1,5-"
+cp "$TMP/stdout" phases.tsv
+run awk -F'\t' 'FNR == 1 {next} NR == FNR {if ($1 !~ /^#/) {r[$15] = r[$15] " " $10; s[$15] = s[$15] " " $8; q[$15] = q[$15] " " $9; d[$15] = d[$15] " " $2}; next}
+    function med(list,   a, n, i, j, t) {n = split(list, a, " "); for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] + 0 < a[i] + 0) {t = a[i]; a[i] = a[j]; a[j] = t}
+        return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2}
+    {print $1, ($2 - med(r[$1]))^2 < 1e-24 && ($3 - med(s[$1]))^2 < 1e-24 && ($4 - med(q[$1]))^2 < 1e-24 && ($5 - med(d[$1]))^2 < 1e-24}' snap.tsv phases.tsv
+is_stdout "early 1
+memorisation 1
+transition 1
+post-grok 1" "-t phases: the medians of each phase's ratio, share_in, share_random and D_median"
+run sh -c "grok-commute -K 2 --batch 8 --phase-train 0.5 --phase-test-low 0.05 --phase-test-high 0.99 -t phases phased.h5 | grep -v '^#' | cut -f1-4"
+is_stdout "phase	snapshots	step_first	step_last
+early	1	0	0
+memorisation	0	nan	nan
+transition	4	20	80
+post-grok	1	100	100" "the thresholds are flags"
+run sh -c "grok-commute -K 2 --batch 8 -t phases phased.h5 | sed -n 4p"
+is_stdout "# phases: post-grok: test_acc >= 0.95; memorisation: train_acc >= 0.95 and test_acc < 0.3; transition: train_acc >= 0.95; early: the rest (the last /metrics row at or before each step)" "the rule in the metadata"
+run sh -c "grok-commute -K 2 --batch 8 phased.h5 | grok-snap -t commute/phases | grep -v '^#'"
+is_stdout "snapshots	step_first	step_last	ratio	share_in	share_random	D_median
+2	0	20	nan	nan	nan	$(grok-commute -K 2 --batch 8 -t phases phased.h5 | awk -F'\t' '$1 == "early" {print $8}')
+1	40	40	nan	nan	nan	$(grok-commute -K 2 --batch 8 -t phases phased.h5 | awk -F'\t' '$1 == "memorisation" {print $8}')
+1	60	60	nan	nan	nan	$(grok-commute -K 2 --batch 8 -t phases phased.h5 | awk -F'\t' '$1 == "transition" {print $8}')
+2	80	100	nan	nan	nan	$(grok-commute -K 2 --batch 8 -t phases phased.h5 | awk -F'\t' '$1 == "post-grok" {print $8}')" "the run's /commute/phases holds the phases table (without a basis: no ratio)"
+run sh -c "grok-commute -K 2 --batch 8 phased.h5 | grok-snap -t commute | grep -v '^#' | cut -f13-15 | sed -n '1p;4p;5p'"
+is_stdout "train_acc	test_acc	phase
+0.95999999999999996	0.10000000000000001	1
+0.96999999999999997	0.5	2" "/commute/phase: the phase's number (0 early, 1 memorisation, 2 transition, 3 post-grok)"
+run sh -c "grok-commute -K 2 --batch 8 -s 0 nometrics.h5 | grok-snap -l | grep -c '/commute/phases'"
+is_stdout "0" "a run without /metrics: no /commute/phases"
+run sh -c "grok-commute -K 2 --batch 8 -s 0 -t nometrics.h5 | grep -v '^#' | cut -f13-"
+is_stdout "train_acc	test_acc	phase
+nan	nan	nan" "a run without /metrics: nan accuracies and phases"
+run grok-commute -K 2 --batch 8 -s 0 -t phases nometrics.h5
+is_exit 1
+is_stderr "grok-commute: nometrics.h5: no dataset /metrics/step (-t phases needs the run's accuracies)"
+
 # ---- the run ----
 run sh -c "grok-commute -K 2 --batch 8 small-pca.h5 | grok-snap -l | cut -f2 | grep '^/commute' | sort | tr '\n' ' '; echo"
-is_stdout "/commute/D /commute/D_median /commute/D_par /commute/D_perp /commute/D_q1 /commute/D_q3 /commute/align /commute/align_random /commute/ratio /commute/rho /commute/share_in /commute/share_random /commute/step /commute@K /commute@basis /commute@batch /commute@eta /commute@precision /commute@random_bases /commute@seed /commute@steps " "to a pipe: the run with /commute"
+is_stdout "/commute/D /commute/D_median /commute/D_par /commute/D_perp /commute/D_q1 /commute/D_q3 /commute/align /commute/align_random /commute/phase /commute/phase@phases /commute/phases/D_median /commute/phases/ratio /commute/phases/share_in /commute/phases/share_random /commute/phases/snapshots /commute/phases/step_first /commute/phases/step_last /commute/phases@phase_test_high /commute/phases@phase_test_low /commute/phases@phase_train /commute/phases@phases /commute/phases@rule /commute/ratio /commute/rho /commute/share_in /commute/share_random /commute/step /commute/test_acc /commute/train_acc /commute@K /commute@basis /commute@batch /commute@eta /commute@precision /commute@random_bases /commute@seed /commute@steps " "to a pipe: the run with /commute"
 run sh -c "grok-commute -K 2 --batch 8 small-pca.h5 | grok-snap -l | grep -c '^dataset	/pca/basis'"
 is_stdout "1" "the output keeps /pca"
 
@@ -147,7 +258,44 @@ is_exit 2
 is_stderr "grok-commute: --batch: bad value '0' (a whole number from 1 to 16777216) (see grok-commute --help)"
 run grok-commute -t=x small.h5
 is_exit 2
-is_stderr "grok-commute: -t takes no argument in grok-commute (its one table) (see grok-commute --help)"
+is_stderr "grok-commute: -t: '=x' is not a table of grok-commute (snapshots, phases) (see grok-commute --help)"
+run grok-commute --basis svd:0 small.h5
+is_exit 2
+is_stderr "grok-commute: --basis: bad value 'svd:0' (svd:K with K a whole number from 1 to 10000, or a run) (see grok-commute --help)"
+run grok-commute --basis svd:x small.h5
+is_exit 2
+is_stderr "grok-commute: --basis: bad value 'svd:x' (svd:K with K a whole number from 1 to 10000, or a run) (see grok-commute --help)"
+run grok-commute --basis svd: small.h5
+is_exit 2
+is_stderr "grok-commute: --basis: bad value 'svd:' (svd:K with K a whole number from 1 to 10000, or a run) (see grok-commute --help)"
+run grok-commute --basis svd:17 -t small.h5
+is_exit 1
+is_stderr "grok-commute: small.h5: --basis svd:17: blocks.0.attn.W_Q (16 x 16 with its heads joined) has 16 singular directions, not 17"
+is_stdout_empty
+run grok-commute --basis svd:3 -t mlp.h5
+is_exit 1
+is_stderr "grok-commute: mlp.h5: --basis svd:3: the model has no attention matrix (no parameter matches blocks.*.attn.W_[QKVO])"
+run grok-commute --basis svd:3 -p 'mlp.*' -t small.h5
+is_exit 1
+is_stderr "grok-commute: small.h5: --basis svd:3: no parameter matches mlp.*"
+run grok-commute --basis svd:1 -p 'blocks.0.attn.b_O' -t small.h5
+is_exit 1
+is_stderr "grok-commute: small.h5: --basis svd:1: blocks.0.attn.b_O is not a matrix (rank 1)"
+run grok-commute -p 'blocks.*' -t small.h5
+is_exit 2
+is_stderr "grok-commute: -p chooses the matrices of --basis svd:K, which is not given (see grok-commute --help)"
+run grok-commute --phase-train 1.5 small.h5
+is_exit 2
+is_stderr "grok-commute: --phase-train: bad value '1.5' (an accuracy from 0 to 1) (see grok-commute --help)"
+run grok-commute --phase-test-low -0.1 small.h5
+is_exit 2
+is_stderr "grok-commute: --phase-test-low: bad value '-0.1' (an accuracy from 0 to 1) (see grok-commute --help)"
+run grok-commute --phase-test-high nan small.h5
+is_exit 2
+is_stderr "grok-commute: --phase-test-high: bad value 'nan' (an accuracy from 0 to 1) (see grok-commute --help)"
+run grok-commute --phase-test-low 0.99 small.h5
+is_exit 2
+is_stderr "grok-commute: --phase-test-low 0.99 is above --phase-test-high 0.95 (see grok-commute --help)"
 # A defect that is not finite whatever --eta (weights near float32's limit overflow --float's
 # gradients) is refused with its step, not printed as nan.
 /usr/bin/python3 - <<'EOF2'
