@@ -105,7 +105,7 @@ demo: all
 	@sh examples/demo.sh $(abspath $(BINDIR)) $(abspath $(O)/demo)
 
 # The benchmark against PyTorch (bench/README.md). PyTorch is a benchmark dependency only.
-BENCH_BIN := $(O)/bench/step-time $(O)/bench/sgemm-rate
+BENCH_BIN := $(O)/bench/step-time $(O)/bench/sgemm-rate $(O)/bench/intervene-step
 
 $(O)/bench/%: bench/%.c $(LIBGROK) $(HEADERS)
 	@mkdir -p $(@D)

@@ -71,13 +71,22 @@ static uint64_t fnv1a(const void *data, size_t bytes)
     return h;
 }
 
+/* Entries of a column at most this fraction of its largest are taken for zero when its span is
+ * found: grok-pca's QR leaves round-off (about 1e-17) in the rows a column does not cover, which
+ * would otherwise make every span the whole vector. What this drops is at most 1e-12 · √n of the
+ * column's norm (5e-10 for the Xu model), far below the float gradient's own rounding. */
+#define SPAN_TOL 1e-12
+
 /* The rows column j of B (n × C, row-major) is non-zero on: [*lo, *hi). */
 static void column_span(const double *B, size_t n, size_t C, size_t j, size_t *lo, size_t *hi)
 {
+    double top = 0;
+    for (size_t i = 0; i < n; i++)
+        top = fmax(top, fabs(B[i * C + j]));
     *lo = n;
     *hi = 0;
     for (size_t i = 0; i < n; i++)
-        if (B[i * C + j] != 0) {
+        if (fabs(B[i * C + j]) > SPAN_TOL * top) {
             if (*lo == n)
                 *lo = i;
             *hi = i + 1;
@@ -207,20 +216,52 @@ static int load_basis(struct intervention *v, const struct grok_model *m, struct
     return rc;
 }
 
-/* c = Bᵀ v block by block, then buf ← B Bᵀ v on block b's rows. */
+/* Σ a_i b_i and Σ b_i² in four running sums each: the sums are in a fixed order (the same
+ * bytes every time) but not one long chain, which would leave the loop waiting on each add. */
+static double dot_df(const double *a, const float *b, size_t n)
+{
+    double s[4] = {0, 0, 0, 0};
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4)
+        for (int k = 0; k < 4; k++)
+            s[k] += a[i + (size_t)k] * b[i + (size_t)k];
+    for (; i < n; i++)
+        s[0] += a[i] * b[i];
+    return (s[0] + s[1]) + (s[2] + s[3]);
+}
+
+static double dot_dd(const double *a, const double *b, size_t n)
+{
+    double s[4] = {0, 0, 0, 0};
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4)
+        for (int k = 0; k < 4; k++)
+            s[k] += a[i + (size_t)k] * b[i + (size_t)k];
+    for (; i < n; i++)
+        s[0] += a[i] * b[i];
+    return (s[0] + s[1]) + (s[2] + s[3]);
+}
+
+static double sumsq_f(const float *b, size_t n)
+{
+    double s[4] = {0, 0, 0, 0};
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4)
+        for (int k = 0; k < 4; k++)
+            s[k] += (double)b[i + (size_t)k] * b[i + (size_t)k];
+    for (; i < n; i++)
+        s[0] += (double)b[i] * b[i];
+    return (s[0] + s[1]) + (s[2] + s[3]);
+}
+
+/* buf ← B Bᵀ v on block bl's rows, v float (gf) or double (gd). */
 static void inside_block(const struct intervention *v, const struct block *bl, const float *gf,
                          const double *gd)
 {
     memset(v->buf, 0, bl->len * sizeof *v->buf);
     for (int j = 0; j < bl->k; j++) {
         const double *col = bl->cols + (size_t)j * bl->len;
-        double c = 0;
-        if (gf)
-            for (size_t i = 0; i < bl->len; i++)
-                c += col[i] * gf[bl->lo + i];
-        else
-            for (size_t i = 0; i < bl->len; i++)
-                c += col[i] * gd[bl->lo + i];
+        double c = gf ? dot_df(col, gf + bl->lo, bl->len) : dot_dd(col, gd + bl->lo, bl->len);
         for (size_t i = 0; i < bl->len; i++)
             v->buf[i] += c * col[i];
     }
@@ -260,28 +301,32 @@ static void suppress(void *ctx, const float *params, float *g, size_t n, long lo
     for (int b = 0; b <= v->nblocks; b++) {
         /* the rows between the blocks (and after the last): outside the subspace entirely */
         size_t end = b < v->nblocks ? v->blocks[b].lo : n;
-        for (size_t i = at; i < end; i++) {
-            double x = g[i];
-            all += x * x;
-            perp += x * x;
-            if (scope_all) {
-                perp_scope += x * x;
-                if (S != 0)
-                    g[i] = (float)(x - S * x);
-            }
+        double ss = sumsq_f(g + at, end - at);
+        all += ss;
+        perp += ss;
+        if (scope_all) {
+            perp_scope += ss;
+            if (S != 0)
+                for (size_t i = at; i < end; i++)
+                    g[i] = (float)(g[i] - S * g[i]);
         }
         if (b == v->nblocks)
             break;
         const struct block *bl = &v->blocks[b];
         inside_block(v, bl, g, NULL);
+        float *gb = g + bl->lo;
+        all += sumsq_f(gb, bl->len);
+        double dd = 0;
         for (size_t i = 0; i < bl->len; i++) {
-            double x = g[bl->lo + i], d = x - v->buf[i];
-            all += x * x;
-            perp += d * d;
-            perp_scope += d * d;
-            if (S != 0)
-                g[bl->lo + i] = (float)(x - S * d);
+            double d = gb[i] - v->buf[i];
+            v->buf[i] = d;
+            dd += d * d;
         }
+        perp += dd;
+        perp_scope += dd;
+        if (S != 0)
+            for (size_t i = 0; i < bl->len; i++)
+                gb[i] = (float)(gb[i] - S * v->buf[i]);
         at = bl->lo + bl->len;
     }
     v->value[M_REMOVED] = S * sqrt(perp_scope);
