@@ -32,6 +32,8 @@ static const char usage[] =
     "      --seed N           seeds the minibatches and the random bases (default 0)\n"
     "      --threads N        threads, samples split between them; 0: all cores (default 0)\n"
     "      --float            gradients in float32 (grok-train's own code) instead of double\n"
+    "      --align-step previous|next  c_t (align) against the step from the previous\n"
+    "                         snapshot (P1's code; nan at the first) or to the next (default previous)\n"
     "      --phase-train A    memorised from training accuracy A on (default 0.95)\n"
     "      --phase-test-low A   memorisation while test accuracy is below A (default 0.3)\n"
     "      --phase-test-high A  post-grok from test accuracy A on (default 0.95)\n"
@@ -86,7 +88,7 @@ static double parse_accuracy(const char *flag, const char *text)
 static struct opts parse_args(int argc, char **argv)
 {
     enum { OPT_BATCH = 256, OPT_ETA, OPT_BASIS, OPT_RANDOM, OPT_SEED, OPT_THREADS, OPT_FLOAT,
-           OPT_PHASE_TRAIN, OPT_PHASE_LOW, OPT_PHASE_HIGH };
+           OPT_PHASE_TRAIN, OPT_PHASE_LOW, OPT_PHASE_HIGH, OPT_ALIGN_STEP };
     static const struct option longopts[] = {
         GROK_COMMON_LONGOPTS,
         {"param", required_argument, NULL, 'p'},
@@ -102,6 +104,7 @@ static struct opts parse_args(int argc, char **argv)
         {"phase-train", required_argument, NULL, OPT_PHASE_TRAIN},
         {"phase-test-low", required_argument, NULL, OPT_PHASE_LOW},
         {"phase-test-high", required_argument, NULL, OPT_PHASE_HIGH},
+        {"align-step", required_argument, NULL, OPT_ALIGN_STEP},
         {NULL, 0, NULL, 0},
     };
     static const char *const tables[] = {"snapshots", "phases", NULL};
@@ -131,6 +134,11 @@ static struct opts parse_args(int argc, char **argv)
         case OPT_SEED: o.c.seed = grok_flag_int("--seed", optarg, 0, 0xFFFFFFFFLL); break;
         case OPT_THREADS: o.c.threads = (int)grok_flag_int("--threads", optarg, 0, GROK_POOL_MAX); break;
         case OPT_FLOAT: o.c.use_float = 1; break;
+        case OPT_ALIGN_STEP:
+            if (strcmp(optarg, "previous") != 0 && strcmp(optarg, "next") != 0)
+                grok_usage("--align-step '%s': expected previous or next", optarg);
+            o.c.align_next = strcmp(optarg, "next") == 0;
+            break;
         case OPT_PHASE_TRAIN: o.c.phase_train = parse_accuracy("--phase-train", optarg); break;
         case OPT_PHASE_LOW: o.c.phase_test_low = parse_accuracy("--phase-test-low", optarg); break;
         case OPT_PHASE_HIGH: o.c.phase_test_high = parse_accuracy("--phase-test-high", optarg); break;

@@ -504,7 +504,8 @@ static int commute_unit(void *ctx, struct grok_analysis *a, long long u, struct 
         return rc;
     j->step_norm = 0;
     for (size_t i = 0; T > 1 && i < j->n; i++) {
-        j->step[i] = t + 1 < T ? j->next[i] - j->theta[i] : j->theta[i] - j->prev[i];
+        j->step[i] = !j->o->align_next ? (t > 0 ? j->theta[i] - j->prev[i] : 0)
+                     : t + 1 < T ? j->next[i] - j->theta[i] : j->theta[i] - j->prev[i];
         j->step_norm += j->step[i] * j->step[i];
     }
     j->step_norm = sqrt(j->step_norm);
@@ -667,6 +668,7 @@ static int commute_group(void *ctx, struct grok_analysis *a, struct grok_err *er
     if (rc == GROK_OK) rc = grok_run_attr_set_int(out, GROUP, "random_bases", o->random_bases, err);
     if (rc == GROK_OK) rc = grok_run_attr_set_str(out, GROUP, "basis", j->basis_note, err);
     if (rc == GROK_OK) rc = grok_run_attr_set_str(out, GROUP, "precision", o->use_float ? "float" : "double", err);
+    if (rc == GROK_OK) rc = grok_run_attr_set_str(out, GROUP, "align_step", o->align_next ? "next" : "previous", err);
     if (rc == GROK_OK) rc = grok_run_attr_set_str(out, GROUP, "steps", steps, err);
     return rc;
 }

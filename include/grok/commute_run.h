@@ -46,6 +46,8 @@ struct grok_commute_opts {
     long long seed;         /* --seed: the minibatches and the random bases */
     int threads;            /* --threads: 0 for every core */
     int use_float;          /* --float: float32 gradients (grok-train's code) */
+    int align_next;         /* --align-step next: c_t against the step to the next snapshot;
+                             * 0 (previous, P1's code): the step from the previous one */
     double phase_train;     /* --phase-train: memorised from this training accuracy on */
     double phase_test_low;  /* --phase-test-low: memorisation below this test accuracy */
     double phase_test_high; /* --phase-test-high: post-grok from this test accuracy on */

@@ -27,8 +27,16 @@ is_stdout "step	rho	share_in	share_random	ratio
 60	nan	nan	nan	nan
 80	nan	nan	nan	nan
 100	nan	nan	nan	nan" "without /pca: one row per snapshot, the defect alone"
-run sh -c "grok-commute -K 3 --batch 16 -t small.h5 | awk -F'\t' '!/^#/ && \$1 != \"step\" && !(\$2 > 0 && \$3 <= \$2 && \$2 <= \$4 && \$11 > 0 && \$11 <= 1) {print \"bad row\", \$0}'"
+run sh -c "grok-commute -K 3 --batch 16 -t small.h5 | awk -F'\t' '!/^#/ && \$1 != \"step\" && !(\$2 > 0 && \$3 <= \$2 && \$2 <= \$4 && (\$1 == 0 ? \$11 == \"nan\" : \$11 > 0 && \$11 <= 1)) {print \"bad row\", \$0}'"
 is_stdout_empty
+run sh -c "grok-commute -K 3 --batch 16 --align-step next -t small.h5 | awk -F'\t' '!/^#/ && \$1 != \"step\" && !(\$11 > 0 && \$11 <= 1) {print \"bad row\", \$0}'"
+is_stdout_empty
+# at the last snapshot both take the step from the one before, with the same samples
+run sh -c "grok-commute -K 3 --batch 16 -t small.h5 | grep -v '^#' | cut -f11 | tail -n 1 > prev; grok-commute -K 3 --batch 16 --align-step next -t small.h5 | grep -v '^#' | cut -f11 | tail -n 1 > next; cmp prev next && grep -q '^0\\.' prev"
+is_exit 0
+run grok-commute --align-step back small.h5
+is_exit 2
+is_stderr "grok-commute: --align-step 'back': expected previous or next (see grok-commute --help)"
 
 run sh -c "grok-commute -K 3 --batch 16 -t small-pca.h5 | awk -F'\t' '!/^#/ && \$1 != \"step\" {ok = \$7 >= 0 && \$7 <= 1 && \$8 >= 0 && \$8 <= 1 && (\$7*\$7 + \$8*\$8 - 1) < 1e-9 && (\$7*\$7 + \$8*\$8 - 1) > -1e-9 && \$9 > 0; print ok}' | sort -u"
 is_stdout "1" "with /pca: rho and the in-subspace share are shares, rho^2 + share^2 = 1 (odd K: one median sample)"
@@ -149,7 +157,7 @@ is_stderr "grok-commute: nometrics.h5: no dataset /metrics/step (-t phases needs
 
 # ---- the run ----
 run sh -c "grok-commute -K 2 --batch 8 small-pca.h5 | grok-snap -l | cut -f2 | grep '^/commute' | sort | tr '\n' ' '; echo"
-is_stdout "/commute/D /commute/D_median /commute/D_par /commute/D_perp /commute/D_q1 /commute/D_q3 /commute/align /commute/align_random /commute/phase /commute/phase@phases /commute/phases/D_median /commute/phases/ratio /commute/phases/share_in /commute/phases/share_random /commute/phases/snapshots /commute/phases/step_first /commute/phases/step_last /commute/phases@phase_test_high /commute/phases@phase_test_low /commute/phases@phase_train /commute/phases@phases /commute/phases@rule /commute/ratio /commute/rho /commute/share_in /commute/share_random /commute/step /commute/test_acc /commute/train_acc /commute@K /commute@basis /commute@batch /commute@eta /commute@precision /commute@random_bases /commute@seed /commute@steps " "to a pipe: the run with /commute"
+is_stdout "/commute/D /commute/D_median /commute/D_par /commute/D_perp /commute/D_q1 /commute/D_q3 /commute/align /commute/align_random /commute/phase /commute/phase@phases /commute/phases/D_median /commute/phases/ratio /commute/phases/share_in /commute/phases/share_random /commute/phases/snapshots /commute/phases/step_first /commute/phases/step_last /commute/phases@phase_test_high /commute/phases@phase_test_low /commute/phases@phase_train /commute/phases@phases /commute/phases@rule /commute/ratio /commute/rho /commute/share_in /commute/share_random /commute/step /commute/test_acc /commute/train_acc /commute@K /commute@align_step /commute@basis /commute@batch /commute@eta /commute@precision /commute@random_bases /commute@seed /commute@steps " "to a pipe: the run with /commute"
 run sh -c "grok-commute -K 2 --batch 8 small-pca.h5 | grok-snap -l | grep -c '^dataset	/pca/basis'"
 is_stdout "1" "the output keeps /pca"
 
