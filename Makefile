@@ -119,8 +119,8 @@ bench-checkpoint: all
 	sh bench/checkpoint.sh $(BINDIR) 3
 
 # What P1's interventions cost in grok-train's step on the Xu preset, with and without.
-bench-intervene: all
-	sh bench/intervene.sh $(BINDIR) 5
+bench-intervene: all $(O)/bench/intervene-step
+	sh bench/intervene.sh $(BINDIR) 5 $(O)/bench
 
 bench: all $(BENCH_BIN)
 	@tools/deps.sh --bench --check
