@@ -54,12 +54,7 @@ static struct grok_trainer *xu_trainer(const char *basis, int threads, struct gr
     }
     if (!basis)
         return t;
-    const struct grok_dataset *d = grok_trainer_data(t);
-    struct grok_intervention_input in = {.cfg = grok_trainer_config(t), .model = grok_trainer_model(t),
-                                         .train_tok = grok_trainer_train_tokens(t), .train_y = d->train_y,
-                                         .n_train = d->n_train, .pool = grok_trainer_pool(t)};
-    struct grok_grad_transform x;
-    if (grok_intervention_transform(&x, &in, err) || grok_trainer_add_transform(t, &x, err)) {
+    if (grok_intervention_add(t, err)) {
         grok_trainer_free(t);
         return NULL;
     }

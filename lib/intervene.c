@@ -14,8 +14,10 @@
 #include "grok/commute.h"
 #include "grok/pca.h"
 #include "grok/pca_basis.h"
+#include "grok/pool.h"
 #include "grok/run.h"
 #include "grok/state.h"
+#include "grok/train.h"
 
 /* The largest |BᵀB − I| a basis may show: grok-commute's bound (commute_run.c says why). */
 #define ORTHONORMAL_TOL 1e-6
@@ -498,8 +500,18 @@ static void intervention_free(void *ctx)
     free(v);
 }
 
+/* What the interventions need of the trainer. */
+struct grok_intervention_input {
+    const struct grok_train_config *cfg;   /* resolved, with grok_config_intervenes(cfg) */
+    const struct grok_model *model;        /* the trainer's */
+    const int32_t *train_tok, *train_y;    /* (n_train, n_ctx), (n_train): the kicks' batches */
+    int n_train;
+    struct grok_pool *pool;                /* the trainer's workers, or NULL */
+};
+
 /* The kicks' and the noise's memory, and the gradient oracle over the workers. */
-static int setup_edits(struct intervention *v, const struct grok_intervention_input *in, struct grok_err *err)
+static int setup_edits(struct intervention *v, const struct grok_intervention_input *in,
+                       struct grok_err *err)
 {
     const struct grok_train_config *c = &v->cfg;
     if (c->kick < 0 && c->noise < 0)
@@ -534,8 +546,9 @@ static int setup_edits(struct intervention *v, const struct grok_intervention_in
     return GROK_OK;
 }
 
-int grok_intervention_transform(struct grok_grad_transform *x, const struct grok_intervention_input *in,
-                                struct grok_err *err)
+/* Fills x with the transform for `in`, x untouched on failure. */
+static int make_transform(struct grok_grad_transform *x, const struct grok_intervention_input *in,
+                          struct grok_err *err)
 {
     struct intervention *v = calloc(1, sizeof *v);
     if (!v)
@@ -573,4 +586,15 @@ int grok_intervention_transform(struct grok_grad_transform *x, const struct grok
             x->metric_names[x->n_metrics++] = metric_name[i];
         }
     return GROK_OK;
+}
+
+int grok_intervention_add(struct grok_trainer *t, struct grok_err *err)
+{
+    const struct grok_dataset *d = grok_trainer_data(t);
+    struct grok_intervention_input in = {.cfg = grok_trainer_config(t), .model = grok_trainer_model(t),
+                                         .train_tok = grok_trainer_train_tokens(t), .train_y = d->train_y,
+                                         .n_train = d->n_train, .pool = grok_trainer_pool(t)};
+    struct grok_grad_transform x;
+    int rc = make_transform(&x, &in, err);
+    return rc ? rc : grok_trainer_add_transform(t, &x, err);
 }

@@ -81,16 +81,8 @@ static int open_session(struct grok_train_session *s, struct grok_train_config *
         return GROK_TRAIN_OPEN_FAILED;
     if (grok_trainer_set_threads(s->t, threads, err))
         return GROK_TRAIN_OPEN_FAILED;
-    if (grok_config_intervenes(cfg)) {
-        const struct grok_dataset *d = grok_trainer_data(s->t);
-        struct grok_intervention_input in = {.cfg = grok_trainer_config(s->t), .model = grok_trainer_model(s->t),
-                                             .train_tok = grok_trainer_train_tokens(s->t),
-                                             .train_y = d->train_y, .n_train = d->n_train,
-                                             .pool = grok_trainer_pool(s->t)};
-        struct grok_grad_transform x;
-        if (grok_intervention_transform(&x, &in, err) || grok_trainer_add_transform(s->t, &x, err))
-            return GROK_TRAIN_OPEN_FAILED;
-    }
+    if (grok_config_intervenes(cfg) && grok_intervention_add(s->t, err))
+        return GROK_TRAIN_OPEN_FAILED;
     if (rq->resume) {
         if (grok_trainer_resume(s->t, s->in, err))
             return GROK_TRAIN_OPEN_FAILED;

@@ -14,9 +14,10 @@
  * interventions' generator (seeded with --intervene-seed, apart from the trainer's so that the
  * minibatches stay those of the run without them), their metrics and their /state group
  * (/state/transforms/intervene: the generator, the counts, the last values reported, the
- * basis's fingerprint). Calls: pca_basis (reading B), pca (orthonormalisation), commute (the
- * defect and the model's gradient oracle: grok-commute's own code), pool, run, state (the
- * generator's bytes), GSL. Called by train_session. */
+ * basis's fingerprint). Calls: train (the trainer's config, model, examples and pool), pca_basis
+ * (reading B), pca (orthonormalisation), commute (the defect and the model's gradient oracle:
+ * grok-commute's own code), pool, run, state (the generator's bytes), GSL. Called by
+ * train_session. */
 #ifndef GROK_INTERVENE_H
 #define GROK_INTERVENE_H
 
@@ -26,30 +27,19 @@ extern "C" {
 
 #include <stdint.h>
 
-#include "grok/config.h"
 #include "grok/err.h"
-#include "grok/model.h"
-#include "grok/pool.h"
-#include "grok/transform.h"
 
-/* What the interventions need of the trainer. */
-struct grok_intervention_input {
-    const struct grok_train_config *cfg;   /* resolved, with grok_config_intervenes(cfg) */
-    const struct grok_model *model;        /* the trainer's */
-    const int32_t *train_tok, *train_y;    /* (n_train, n_ctx), (n_train): the kicks' batches */
-    int n_train;
-    struct grok_pool *pool;                /* the trainer's workers (grok_trainer_pool), or NULL */
-};
+struct grok_trainer;
 
-/* Fills x with the "intervene" transform of in->cfg (the caller adds it with
- * grok_trainer_add_transform, which owns it from there): reads the basis from the run
- * cfg->basis and checks it (the file opens; it has /pca/basis; the basis is over this model's
- * parameters, finite, and orthonormal to 1e-6), draws the random basis if asked, and allocates
- * every buffer the steps will use. Fails with one line in err naming the run and the fault
+/* Adds to t the "intervene" transform of t's config (grok_trainer_config, with
+ * grok_config_intervenes), after the transforms already added and before grok_trainer_resume:
+ * reads the basis from the run cfg->basis and checks it (the file opens; it has /pca/basis; the
+ * basis is over this model's parameters, finite, and orthonormal to 1e-6), draws the random
+ * basis if asked, and allocates every buffer the steps will use, the kicks' gradient oracle on
+ * t's training examples and pool. Fails with one line in err naming the run and the fault
  * (GROK_ENOTFOUND "RUN: no /pca/basis (run grok-pca on it first)", GROK_EFORMAT for the rest,
- * GROK_ENOMEM), x untouched. */
-int grok_intervention_transform(struct grok_grad_transform *x, const struct grok_intervention_input *in,
-                                struct grok_err *err);
+ * GROK_ENOMEM, or grok_trainer_add_transform's refusal), t unchanged. */
+int grok_intervention_add(struct grok_trainer *t, struct grok_err *err);
 
 #ifdef __cplusplus
 }
