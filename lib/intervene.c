@@ -22,8 +22,11 @@
 /* The largest |BᵀB − I| a basis may show: grok-commute's bound (commute_run.c says why). */
 #define ORTHONORMAL_TOL 1e-6
 
-/* Below this ‖δ⊥‖ a kick has no direction and is skipped, as P1's code skips it. */
-#define KICK_MIN_NORM 1e-15
+/* A δ⊥ at most this fraction of ‖δ‖ is lost in δ's rounding: it has no direction, and the kick
+ * is skipped. P1's code skips below an absolute 1e-15, a guard for its float32 arithmetic; in
+ * double a δ of 1e-15 (late in training, or with full batches, gradient steps are that small)
+ * still has a direction, and skipping on its size alone would drop most kicks there. */
+#define KICK_LOST 1e-12
 
 /* Columns of the basis that cover the rows [lo, lo + len) and no row outside them: a matrix's
  * columns in grok-pca's basis, or every column for a random basis over all parameters. */
@@ -372,7 +375,7 @@ static int kick_direction(struct intervention *v, const float *params, double **
 {
     for (size_t i = 0; i < v->n; i++)
         v->theta[i] = params[i];
-    double norm;
+    double norm, whole;
     if (v->cfg.kick_direction == 0) {
         draw_batches(v, 2 * v->K);
         if (v->pool)
@@ -384,6 +387,7 @@ static int kick_direction(struct intervention *v, const float *params, double **
         *dir = v->deltas + m * v->n;
         *step_a = v->step_a[m];
         *defect = v->D[m];
+        whole = sqrt(dot_dd(*dir, *dir, v->n));
         norm = remove_inside(v, *dir);
     } else {
         draw_batches(v, 1);
@@ -397,9 +401,10 @@ static int kick_direction(struct intervention *v, const float *params, double **
         for (size_t i = 0; i < v->n; i++)
             g[i] = gsl_ran_gaussian_ziggurat(v->rng, 1.0);
         *dir = g;
+        whole = sqrt(dot_dd(g, g, v->n));
         norm = remove_inside(v, g);
     }
-    if (!(norm > KICK_MIN_NORM))
+    if (!(norm > KICK_LOST * whole))
         return 0;
     for (size_t i = 0; i < v->n; i++)
         (*dir)[i] /= norm;
@@ -424,8 +429,8 @@ static void edit(void *ctx, float *params, size_t n, long long step)
         double *z = v->deltas;
         for (size_t i = 0; i < n; i++)
             z[i] = gsl_ran_gaussian_ziggurat(v->rng, 1.0);
-        double norm = remove_inside(v, z);
-        if (norm > KICK_MIN_NORM)
+        double whole = sqrt(dot_dd(z, z, n)), norm = remove_inside(v, z);
+        if (norm > KICK_LOST * whole)
             for (size_t i = 0; i < n; i++)
                 params[i] = (float)(params[i] + v->cfg.noise * z[i] / norm);
         v->value[M_NOISES]++;
