@@ -43,6 +43,11 @@ static const char usage[] =
     "      --batch full|N     full batch, or N pairs drawn with replacement     [full]\n"
     "      --lr-mult GLOB=C   learning rate ×C for matching parameters (repeatable)\n"
     "      --freeze GLOB      never update matching parameters (repeatable)\n"
+    "Gradient filters (grok-train(1), GRADIENT FILTERS), in this order, before clipping:\n"
+    "      --grokfast ema:ALPHA:LAMBDA | ma:WINDOW:LAMBDA  Grokfast: g <- g + LAMBDA h, h the\n"
+    "                         EMA (Grokfast's 0.98:2) or the mean of the last WINDOW gradients\n"
+    "      --ortho-grad[=rescale|plain]  remove from each tensor's gradient its part along its\n"
+    "                         weights, then rescale to its norm (the authors' code) or not\n"
     "Interventions (P1; grok-train(1), INTERVENTIONS), from update --from on:\n"
     "      --suppress [BASIS:]S  after clipping, g <- g - S (g - B B^T g), S in [0, 1]; B the\n"
     "                         /pca/basis of the run BASIS (or of --basis)\n"
@@ -94,7 +99,8 @@ static const char usage[] =
     "  grok-train --resume run.h5 --steps 30000 -o run-longer.h5\n"
     "  grok-train --preset xu --steps 3000 --snapshot-every 100 -o base.h5 && grok-pca base.h5 -o basis.h5\n"
     "  grok-train --preset xu --steps 3000 --from 500 --suppress basis.h5:0.5 -o half.h5\n"
-    "  grok-train --preset xu --steps 3000 --from 500 --basis basis.h5 --kick 100:50 -o kicked.h5\n";
+    "  grok-train --preset xu --steps 3000 --from 500 --basis basis.h5 --kick 100:50 -o kicked.h5\n"
+    "  grok-train --preset xu --op mul --grokfast ema:0.98:2 --stop-at 0.99 -o fast.h5\n";
 
 /* Long options without a short form. */
 enum {
@@ -106,10 +112,10 @@ enum {
     OPT_SNAPSHOT, OPT_STOP_AT, OPT_SEED, OPT_THREADS, OPT_RESUME, OPT_CHECKPOINT,
     OPT_CHECKPOINT_EVERY, OPT_BASIS, OPT_BASIS_RANDOM, OPT_INTERVENE_SEED, OPT_FROM, OPT_SUPPRESS,
     OPT_SUPPRESS_SCOPE, OPT_KICK, OPT_KICK_EVERY, OPT_KICK_DIRECTION, OPT_KICK_SAMPLES, OPT_KICK_ETA,
-    OPT_NOISE, OPT_NOISE_EVERY,
+    OPT_NOISE, OPT_NOISE_EVERY, OPT_GROKFAST, OPT_ORTHO_GRAD,
 };
 
-/* Every flag of grok-train but the common ones takes a value. */
+/* Every flag of grok-train but the common ones takes a value (--ortho-grad's is optional). */
 #define ARG(name, code) {name, required_argument, NULL, code}
 static const struct option longopts[] = {
     GROK_COMMON_LONGOPTS,
@@ -132,7 +138,8 @@ static const struct option longopts[] = {
     ARG("suppress", OPT_SUPPRESS), ARG("suppress-scope", OPT_SUPPRESS_SCOPE), ARG("kick", OPT_KICK),
     ARG("kick-every", OPT_KICK_EVERY), ARG("kick-direction", OPT_KICK_DIRECTION),
     ARG("kick-samples", OPT_KICK_SAMPLES), ARG("kick-eta", OPT_KICK_ETA), ARG("noise", OPT_NOISE),
-    ARG("noise-every", OPT_NOISE_EVERY),
+    ARG("noise-every", OPT_NOISE_EVERY), ARG("grokfast", OPT_GROKFAST),
+    {"ortho-grad", optional_argument, NULL, OPT_ORTHO_GRAD},
     {NULL, 0, NULL, 0},
 };
 #undef ARG
@@ -225,6 +232,10 @@ static struct opts parse_args(int argc, char **argv)
         case OPT_THREADS: o.rq.threads = parse_threads(optarg), o.rq.threads_given = 1; break;
         case OPT_CHECKPOINT: o.rq.checkpoint = optarg; break;
         case OPT_CHECKPOINT_EVERY: parse_checkpoint_every(optarg, &o.rq); break;
+        case OPT_ORTHO_GRAD:
+            codes[n] = c;
+            args[n++] = optarg ? optarg : "rescale";
+            break;
         case OPT_STOP_AT:
         case OPT_STEPS:
             /* --resume takes them too: read at once, into a config of their own */

@@ -207,6 +207,36 @@ int grok_config_check_globs(const char *what, const char *globs, struct grok_err
     return GROK_OK;
 }
 
+int grok_config_parse_grokfast(const char *what, const char *text, enum grok_grokfast_kind *kind,
+                               double *a, double *lambda, struct grok_err *err)
+{
+    char buf[64], *save = NULL;
+    if (strlen(text) >= sizeof buf)
+        return grok_err_set(err, GROK_EINVAL, "%s: too long a value", what);
+    snprintf(buf, sizeof buf, "%s", text);
+    char *k = strtok_r(buf, ":", &save), *x = strtok_r(NULL, ":", &save), *l = strtok_r(NULL, ":", &save);
+    int is_ema = k && strcmp(k, "ema") == 0, is_ma = k && strcmp(k, "ma") == 0;
+    if (!(is_ema || is_ma) || !x || !l || strtok_r(NULL, ":", &save))
+        return grok_err_set(err, GROK_EINVAL, "%s '%s': expected ema:ALPHA:LAMBDA or ma:WINDOW:LAMBDA", what, text);
+    if (grok_flag_real(x, a) || grok_flag_real(l, lambda))
+        return grok_err_set(err, GROK_EINVAL, "%s '%s': not numbers", what, text);
+    if (is_ema && !(*a >= 0 && *a < 1))
+        return grok_err_set(err, GROK_EINVAL, "%s '%s': ALPHA must be in [0, 1)", what, text);
+    if (is_ma && !(*a >= 1 && *a <= 100000 && *a == (double)(long)*a))
+        return grok_err_set(err, GROK_EINVAL, "%s '%s': WINDOW must be a whole number from 1 to 100000", what, text);
+    if (!(*lambda >= 0 && *lambda < HUGE_VAL))
+        return grok_err_set(err, GROK_EINVAL, "%s '%s': LAMBDA must be at least 0", what, text);
+    *kind = is_ema ? GROK_GROKFAST_EMA : GROK_GROKFAST_MA;
+    return GROK_OK;
+}
+
+static int check_grokfast(const char *what, const char *text, struct grok_err *err)
+{
+    enum grok_grokfast_kind k;
+    double a, l;
+    return grok_config_parse_grokfast(what, text, &k, &a, &l, err);
+}
+
 /* A multiplier list "GLOB=C,...", named `what` in its messages. */
 static int check_mults(const char *what, const char *spec, struct grok_err *err)
 {
@@ -339,6 +369,8 @@ static int word_parse(const char *const *w, int n, const char *s)
 WORDS(basis_random, basis_random_names)
 WORDS(scope, scope_names)
 WORDS(direction, direction_names)
+static const char *const ortho_names[] = {"none", "rescale", "plain"};
+WORDS(ortho, ortho_names)
 #undef WORDS
 
 /* A choice is stored in its field as an int, whatever its enum. */
@@ -348,6 +380,7 @@ _Static_assert(sizeof(enum grok_op) == sizeof(int) && sizeof(enum grok_arch) == 
 enum key_type {
     KEY_TEXT,       /* a char array, stored as a string */
     KEY_PATH,       /* a char array naming a file, stored as a string; its flag sets it */
+    KEY_SPEC,       /* a char array in a syntax of its own (check), stored as a string */
     KEY_LIST,       /* a char array "ITEM,ITEM", stored as a string; its flag appends one list */
     KEY_INT,        /* an integer field of any width, stored as int64 within [lo, hi] */
     KEY_DERIVED,    /* an int that follows from the task: written for readers, never read back */
@@ -358,7 +391,8 @@ enum key_type {
 };
 
 /* The settings one model family has and the other lacks. */
-enum key_family { ANY_MODEL, TRANSFORMER_ONLY, MLP_ONLY, INTERVENTION };
+enum key_family { ANY_MODEL, TRANSFORMER_ONLY, MLP_ONLY, INTERVENTION,
+                  OPTIONAL /* written only when not at its default, and read as the default when absent */ };
 
 struct config_key {
     const char *key;            /* the attribute of /config */
@@ -459,6 +493,9 @@ static const struct config_key keys[] = {
     IREAL("kick_eta", "--kick-eta", kick_eta),
     IREAL("noise", "--noise", noise),
     INT("noise_every", "--noise-every", INTERVENTION, noise_every, 0, 1LL << 40),
+    {.key = "grokfast", .flag = "--grokfast", .type = KEY_SPEC, .family = OPTIONAL, AT(grokfast),
+     .check = check_grokfast},
+    CHOICE("ortho_grad", "--ortho-grad", OPTIONAL, ortho_grad, ortho_name, ortho_parse, "rescale plain"),
 };
 #undef AT
 #undef TEXT
@@ -483,6 +520,8 @@ static int has_key(const struct config_key *k, const struct grok_train_config *c
 {
     if (k->family == INTERVENTION)
         return grok_config_intervenes(c);
+    if (k->family == OPTIONAL)
+        return 1;
     return k->family == ANY_MODEL || (k->family == TRANSFORMER_ONLY) == (c->model.arch == GROK_TRANSFORMER);
 }
 
@@ -619,7 +658,8 @@ static int resolve(struct grok_train_config *c, struct naming *nm, struct grok_e
                             named(nm, 0, "train_frac"), c->frac);
     for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
         const char *list = (const char *)c + keys[i].off;
-        if (keys[i].type == KEY_LIST && list[0] && keys[i].check(named(nm, 0, keys[i].key), list, err))
+        if ((keys[i].type == KEY_LIST || keys[i].type == KEY_SPEC) && list[0] &&
+            keys[i].check(named(nm, 0, keys[i].key), list, err))
             return GROK_EINVAL;
     }
     m->n_ctx = grok_ctx_len(c->ctx);
@@ -805,6 +845,13 @@ static int apply_one(struct grok_train_config *c, const char *flag, const char *
                        : grok_err_set(err, GROK_EINVAL, "%s %s: must be at least 0", flag, text);
         memcpy(at, &x, sizeof x);
         return GROK_OK;
+    case KEY_SPEC:
+        if (k->check(flag, text, err))
+            return GROK_EINVAL;
+        if (strlen(text) >= k->size)
+            return grok_err_set(err, GROK_EINVAL, "%s: too long a value", flag);
+        memcpy(at, text, strlen(text) + 1);
+        return GROK_OK;
     case KEY_PATH:
         if (!*text)
             return grok_err_set(err, GROK_EINVAL, "%s: an empty file name", flag);
@@ -860,6 +907,7 @@ static int write_key(struct grok_run *run, const struct grok_train_config *c, co
     switch (k->type) {
     case KEY_TEXT:
     case KEY_PATH:
+    case KEY_SPEC:
     case KEY_LIST:
         return grok_run_attr_set_str(run, G, k->key, (const char *)c + k->off, err);
     case KEY_INT:
@@ -881,10 +929,19 @@ static int write_key(struct grok_run *run, const struct grok_train_config *c, co
     return GROK_OK;
 }
 
+/* Whether an OPTIONAL setting holds its default (and so is not written). */
+static int at_default(const struct grok_train_config *c, const struct config_key *k)
+{
+    struct grok_train_config d;
+    grok_config_defaults(&d);
+    return memcmp((const char *)c + k->off, (const char *)&d + k->off, k->size) == 0;
+}
+
 int grok_config_write(struct grok_run *run, const struct grok_train_config *c, struct grok_err *err)
 {
     for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
-        if (has_key(&keys[i], c) && write_key(run, c, &keys[i], err))
+        if (has_key(&keys[i], c) && !(keys[i].family == OPTIONAL && at_default(c, &keys[i])) &&
+            write_key(run, c, &keys[i], err))
             return GROK_EIO;
     return GROK_OK;
 }
@@ -935,6 +992,7 @@ static int read_key(struct grok_run *run, const struct config_key *k, struct gro
     switch (k->type) {
     case KEY_TEXT:
     case KEY_PATH:
+    case KEY_SPEC:
     case KEY_LIST:
         if (strlen(s) >= k->size)
             rc = grok_err_set(err, GROK_EFORMAT, "%s: /config@%s is too long (at most %zu bytes)", name,
@@ -977,6 +1035,8 @@ int grok_config_read(struct grok_run *run, struct grok_train_config *c, struct g
             (keys[i].family == INTERVENTION ? !intervened : !has_key(&keys[i], c)))
             continue;
         int rc = read_key(run, &keys[i], c, err);
+        if (rc == GROK_ENOTFOUND && keys[i].family == OPTIONAL)
+            continue;   /* a run trained without it, or written before it existed */
         if (rc)
             return rc;
     }
@@ -996,7 +1056,7 @@ static const struct config_key *stored_as(const char *key, int text)
     const struct config_key *k = find_key(key);
     if (!k)
         return NULL;
-    int is_text = k->type == KEY_TEXT || k->type == KEY_PATH || k->type == KEY_LIST || k->type == KEY_CHOICE || k->type == KEY_EMBED ||
+    int is_text = k->type == KEY_TEXT || k->type == KEY_PATH || k->type == KEY_SPEC || k->type == KEY_LIST || k->type == KEY_CHOICE || k->type == KEY_EMBED ||
                   k->type == KEY_HIDDEN;
     return is_text == text ? k : NULL;
 }

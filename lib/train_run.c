@@ -18,6 +18,11 @@ int grok_trainer_write_setup(struct grok_trainer *t, struct grok_run *run, struc
     int rc = grok_config_write(run, &t->cfg, err);
     if (rc == GROK_OK)
         rc = grok_config_write_threads(run, grok_trainer_threads(t), err);
+    if (rc == GROK_OK && t->transforms.n > 0) {   /* a record, as threads: the step's order */
+        char order[512];
+        grok_transforms_describe(&t->transforms, order, sizeof order);
+        rc = grok_run_attr_set_str(run, "/config", "transforms", order, err);
+    }
     return rc ? rc : grok_data_write(run, &t->data, err);
 }
 

@@ -9,7 +9,9 @@
 
 #include "grok/fpenv.h"
 #include "grok/history.h"
+#include "grok/grokfast.h"
 #include "grok/intervene.h"
+#include "grok/orthograd.h"
 #include "grok/metrics.h"
 #include "grok/progress.h"
 #include "grok/train.h"
@@ -81,7 +83,10 @@ static int open_session(struct grok_train_session *s, struct grok_train_config *
         return GROK_TRAIN_OPEN_FAILED;
     if (grok_trainer_set_threads(s->t, threads, err))
         return GROK_TRAIN_OPEN_FAILED;
-    if (grok_config_intervenes(cfg) && grok_intervention_add(s->t, err))
+    /* the gradient transforms, in the documented order (grok-train(1), GRADIENT FILTERS):
+     * Grokfast's filter, then ⊥Grad, both before clipping; the interventions after it */
+    if ((cfg->grokfast[0] && grok_grokfast_add(s->t, err)) || (cfg->ortho_grad && grok_orthograd_add(s->t, err)) ||
+        (grok_config_intervenes(cfg) && grok_intervention_add(s->t, err)))
         return GROK_TRAIN_OPEN_FAILED;
     if (rq->resume) {
         if (grok_trainer_resume(s->t, s->in, err))

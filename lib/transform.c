@@ -131,6 +131,35 @@ int grok_transforms_load(const struct grok_transforms *l, struct grok_run *run,
     return GROK_OK;
 }
 
+/* Appends text to buf (cap bytes, *at used), cutting what does not fit. */
+static void append(char *buf, size_t cap, size_t *at, const char *text)
+{
+    int w = snprintf(buf + *at, cap - *at, "%s", text);
+    *at += w < 0 ? 0 : (size_t)w < cap - *at ? (size_t)w : cap - *at - 1;
+}
+
+void grok_transforms_describe(const struct grok_transforms *l, char *buf, size_t cap)
+{
+    static const char *const place[3] = {"before clipping: ", "after clipping: ", "after the update: "};
+    size_t at = 0;
+    if (!cap)
+        return;
+    buf[0] = 0;
+    for (int p = 0; p < 3; p++) {
+        int listed = 0;
+        for (int i = 0; i < l->n; i++) {
+            const struct grok_grad_transform *x = &l->x[i];
+            if (!(p == 0 ? x->apply != NULL : p == 1 ? x->apply_clipped != NULL : x->edit != NULL))
+                continue;
+            append(buf, cap, &at, listed ? ", " : at ? "; " : "");
+            if (!listed)
+                append(buf, cap, &at, place[p]);
+            append(buf, cap, &at, x->name);
+            listed = 1;
+        }
+    }
+}
+
 void grok_transforms_free(struct grok_transforms *l)
 {
     if (!l)

@@ -71,7 +71,19 @@ struct grok_train_config {
     double kick_eta;            /* the commutator's step η */
     double noise;               /* --noise NORM: Gaussian noise outside the basis; -1 off */
     long long noise_every;      /* every N updates from --from; 0 once */
+    /* gradient filters (grok-train(1), GRADIENT FILTERS), written to /config only when on */
+    char grokfast[64];          /* --grokfast ema:ALPHA:LAMBDA or ma:WINDOW:LAMBDA; "" off */
+    int ortho_grad;             /* --ortho-grad: 0 off, 1 rescale (the authors' code), 2 plain */
 };
+
+/* Grokfast's two filters (Lee et al. 2024). */
+enum grok_grokfast_kind { GROK_GROKFAST_EMA = 1, GROK_GROKFAST_MA = 2 };
+
+/* Parses --grokfast's text: "ema:ALPHA:LAMBDA" (0 <= ALPHA < 1) or "ma:WINDOW:LAMBDA" (WINDOW a
+ * whole number from 1 to 100000), LAMBDA at least 0 and finite, into *kind, *a (ALPHA, or
+ * WINDOW) and *lambda. GROK_EINVAL with a reason naming `what` (the flag, or the attribute). */
+int grok_config_parse_grokfast(const char *what, const char *text, enum grok_grokfast_kind *kind,
+                               double *a, double *lambda, struct grok_err *err);
 
 /* The largest commutator step of a kick (the same bound as grok-commute's --eta). */
 #define GROK_KICK_ETA_MAX 1.0

@@ -95,6 +95,11 @@ int grok_transforms_save(const struct grok_transforms *l, struct grok_run *run,
 int grok_transforms_load(const struct grok_transforms *l, struct grok_run *run,
                          struct grok_err *err);
 
+/* The transforms' order in the step as text, for /config@transforms: "before clipping: A, B;
+ * after clipping: C; after the update: C" (the places with none left out; "" for no transform),
+ * cut to cap bytes. */
+void grok_transforms_describe(const struct grok_transforms *l, char *buf, size_t cap);
+
 /* Frees every transform's ctx and empties the list; l may be NULL. */
 void grok_transforms_free(struct grok_transforms *l);
 
