@@ -454,7 +454,7 @@ static const struct config_key keys[] = {
     {.key = "embed", .flag = "--embed", .type = KEY_EMBED, .family = MLP_ONLY, AT(model)},
     {.key = "hidden", .flag = "--hidden", .type = KEY_HIDDEN, .family = MLP_ONLY, AT(model)},
     CHOICE("act", "--act", ANY_MODEL, model.act, grok_act_name_of_int, grok_act_parse, "relu gelu quad"),
-    CHOICE("loss", "--loss", ANY_MODEL, model.loss, grok_loss_name_of_int, grok_loss_parse, "ce mse"),
+    CHOICE("loss", "--loss", ANY_MODEL, model.loss, grok_loss_name_of_int, grok_loss_parse, "ce mse stablemax"),
     CHOICE("init_scheme", "--init-scheme", ANY_MODEL, init, grok_init_name_of_int, grok_init_parse, "nanda torch"),
     REAL("init_scale", "--init-scale", init_scale),
     TEXT("init", "--init", init_from),

@@ -12,7 +12,7 @@
 #include "model_work.h"
 
 static const char *const act_names[] = {"relu", "gelu", "quad"};
-static const char *const loss_names[] = {"ce", "mse"};
+static const char *const loss_names[] = {"ce", "mse", "stablemax"};
 static const char *const init_names[] = {"nanda", "torch"};
 
 #define NAME_FUNCTIONS(table, type, name_fn, parse_fn)                                            \

@@ -517,6 +517,25 @@ static R *backward(const struct grok_model *m, struct grok_work *w, const struct
     return dx;
 }
 
+/* Each example's loss (N) of the rows of logits (N, V), by the model's loss: the
+ * cross-entropy's when it is not fused with its gradient. */
+static void loss_forward(const struct grok_model *m, double *losses, const R *logits,
+                         const int32_t *y, int n)
+{
+    int V = m->cfg.d_vocab_out;
+    switch (m->cfg.loss) {
+    case GROK_LOSS_CE:
+        SFX(grok_crossentropy_forward)(losses, logits, y, n, V);
+        break;
+    case GROK_LOSS_STABLEMAX:
+        SFX(grok_stablemax_forward)(losses, logits, y, n, V);
+        break;
+    case GROK_LOSS_MSE:
+        SFX(grok_mse_forward)(losses, logits, y, n, V);
+        break;
+    }
+}
+
 /* d(loss)/d(logits) into the zeroed dlogits: example i's row scaled by scale · weight[i] (1
  * without weights), row by row then, so that the layer's arithmetic stays that of one scale. */
 static void loss_backward(const struct grok_model *m, double *losses, R *dlogits, const R *logits,
@@ -530,6 +549,8 @@ static void loss_backward(const struct grok_model *m, double *losses, R *dlogits
         if (fused)
             SFX(grok_crossentropy_forward_backward)(losses + i, dlogits + at, logits + at, y + i, s,
                                                     per, V);
+        else if (m->cfg.loss == GROK_LOSS_STABLEMAX)
+            SFX(grok_stablemax_backward)(dlogits + at, logits + at, y + i, s, per, V);
         else
             SFX(grok_mse_backward)(dlogits + at, logits + at, y + i, s, per, V);
     }
@@ -575,10 +596,8 @@ double SFX(grok_model_loss_grad_weighted)(const struct grok_model *m, struct gro
     if (fused) {
         zero(dlogits, (size_t)n * V);
         loss_backward(m, w->losses, dlogits, logits, y, weight, scale, n, 1);
-    } else if (c->loss == GROK_LOSS_CE) {
-        SFX(grok_crossentropy_forward)(w->losses, logits, y, n, V);
     } else {
-        SFX(grok_mse_forward)(w->losses, logits, y, n, V);
+        loss_forward(m, w->losses, logits, y, n);
     }
     double sum = 0;
     for (int i = 0; i < n; i++)
@@ -782,14 +801,12 @@ static void col_logits_loss(void *ctx, int i)
     R *dlogits = j->base + j->L->dlogits + (size_t)r0 * V;
     const double *weight = j->weight ? j->weight + r0 : NULL;
     double *out = j->losses + r0;
-    if (!ce)
-        SFX(grok_mse_forward)(out, logits, j->y + r0, rows, V);
+    if (!ce || !j->G)   /* the cross-entropy's, with a gradient, comes with it */
+        loss_forward(m, out, logits, j->y + r0, rows);
     if (j->G) {
         zero(dlogits, (size_t)rows * V);
         loss_backward(m, ce ? out : NULL, dlogits, logits, j->y + r0, weight, j->scale, rows, ce);
     } else {
-        if (ce)
-            SFX(grok_crossentropy_forward)(out, logits, j->y + r0, rows, V);
         j->correct[i] = count_correct(logits, j->y + r0, rows, V);
     }
     double sum = 0;

@@ -83,6 +83,13 @@ enum grok_act { GROK_ACT_RELU, GROK_ACT_GELU, GROK_ACT_QUAD };
     /* Both at once, with one exponential per logit: the training step's loss. */                 \
     void grok_crossentropy_forward_backward##S(double *losses, R *dlogits, const R *logits,     \
                                                const int32_t *y, double dloss, int N, int C);  \
+    /* StableMax cross-entropy (Prieto et al. 2025): losses[n] = −log(s(x_y) / Σ_c s(x_c)) of    \
+     * the row x = logits (N,C)[n], s(x) = x + 1 for x ≥ 0 and 1/(1 − x) below, in double. The    \
+     * backward adds dloss · d(loss)/d(logits) (s'(x_c)/Σ s − [c = y] s'(x_y)/s(x_y)). */          \
+    void grok_stablemax_forward##S(double *losses, const R *logits, const int32_t *y, int N,    \
+                                   int C);                                                       \
+    void grok_stablemax_backward##S(R *dlogits, const R *logits, const int32_t *y,              \
+                                    double dloss, int N, int C);                                 \
     /* Squared error against the one-hot target, averaged over the C outputs (so that the mean   \
      * over rows is PyTorch's MSELoss): losses[n] = Σ_c (out[n][c] − [c = y[n]])² / C. The        \
      * backward adds dloss · 2 (out − onehot) / C. */                                            \

@@ -44,7 +44,7 @@ extern "C" {
 
 enum grok_arch { GROK_TRANSFORMER, GROK_MLP };
 enum grok_mlp_input { GROK_INPUT_EMBED, GROK_INPUT_ONEHOT, GROK_INPUT_RAW };
-enum grok_loss { GROK_LOSS_CE, GROK_LOSS_MSE };
+enum grok_loss { GROK_LOSS_CE, GROK_LOSS_MSE, GROK_LOSS_STABLEMAX };
 enum grok_init { GROK_INIT_NANDA, GROK_INIT_TORCH };
 
 #define GROK_MAX_HIDDEN 8
