@@ -563,24 +563,33 @@ void FN(grok_crossentropy_forward_backward)(double *losses, R *dlogits, const R 
 }
 
 /* StableMax (Prieto et al. 2025): s(x) = x + 1 for x ≥ 0, 1/(1 − x) below, and the loss
- * log Σ_c s(x_c) − log s(x_y). Every s is positive and at most |x| + 1, so the sum neither
- * overflows nor cancels in double for any float logit, and no shift by the maximum is needed;
- * log s is log1p(x) or −log1p(−x), exact near 0 where log(1 + x) would lose x's digits. */
+ * −log(s(x_y) / Σ_c s(x_c)) = log1p(r / s(x_y)) with r = Σ_{c ≠ y} s(x_c). Every s is positive
+ * and at most |x| + 1, so for any float logit the sums neither overflow nor cancel in double, and
+ * no shift by the maximum is needed; log1p of the ratio keeps a near-zero loss's digits (the
+ * difference log Σ s − log s(x_y) would be two equal large logarithms, or below 0 by an ulp). */
 static inline double FN(stablemax_s)(double x) { return x >= 0 ? x + 1 : 1 / (1 - x); }
+
+/* r, the sum of s over the row's other outputs, and s(x_y) in *sy. */
+static inline double FN(stablemax_rest)(double *sy, const R *x, int y, int C)
+{
+    double rest = 0;
+    for (int c = 0; c < C; c++)
+        rest += c == y ? 0 : FN(stablemax_s)(x[c]);
+    *sy = FN(stablemax_s)(x[y]);
+    return rest;
+}
 
 void FN(grok_stablemax_forward)(double *losses, const R *logits, const int32_t *y, int N, int C)
 {
     for (int n = 0; n < N; n++) {
-        const R *x = logits + (size_t)n * C;
-        double sum = 0, xy = x[y[n]];
-        for (int c = 0; c < C; c++)
-            sum += FN(stablemax_s)(x[c]);
-        losses[n] = log(sum) - (xy >= 0 ? log1p(xy) : -log1p(-xy));
+        double sy, rest = FN(stablemax_rest)(&sy, logits + (size_t)n * C, y[n], C);
+        losses[n] = log1p(rest / sy);
     }
 }
 
-/* d/dx_c = s'(x_c)/Σ s − [c = y] s'(x_y)/s(x_y), with s' = 1 above 0 and s² below, and
- * s'/s = 1/(1 + x) above 0, s = 1/(1 − x) below: no quotient of two small numbers. */
+/* d/dx_c = s'(x_c)/Σ s for c ≠ y, with s' = 1 above 0 and s² below; for the answer
+ * s'(x_y)/Σ s − s'(x_y)/s(x_y) = −(s'(x_y)/s(x_y)) · r/Σ s, written so that the two nearly equal
+ * terms of a confident answer are never subtracted (s'/s is 1/(1 + x) above 0, 1/(1 − x) below). */
 void FN(grok_stablemax_backward)(R *dlogits, const R *logits, const int32_t *y, double dloss,
                                  int N, int C)
 {
@@ -589,13 +598,11 @@ void FN(grok_stablemax_backward)(R *dlogits, const R *logits, const int32_t *y, 
     for (int n = 0; n < N; n++) {
         const R *x = logits + (size_t)n * C;
         R *g = dlogits + (size_t)n * C;
-        double sum = 0, xy = x[y[n]];
-        for (int c = 0; c < C; c++)
-            sum += FN(stablemax_s)(x[c]);
-        double inv = 1 / sum, dlog_sy = xy >= 0 ? 1 / (1 + xy) : 1 / (1 - xy);
+        double sy, rest = FN(stablemax_rest)(&sy, x, y[n], C), inv = 1 / (rest + sy);
+        double xy = x[y[n]], dlog_sy = xy >= 0 ? 1 / (1 + xy) : 1 / (1 - xy);
         for (int c = 0; c < C; c++) {
             double s = FN(stablemax_s)(x[c]), ds = x[c] >= 0 ? 1 : s * s;
-            g[c] += (R)(dloss * (ds * inv - (c == y[n] ? dlog_sy : 0)));
+            g[c] += (R)(dloss * (c == y[n] ? -dlog_sy * rest * inv : ds * inv));
         }
     }
 }

@@ -453,19 +453,41 @@ static void test_act_values(void)
 
 /* ---- losses ---- */
 
+enum { LOSS_CE, LOSS_MSE, LOSS_STABLEMAX };   /* the losses checked, as test_loss's kind */
+static const char *const loss_name[] = {"crossentropy", "mse", "stablemax"};
+
 struct loss {
     double *losses, *x, *wt;
     const int32_t *y;
-    int N, C, mse;
+    int N, C, kind;
 };
+
+/* The loss of kind over N rows, its backward over N rows with one dloss. */
+static void loss_forward(int kind, double *losses, const double *x, const int32_t *y, int N, int C)
+{
+    if (kind == LOSS_MSE)
+        grok_mse_forward_f64(losses, x, y, N, C);
+    else if (kind == LOSS_STABLEMAX)
+        grok_stablemax_forward_f64(losses, x, y, N, C);
+    else
+        grok_crossentropy_forward_f64(losses, x, y, N, C);
+}
+
+static void loss_backward(int kind, double *g, const double *x, const int32_t *y, double dloss,
+                          int N, int C)
+{
+    if (kind == LOSS_MSE)
+        grok_mse_backward_f64(g, x, y, dloss, N, C);
+    else if (kind == LOSS_STABLEMAX)
+        grok_stablemax_backward_f64(g, x, y, dloss, N, C);
+    else
+        grok_crossentropy_backward_f64(g, x, y, dloss, N, C);
+}
 
 static double loss_loss(const void *c)
 {
     const struct loss *s = c;
-    if (s->mse)
-        grok_mse_forward_f64(s->losses, s->x, s->y, s->N, s->C);
-    else
-        grok_crossentropy_forward_f64(s->losses, s->x, s->y, s->N, s->C);
+    loss_forward(s->kind, s->losses, s->x, s->y, s->N, s->C);
     return dotn(s->losses, s->wt, (size_t)s->N);
 }
 
@@ -476,23 +498,22 @@ static void loss_back(const void *c, double *const *g)
     for (int n = 0; n < s->N; n++) {
         double *gn = g[0] ? g[0] + (size_t)n * s->C : NULL;
         const double *xn = s->x + (size_t)n * s->C;
-        if (s->mse)
-            grok_mse_backward_f64(gn, xn, s->y + n, s->wt[n], 1, s->C);
-        else
-            grok_crossentropy_backward_f64(gn, xn, s->y + n, s->wt[n], 1, s->C);
+        loss_backward(s->kind, gn, xn, s->y + n, s->wt[n], 1, s->C);
     }
 }
 
-static void test_loss(int mse)
+/* The logits of StableMax's check cross 0, where s changes its formula (s is C¹ there). */
+static void test_loss(int kind)
 {
+    int mse = kind == LOSS_MSE;
     enum { N = 4, C = 5 };
     double x[N * C], losses[N], wt[N], g_rows[N * C] = {0}, g_batch[N * C] = {0};
     int32_t y[N];
     fill(x, N * C, mse ? -0.5 : -3, mse ? 1.5 : 3);
     fill(wt, N, 0.1, 1);
     fill_labels(y, N, C);
-    struct loss s = {losses, x, wt, y, N, C, mse};
-    const char *name = mse ? "mse" : "crossentropy";
+    struct loss s = {losses, x, wt, y, N, C, kind};
+    const char *name = loss_name[kind];
 
     struct layer l = {name, loss_loss, loss_back, &s, 1, {mse ? "dout" : "dlogits"}, {x},
                       {N * C}};
@@ -502,10 +523,7 @@ static void test_loss(int mse)
     for (int n = 0; n < N; n++)
         wt[n] = 1.0 / N;
     loss_back(&s, (double *[]){g_rows});
-    if (mse)
-        grok_mse_backward_f64(g_batch, x, y, 1.0 / N, N, C);
-    else
-        grok_crossentropy_backward_f64(g_batch, x, y, 1.0 / N, N, C);
+    loss_backward(kind, g_batch, x, y, 1.0 / N, N, C);
     ok(max_abs_diff(g_rows, g_batch, N * C) == 0, "%s backward over the batch = row by row",
        name);
 }
@@ -533,6 +551,45 @@ static void test_loss_values(void)
     is_near(losses[0], 0, 0, "mse of the exact one-hot is 0");
     grok_mse_forward_f64(losses, x, y, 1, C);
     is_near(losses[0], (6 * 2.5 * 2.5 + 1.5 * 1.5) / C, 1e-14, "mse averages over the C outputs");
+}
+
+/* StableMax's values by hand, and at logits far beyond where exp would overflow or a quotient
+ * of small numbers would lose its digits. */
+static void test_stablemax_values(void)
+{
+    enum { C = 3 };
+    double x[C] = {0, 1, -1}, losses[2], g[C] = {0};
+    int32_t y[2] = {1, 0};
+    /* s = 1, 2, 1/2: −log(2 / 3.5) */
+    grok_stablemax_forward_f64(losses, x, y, 1, C);
+    is_near(losses[0], log(1.75), 1e-15, "stablemax of (0, 1, -1) at 1 is log 1.75");
+    /* d/dx = s'/Σs − [c = y] s'(x_y)/s(x_y): 1/3.5, 1/3.5 − 1/2, (1/4)/3.5 */
+    grok_stablemax_backward_f64(g, x, y, 1, 1, C);
+    ok(fabs(g[0] - 1 / 3.5) < 1e-15 && fabs(g[1] - (1 / 3.5 - 0.5)) < 1e-15 &&
+       fabs(g[2] - 0.25 / 3.5) < 1e-15, "stablemax's gradient by hand");
+    double eq[C] = {2.5, 2.5, 2.5};
+    grok_stablemax_forward_f64(losses, eq, y, 1, C);
+    is_near(losses[0], log(C), 1e-15, "stablemax of equal logits is log C");
+    /* a confident answer: the loss 2/(1 + 1e10)² is below log Σ s − log s(x_y)'s last digit */
+    double sure[C] = {-1e10, 1e10, -1e10};
+    grok_stablemax_forward_f64(losses, sure, y, 1, C);
+    is_near(losses[0], 2 / ((1 + 1e10) * (1 + 1e10)), 1e-12 * losses[0],
+            "stablemax of a confident answer keeps its tiny loss");
+
+    float xf[2 * C] = {3e38f, -3e38f, -3e38f, -3e38f, 3e38f, 3e38f};
+    int32_t yf[2] = {0, 0};
+    grok_stablemax_forward(losses, xf, yf, 2, C);
+    ok(isfinite(losses[0]) && losses[0] >= 0 && losses[0] < 1e-70,
+       "stablemax (float) at the largest logits: finite, ~0 for the right answer");
+    double big = xf[4];   /* 3e38 rounded to float */
+    is_near(losses[1], log(2 * (big + 1) + 1 / (1 + big)) - log(1 / (1 + big)),
+            1e-13 * losses[1], "  and ~2 log 3e38 for a far-off wrong one");
+    float gf[2 * C] = {0};
+    grok_stablemax_backward(gf, xf, yf, 1, 2, C);
+    int finite = 1;
+    for (int c = 0; c < 2 * C; c++)
+        finite &= isfinite(gf[c]);
+    ok(finite && gf[0] <= 0 && gf[3] < 0, "  its gradient finite there, pushing the answer up");
 }
 
 /* ---- float against double ---- */
@@ -624,6 +681,16 @@ static void test_float(void)
     grok_crossentropy_backward_f64(dx, out, y, 1.0 / N, N, J);
     gap = fmax(max_abs_diff(lossf, loss, N), rel_gap(dxf, dx, N * J));
     if (!ok(gap < 1e-5, "crossentropy: float agrees with double"))
+        diag("gap %.3g", gap);
+
+    grok_stablemax_forward(lossf, outf, y, N, J);
+    grok_stablemax_forward_f64(loss, out, y, N, J);
+    memset(dxf, 0, sizeof dxf);
+    memset(dx, 0, sizeof dx);
+    grok_stablemax_backward(dxf, outf, y, 1.0 / N, N, J);
+    grok_stablemax_backward_f64(dx, out, y, 1.0 / N, N, J);
+    gap = fmax(max_abs_diff(lossf, loss, N), rel_gap(dxf, dx, N * J));
+    if (!ok(gap < 1e-5, "stablemax: float agrees with double"))
         diag("gap %.3g", gap);
 }
 
@@ -745,9 +812,11 @@ int main(void)
     test_act(GROK_ACT_QUAD, "quad");
     test_act_values();
     test_gelu_float();
-    test_loss(0);
-    test_loss(1);
+    test_loss(LOSS_CE);
+    test_loss(LOSS_MSE);
+    test_loss(LOSS_STABLEMAX);
     test_loss_values();
+    test_stablemax_values();
     test_crossentropy_fused();
     test_float();
 

@@ -455,8 +455,11 @@ static void test_gradients(void)
                 for (int a = 0; a < 2; a++)
                     for (int last = 0; last <= 1; last++, i++) {
                         int n_ctx = 3 + (i % 3 == 0);
-                        /* MSE on every fifth, so that it meets each setting at least once */
-                        enum grok_loss loss = i % 5 == 4 ? GROK_LOSS_MSE : GROK_LOSS_CE;
+                        /* MSE and StableMax on every fifth each, so that each meets every
+                         * setting at least once */
+                        enum grok_loss loss = i % 5 == 4   ? GROK_LOSS_MSE
+                                              : i % 5 == 2 ? GROK_LOSS_STABLEMAX
+                                                           : GROK_LOSS_CE;
                         struct grok_model_config c = tf_config(n_ctx, n_layers, norm, causal,
                                                                acts[a], last ? n_ctx - 1 : 0, loss);
                         grad_check(&c);
@@ -465,7 +468,7 @@ static void test_gradients(void)
     for (int in = 0; in < 3; in++)
         for (int a = 0; a < 3; a++)
             for (int n_hidden = 1; n_hidden <= 2; n_hidden++)
-                for (int loss = GROK_LOSS_CE; loss <= GROK_LOSS_MSE; loss++) {
+                for (int loss = GROK_LOSS_CE; loss <= GROK_LOSS_STABLEMAX; loss++) {
                     struct grok_model_config c = mlp_config(inputs[in], n_hidden, acts[a],
                                                             (enum grok_loss)loss);
                     grad_check(&c);
@@ -532,6 +535,12 @@ static void test_input_grad(const struct grok_model_config *cfg)
             for (int j = 0; j < V; j++)
                 s += exp(row[j] - top);
             li = top + log(s) - row[y[i]];
+        } else if (cfg->loss == GROK_LOSS_STABLEMAX) {   /* −log(s(x_y) / Σ s(x_j)), as written */
+            double s = 0;
+            for (int j = 0; j < V; j++)
+                s += row[j] >= 0 ? row[j] + 1 : 1 / (1 - row[j]);
+            double sy = row[y[i]] >= 0 ? row[y[i]] + 1 : 1 / (1 - row[y[i]]);
+            li = -log(sy / s);
         } else {
             li = 0;
             for (int j = 0; j < V; j++)
@@ -670,9 +679,11 @@ static void test_input_grads(void)
     const enum grok_mlp_input inputs[] = {GROK_INPUT_EMBED, GROK_INPUT_ONEHOT, GROK_INPUT_RAW};
     for (int in = 0; in < 3; in++) {
         c = mlp_config(inputs[in], 2, in == 2 ? GROK_ACT_QUAD : GROK_ACT_GELU,
-                       in == 1 ? GROK_LOSS_MSE : GROK_LOSS_CE);
+                       in == 1 ? GROK_LOSS_MSE : in == 2 ? GROK_LOSS_STABLEMAX : GROK_LOSS_CE);
         test_input_grad(&c);
     }
+    c = tf_config(3, 1, 1, 1, GROK_ACT_GELU, 2, GROK_LOSS_STABLEMAX);
+    test_input_grad(&c);
 }
 
 /* ---- 4. float against double ---- */
@@ -760,6 +771,10 @@ static void test_floats(void)
     test_float(&c);
     c = mlp_config(GROK_INPUT_ONEHOT, 1, GROK_ACT_QUAD, GROK_LOSS_MSE);
     test_float(&c);
+    c = tf_config(3, 1, 1, 1, GROK_ACT_RELU, 2, GROK_LOSS_STABLEMAX);
+    test_float(&c);
+    c = mlp_config(GROK_INPUT_EMBED, 2, GROK_ACT_GELU, GROK_LOSS_STABLEMAX);
+    test_float(&c);
 }
 
 /* ---- 5. the accuracy count and the per-example losses ---- */
@@ -831,6 +846,10 @@ static void test_corrects(void)
     c = mlp_config(GROK_INPUT_EMBED, 2, GROK_ACT_RELU, GROK_LOSS_CE);
     test_correct(&c);
     c = mlp_config(GROK_INPUT_ONEHOT, 1, GROK_ACT_RELU, GROK_LOSS_MSE);
+    test_correct(&c);
+    c = tf_config(3, 1, 0, 0, GROK_ACT_RELU, 2, GROK_LOSS_STABLEMAX);
+    test_correct(&c);
+    c = mlp_config(GROK_INPUT_EMBED, 1, GROK_ACT_RELU, GROK_LOSS_STABLEMAX);
     test_correct(&c);
 }
 
@@ -1167,8 +1186,9 @@ static void test_pool_splits(void)
     const enum grok_act acts[] = {GROK_ACT_RELU, GROK_ACT_GELU, GROK_ACT_QUAD};
     for (int in = 0; in < 3; in++)
         for (int h = 1; h <= 3; h++) {
-            struct grok_model_config c = mlp_config(inputs[in], h, acts[(in + h) % 3],
-                                                    h == 2 ? GROK_LOSS_MSE : GROK_LOSS_CE);
+            enum grok_loss loss = h == 2 ? GROK_LOSS_MSE : h == 3 && in == 1 ? GROK_LOSS_STABLEMAX
+                                                                               : GROK_LOSS_CE;
+            struct grok_model_config c = mlp_config(inputs[in], h, acts[(in + h) % 3], loss);
             c.hidden[2] = 4;
             for (int b = 0; b < N_POOL_BATCHES; b++)
                 test_pool_split(&c, (enum pool_batch)b);
