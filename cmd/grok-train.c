@@ -31,7 +31,7 @@ static const char usage[] =
     "      --readout POS      last or first: the position that is unembedded    [last]\n"
     "      --embed D|onehot|raw   mlp input: learned embedding width, one-hot, raw numbers [128]\n"
     "      --hidden W[,W...]  mlp hidden widths                                 [512]\n"
-    "      --loss KIND        ce or mse                                         [ce]\n"
+    "      --loss KIND        ce, mse or stablemax (Prieto et al. 2025)         [ce]\n"
     "      --init-scheme S    nanda or torch (see grok-train(1))                [nanda; mlp torch]\n"
     "      --init-scale C     multiply the drawn initial weights by C           [1]\n"
     "      --init STATE       start from the parameters in STATE's /state (grok-snap --at)\n"
@@ -67,6 +67,7 @@ static const char usage[] =
     "Run:\n"
     "      --steps N          total updates                                     [25000]\n"
     "      --eval-every N     evaluate (loss, accuracy, norm, lr) every N steps [100]\n"
+    "      --metrics collapse also the softmax-collapse fractions (grok-train(1), STABLEMAX)\n"
     "      --snapshot-every N snapshot every N steps, from step 0; 0 for none   [500]\n"
     "      --snapshot GLOB    parameters to snapshot (repeatable)               [all]\n"
     "      --stop-at ACC      stop at test accuracy >= ACC three evaluations in a row\n"
@@ -112,7 +113,7 @@ enum {
     OPT_SNAPSHOT, OPT_STOP_AT, OPT_SEED, OPT_THREADS, OPT_RESUME, OPT_CHECKPOINT,
     OPT_CHECKPOINT_EVERY, OPT_BASIS, OPT_BASIS_RANDOM, OPT_INTERVENE_SEED, OPT_FROM, OPT_SUPPRESS,
     OPT_SUPPRESS_SCOPE, OPT_KICK, OPT_KICK_EVERY, OPT_KICK_DIRECTION, OPT_KICK_SAMPLES, OPT_KICK_ETA,
-    OPT_NOISE, OPT_NOISE_EVERY, OPT_GROKFAST, OPT_ORTHO_GRAD,
+    OPT_NOISE, OPT_NOISE_EVERY, OPT_GROKFAST, OPT_ORTHO_GRAD, OPT_METRICS,
 };
 
 /* Every flag of grok-train but the common ones takes a value (--ortho-grad's is optional). */
@@ -139,7 +140,7 @@ static const struct option longopts[] = {
     ARG("kick-every", OPT_KICK_EVERY), ARG("kick-direction", OPT_KICK_DIRECTION),
     ARG("kick-samples", OPT_KICK_SAMPLES), ARG("kick-eta", OPT_KICK_ETA), ARG("noise", OPT_NOISE),
     ARG("noise-every", OPT_NOISE_EVERY), ARG("grokfast", OPT_GROKFAST),
-    {"ortho-grad", optional_argument, NULL, OPT_ORTHO_GRAD},
+    {"ortho-grad", optional_argument, NULL, OPT_ORTHO_GRAD}, ARG("metrics", OPT_METRICS),
     {NULL, 0, NULL, 0},
 };
 #undef ARG

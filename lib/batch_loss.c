@@ -120,6 +120,26 @@ double grok_batch_loss(struct grok_batch_loss *b, const float *params, const int
     return loss;
 }
 
+void grok_batch_loss_collapse(const struct grok_batch_loss *b, const int32_t *y, int n,
+                              long counts[2])
+{
+    const struct grok_model *m = b->model;
+    /* one workspace holds the whole batch's logits: one thread, or the MLP's column phases */
+    if (b->n_workers <= 1 || grok_model_splits_columns(m)) {
+        grok_model_collapse_count(m, grok_work_logits(m, b->work, n), y, n, counts);
+        return;
+    }
+    for (int i = 0; i < b->n_workers; i++) {   /* slice_run's shares */
+        size_t lo, hi;
+        grok_pool_share(n, b->n_workers, i, &lo, &hi);
+        if (hi <= lo)
+            continue;
+        const struct grok_work *w = i ? b->slices[i - 1].work : b->work;
+        grok_model_collapse_count(m, grok_work_logits(m, w, (int)(hi - lo)), y + lo, (int)(hi - lo),
+                                  counts);
+    }
+}
+
 void grok_batch_loss_free(struct grok_batch_loss *b)
 {
     if (!b)

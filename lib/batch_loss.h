@@ -51,6 +51,12 @@ double grok_batch_loss(struct grok_batch_loss *b, const float *params, const int
                        const int32_t *y, const double *count, int n, double scale, int with_grad,
                        int *correct);
 
+/* Adds to counts grok_model_collapse_count's two counts of the n examples that the last
+ * grok_batch_loss, without a gradient, evaluated (the same y): from the logits it left in the
+ * workspaces, those of each worker's slice, so that nothing is computed again. */
+void grok_batch_loss_collapse(const struct grok_batch_loss *b, const int32_t *y, int n,
+                              long counts[2]);
+
 /* Releases the pool and the workers; b may be NULL or zeroed. */
 void grok_batch_loss_free(struct grok_batch_loss *b);
 

@@ -355,6 +355,7 @@ INT_NAME(grok_opt_name)
 static const char *const basis_random_names[] = {"none", "covered", "all"};
 static const char *const scope_names[] = {"all", "covered"};
 static const char *const direction_names[] = {"commutator", "random"};
+static const char *const metrics_names[] = {"none", "collapse"};
 static const char *word_of(const char *const *w, int n, int v) { return v >= 0 && v < n ? w[v] : "?"; }
 static int word_parse(const char *const *w, int n, const char *s)
 {
@@ -371,6 +372,7 @@ WORDS(scope, scope_names)
 WORDS(direction, direction_names)
 static const char *const ortho_names[] = {"none", "rescale", "plain"};
 WORDS(ortho, ortho_names)
+WORDS(metrics, metrics_names)
 #undef WORDS
 
 /* A choice is stored in its field as an int, whatever its enum. */
@@ -496,6 +498,7 @@ static const struct config_key keys[] = {
     {.key = "grokfast", .flag = "--grokfast", .type = KEY_SPEC, .family = OPTIONAL, AT(grokfast),
      .check = check_grokfast},
     CHOICE("ortho_grad", "--ortho-grad", OPTIONAL, ortho_grad, ortho_name, ortho_parse, "rescale plain"),
+    CHOICE("metrics", "--metrics", OPTIONAL, metrics, metrics_name, metrics_parse, "none collapse"),
 };
 #undef AT
 #undef TEXT

@@ -444,6 +444,55 @@ size_t grok_work_bytes(const struct grok_work *w)
     return w->block_bytes + w->ints_count * sizeof *w->ints + (size_t)w->max_batch * sizeof *w->losses;
 }
 
+const float *grok_work_logits(const struct grok_model *m, const struct grok_work *w, int n)
+{
+    struct grok_work_layout L;
+    grok_work_layout(m, n, &L);
+    return (const float *)w->block + L.logits;
+}
+
+/* One row's float32 loss as Prieto et al.'s code computes it in PyTorch (their utils.py): the
+ * cross-entropy through log_softmax, StableMax through the log of the quotient, with s(x) =
+ * 1/(1 − x + 1e-30) below 0 (the 1e-30 vanishes beside 1 − x ≥ 1 in float). */
+static float loss_f32(enum grok_loss loss, const float *x, int y, int V, float mx, float sum_exp)
+{
+    float s_sum = 0, sy = 0, sq = 0;
+    switch (loss) {
+    case GROK_LOSS_CE:
+        return -((x[y] - mx) - logf(sum_exp));
+    case GROK_LOSS_STABLEMAX:
+        for (int j = 0; j < V; j++) {
+            float s = x[j] < 0 ? 1 / (1 - x[j] + 1e-30f) : x[j] + 1;
+            s_sum += s;
+            sy = j == y ? s : sy;
+        }
+        return -logf(sy / s_sum);
+    case GROK_LOSS_MSE:
+        for (int j = 0; j < V; j++) {
+            float e = x[j] - (float)(j == y);
+            sq += e * e;
+        }
+        return sq / V;
+    }
+    return NAN;
+}
+
+void grok_model_collapse_count(const struct grok_model *m, const float *logits, const int32_t *y,
+                               int n, long counts[2])
+{
+    int V = m->cfg.d_vocab_out;
+    for (int i = 0; i < n; i++) {
+        const float *x = logits + (size_t)i * V;
+        float mx = x[0], sum = 0;
+        for (int j = 1; j < V; j++)
+            mx = x[j] > mx ? x[j] : mx;
+        for (int j = 0; j < V; j++)
+            sum += expf(x[j] - mx);
+        counts[0] += sum == 1.0f;
+        counts[1] += loss_f32(m->cfg.loss, x, y[i], V, mx, sum) == 0.0f;
+    }
+}
+
 void grok_model_views(const struct grok_model *m, const float *params, struct grok_tensor *views)
 {
     for (int i = 0; i < m->n_tensors; i++) {

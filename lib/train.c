@@ -144,7 +144,7 @@ int grok_trainer_add_transform(struct grok_trainer *t, const struct grok_grad_tr
                                struct grok_err *err)
 {
     const char *names[GROK_EVAL_EXTRA];
-    int have = grok_transforms_metric_names(&t->transforms, names, GROK_EVAL_EXTRA), bad = 0;
+    int have = grok_trainer_metric_names(t, names), bad = 0;
     if (have + x->n_metrics > GROK_EVAL_EXTRA)
         bad = grok_err_set(err, GROK_EINVAL, "gradient transform '%s': more than %d metrics in all",
                            x->name ? x->name : "", GROK_EVAL_EXTRA);
@@ -168,7 +168,12 @@ int grok_trainer_add_transform(struct grok_trainer *t, const struct grok_grad_tr
 
 int grok_trainer_metric_names(const struct grok_trainer *t, const char **names)
 {
-    return grok_transforms_metric_names(&t->transforms, names, GROK_EVAL_EXTRA);
+    int k = 0;
+    if (t->cfg.metrics) {   /* --metrics collapse: the evaluation's own two, first */
+        names[k++] = "softmax_collapse";
+        names[k++] = "zero_loss";
+    }
+    return k + grok_transforms_metric_names(&t->transforms, names + k, GROK_EVAL_EXTRA - k);
 }
 
 int grok_trainer_load_params(struct grok_trainer *t, struct grok_run *run, struct grok_err *err)

@@ -4,10 +4,12 @@
 
 #include "train_impl.h"
 
-/* Mean loss and accuracy over a whole set, in chunks that fit the workspace. */
+/* Mean loss and accuracy over a whole set, in chunks that fit the workspace; with collapse,
+ * the fractions of the set that grok_model_collapse_count counts. */
 static void eval_set(struct grok_trainer *t, const int32_t *tok, const int32_t *y, int n,
-                     double *loss, double *acc)
+                     double *loss, double *acc, double collapse[2])
 {
+    long counts[2] = {0, 0};
     double sum = 0;
     long right = 0;
     int T = t->cfg.model.n_ctx;
@@ -15,25 +17,32 @@ static void eval_set(struct grok_trainer *t, const int32_t *tok, const int32_t *
         int k = n - at < t->eval_chunk ? n - at : t->eval_chunk, correct = 0;
         double mean = grok_batch_loss(&t->loss, t->params, tok + (size_t)at * T, y + at, NULL, k, 1.0 / k, 0,
                                       &correct);
+        if (collapse)
+            grok_batch_loss_collapse(&t->loss, y + at, k, counts);
         sum += mean * k;
         right += correct;
     }
     *loss = sum / n;
     *acc = (double)right / n;
+    for (int i = 0; collapse && i < 2; i++)
+        collapse[i] = (double)counts[i] / n;
 }
 
 void grok_trainer_eval(struct grok_trainer *t, struct grok_eval *e)
 {
     e->step = t->step;
-    eval_set(t, t->train_tok, t->data.train_y, t->data.n_train, &e->train_loss, &e->train_acc);
-    eval_set(t, t->test_tok, t->data.test_y, t->data.n_test, &e->test_loss, &e->test_acc);
+    /* --metrics collapse: the training set's two fractions, the first extra columns */
+    int own = t->cfg.metrics ? 2 : 0;
+    eval_set(t, t->train_tok, t->data.train_y, t->data.n_train, &e->train_loss, &e->train_acc,
+             own ? e->extra : NULL);
+    eval_set(t, t->test_tok, t->data.test_y, t->data.n_test, &e->test_loss, &e->test_acc, NULL);
     double ss = 0;
     for (size_t i = 0; i < t->model.n_params; i++)
         ss += (double)t->params[i] * t->params[i];
     e->param_norm = sqrt(ss);
     e->lr = grok_optim_lr(&t->cfg.opt, t->opt.t);
-    e->n_extra = grok_transforms_metric_names(&t->transforms, e->extra_names, GROK_EVAL_EXTRA);
-    grok_transforms_report(&t->transforms, e->extra, GROK_EVAL_EXTRA);
+    e->n_extra = grok_trainer_metric_names(t, e->extra_names);
+    grok_transforms_report(&t->transforms, e->extra + own, GROK_EVAL_EXTRA - own);
 }
 
 int grok_trainer_should_stop(struct grok_trainer *t, const struct grok_eval *e)

@@ -74,6 +74,8 @@ struct grok_train_config {
     /* gradient filters (grok-train(1), GRADIENT FILTERS), written to /config only when on */
     char grokfast[64];          /* --grokfast ema:ALPHA:LAMBDA or ma:WINDOW:LAMBDA; "" off */
     int ortho_grad;             /* --ortho-grad: 0 off, 1 rescale (the authors' code), 2 plain */
+    int metrics;                /* --metrics collapse (1): the evaluations' softmax-collapse
+                                 * columns (grok-train(1), STABLEMAX); 0 none, kept from /config */
 };
 
 /* Grokfast's two filters (Lee et al. 2024). */

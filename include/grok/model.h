@@ -144,6 +144,22 @@ int grok_work_max_batch(const struct grok_work *w);
 /* The bytes the workspace allocated for activations and scratch (the arrays of the path a
  * batch does not take, tokens or continuous input, stay untouched). */
 size_t grok_work_bytes(const struct grok_work *w);
+/* The logits (n, d_vocab_out) that the last loss computed in the float workspace w over n
+ * examples read (grok_model_loss_grad, _weighted, or _pool's whole batch): valid until w's next
+ * use. */
+const float *grok_work_logits(const struct grok_model *m, const struct grok_work *w, int n);
+
+/* Prieto et al. (2025)'s measures of softmax collapse over n rows of float logits (n,
+ * d_vocab_out) with answers y, each in float32 arithmetic as their code computes it in PyTorch
+ * (a sum from the first output to the last; PyTorch's vectorised sum may round the last bit
+ * differently). Adds to counts[0] the rows whose Σ_j exp(x_j − max x) is exactly 1, so that the
+ * largest output's softmax is exactly 1 (their "softmax_collapse"; the paper's text speaks of
+ * the right answer's probability: the same rows among those answered right), and to counts[1]
+ * the rows whose loss, the model's own computed in float32, is exactly 0 (their "zero_terms"):
+ * the cross-entropy as PyTorch's log_softmax, (x_y − max) − log Σ exp(x_j − max); StableMax as
+ * their stablemax_cross_entropy, −log(s(x_y) / Σ s(x_j)); the squared error as in double. */
+void grok_model_collapse_count(const struct grok_model *m, const float *logits, const int32_t *y,
+                               int n, long counts[2]);
 
 /* The mean loss over n examples (tokens (n, n_ctx) with ids below d_vocab, answers y (n) below
  * d_vocab_out; n ≤ the workspace's max_batch) at params. When grad is not NULL it is
