@@ -101,7 +101,8 @@ static const char usage[] =
     "  grok-train --preset xu --steps 3000 --snapshot-every 100 -o base.h5 && grok-pca base.h5 -o basis.h5\n"
     "  grok-train --preset xu --steps 3000 --from 500 --suppress basis.h5:0.5 -o half.h5\n"
     "  grok-train --preset xu --steps 3000 --from 500 --basis basis.h5 --kick 100:50 -o kicked.h5\n"
-    "  grok-train --preset xu --op mul --grokfast ema:0.98:2 --stop-at 0.99 -o fast.h5\n";
+    "  grok-train --preset xu --op mul --grokfast ema:0.98:2 --stop-at 0.99 -o fast.h5\n"
+    "  grok-train --model mlp --p 23 --loss stablemax --wd 0 --metrics collapse -t > stablemax.tsv\n";
 
 /* Long options without a short form. */
 enum {
