@@ -59,7 +59,7 @@ PUB_HEADERS := $(wildcard include/grok/*.h)
 HEADERS    := $(PUB_HEADERS) $(wildcard lib/*.h)
 MANPAGES   := $(wildcard doc/*.1)
 
-.PHONY: all check demo bench bench-pca bench-checkpoint bench-intervene bench-deps install uninstall clean deps deps-check fuzz fuzz-deps fuzz-build fuzz-ci
+.PHONY: all check demo bench bench-pca bench-checkpoint bench-intervene bench-filters bench-deps install uninstall clean deps deps-check fuzz fuzz-deps fuzz-build fuzz-ci
 .DELETE_ON_ERROR:
 
 all: deps-check $(LIBGROK) $(PROGS)
@@ -105,7 +105,7 @@ demo: all
 	@sh examples/demo.sh $(abspath $(BINDIR)) $(abspath $(O)/demo)
 
 # The benchmark against PyTorch (bench/README.md). PyTorch is a benchmark dependency only.
-BENCH_BIN := $(O)/bench/step-time $(O)/bench/sgemm-rate $(O)/bench/intervene-step
+BENCH_BIN := $(O)/bench/step-time $(O)/bench/sgemm-rate $(O)/bench/transform-step
 
 $(O)/bench/%: bench/%.c $(LIBGROK) $(HEADERS)
 	@mkdir -p $(@D)
@@ -119,8 +119,12 @@ bench-checkpoint: all
 	sh bench/checkpoint.sh $(BINDIR) 3
 
 # What P1's interventions cost in grok-train's step on the Xu preset, with and without.
-bench-intervene: all $(O)/bench/intervene-step
+bench-intervene: all $(O)/bench/transform-step
 	sh bench/intervene.sh $(BINDIR) 5 $(O)/bench
+
+# What the gradient filters (Grokfast, ⊥Grad) cost in a step on the Xu and Nanda presets.
+bench-filters: all $(O)/bench/transform-step
+	sh bench/filters.sh $(O)/bench 3
 
 bench: all $(BENCH_BIN)
 	@tools/deps.sh --bench --check

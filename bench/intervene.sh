@@ -2,14 +2,14 @@
 # The cost of P1's interventions in grok-train's step on the Xu preset, side by side.
 #
 # The suppression (--suppress BASIS:0.5, a projection on every step) is timed inside one process
-# by intervene-step (bench/intervene-step.c): a plain trainer and a suppressing one stepped in
+# by transform-step (bench/transform-step.c): a plain trainer and a suppressing one stepped in
 # alternating blocks, each step timed, ROUNDS times; the median of the rounds' ratios is the
 # suppression's cost. The kicks (--kick 100:50: K = 5 commutator samples in double, 20 gradients
 # a kick, every 50 updates) are timed as whole grok-train runs of STEPS updates, with and
 # without, alternated ROUNDS times, medians compared; evaluations only at the first and last
 # step, so the time is the steps'.
 #
-# usage: bench/intervene.sh [BINDIR [ROUNDS [TOOLDIR]]]   (TOOLDIR holds intervene-step)
+# usage: bench/intervene.sh [BINDIR [ROUNDS [TOOLDIR]]]   (TOOLDIR holds transform-step)
 #
 # The basis is grok-pca's of a short Xu run (16 columns, 2 per attention matrix of 2 layers),
 # the shape P1's suppression uses; its cost does not depend on what the run learnt.
@@ -35,7 +35,7 @@ median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (
 "$BIN/grok-pca" -q "$dir/base.h5" -o "$dir/basis.h5"
 : >"$dir/ratio"
 for r in $(seq "$ROUNDS"); do
-    "$TOOLS/intervene-step" "$dir/basis.h5" 300 "$THREADS" >>"$dir/ratio"
+    "$TOOLS/transform-step" xu 300 "$THREADS" --suppress "$dir/basis.h5:0.5" >>"$dir/ratio"
     echo "round $r: step ms plain, suppressed, ratio: $(tail -1 "$dir/ratio")" >&2
 done
 : >"$dir/off"

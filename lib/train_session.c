@@ -35,6 +35,20 @@ struct grok_train_session {
     double checkpoint_time;        /* when it was written (or training began), monotonic s */
 };
 
+int grok_train_add_transforms(struct grok_trainer *t, struct grok_err *err)
+{
+    const struct grok_train_config *c = grok_trainer_config(t);
+    /* the documented order (grok-train(1), GRADIENT FILTERS): Grokfast's filter, then ⊥Grad,
+     * both before clipping; the interventions after it */
+    if (c->grokfast[0] && grok_grokfast_add(t, err))
+        return err->code;
+    if (c->ortho_grad && grok_orthograd_add(t, err))
+        return err->code;
+    if (grok_config_intervenes(c) && grok_intervention_add(t, err))
+        return err->code;
+    return GROK_OK;
+}
+
 void grok_train_session_free(struct grok_train_session *s)
 {
     if (!s)
@@ -83,10 +97,7 @@ static int open_session(struct grok_train_session *s, struct grok_train_config *
         return GROK_TRAIN_OPEN_FAILED;
     if (grok_trainer_set_threads(s->t, threads, err))
         return GROK_TRAIN_OPEN_FAILED;
-    /* the gradient transforms, in the documented order (grok-train(1), GRADIENT FILTERS):
-     * Grokfast's filter, then ⊥Grad, both before clipping; the interventions after it */
-    if ((cfg->grokfast[0] && grok_grokfast_add(s->t, err)) || (cfg->ortho_grad && grok_orthograd_add(s->t, err)) ||
-        (grok_config_intervenes(cfg) && grok_intervention_add(s->t, err)))
+    if (grok_train_add_transforms(s->t, err))
         return GROK_TRAIN_OPEN_FAILED;
     if (rq->resume) {
         if (grok_trainer_resume(s->t, s->in, err))

@@ -77,6 +77,13 @@ int grok_train_session_open(struct grok_train_session **s, struct grok_train_con
  * and keeps every finite evaluation) or a failure (no output left half written). */
 int grok_train_session_run(struct grok_train_session *s);
 
+/* Adds to t every gradient transform its config asks for, in the order the step documents
+ * (grok-train(1), GRADIENT FILTERS): --grokfast, --ortho-grad, then the interventions. Call
+ * after grok_trainer_set_threads and before grok_trainer_resume. Fails with the first one's
+ * error (err filled), the ones before it added. */
+struct grok_trainer;
+int grok_train_add_transforms(struct grok_trainer *t, struct grok_err *err);
+
 /* Releases the session: its trainer, and any run or table still open (an uncommitted output is
  * abandoned). s may be NULL. */
 void grok_train_session_free(struct grok_train_session *s);
