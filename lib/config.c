@@ -629,6 +629,10 @@ static int check_interventions(struct grok_train_config *c, struct naming *nm, s
     if (!c->basis[0])
         return grok_err_set(err, GROK_EINVAL, "%s: the interventions need a basis (--basis RUN, or "
                             "--suppress RUN:S)", named(nm, 0, c->suppress >= 0 ? "suppress" : c->kick >= 0 ? "kick" : "noise"));
+    /* a kick or noise is a direction over every parameter: frozen ones would move */
+    if ((c->kick >= 0 || c->noise >= 0) && c->freeze[0])
+        return grok_err_set(err, GROK_EINVAL, "%s: cannot be combined with %s (it would move the frozen parameters)",
+                            named(nm, 0, c->kick >= 0 ? "kick" : "noise"), named(nm, 1, "freeze"));
     if (c->intervene_seed < 0)
         c->intervene_seed = (c->seed + 99999) % 4294967295LL;   /* P1's code: seed + 99999 */
     return GROK_OK;

@@ -10,6 +10,10 @@
 #include "grok/run.h"
 #include "grok/train.h"
 
+/* The most a moving average's window may hold, in bytes: it lives in memory and in every
+ * checkpoint's /state. */
+#define RING_MAX_BYTES (2.0 * 1024 * 1024 * 1024)
+
 struct grokfast {
     enum grok_grokfast_kind kind;
     size_t n;
@@ -115,8 +119,9 @@ static int grokfast_save(void *ctx, struct grok_run *run, const char *group, str
     if (f->kind == GROK_GROKFAST_EMA) {
         rc = write_floats(run, group, "h", f->h, 0, f->n, err);
     } else {
-        size_t shape[1] = {f->n};
-        rc = write_floats(run, group, "ring", f->ring, (size_t)f->window, f->n, err);
+        /* the rows filled so far: a window larger than the steps run is mostly zeros */
+        size_t shape[1] = {f->n}, rows = f->seen < f->window ? (size_t)f->seen : (size_t)f->window;
+        rc = write_floats(run, group, "ring", f->ring, rows ? rows : 1, f->n, err);
         if (rc == GROK_OK)
             rc = grok_run_write_f64(run, group, "sum", f->sum, 1, shape, err);
     }
@@ -130,17 +135,18 @@ static int grokfast_save(void *ctx, struct grok_run *run, const char *group, str
 static int grokfast_load(void *ctx, struct grok_run *run, const char *group, struct grok_err *err)
 {
     struct grokfast *f = ctx;
-    int rc = f->kind == GROK_GROKFAST_EMA
+    int rc = grok_run_attr_get_int(run, group, "seen", &f->seen, err);
+    if (rc == GROK_OK && f->seen < 0)
+        rc = grok_err_set(err, GROK_EFORMAT, "%s: %s@seen is negative", grok_run_name(run), group);
+    size_t rows = f->seen < f->window ? (size_t)f->seen : (size_t)f->window;
+    if (rc == GROK_OK)
+        rc = f->kind == GROK_GROKFAST_EMA
                  ? read_into(run, group, "h", GROK_F32, f->h, f->n, sizeof *f->h, err)
-                 : read_into(run, group, "ring", GROK_F32, f->ring, (size_t)f->window * f->n, sizeof *f->ring, err);
+                 : read_into(run, group, "ring", GROK_F32, f->ring, (rows ? rows : 1) * f->n, sizeof *f->ring, err);
     if (rc == GROK_OK && f->kind == GROK_GROKFAST_MA)
         rc = read_into(run, group, "sum", GROK_F64, f->sum, f->n, sizeof *f->sum, err);
     if (rc == GROK_OK)
-        rc = grok_run_attr_get_int(run, group, "seen", &f->seen, err);
-    if (rc == GROK_OK)
         rc = grok_run_attr_get_double(run, group, "added", &f->added, err);
-    if (rc == GROK_OK && f->seen < 0)
-        rc = grok_err_set(err, GROK_EFORMAT, "%s: %s@seen is negative", grok_run_name(run), group);
     return rc;
 }
 
@@ -175,6 +181,13 @@ int grok_grokfast_add(struct grok_trainer *t, struct grok_err *err)
         f->h = calloc(f->n, sizeof *f->h);
     } else {
         f->window = (int)a;
+        double bytes = (double)f->window * (double)f->n * sizeof *f->ring;
+        if (bytes > RING_MAX_BYTES) {
+            grokfast_free(f);
+            return grok_err_set(err, GROK_EINVAL, "--grokfast %s: a window of %d gradients of %zu parameters is "
+                                "%.1f GiB, more than %.0f GiB", c->grokfast, (int)a,
+                                grok_trainer_model(t)->n_params, bytes / (1 << 30), RING_MAX_BYTES / (1 << 30));
+        }
         f->ring = calloc((size_t)f->window * f->n, sizeof *f->ring);
         f->sum = calloc(f->n, sizeof *f->sum);
     }

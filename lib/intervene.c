@@ -34,6 +34,9 @@ struct block {
     size_t lo, len;
     int k;
     double *cols;                  /* (k, len) each column's entries on the block's rows */
+    unsigned char *covered;        /* (len) 1 for a row some column covers: a block may hold rows
+                                    * no column does (grok-pca --joint's columns span W_Q .. W_O,
+                                    * and the biases between them are not in it) */
 };
 
 enum { M_REMOVED, M_PERP, M_KICKS, M_KICK_EPS, M_KICK_D, M_NOISES, N_METRICS };
@@ -146,11 +149,16 @@ static int make_blocks(struct intervention *v, const double *B, struct grok_err 
             rc = grok_err_set(err, GROK_ENOMEM, "out of memory");
         bl->k = 0;   /* counted again as the columns are copied in */
     }
+    for (int b = 0; b < v->nblocks && rc == GROK_OK; b++)
+        if (!(v->blocks[b].covered = calloc(v->blocks[b].len, 1)))
+            rc = grok_err_set(err, GROK_ENOMEM, "out of memory");
     for (size_t j = 0; j < C && rc == GROK_OK; j++) {
         struct block *bl = &v->blocks[col_block[j]];
-        double *col = bl->cols + (size_t)bl->k++ * bl->len;
+        double *col = bl->cols + (size_t)bl->k++ * bl->len, top = 0;
         for (size_t i = 0; i < bl->len; i++)
-            col[i] = B[(bl->lo + i) * C + j];
+            top = fmax(top, fabs(col[i] = B[(bl->lo + i) * C + j]));
+        for (size_t i = 0; i < bl->len; i++)
+            bl->covered[i] |= fabs(col[i]) > SPAN_TOL * top;
     }
     if (rc == GROK_OK && !(v->buf = malloc(most * sizeof *v->buf)))
         rc = grok_err_set(err, GROK_ENOMEM, "out of memory");
@@ -159,20 +167,24 @@ static int make_blocks(struct intervention *v, const double *B, struct grok_err 
     return rc;
 }
 
-/* Replaces each block's columns by a random orthonormal set of the same count on the same rows
- * (covered), or every column by one over all parameters (all): Gaussian entries from v->rng,
- * then QR. */
+/* Replaces each block's columns by a random orthonormal set of the same count on the rows the
+ * block's columns cover (covered), or every column by one over all parameters (all): Gaussian
+ * entries from v->rng, then QR. */
 static int randomise(struct intervention *v, struct grok_err *err)
 {
     if (v->cfg.basis_random == 2) {   /* one block over every parameter */
-        for (int b = 0; b < v->nblocks; b++)
+        for (int b = 0; b < v->nblocks; b++) {
             free(v->blocks[b].cols);
+            free(v->blocks[b].covered);
+        }
         v->nblocks = 1;
         v->blocks[0] = (struct block){.lo = 0, .len = v->n, .k = v->C};
         free(v->buf);
         v->buf = malloc(v->n * sizeof *v->buf);
-        if (!v->buf || !(v->blocks[0].cols = malloc(v->n * (size_t)v->C * sizeof(double))))
+        if (!v->buf || !(v->blocks[0].cols = malloc(v->n * (size_t)v->C * sizeof(double))) ||
+            !(v->blocks[0].covered = malloc(v->n)))
             return grok_err_set(err, GROK_ENOMEM, "out of memory");
+        memset(v->blocks[0].covered, 1, v->n);
     }
     for (int b = 0; b < v->nblocks; b++) {
         struct block *bl = &v->blocks[b];
@@ -180,11 +192,15 @@ static int randomise(struct intervention *v, struct grok_err *err)
         double *A = malloc(len * k * sizeof *A);   /* (len, k) row-major, as QR wants it */
         if (!A)
             return grok_err_set(err, GROK_ENOMEM, "out of memory");
-        for (size_t i = 0; i < len * k; i++)
-            A[i] = gsl_ran_gaussian_ziggurat(v->rng, 1.0);
-        int rc = len >= k ? grok_orthonormalise(A, len, k, err)
-                          : grok_err_set(err, GROK_EFORMAT, "--basis-random: a block of %zu rows cannot hold %zu "
-                                         "orthonormal columns", len, k);
+        size_t rows = 0;
+        for (size_t i = 0; i < len; i++) {
+            rows += bl->covered[i];
+            for (size_t j = 0; j < k; j++)
+                A[i * k + j] = bl->covered[i] ? gsl_ran_gaussian_ziggurat(v->rng, 1.0) : 0;
+        }
+        int rc = rows >= k ? grok_orthonormalise(A, len, k, err)
+                           : grok_err_set(err, GROK_EFORMAT, "--basis-random: %zu covered rows cannot hold %zu "
+                                          "orthonormal columns", rows, k);
         for (size_t i = 0; rc == GROK_OK && i < len; i++)
             for (size_t j = 0; j < k; j++)
                 bl->cols[j * len + i] = A[i * k + j];
@@ -321,17 +337,20 @@ static void suppress(void *ctx, const float *params, float *g, size_t n, long lo
         inside_block(v, bl, g, NULL);
         float *gb = g + bl->lo;
         all += sumsq_f(gb, bl->len);
-        double dd = 0;
+        double dd = 0, dd_in = 0;   /* over the block; over the rows its columns cover */
         for (size_t i = 0; i < bl->len; i++) {
             double d = gb[i] - v->buf[i];
             v->buf[i] = d;
             dd += d * d;
+            if (bl->covered[i])
+                dd_in += d * d;
         }
         perp += dd;
-        perp_scope += dd;
+        perp_scope += scope_all ? dd : dd_in;
         if (S != 0)
             for (size_t i = 0; i < bl->len; i++)
-                gb[i] = (float)(gb[i] - S * v->buf[i]);
+                if (scope_all || bl->covered[i])
+                    gb[i] = (float)(gb[i] - S * v->buf[i]);
         at = bl->lo + bl->len;
     }
     v->value[M_REMOVED] = S * sqrt(perp_scope);
@@ -430,10 +449,11 @@ static void edit(void *ctx, float *params, size_t n, long long step)
         for (size_t i = 0; i < n; i++)
             z[i] = gsl_ran_gaussian_ziggurat(v->rng, 1.0);
         double whole = sqrt(dot_dd(z, z, n)), norm = remove_inside(v, z);
-        if (norm > KICK_LOST * whole)
+        if (norm > KICK_LOST * whole) {
             for (size_t i = 0; i < n; i++)
                 params[i] = (float)(params[i] + v->cfg.noise * z[i] / norm);
-        v->value[M_NOISES]++;
+            v->value[M_NOISES]++;
+        }
     }
 }
 
@@ -486,8 +506,10 @@ static void intervention_free(void *ctx)
     struct intervention *v = ctx;
     if (!v)
         return;
-    for (int b = 0; v->blocks && b < v->nblocks; b++)
+    for (int b = 0; v->blocks && b < v->nblocks; b++) {
         free(v->blocks[b].cols);
+        free(v->blocks[b].covered);
+    }
     free(v->blocks);
     free(v->buf);
     if (v->rng)

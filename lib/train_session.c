@@ -97,8 +97,8 @@ static int open_session(struct grok_train_session *s, struct grok_train_config *
         return GROK_TRAIN_OPEN_FAILED;
     if (grok_trainer_set_threads(s->t, threads, err))
         return GROK_TRAIN_OPEN_FAILED;
-    if (grok_train_add_transforms(s->t, err))
-        return GROK_TRAIN_OPEN_FAILED;
+    if (grok_train_add_transforms(s->t, err))   /* a setting the model makes impossible: usage */
+        return err->code == GROK_EINVAL && !rq->resume ? GROK_TRAIN_BAD_SETTINGS : GROK_TRAIN_OPEN_FAILED;
     if (rq->resume) {
         if (grok_trainer_resume(s->t, s->in, err))
             return GROK_TRAIN_OPEN_FAILED;

@@ -58,6 +58,11 @@ is_stderr "grok-train: --grokfast 'ema:0.9:-1': LAMBDA must be at least 0 (see g
 run grok-train $model --grokfast median:3
 is_exit 2
 is_stderr "grok-train: --grokfast 'median:3': expected ema:ALPHA:LAMBDA or ma:WINDOW:LAMBDA (see grok-train --help)"
+run grok-train $model --grokfast ma:100000:2 -o big.h5
+is_exit 2
+is_stderr "grok-train: --grokfast ma:100000:2: a window of 100000 gradients of 10039 parameters is 3.7 GiB, more than 2 GiB (see grok-train --help)"
+[ ! -e big.h5 ]
+ok $? "... and leaves no output"
 run grok-train $model --ortho-grad=sideways
 is_exit 2
 is_stderr "grok-train: --ortho-grad 'sideways': expected one of rescale plain (see grok-train --help)"

@@ -84,6 +84,9 @@ is_stderr "grok-train: --kick-every 'x': not an integer (see grok-train --help)"
 run grok-train $model --kick 10
 is_exit 2
 is_stderr "grok-train: --kick: the interventions need a basis (--basis RUN, or --suppress RUN:S) (see grok-train --help)"
+run grok-train $model --basis basis.h5 --noise 0.1 --freeze embed
+is_exit 2
+is_stderr "grok-train: --noise: cannot be combined with --freeze (it would move the frozen parameters) (see grok-train --help)"
 run grok-train $model --from 100
 is_exit 2
 is_stderr "grok-train: --from: applies only with --suppress, --kick or --noise (see grok-train --help)"

@@ -314,6 +314,17 @@ int main(void)
     /* each test sets the intervention it checks; the basis is set once, as resolve wants it */
     check_suppression(&c, B, C, 1);
     check_suppression(&c, B, C, 2);
+    /* columns that span W_Q and W_K at once, as grok-pca --joint's do: the rows between them
+     * (b_Q) are in no column, and scope covered must leave them alone */
+    for (size_t i = 0; i < m.n_params; i++) {
+        double a = B[i * C + 0], b = B[i * C + 2];
+        B[i * C + 0] = (a + b) / sqrt(2);
+        B[i * C + 2] = (a - b) / sqrt(2);
+    }
+    is_int(write_basis("joint.h5", &m, B, C), GROK_OK, "a basis of columns over two matrices is written");
+    snprintf(c.basis, sizeof c.basis, "joint.h5");
+    check_suppression(&c, B, C, 1);
+    snprintf(c.basis, sizeof c.basis, "basis.h5");
     check_edits(&c, B, C, 1);
     check_edits(&c, B, C, 2);
     c.basis[0] = 0;
