@@ -609,6 +609,9 @@ static int check_interventions(struct grok_train_config *c, struct naming *nm, s
     struct grok_train_config d;
     grok_config_defaults(&d);
     if (!grok_config_intervenes(c)) {
+        if (c->intervention_flag)
+            return grok_err_set(err, GROK_EINVAL, "%s: applies only with --suppress, --kick or --noise",
+                                named(nm, 0, c->intervention_flag));
         for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
             if (keys[i].family == INTERVENTION &&
                 memcmp((const char *)c + keys[i].off, (const char *)&d + keys[i].off, keys[i].size) != 0)
@@ -832,6 +835,8 @@ static int apply_one(struct grok_train_config *c, const char *flag, const char *
     long long v;
     double x;
     int bad;
+    if (k->family == INTERVENTION && !c->intervention_flag)
+        c->intervention_flag = k->key;
     switch (k->type) {
     case KEY_INT:
         if (k->zero && strcmp(text, k->zero) == 0)

@@ -71,6 +71,9 @@ struct grok_train_config {
     double kick_eta;            /* the commutator's step η */
     double noise;               /* --noise NORM: Gaussian noise outside the basis; -1 off */
     long long noise_every;      /* every N updates from --from; 0 once */
+    const char *intervention_flag;   /* the key of the first intervention setting given as a
+                                      * flag (grok_config_apply_flag), or NULL: refused without
+                                      * an intervention even at its default value */
     /* gradient filters (grok-train(1), GRADIENT FILTERS), written to /config only when on */
     char grokfast[64];          /* --grokfast ema:ALPHA:LAMBDA or ma:WINDOW:LAMBDA; "" off */
     int ortho_grad;             /* --ortho-grad: 0 off, 1 rescale (the authors' code), 2 plain */

@@ -90,6 +90,9 @@ is_stderr "grok-train: --noise: cannot be combined with --freeze (it would move 
 run grok-train $model --from 100
 is_exit 2
 is_stderr "grok-train: --from: applies only with --suppress, --kick or --noise (see grok-train --help)"
+run grok-train $model --kick-samples 5
+is_exit 2
+is_stderr "grok-train: --kick-samples: applies only with --suppress, --kick or --noise (see grok-train --help)"
 run grok-train $model --steps 5 --suppress other-basis.h5:1 -o x.h5
 is_exit 1
 is_stderr "grok-train: other-basis.h5: /pca/basis has 18455 rows, the model has 10039 parameters (a basis of another model?)"
