@@ -6,7 +6,7 @@ grok-fixture --foreign foreign.h5
 small="--preset xu --p 11 --d-model 16 --heads 2 --d-mlp 32 --batch 64 --eval-every 20 -q"
 grok-train $small --steps 100 --snapshot-every 20 -o small.h5
 grok-train $small --steps 40 --snapshot-every 20 --snapshot 'blocks.*' -o partial.h5
-grok-train --p 7 --d-model 8 --heads 2 --d-mlp 16 --steps 20 --snapshot-every 10 -q -o other.h5
+grok-train --p 7 --d-model 8 --heads 2 --d-mlp 16 --steps 40 --snapshot-every 10 -q -o other.h5
 grok-pca small.h5 -o small-pca.h5
 grok-pca -p 'blocks.0.attn.W_Q' other.h5 -o other-pca.h5
 grok-train --model mlp --p 7 --embed 8 --hidden 16 --steps 20 --snapshot-every 10 -q -o mlp.h5
