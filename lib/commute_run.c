@@ -173,9 +173,6 @@ static void summarise(struct job *j, double *row, double *tmp)
 
 /* ---- set-up --------------------------------------------------------------------------------- */
 
-/* The largest |BᵀB − I| a basis may show (load_basis says why this much). */
-#define ORTHONORMAL_TOL 1e-6
-
 /* --basis svd:K: the matrices of the local basis (-p, or the attention matrices) and room for
  * it; the basis itself is computed at each snapshot. */
 static int setup_svd(struct job *j, struct grok_analysis *a, struct grok_err *err)
@@ -230,18 +227,9 @@ static int load_basis(struct job *j, struct grok_analysis *a, struct grok_err *e
         rc = GROK_OK;
     if (rc != GROK_OK || !j->B.data)
         goto out;
-    /* ρ and the shares take the columns as orthonormal. grok-pca's QR in double leaves
-     * |BᵀB − I| near 1e-15, and a basis rounded to float32 on its way through another tool about
-     * 1e-9; 1e-6 passes both and moves no share by more than about 1e-6 of itself. */
-    double off;
-    if ((rc = grok_orthonormality_error(j->B.data, j->n, j->B.shape[1], &off, err)) != GROK_OK)
+    /* ρ and the shares take the columns as orthonormal */
+    if ((rc = grok_pca_basis_check_orthonormal(from, &j->B, ": rho and the shares would be wrong", err)) != GROK_OK)
         goto out;
-    if (off > ORTHONORMAL_TOL) {
-        rc = grok_err_set(err, GROK_EFORMAT, "%s: /pca/basis is not orthonormal (|B^T B - I| "
-                          "reaches %.3g, above %g): rho and the shares would be wrong",
-                          grok_run_name(from), off, ORTHONORMAL_TOL);
-        goto out;
-    }
     j->basis = j->B.data;
     j->C = j->Ct = j->B.shape[1];
     snprintf(j->basis_note, sizeof j->basis_note, "%s:/pca/basis (%zu columns)", grok_run_name(from), j->C);

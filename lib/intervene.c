@@ -19,9 +19,6 @@
 #include "grok/state.h"
 #include "grok/train.h"
 
-/* The largest |BᵀB − I| a basis may show: grok-commute's bound (commute_run.c says why). */
-#define ORTHONORMAL_TOL 1e-6
-
 /* A δ⊥ at most this fraction of ‖δ‖ is lost in δ's rounding: it has no direction, and the kick
  * is skipped. P1's code skips below an absolute 1e-15, a guard for its float32 arithmetic; in
  * double a δ of 1e-15 (late in training, or with full batches, gradient steps are that small)
@@ -221,12 +218,8 @@ static int load_basis(struct intervention *v, const struct grok_model *m, struct
         rc = grok_pca_basis_read(run, v->n, &B, err);
     if (rc == GROK_OK)
         rc = grok_pca_basis_check_layout(run, m, err);
-    double off = 0;
     if (rc == GROK_OK)
-        rc = grok_orthonormality_error(B.data, v->n, B.shape[1], &off, err);
-    if (rc == GROK_OK && !(off <= ORTHONORMAL_TOL))
-        rc = grok_err_set(err, GROK_EFORMAT, "%s: /pca/basis is not orthonormal (|B^T B - I| reaches %.3g, "
-                          "above %g)", grok_run_name(run), off, ORTHONORMAL_TOL);
+        rc = grok_pca_basis_check_orthonormal(run, &B, "", err);
     if (rc == GROK_OK) {
         v->C = (int)B.shape[1];
         snprintf(v->hash, sizeof v->hash, "%016llx", (unsigned long long)fnv1a(B.data, B.n * sizeof(double)));

@@ -1,6 +1,8 @@
 /* /pca/basis: the execution subspace as a run stores it. */
 #include "grok/pca_basis.h"
 
+#include "grok/commute.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,5 +88,16 @@ int grok_pca_basis_check_layout(struct grok_run *run, const struct grok_model *m
         free(stored);
         free(ours);
     }
+    return rc;
+}
+
+int grok_pca_basis_check_orthonormal(struct grok_run *run, const struct grok_array *B,
+                                     const char *consequence, struct grok_err *err)
+{
+    double off;
+    int rc = grok_orthonormality_error(B->data, B->shape[0], B->shape[1], &off, err);
+    if (rc == GROK_OK && !(off <= GROK_PCA_BASIS_TOL))
+        rc = grok_err_set(err, GROK_EFORMAT, "%s: " BASIS_PATH " is not orthonormal (|B^T B - I| reaches %.3g, "
+                          "above %g)%s", grok_run_name(run), off, GROK_PCA_BASIS_TOL, consequence);
     return rc;
 }

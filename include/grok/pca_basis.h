@@ -2,7 +2,7 @@
  * grok-commute (and any analysis that splits a vector inside and outside the subspace).
  *
  * Owns the dataset /pca/basis and its attributes. Calls: run (the generic HDF5 layer), model (the
- * parameter layout a basis records). Called by pca_run (writing), commute_run and intervene (reading). */
+ * parameter layout a basis records), commute (the orthonormality error). Called by pca_run (writing), commute_run and intervene (reading). */
 #ifndef GROK_PCA_BASIS_H
 #define GROK_PCA_BASIS_H
 
@@ -24,6 +24,18 @@ extern "C" {
  * (grok_orthonormality_error): how close it must be depends on the use. */
 int grok_pca_basis_read(struct grok_run *run, size_t n_params, struct grok_array *B,
                         struct grok_err *err);
+
+/* The largest |BᵀB − I| the readers of a basis accept: grok-pca's QR in double leaves about
+ * 1e-15, a basis rounded to float32 on its way through another tool about 1e-9; 1e-6 passes
+ * both and moves no share or projection by more than about 1e-6 of itself. */
+#define GROK_PCA_BASIS_TOL 1e-6
+
+/* Checks that B (read from run's /pca/basis by grok_pca_basis_read) has orthonormal columns to
+ * GROK_PCA_BASIS_TOL: GROK_EFORMAT "RUN: /pca/basis is not orthonormal (|B^T B - I| reaches X,
+ * above 1e-06)" followed by `consequence` (e.g. ": rho and the shares would be wrong", or ""),
+ * GROK_ENOMEM, or GROK_OK. */
+int grok_pca_basis_check_orthonormal(struct grok_run *run, const struct grok_array *B,
+                                     const char *consequence, struct grok_err *err);
 
 /* Checks that run's /pca/basis was written for a model of m's layout: its attributes params and
  * offsets (when present: grok-pca writes them) must name m's tensors and their offsets.
