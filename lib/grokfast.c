@@ -8,6 +8,7 @@
 
 #include "grok/config.h"
 #include "grok/run.h"
+#include "grok/state.h"
 #include "grok/train.h"
 
 /* The most a moving average's window may hold, in bytes: it lives in memory and in every
@@ -17,8 +18,7 @@
 struct grokfast {
     enum grok_grokfast_kind kind;
     size_t n;
-    float alpha, lambda;           /* ema: the authors' float arithmetic */
-    double lambda_d;
+    double alpha, lambda;
     int window;                    /* ma */
     long long seen;                /* gradients filtered so far */
     float *h;                      /* (n) ema: the filtered gradient */
@@ -29,14 +29,15 @@ struct grokfast {
 
 static void ema_apply(struct grokfast *f, float *g)
 {
+    float alpha = (float)f->alpha, lambda = (float)f->lambda;   /* the authors' float arithmetic */
     if (f->seen == 0)
         memcpy(f->h, g, f->n * sizeof *f->h);   /* the authors start h at the first gradient */
     else
         for (size_t i = 0; i < f->n; i++)
-            f->h[i] = f->h[i] * f->alpha + g[i] * (1.0f - f->alpha);
+            f->h[i] = f->h[i] * alpha + g[i] * (1.0f - alpha);
     double ss = 0;
     for (size_t i = 0; i < f->n; i++) {
-        float add = f->h[i] * f->lambda;
+        float add = f->h[i] * lambda;
         ss += (double)add * add;
         g[i] += add;
     }
@@ -59,7 +60,7 @@ static void ma_apply(struct grokfast *f, float *g)
         return;   /* the authors' warm-up: no filter until the window is full */
     double ss = 0;
     for (size_t i = 0; i < n; i++) {
-        double add = f->lambda_d * (f->sum[i] / f->window);
+        double add = f->lambda * (f->sum[i] / f->window);
         ss += add * add;
         g[i] = (float)(g[i] + add);
     }
@@ -95,21 +96,13 @@ static int write_floats(struct grok_run *run, const char *group, const char *nam
     return rc ? rc : grok_run_write_array(run, path, &a, err);
 }
 
+/* group/name into out: exactly count values read as `as`. */
 static int read_into(struct grok_run *run, const char *group, const char *name, enum grok_dtype as,
-                     void *out, size_t count, size_t size, struct grok_err *err)
+                     void *out, size_t count, struct grok_err *err)
 {
     char path[GROK_MAX_NAME + 32];
-    struct grok_array a = {0};
     int rc = grok_run_path(path, sizeof path, group, name, err);
-    if (rc == GROK_OK)
-        rc = grok_run_read(run, path, as, &a, err);
-    if (rc == GROK_OK && a.n != count)
-        rc = grok_err_set(err, GROK_EFORMAT, "%s: %s holds %zu values, the filter needs %zu",
-                          grok_run_name(run), path, a.n, count);
-    if (rc == GROK_OK)
-        memcpy(out, a.data, count * size);
-    grok_array_free(&a);
-    return rc;
+    return rc ? rc : grok_state_read_exact(run, path, as, out, count, err);
 }
 
 static int grokfast_save(void *ctx, struct grok_run *run, const char *group, struct grok_err *err)
@@ -141,10 +134,10 @@ static int grokfast_load(void *ctx, struct grok_run *run, const char *group, str
     size_t rows = f->seen < f->window ? (size_t)f->seen : (size_t)f->window;
     if (rc == GROK_OK)
         rc = f->kind == GROK_GROKFAST_EMA
-                 ? read_into(run, group, "h", GROK_F32, f->h, f->n, sizeof *f->h, err)
-                 : read_into(run, group, "ring", GROK_F32, f->ring, (rows ? rows : 1) * f->n, sizeof *f->ring, err);
+                 ? read_into(run, group, "h", GROK_F32, f->h, f->n, err)
+                 : read_into(run, group, "ring", GROK_F32, f->ring, (rows ? rows : 1) * f->n, err);
     if (rc == GROK_OK && f->kind == GROK_GROKFAST_MA)
-        rc = read_into(run, group, "sum", GROK_F64, f->sum, f->n, sizeof *f->sum, err);
+        rc = read_into(run, group, "sum", GROK_F64, f->sum, f->n, err);
     if (rc == GROK_OK)
         rc = grok_run_attr_get_double(run, group, "added", &f->added, err);
     return rc;
@@ -174,9 +167,8 @@ int grok_grokfast_add(struct grok_trainer *t, struct grok_err *err)
         return grok_err_set(err, GROK_ENOMEM, "out of memory");
     f->kind = kind;
     f->n = grok_trainer_model(t)->n_params;
-    f->alpha = (float)a;
-    f->lambda = (float)lambda;
-    f->lambda_d = lambda;
+    f->alpha = a;
+    f->lambda = lambda;
     if (kind == GROK_GROKFAST_EMA) {
         f->h = calloc(f->n, sizeof *f->h);
     } else {

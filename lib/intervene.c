@@ -312,6 +312,8 @@ static void suppress(void *ctx, const float *params, float *g, size_t n, long lo
     double S = v->cfg.suppress, all = 0, perp = 0, perp_scope = 0;
     int scope_all = v->cfg.suppress_scope == 0;
     size_t at = 0;
+    /* one pass over each stretch of rows: its norms for the metrics and, where S removes
+     * something, the new gradient */
     for (int b = 0; b <= v->nblocks; b++) {
         /* the rows between the blocks (and after the last): outside the subspace entirely */
         size_t end = b < v->nblocks ? v->blocks[b].lo : n;
@@ -329,21 +331,19 @@ static void suppress(void *ctx, const float *params, float *g, size_t n, long lo
         const struct block *bl = &v->blocks[b];
         inside_block(v, bl, g, NULL);
         float *gb = g + bl->lo;
-        all += sumsq_f(gb, bl->len);
-        double dd = 0, dd_in = 0;   /* over the block; over the rows its columns cover */
+        double xx = 0, dd = 0, dd_in = 0;   /* over the block; dd_in over the rows it covers */
         for (size_t i = 0; i < bl->len; i++) {
-            double d = gb[i] - v->buf[i];
-            v->buf[i] = d;
+            double x = gb[i], d = x - v->buf[i];
+            xx += x * x;
             dd += d * d;
             if (bl->covered[i])
                 dd_in += d * d;
+            if (S != 0 && (scope_all || bl->covered[i]))
+                gb[i] = (float)(x - S * d);
         }
+        all += xx;
         perp += dd;
         perp_scope += scope_all ? dd : dd_in;
-        if (S != 0)
-            for (size_t i = 0; i < bl->len; i++)
-                if (scope_all || bl->covered[i])
-                    gb[i] = (float)(gb[i] - S * v->buf[i]);
         at = bl->lo + bl->len;
     }
     v->value[M_REMOVED] = S * sqrt(perp_scope);
@@ -476,20 +476,14 @@ static int load(void *ctx, struct grok_run *run, const char *group, struct grok_
 {
     struct intervention *v = ctx;
     char path[GROK_MAX_NAME + 32], *hash = NULL;
-    struct grok_array a = {0};
     int rc = grok_run_attr_get_str(run, group, "basis_hash", &hash, err);
     if (rc == GROK_OK && strcmp(hash, v->hash) != 0)
         rc = grok_err_set(err, GROK_EFORMAT, "%s: %s's /pca/basis is not the basis the run was trained with "
                           "(%s@basis_hash %s, now %s)", grok_run_name(run), v->cfg.basis, group, hash, v->hash);
-    if (rc == GROK_OK && (rc = grok_run_path(path, sizeof path, group, "values", err)) == GROK_OK &&
-        (rc = grok_run_read(run, path, GROK_F64, &a, err)) == GROK_OK && a.n != N_METRICS)
-        rc = grok_err_set(err, GROK_EFORMAT, "%s: %s holds %zu values, not %d", grok_run_name(run), path, a.n,
-                          N_METRICS);
-    if (rc == GROK_OK)
-        memcpy(v->value, a.data, sizeof v->value);
+    if (rc == GROK_OK && (rc = grok_run_path(path, sizeof path, group, "values", err)) == GROK_OK)
+        rc = grok_state_read_exact(run, path, GROK_F64, v->value, N_METRICS, err);
     if (rc == GROK_OK && (rc = grok_run_path(path, sizeof path, group, "rng", err)) == GROK_OK)
         rc = grok_state_rng_read(run, path, group, v->rng, err);
-    grok_array_free(&a);
     free(hash);
     return rc;
 }

@@ -90,3 +90,17 @@ int grok_state_rng_read(struct grok_run *run, const char *path, const char *type
     return rc;
 }
 
+
+int grok_state_read_exact(struct grok_run *run, const char *path, enum grok_dtype as, void *out,
+                          size_t n, struct grok_err *err)
+{
+    struct grok_array a = {0};
+    int rc = grok_run_read(run, path, as, &a, err);
+    if (rc == GROK_OK && a.n != n)
+        rc = grok_err_set(err, GROK_EFORMAT, "%s: %s holds %zu values, %zu are needed", grok_run_name(run),
+                          path, a.n, n);
+    if (rc == GROK_OK)
+        memcpy(out, a.data, n * (as == GROK_F64 ? sizeof(double) : sizeof(float)));
+    grok_array_free(&a);
+    return rc;
+}

@@ -82,32 +82,14 @@ int grok_trainer_checkpoint(struct grok_trainer *t, struct grok_run *run, const 
     return rc;
 }
 
-/* Reads a float vector of exactly n values from path. */
-static int read_vector(struct grok_run *run, const char *path, float *out, size_t n,
-                       struct grok_err *err)
-{
-    struct grok_array a = {0};
-    int rc = grok_run_read(run, path, GROK_F32, &a, err);
-    if (rc)
-        return rc;
-    if (a.n != n) {
-        grok_array_free(&a);
-        return grok_err_set(err, GROK_EFORMAT, "%s: %s holds %zu values, the model needs %zu",
-                            grok_run_name(run), path, a.n, n);
-    }
-    memcpy(out, a.data, n * sizeof *out);
-    grok_array_free(&a);
-    return GROK_OK;
-}
-
 int grok_trainer_read_state(struct grok_trainer *t, struct grok_run *run, struct grok_err *err)
 {
     const char *name = grok_run_name(run);
     long long step = 0, opt_t = 0, streak = 0;
     int rc;
     if ((rc = grok_model_load(&t->model, run, -1, t->params, err)) ||
-        (rc = read_vector(run, "/state/opt/m", t->opt.m, t->model.n_params, err)) ||
-        (rc = read_vector(run, "/state/opt/v", t->opt.v, t->model.n_params, err)) ||
+        (rc = grok_state_read_exact(run, "/state/opt/m", GROK_F32, t->opt.m, t->model.n_params, err)) ||
+        (rc = grok_state_read_exact(run, "/state/opt/v", GROK_F32, t->opt.v, t->model.n_params, err)) ||
         (rc = grok_run_attr_get_int(run, "/state", "step", &step, err)) ||
         (rc = grok_run_attr_get_int(run, "/state", "opt_t", &opt_t, err)) ||
         (rc = grok_run_attr_get_int(run, "/state", "stop_streak", &streak, err)))

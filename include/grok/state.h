@@ -23,6 +23,12 @@ extern "C" {
 int grok_run_state_write(struct grok_run *run, long long step, const struct grok_tensor *t,
                          int n, struct grok_err *err);
 
+/* Reads the dataset at path as `as` (GROK_F32 or GROK_F64) into out, which holds exactly n
+ * values: the optimiser's moments, a gradient transform's state. Fails with grok_run_read's
+ * error, or GROK_EFORMAT "RUN: PATH holds N values, M are needed"; out is untouched then. */
+int grok_state_read_exact(struct grok_run *run, const char *path, enum grok_dtype as, void *out,
+                          size_t n, struct grok_err *err);
+
 /* The name of the generator whose state these functions store (the trainer's and the
  * interventions'), kept in an attribute rng_type beside it. */
 #define GROK_STATE_RNG_TYPE "mt19937"
