@@ -230,43 +230,28 @@ static int load_basis(struct intervention *v, const struct grok_model *m, struct
     return rc;
 }
 
-/* Σ a_i b_i and Σ b_i² in four running sums each: the sums are in a fixed order (the same
- * bytes every time) but not one long chain, which would leave the loop waiting on each add. */
-static double dot_df(const double *a, const float *b, size_t n)
-{
-    double s[4] = {0, 0, 0, 0};
-    size_t i = 0;
-    for (; i + 4 <= n; i += 4)
-        for (int k = 0; k < 4; k++)
-            s[k] += a[i + (size_t)k] * b[i + (size_t)k];
-    for (; i < n; i++)
-        s[0] += a[i] * b[i];
-    return (s[0] + s[1]) + (s[2] + s[3]);
-}
+/* Σ a_i b_i in four running sums: in a fixed order (the same bytes every time) but not one long
+ * chain, which would leave the loop waiting on each add. One body for the three pairs of types
+ * the interventions multiply (the basis in double with a float gradient or a double vector; a
+ * float gradient with itself). */
+#define DOT4(name, A, B)                                                        \
+    static double name(const A *a, const B *b, size_t n)                        \
+    {                                                                           \
+        double s[4] = {0, 0, 0, 0};                                             \
+        size_t i = 0;                                                           \
+        for (; i + 4 <= n; i += 4)                                              \
+            for (int k = 0; k < 4; k++)                                         \
+                s[k] += (double)a[i + (size_t)k] * b[i + (size_t)k];            \
+        for (; i < n; i++)                                                      \
+            s[0] += (double)a[i] * b[i];                                        \
+        return (s[0] + s[1]) + (s[2] + s[3]);                                   \
+    }
+DOT4(dot_df, double, float)
+DOT4(dot_dd, double, double)
+DOT4(dot_ff, float, float)
+#undef DOT4
 
-static double dot_dd(const double *a, const double *b, size_t n)
-{
-    double s[4] = {0, 0, 0, 0};
-    size_t i = 0;
-    for (; i + 4 <= n; i += 4)
-        for (int k = 0; k < 4; k++)
-            s[k] += a[i + (size_t)k] * b[i + (size_t)k];
-    for (; i < n; i++)
-        s[0] += a[i] * b[i];
-    return (s[0] + s[1]) + (s[2] + s[3]);
-}
-
-static double sumsq_f(const float *b, size_t n)
-{
-    double s[4] = {0, 0, 0, 0};
-    size_t i = 0;
-    for (; i + 4 <= n; i += 4)
-        for (int k = 0; k < 4; k++)
-            s[k] += (double)b[i + (size_t)k] * b[i + (size_t)k];
-    for (; i < n; i++)
-        s[0] += (double)b[i] * b[i];
-    return (s[0] + s[1]) + (s[2] + s[3]);
-}
+static double sumsq_f(const float *b, size_t n) { return dot_ff(b, b, n); }
 
 /* buf ← B Bᵀ v on block bl's rows, v float (gf) or double (gd). */
 static void inside_block(const struct intervention *v, const struct block *bl, const float *gf,
