@@ -107,7 +107,7 @@ demo: all
 # The benchmark against PyTorch (bench/README.md). PyTorch is a benchmark dependency only.
 BENCH_BIN := $(O)/bench/step-time $(O)/bench/sgemm-rate $(O)/bench/transform-step
 
-$(O)/bench/%: bench/%.c $(LIBGROK) $(HEADERS)
+$(O)/bench/%: bench/%.c bench/timing.h $(LIBGROK) $(HEADERS)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBGROK) $(LDLIBS)
 

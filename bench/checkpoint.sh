@@ -21,13 +21,7 @@ dir=$(mktemp -d "${TMPDIR:-/tmp}/grok-ckbench.XXXXXX")
 trap 'rm -rf "$dir"' EXIT
 flags="--preset nanda --steps $STEPS --snapshot-every $((STEPS / 50)) --threads 0 -q"
 
-secs() { # secs CMD...: wall seconds of CMD
-    t0=$(date +%s.%N)
-    "$@"
-    t1=$(date +%s.%N)
-    echo "$t1 - $t0" | bc -l
-}
-median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+. "$(dirname "$0")/lib.sh"
 
 : >"$dir/off"
 : >"$dir/on"

@@ -9,7 +9,7 @@ set -eu
 TOOLS=${1:-build/bench}
 ROUNDS=${2:-3}
 THREADS=${THREADS:-1}
-median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+. "$(dirname "$0")/lib.sh"
 printf 'preset\tfilter\tplain_ms\tfiltered_ms\tratio\n'
 for preset in xu nanda; do
     steps=200

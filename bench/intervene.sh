@@ -23,13 +23,7 @@ dir=$(mktemp -d "${TMPDIR:-/tmp}/grok-ivbench.XXXXXX")
 trap 'rm -rf "$dir"' EXIT
 flags="--preset xu --steps $STEPS --eval-every $STEPS --snapshot-every 0 --checkpoint-every 0 --threads $THREADS -q"
 
-secs() { # secs CMD...: wall seconds of CMD
-    t0=$(date +%s.%N)
-    "$@"
-    t1=$(date +%s.%N)
-    echo "$t1 - $t0" | bc -l
-}
-median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+. "$(dirname "$0")/lib.sh"
 
 "$BIN/grok-train" --preset xu --steps 200 --snapshot-every 20 --threads "$THREADS" -q -o "$dir/base.h5"
 "$BIN/grok-pca" -q "$dir/base.h5" -o "$dir/basis.h5"

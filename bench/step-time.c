@@ -16,26 +16,13 @@
  * Not installed, not a program of the toolkit: a measuring instrument. */
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
+#include "timing.h"
 #include "grok/config.h"
 #include "grok/fpenv.h"
 #include "grok/train.h"
 
 #define WARMUP 5
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec * 1e-6;
-}
-
-static int by_value(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 int main(int argc, char **argv)
 {
@@ -63,11 +50,11 @@ int main(int argc, char **argv)
     for (int i = 0; i < WARMUP; i++)
         grok_trainer_step(t);
     for (int i = 0; i < steps; i++) {
-        double t0 = now_ms();
+        double t0 = bench_now_ms();
         grok_trainer_step(t);
-        ms[i] = now_ms() - t0;
+        ms[i] = bench_now_ms() - t0;
     }
-    qsort(ms, steps, sizeof *ms, by_value);
+    qsort(ms, steps, sizeof *ms, bench_by_value);
     const struct grok_dataset *d = grok_trainer_data(t);
     size_t pairs = (size_t)d->n_train + d->n_test;
     size_t data_bytes = pairs * (2 + 1 + cfg.model.n_ctx) * sizeof(int32_t);

@@ -11,8 +11,8 @@
  * Not installed: a measuring instrument. */
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
+#include "timing.h"
 #include "grok/config.h"
 #include "grok/fpenv.h"
 #include "grok/train.h"
@@ -20,19 +20,6 @@
 
 #define WARMUP 5
 #define BLOCK 10
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec * 1e-6;
-}
-
-static int by_value(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 /* A trainer of the preset with the nflags flag/value pairs applied (none: plain). */
 static struct grok_trainer *trainer(const char *preset, int threads, char **flags, int nflags,
@@ -80,14 +67,14 @@ int main(int argc, char **argv)
     for (int at = 0; at + BLOCK <= steps; at += BLOCK)
         for (int k = 0; k < 2; k++)
             for (int i = at; i < at + BLOCK; i++) {
-                double t0 = now_ms();
+                double t0 = bench_now_ms();
                 grok_trainer_step(t[k]);
-                ms[k][i] = now_ms() - t0;
+                ms[k][i] = bench_now_ms() - t0;
             }
     int n = steps / BLOCK * BLOCK;
     double med[2];
     for (int k = 0; k < 2; k++) {
-        qsort(ms[k], n, sizeof(double), by_value);
+        qsort(ms[k], n, sizeof(double), bench_by_value);
         med[k] = ms[k][n / 2];
         grok_trainer_free(t[k]);
         free(ms[k]);
