@@ -9,6 +9,7 @@
 #include "grok/grokfast.h"
 #include "grok/orthograd.h"
 #include "grok/train.h"
+#include "models.h"
 #include "tap.h"
 
 #define STEPS 5
@@ -166,15 +167,7 @@ int main(void)
 {
     struct grok_train_config c;
     struct grok_err err;
-    grok_config_defaults(&c);
-    c.p = 11;
-    c.frac = 0.5;
-    c.model.d_model = 16;
-    c.model.n_heads = 2;
-    c.model.d_mlp = 32;
-    c.model.norm = 1;
-    c.batch = 24;
-    c.steps = 40;
+    small_train_config(&c);
     is_int(grok_config_resolve(&c, &err), GROK_OK, "the test model's config resolves");
     check_ema(&c);
     check_ma(&c);

@@ -9,10 +9,11 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
-#include "grok/intervene.h"
 #include "grok/pca.h"
 #include "grok/pca_basis.h"
 #include "grok/train.h"
+#include "grok/train_session.h"
+#include "models.h"
 #include "tap.h"
 
 /* The basis the tests use: `per` random orthonormal columns on each of two matrices of the
@@ -56,17 +57,12 @@ static int write_basis(const char *path, const struct grok_model *m, const doubl
     return rc;
 }
 
-/* A trainer for c with the interventions c asks for, on `threads` threads. */
+/* A trainer for c with the interventions c asks for, on `threads` threads, set up as grok-train
+ * sets one up. */
 static struct grok_trainer *trainer(const struct grok_train_config *c, int threads, struct grok_err *err)
 {
     struct grok_trainer *t = grok_trainer_new(c, err);
-    if (!t || grok_trainer_set_threads(t, threads, err)) {
-        grok_trainer_free(t);
-        return NULL;
-    }
-    if (!grok_config_intervenes(c))
-        return t;
-    if (grok_intervention_add(t, err)) {
+    if (!t || grok_trainer_set_threads(t, threads, err) || grok_train_add_transforms(t, err)) {
         grok_trainer_free(t);
         return NULL;
     }
@@ -261,7 +257,7 @@ static void check_edits(const struct grok_train_config *base, const double *B, s
     grok_trainer_free(ref);
 }
 
-static void check_refusals(const struct grok_train_config *base, const struct grok_model *m)
+static void check_refusals(const struct grok_train_config *base)
 {
     struct grok_err err;
     struct grok_train_config c = *base;
@@ -283,7 +279,6 @@ static void check_refusals(const struct grok_train_config *base, const struct gr
     t = trainer(&c, 1, &err);
     ok(!t && strstr(err.msg, "missing.h5") != NULL, "a basis file that is not there is refused: %s", t ? "" : err.msg);
     grok_trainer_free(t);
-    (void)m;
 }
 
 int main(void)
@@ -293,16 +288,8 @@ int main(void)
         return 1;
     struct grok_train_config c;
     struct grok_err err;
-    grok_config_defaults(&c);
-    c.p = 11;
-    c.frac = 0.5;
-    c.model.d_model = 16;
-    c.model.n_heads = 2;
-    c.model.d_mlp = 32;
-    c.model.norm = 1;
-    c.batch = 24;
+    small_train_config(&c);
     c.clip = 1;
-    c.steps = 40;
     is_int(grok_config_resolve(&c, &err), GROK_OK, "the test model's config resolves");
     struct grok_model m;
     is_int(grok_model_build(&m, &c.model, &err), GROK_OK, "the test model builds");
@@ -328,7 +315,7 @@ int main(void)
     check_edits(&c, B, C, 1);
     check_edits(&c, B, C, 2);
     c.basis[0] = 0;
-    check_refusals(&c, &m);
+    check_refusals(&c);
     grok_model_free(&m);
     free(B);
     free(skewed);
