@@ -59,6 +59,7 @@ static const char usage[] =
     "                         outside B of the same size                       [commutator]\n"
     "      --kick-samples K  --kick-eta ETA  commutator samples (median defect's), its step [5 1e-3]\n"
     "      --noise NORM[:EVERY]  add Gaussian noise outside B of norm NORM      [once]\n"
+    "      --kick-every N  --noise-every N  the cadences alone                [0: once]\n"
     "      --basis RUN        the subspace: RUN's /pca/basis (grok-pca of a finished run)\n"
     "      --basis-random covered|all  the random control: a random orthonormal basis of B's\n"
     "                         rank on B's coordinates, or on every parameter   [none]\n"

@@ -81,6 +81,23 @@ is_stderr "grok-train: --kick -5: must be at least 0 (see grok-train --help)"
 run grok-train $model --basis basis.h5 --kick 10:x
 is_exit 2
 is_stderr "grok-train: --kick-every 'x': not an integer (see grok-train --help)"
+for bad in "--suppress-scope sideways|--suppress-scope 'sideways': expected one of all covered" \
+    "--basis-random some|--basis-random 'some': expected one of none covered all" \
+    "--kick-samples 0|--kick-samples 0: must be between 1 and 1024" \
+    "--kick-direction up|--kick-direction 'up': expected one of commutator random" \
+    "--intervene-seed -3|--intervene-seed -3: must be between 0 and 4294967294" \
+    "--noise -1|--noise -1: must be at least 0" \
+    "--noise-every x|--noise-every 'x': not an integer"; do
+    run grok-train $model --basis basis.h5 --kick 1 ${bad%%|*}
+    is_exit 2
+    is_stderr "grok-train: ${bad#*|} (see grok-train --help)"
+done
+run grok-train $model --basis basis.h5 --kick 1 --kick-eta 0
+is_exit 2
+is_stderr "grok-train: --kick-eta 0: must be above 0 and at most 1 (see grok-train --help)"
+run grok-train $model --suppress :0.5
+is_exit 2
+is_stderr "grok-train: --suppress ':0.5': expected [BASIS:]S (see grok-train --help)"
 run grok-train $model --kick 10
 is_exit 2
 is_stderr "grok-train: --kick: the interventions need a basis (--basis RUN, or --suppress RUN:S) (see grok-train --help)"
