@@ -35,24 +35,31 @@ double grok_commute_defect(const struct grok_gradient *f, int worker, const doub
     return *step_a > 0 && *step_b > 0 ? sqrt(nd) / (*step_a * *step_b) : 0;
 }
 
-void grok_subspace_split(const double *B, size_t n, size_t C, const double *v, double *coef,
-                         double *in, double *out)
+double grok_subspace_part_in(const double *B, size_t n, size_t ld, size_t C, const double *v,
+                             double *coef)
 {
-    double sin = 0, sout = 0;
+    double s = 0;
     for (size_t c = 0; c < C; c++)
         coef[c] = 0;
     for (size_t i = 0; i < n; i++)
         for (size_t c = 0; c < C; c++)
-            coef[c] += B[i * C + c] * v[i];
+            coef[c] += B[i * ld + c] * v[i];
     for (size_t c = 0; c < C; c++)
-        sin += coef[c] * coef[c];
+        s += coef[c] * coef[c];
+    return sqrt(s);
+}
+
+void grok_subspace_split(const double *B, size_t n, size_t C, const double *v, double *coef,
+                         double *in, double *out)
+{
+    double sout = 0;
+    *in = grok_subspace_part_in(B, n, C, C, v, coef);
     for (size_t i = 0; i < n; i++) {
         double r = v[i];
         for (size_t c = 0; c < C; c++)
             r -= B[i * C + c] * coef[c];
         sout += r * r;
     }
-    *in = sqrt(sin);
     *out = sqrt(sout);
 }
 

@@ -81,22 +81,6 @@ struct job {
     double *ab;                    /* (K) ‖η g_A‖ ‖η g_B‖ */
 };
 
-/* ‖Qᵀ v‖ over the first C columns of Q (n × ld, row-major, orthonormal columns): the norm of v's
- * part in their span. The same sums in the same order as grok_subspace_split's part inside, so
- * that C = ld gives its bytes. coef: C doubles of scratch. */
-static double part_in(const double *Q, size_t n, size_t ld, size_t C, const double *v, double *coef)
-{
-    double s = 0;
-    for (size_t c = 0; c < C; c++)
-        coef[c] = 0;
-    for (size_t i = 0; i < n; i++)
-        for (size_t c = 0; c < C; c++)
-            coef[c] += Q[i * ld + c] * v[i];
-    for (size_t c = 0; c < C; c++)
-        s += coef[c] * coef[c];
-    return sqrt(s);
-}
-
 /* Worker w's samples: k = w, w + nworkers, ... — each sample's numbers depend on its own
  * minibatches only, so the result is the same for any number of threads. A signal stops the
  * samples where they are (a snapshot of a large -K takes minutes); main sees the flag and
@@ -123,7 +107,7 @@ static void sample_run(void *ctx, int w)
         j->par[k] = in;
         j->perp[k] = out;
         for (int r = 0; r < j->R; r++) {
-            in = part_in(j->random + (size_t)r * j->n * j->C, j->n, j->C, j->Ct, delta, j->coef[w]);
+            in = grok_subspace_part_in(j->random + (size_t)r * j->n * j->C, j->n, j->C, j->Ct, delta, j->coef[w]);
             j->rshare[(size_t)k * (size_t)j->R + (size_t)r] = j->norm[k] > 0 ? in / j->norm[k] : NAN;
         }
     }

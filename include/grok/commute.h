@@ -45,6 +45,12 @@ double grok_commute_defect(const struct grok_gradient *f, int worker, const doub
 void grok_subspace_split(const double *B, size_t n, size_t C, const double *v, double *coef,
                          double *in, double *out);
 
+/* ‖Bᵀ v‖ over the first C columns of B (n × ld, row-major, ld ≥ C, orthonormal columns): the
+ * norm of v's part in their span, the sums in grok_subspace_split's order (which calls it with
+ * ld = C). coef: C doubles of scratch, left holding Bᵀ v. */
+double grok_subspace_part_in(const double *B, size_t n, size_t ld, size_t C, const double *v,
+                             double *coef);
+
 /* How far the columns of B (n × C, row-major) are from orthonormal, as grok_subspace_split
  * assumes them: *error = max |BᵀB − I| over the C × C entries. GROK_ENOMEM when the product
  * cannot be allocated. */

@@ -7,15 +7,6 @@ cd "$TMP" || exit 1
 # metric RUN COLUMN: the last value of a /metrics column.
 metric() { grok-snap -t metrics "$1" | awk -F'\t' -v c="$2" '
     /^#/ {next} !h {for (i = 1; i <= NF; i++) if ($i == c) k = i; h = 1; next} {v = $k} END {print v}'; }
-# same_groups A B GROUP...: the groups print identically with h5dump (names of the files aside).
-same_groups() {
-    a=$1 b=$2
-    shift 2
-    for g in "$@"; do
-        h5dump -g "/$g" "$a" | tail -n +2 >"$TMP/ga" && h5dump -g "/$g" "$b" | tail -n +2 >"$TMP/gb" &&
-            cmp -s "$TMP/ga" "$TMP/gb" || return 1
-    done
-}
 
 # ---- a small embedding MLP groks a+b mod 23 in seconds ----
 GROKS="--model mlp --p 23 --frac 0.6 --embed 32 --hidden 256 --lr 1e-2 --wd 1 --warmup 0 --eval-every 50 --threads 1"

@@ -9,15 +9,6 @@ cd "$TMP" || exit 1
 col() { awk -F'\t' -v c="$2" -v r="$3" '
     /^#/ {next} !h {for (i = 1; i <= NF; i++) if ($i == c) k = i; h = 1; next}
     {v = $k; if (!n++) f = v} END {print r == "first" ? f : v}' "$1"; }
-# same_groups A B GROUP...: the groups print identically with h5dump.
-same_groups() {
-    a=$1 b=$2
-    shift 2
-    for g in "$@"; do
-        h5dump -g "/$g" "$a" | tail -n +2 >"$TMP/ga" && h5dump -g "/$g" "$b" | tail -n +2 >"$TMP/gb" &&
-            cmp -s "$TMP/ga" "$TMP/gb" || return 1
-    done
-}
 
 # ---- StableMax trains: the loss falls, the training accuracy rises ----
 SM="--model mlp --p 23 --frac 0.5 --embed 16 --hidden 64 --lr 1e-2 --wd 0 --warmup 0 --eval-every 50 --snapshot-every 100 --threads 1 -q"

@@ -80,6 +80,16 @@ skip_all_without_h5py() {
 # KIND and the listed rows changed (tests/python/steps.py).
 doctored_steps() { /usr/bin/python3 "$GROK_TOP/tests/python/steps.py" "$@"; }
 
+# same_groups A B GROUP...: the groups print identically with h5dump (names of the files aside).
+same_groups() {
+    a=$1 b=$2
+    shift 2
+    for g in "$@"; do
+        h5dump -g "/$g" "$a" | tail -n +2 >"$TMP/ga" && h5dump -g "/$g" "$b" | tail -n +2 >"$TMP/gb" &&
+            cmp -s "$TMP/ga" "$TMP/gb" || return 1
+    done
+}
+
 done_testing() {
     echo "1..$_n"
     [ "$_failed" -eq 0 ]
