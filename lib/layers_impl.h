@@ -631,3 +631,206 @@ void FN(grok_mse_backward)(R *dout, const R *out, const int32_t *y, double dloss
             g[c] += (R)(dloss * 2 * (o[c] - (double)(c == y[n])) / C);
     }
 }
+
+/* ---- tangent passes and their reverse (GrokAlign's regulariser, model_jac_impl.h) ----
+ *
+ * A tangent pass carries, beside a layer's input x, a direction ẋ of it, and gives the
+ * direction of the output, ẏ = (∂y/∂x) ẋ, at the point x (forward-mode differentiation). The
+ * paired backward takes the adjoints of the output and of its tangent and adds those of the
+ * input, of the input's tangent and of the weights: ẏ depends on x and the weights, not only
+ * on ẋ, so the input's and the weights' adjoints get second-order terms. Linear maps need no
+ * function of their own: their tangent is the map without its bias, and their reverse is the
+ * backward applied twice (the output's adjoint at x, the tangent's at ẋ, both into dw). */
+
+/* out = P (v ⊙ scale_by) (scale_by NULL: P v), P = I − 11ᵀ/D − x̂x̂ᵀ/D. The normalised row
+ * x̂ = (x − m)s has the Jacobian s·P, which is symmetric: the one helper serves the tangent
+ * (s P ẋ) and the backward (s P g). */
+static void FN(ln_project)(double *out, const R *v, const R *scale_by, const double *xhat,
+                           int D)
+{
+    double mv = 0, mxv = 0;
+    for (int d = 0; d < D; d++) {
+        double t = scale_by ? (double)v[d] * scale_by[d] : v[d];
+        out[d] = t;
+        mv += t;
+        mxv += t * xhat[d];
+    }
+    mv /= D;
+    mxv /= D;
+    for (int d = 0; d < D; d++)
+        out[d] = out[d] - mv - xhat[d] * mxv;
+}
+
+void FN(grok_layernorm_jvp)(R *out_t, const R *inp, const R *inp_t, const R *mean,
+                            const R *rstd, const R *w, int N, int D)
+{
+    double xhat[D > 0 ? D : 1], p[D > 0 ? D : 1];
+    for (int n = 0; n < N; n++) {
+        const R *x = inp + (size_t)n * D;
+        double m = mean[n], s = rstd[n];
+        for (int d = 0; d < D; d++)
+            xhat[d] = (x[d] - m) * s;
+        FN(ln_project)(p, inp_t + (size_t)n * D, NULL, xhat, D);
+        R *o = out_t + (size_t)n * D;
+        for (int d = 0; d < D; d++)
+            o[d] = (R)(s * p[d] * w[d]);
+    }
+}
+
+/* With g = w ⊙ dout_t and φ = gᵀ ẋ̂ (the tangent's adjoint read back as a function of x):
+ * ∂φ/∂x = −(sφ/D) x̂ − s²·mean(x̂ ẋ)·P g − (s²·gᵀx̂/D)·P ẋ, P v = v − mean(v) − x̂ mean(x̂ v). */
+void FN(grok_layernorm_jvp_backward)(R *dinp, R *dinp_t, R *dw, R *db, const R *dout,
+                                     const R *dout_t, const R *inp, const R *inp_t,
+                                     const R *mean, const R *rstd, const R *w, int N, int D)
+{
+    double xhat[D > 0 ? D : 1], pg[D > 0 ? D : 1], pdx[D > 0 ? D : 1], px[D > 0 ? D : 1];
+    for (int n = 0; n < N; n++) {
+        const R *x = inp + (size_t)n * D, *xt = inp_t + (size_t)n * D;
+        const R *g = dout + (size_t)n * D, *gt = dout_t + (size_t)n * D;
+        double m = mean[n], s = rstd[n];
+        for (int d = 0; d < D; d++)
+            xhat[d] = (x[d] - m) * s;
+        FN(ln_project)(px, g, w, xhat, D);       /* P (w ⊙ dout) */
+        FN(ln_project)(pg, gt, w, xhat, D);      /* P (w ⊙ dout_t) */
+        FN(ln_project)(pdx, xt, NULL, xhat, D);  /* P ẋ, ẋ̂ = s P ẋ */
+        double phi = 0, gx = 0, bx = 0;
+        for (int d = 0; d < D; d++) {
+            double gd = (double)gt[d] * w[d];
+            phi += gd * s * pdx[d];
+            gx += gd * xhat[d];
+            bx += xhat[d] * xt[d];
+        }
+        bx /= D;
+        R *di = dinp + (size_t)n * D, *dit = dinp_t + (size_t)n * D;
+        for (int d = 0; d < D; d++) {
+            double second = -(s * phi / D) * xhat[d] - s * s * bx * pg[d] - (s * s * gx / D) * pdx[d];
+            di[d] += (R)(s * px[d] + second);
+            dit[d] += (R)(s * pg[d]);
+        }
+        if (dw)
+            for (int d = 0; d < D; d++)
+                dw[d] += (R)(g[d] * xhat[d] + gt[d] * s * pdx[d]);
+        if (db)
+            for (int d = 0; d < D; d++)
+                db[d] += g[d];
+    }
+}
+
+void FN(grok_act_jvp)(R *out_t, const R *inp, const R *out, const R *inp_t, long n,
+                      enum grok_act act)
+{
+    memset(out_t, 0, (size_t)n * sizeof *out_t);
+    FN(grok_act_backward)(out_t, inp_t, inp, out, n, act);   /* σ'(x) ẋ: elementwise, as dx */
+}
+
+/* σ'' of ReLU is 0 (almost everywhere), of x² 2, of GELU φ(x)(2 − x²). */
+void FN(grok_act_jvp_backward)(R *dinp, R *dinp_t, const R *dout, const R *dout_t,
+                               const R *inp, const R *out, const R *inp_t, long n,
+                               enum grok_act act)
+{
+    FN(grok_act_backward)(dinp, dout, inp, out, n, act);
+    FN(grok_act_backward)(dinp_t, dout_t, inp, out, n, act);
+    if (act == GROK_ACT_QUAD)
+        for (long i = 0; i < n; i++)
+            dinp[i] += 2 * inp_t[i] * dout_t[i];
+    if (act == GROK_ACT_GELU)
+        for (long i = 0; i < n; i++) {
+            double x = inp[i];
+            double phi = x < 37 && x > -37 ? exp(-0.5 * x * x) * GROK_INV_SQRT2PI : 0;
+            dinp[i] += (R)(phi * (2 - x * x) * inp_t[i] * dout_t[i]);
+        }
+}
+
+/* ṡ_j = (q̇·k_j + q·k̇_j)/√E, Ȧ_j = A_j (ṡ_j − Σ_l A_l ṡ_l), ż = Σ_j Ȧ_j v_j + A_j v̇_j. */
+void FN(grok_attention_jvp)(R *z_t, R *att_t, const R *att, const R *q, const R *k, const R *v,
+                            const R *q_t, const R *k_t, const R *v_t, int B, int T, int Tq,
+                            int H, int E)
+{
+    double scale = 1 / sqrt((double)E);
+    size_t ld = (size_t)H * E;
+    double sd[T > 0 ? T : 1];
+    for (int b = 0; b < B; b++)
+        for (int i = 0; i < Tq; i++) {
+            size_t slot = (size_t)b * Tq + i;
+            for (int h = 0; h < H; h++) {
+                const R *a = att + (((size_t)b * H + h) * Tq + i) * T;
+                R *at = att_t + (((size_t)b * H + h) * Tq + i) * T;
+                const R *qi = q + slot * ld + h * E, *qti = q_t + slot * ld + h * E;
+                double asd = 0;
+                for (int j = 0; j < T; j++) {
+                    size_t oj = ((size_t)b * T + j) * ld + h * E;
+                    sd[j] = a[j] != 0 ? (FN(dot)(qti, k + oj, E) + FN(dot)(qi, k_t + oj, E)) * scale : 0;
+                    asd += a[j] * sd[j];
+                }
+                R *zt = z_t + slot * ld + h * E;
+                for (int e = 0; e < E; e++)
+                    zt[e] = 0;
+                for (int j = 0; j < T; j++) {
+                    at[j] = (R)(a[j] * (sd[j] - asd));
+                    if (a[j] == 0)
+                        continue;
+                    size_t oj = ((size_t)b * T + j) * ld + h * E;
+                    for (int e = 0; e < E; e++)
+                        zt[e] += at[j] * v[oj + e] + a[j] * v_t[oj + e];
+                }
+            }
+        }
+}
+
+/* The reverse of the attention and its tangent together (B·Tq dense query rows, B·T keys):
+ * Ǡ_j = τ_z·v_j; Ā_j = z̄·v_j + τ_z·v̇_j + Ǡ_j (ṡ_j − A·ṡ) − ṡ_j (A·Ǡ); the scores' adjoints
+ * s̄ = A ⊙ (Ā − A·Ā) and ṡ̄ = A ⊙ (Ǡ − A·Ǡ); then ṡ's and s's bilinear forms in q and k. */
+void FN(grok_attention_jvp_backward)(R *dq, R *dk, R *dv, R *dq_t, R *dk_t, R *dv_t,
+                                     const R *dz, const R *dz_t, const R *att, const R *att_t,
+                                     const R *q, const R *k, const R *v, const R *q_t,
+                                     const R *k_t, const R *v_t, int B, int T, int Tq, int H,
+                                     int E)
+{
+    double scale = 1 / sqrt((double)E);
+    size_t ld = (size_t)H * E;
+    double sd[T > 0 ? T : 1], abar[T > 0 ? T : 1], atbar[T > 0 ? T : 1];
+    for (int b = 0; b < B; b++)
+        for (int i = 0; i < Tq; i++) {
+            size_t slot = (size_t)b * Tq + i;
+            for (int h = 0; h < H; h++) {
+                const R *a = att + (((size_t)b * H + h) * Tq + i) * T;
+                const R *at = att_t + (((size_t)b * H + h) * Tq + i) * T;
+                size_t oi = slot * ld + h * E;
+                const R *dzh = dz + oi, *dzth = dz_t + oi;
+                double asd = 0, aatb = 0;
+                for (int j = 0; j < T; j++) {
+                    if (a[j] == 0)
+                        continue;
+                    size_t oj = ((size_t)b * T + j) * ld + h * E;
+                    sd[j] = (FN(dot)(q_t + oi, k + oj, E) + FN(dot)(q + oi, k_t + oj, E)) * scale;
+                    asd += a[j] * sd[j];
+                    atbar[j] = FN(dot)(dzth, v + oj, E);
+                    aatb += a[j] * atbar[j];
+                }
+                double aab = 0;
+                for (int j = 0; j < T; j++) {
+                    if (a[j] == 0)
+                        continue;
+                    size_t oj = ((size_t)b * T + j) * ld + h * E;
+                    abar[j] = FN(dot)(dzh, v + oj, E) + FN(dot)(dzth, v_t + oj, E) +
+                              atbar[j] * (sd[j] - asd) - sd[j] * aatb;
+                    aab += a[j] * abar[j];
+                }
+                for (int j = 0; j < T; j++) {
+                    if (a[j] == 0)
+                        continue;
+                    size_t oj = ((size_t)b * T + j) * ld + h * E;
+                    double sbar = a[j] * (abar[j] - aab) * scale;
+                    double stbar = a[j] * (atbar[j] - aatb) * scale;
+                    for (int e = 0; e < E; e++) {
+                        dv[oj + e] += (R)(a[j] * dzh[e] + at[j] * dzth[e]);
+                        dv_t[oj + e] += (R)(a[j] * dzth[e]);
+                        dq[oi + e] += (R)(sbar * k[oj + e] + stbar * k_t[oj + e]);
+                        dk[oj + e] += (R)(sbar * q[oi + e] + stbar * q_t[oi + e]);
+                        dq_t[oi + e] += (R)(stbar * k[oj + e]);
+                        dk_t[oj + e] += (R)(stbar * q[oi + e]);
+                    }
+                }
+            }
+        }
+}

@@ -5,3 +5,4 @@
 #define GEMV cblas_sgemv
 #define GER cblas_sger
 #include "model_impl.h"
+#include "model_jac_impl.h"

@@ -5,3 +5,4 @@
 #define GEMV cblas_dgemv
 #define GER cblas_dger
 #include "model_impl.h"
+#include "model_jac_impl.h"

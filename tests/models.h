@@ -4,6 +4,7 @@
 #ifndef GROK_TEST_MODELS_H
 #define GROK_TEST_MODELS_H
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,6 +74,39 @@ static inline void random_params(const struct grok_model *m, double *P, gsl_rng 
     for (size_t k = 0; k < m->n_params; k++)
         P[k] = scale * (p[k] + gsl_ran_gaussian(rng, 0.1));
     free(p);
+}
+
+/* Central differences of f (which reads x) along each of the n values of x, against the
+ * analytic gradient a: a value passes within rel (relative to |a| + |num|, floored at 1e-7) or
+ * abs; the count that fail and the worst. */
+struct fd_result {
+    size_t bad, worst_at;
+    double worst_rel, worst_abs;
+};
+
+static inline struct fd_result fd_compare(double (*f)(void *), void *ctx, double *x, const double *a,
+                                          size_t n, double h, double rel, double abs_tol)
+{
+    struct fd_result r = {0, 0, 0, 0};
+    for (size_t k = 0; k < n; k++) {
+        double xk = x[k];
+        x[k] = xk + h;
+        double fp = f(ctx);
+        x[k] = xk - h;
+        double fm = f(ctx);
+        x[k] = xk;
+        double num = (fp - fm) / (2 * h);
+        double abs_err = fabs(a[k] - num);
+        double rel_err = abs_err / fmax(1e-7, fabs(a[k]) + fabs(num));
+        if (!(rel_err < rel || abs_err < abs_tol))
+            r.bad++;
+        if (rel_err > r.worst_rel && abs_err >= abs_tol) {
+            r.worst_rel = rel_err;
+            r.worst_at = k;
+        }
+        r.worst_abs = fmax(r.worst_abs, abs_err);
+    }
+    return r;
 }
 
 #endif

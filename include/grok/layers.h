@@ -73,6 +73,30 @@ enum grok_act { GROK_ACT_RELU, GROK_ACT_GELU, GROK_ACT_QUAD };
     void grok_act_forward##S(R *out, const R *inp, long n, enum grok_act act);                  \
     void grok_act_backward##S(R *dinp, const R *dout, const R *inp, const R *out, long n,       \
                               enum grok_act act);                                                \
+    /* Tangent passes (forward mode) and their reverse, for GrokAlign's regulariser: _jvp gives  \
+     * the output's tangent (written, =) from the input's tangent inp_t at the forward's point   \
+     * (its inp, out and cache); _jvp_backward takes the adjoints of the output (dout) and of its \
+     * tangent (dout_t) and ADDS those of the input (dinp, second-order terms included), of the   \
+     * input's tangent (dinp_t) and of the weights. The attention's take the dense layout only    \
+     * (query rows b·Tq+i, key rows b·T+j); att_t (B,H,Tq,T) is the tangent of att. */            \
+    void grok_layernorm_jvp##S(R *out_t, const R *inp, const R *inp_t, const R *mean,          \
+                               const R *rstd, const R *w, int N, int D);                         \
+    void grok_layernorm_jvp_backward##S(R *dinp, R *dinp_t, R *dw, R *db, const R *dout,        \
+                                        const R *dout_t, const R *inp, const R *inp_t,           \
+                                        const R *mean, const R *rstd, const R *w, int N, int D); \
+    void grok_act_jvp##S(R *out_t, const R *inp, const R *out, const R *inp_t, long n,         \
+                         enum grok_act act);                                                     \
+    void grok_act_jvp_backward##S(R *dinp, R *dinp_t, const R *dout, const R *dout_t,          \
+                                  const R *inp, const R *out, const R *inp_t, long n,            \
+                                  enum grok_act act);                                            \
+    void grok_attention_jvp##S(R *z_t, R *att_t, const R *att, const R *q, const R *k,         \
+                               const R *v, const R *q_t, const R *k_t, const R *v_t, int B,      \
+                               int T, int Tq, int H, int E);                                     \
+    void grok_attention_jvp_backward##S(R *dq, R *dk, R *dv, R *dq_t, R *dk_t, R *dv_t,        \
+                                        const R *dz, const R *dz_t, const R *att,                \
+                                        const R *att_t, const R *q, const R *k, const R *v,      \
+                                        const R *q_t, const R *k_t, const R *v_t, int B, int T,  \
+                                        int Tq, int H, int E);                                   \
     /* Cross-entropy of each row: losses (N)[n] = −log softmax(logits (N,C)[n])[y[n]], computed   \
      * in double. The backward adds dloss · (softmax(logits[n]) − onehot(y[n])) to dlogits[n]     \
      * (dloss = 1/N for the mean over the batch). */                                             \

@@ -237,6 +237,31 @@ void grok_model_input_grad_f64(const struct grok_model *m, struct grok_work *w,
                                const double *params, const double *x, const double *dlogits,
                                int n, double *dx);
 
+/* GrokAlign's Jacobian norms and their gradient (grok-train(1), JACOBIAN REGULARISER; the
+ * method in lib/model_jac_impl.h). Each of n examples comes as K consecutive rows: tokens
+ * (n·K, n_ctx), the example's context repeated, and v (n·K, d_vocab_out), one direction of the
+ * logits per row. With u_r = J_xᵀ v_r, J_x the Jacobian of the logits with respect to the
+ * continuous input x (grok_model_input), norms[i] = √(kappa · Σ_k ‖u_(iK+k)‖²): with K random
+ * unit directions and kappa = d_vocab_out/K the paper's estimate of ‖J_x‖_F, with K =
+ * d_vocab_out, v the identity's rows and kappa 1, ‖J_x‖_F exactly. w and tw are two
+ * workspaces of the same dtype for n·K examples; _norms leaves in them what _grad reads.
+ * _grad, called next with the same arguments (w, tw untouched in between), ADDS Σ_i coef[i] ·
+ * ∇ norms[i] to grad (n_params), the path through the embedding included: exactly, by a tangent
+ * pass and one reverse pass through both. A norm of 0 contributes 0. Does not allocate. */
+void grok_model_jac_norms(const struct grok_model *m, struct grok_work *w, struct grok_work *tw,
+                          const float *params, const int32_t *tokens, int n, int K,
+                          const float *v, double kappa, double *norms);
+void grok_model_jac_norms_f64(const struct grok_model *m, struct grok_work *w,
+                              struct grok_work *tw, const double *params, const int32_t *tokens,
+                              int n, int K, const double *v, double kappa, double *norms);
+void grok_model_jac_grad(const struct grok_model *m, struct grok_work *w, struct grok_work *tw,
+                         const float *params, float *grad, const int32_t *tokens, int n, int K,
+                         const float *v, double kappa, const double *coef);
+void grok_model_jac_grad_f64(const struct grok_model *m, struct grok_work *w,
+                             struct grok_work *tw, const double *params, double *grad,
+                             const int32_t *tokens, int n, int K, const double *v, double kappa,
+                             const double *coef);
+
 /* Fills views (n_tensors of them) with every tensor of params (n_params floats): name, shape
  * and data, as the run writers take them. The views borrow m's names and params. */
 void grok_model_views(const struct grok_model *m, const float *params, struct grok_tensor *views);

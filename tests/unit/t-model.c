@@ -356,37 +356,6 @@ static void test_bad_configs(void)
 
 /* ---- 2. every parameter's gradient against finite differences ---- */
 
-struct fd_result {
-    size_t bad, worst_at;
-    double worst_rel, worst_abs;
-};
-
-/* Compares the n values of analytic gradient a with central differences of f along x. */
-static struct fd_result fd_compare(double (*f)(void *), void *ctx, double *x, const double *a,
-                                   size_t n)
-{
-    struct fd_result r = {0, 0, 0, 0};
-    for (size_t k = 0; k < n; k++) {
-        double xk = x[k];
-        x[k] = xk + FD_H;
-        double fp = f(ctx);
-        x[k] = xk - FD_H;
-        double fm = f(ctx);
-        x[k] = xk;
-        double num = (fp - fm) / (2 * FD_H);
-        double abs_err = fabs(a[k] - num);
-        double rel_err = abs_err / fmax(1e-7, fabs(a[k]) + fabs(num));
-        if (!(rel_err < FD_REL || abs_err < FD_ABS))
-            r.bad++;
-        if (rel_err > r.worst_rel && abs_err >= FD_ABS) {
-            r.worst_rel = rel_err;
-            r.worst_at = k;
-        }
-        r.worst_abs = fmax(r.worst_abs, abs_err);
-    }
-    return r;
-}
-
 struct loss_ctx {
     const struct grok_model *m;
     struct grok_work *w;
@@ -430,7 +399,7 @@ static void grad_check(const struct grok_model_config *cfg)
         for (size_t k = 0; k < m.n_params; k++)
             G[k] = 1e3; /* loss_grad overwrites */
         grok_model_loss_grad_f64(&m, w, P, G, tok, y, BATCH, NULL, NULL);
-        r = fd_compare(loss_at, &ctx, P, G, m.n_params);
+        r = fd_compare(loss_at, &ctx, P, G, m.n_params, FD_H, FD_REL, FD_ABS);
     } while (r.bad && ++t < tries);
     if (!ok(r.bad == 0, "%s: all %zu parameter gradients match finite differences", label,
             m.n_params))
@@ -515,7 +484,7 @@ static void test_input_grad(const struct grok_model_config *cfg)
     grok_model_input_f64(&m, P, tok, BATCH, x);
     grok_model_input_grad_f64(&m, w, P, x, r, BATCH, dx);
     struct logit_ctx ctx = {&m, w, P, x, r, logits, BATCH};
-    struct fd_result fd = fd_compare(dot_logits, &ctx, x, dx, BATCH * m.d_input);
+    struct fd_result fd = fd_compare(dot_logits, &ctx, x, dx, BATCH * m.d_input, FD_H, FD_REL, FD_ABS);
     if (!ok(fd.bad == 0, "%s: input gradient matches finite differences (%zu values)", label,
             BATCH * m.d_input))
         diag("%zu bad; worst relative error %.3g at %zu, worst absolute %.3g", fd.bad,

@@ -1,0 +1,216 @@
+/* GrokAlign's Jacobian norm (model.h, grok_model_jac_norms and _grad): the norms against the
+ * input-gradient oracle (the exact ‖J_x‖_F from d_vocab_out backward passes, the estimate from
+ * one), and the gradient of Σ coef_i · norm_i against central finite differences in double over
+ * every parameter, for transformers (LayerNorm or not, causal or full, ReLU or GELU, one or two
+ * layers, either readout) and MLPs (each activation, each input), with a random projection and
+ * exactly; the float passes against the double ones. */
+#include "tap.h"
+
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+#include <math.h>
+#include <stdlib.h>
+
+#include "grok/model.h"
+#include "models.h"
+
+#define FD_H 1e-6
+#define FD_REL 1e-5
+/* the absolute floor, per unit of R: a difference of two values of R loses ~ulp(R)/h to
+ * rounding, 2e-10·R here (the gradients it lets through are the attention's b_K, 0 exactly:
+ * the softmax does not see it) */
+#define FD_ABS_PER_R 1e-9
+#define NEX 3   /* examples */
+
+static gsl_rng *rng;
+
+static struct grok_work *work(const struct grok_model *m, int rows, enum grok_dtype dtype)
+{
+    struct grok_err err = {0};
+    struct grok_work *w = grok_work_new(m, rows, dtype, &err);
+    if (!w) {
+        printf("Bail out! grok_work_new: %s\n", err.msg);
+        exit(1);
+    }
+    return w;
+}
+
+/* One problem: NEX examples, each K rows (its context repeated) with directions v. */
+struct problem {
+    const struct grok_model *m;
+    struct grok_work *w, *tw;
+    double *P;
+    int32_t tok[NEX * 7 * 4];   /* K ≤ d_vocab_out = 7 rows, n_ctx ≤ 4 */
+    double v[NEX * 7 * 7];
+    int K;
+    double kappa, coef[NEX];
+};
+
+/* K = 0: exactly (the identity's rows, kappa 1); K > 0: K random unit directions. */
+static void problem_make(struct problem *p, const struct grok_model *m, int K)
+{
+    int C = m->cfg.d_vocab_out, T = m->cfg.n_ctx;
+    p->m = m;
+    p->K = K ? K : C;
+    p->kappa = K ? (double)C / K : 1;
+    int rows = NEX * p->K;
+    p->w = work(m, rows, GROK_F64);
+    p->tw = work(m, rows, GROK_F64);
+    for (int i = 0; i < NEX; i++) {
+        int32_t ctx[4];
+        for (int t = 0; t < T; t++)
+            ctx[t] = (int32_t)gsl_rng_uniform_int(rng, m->cfg.d_vocab);
+        for (int k = 0; k < p->K; k++) {
+            int r = i * p->K + k;
+            for (int t = 0; t < T; t++)
+                p->tok[r * T + t] = ctx[t];
+            double *v = p->v + (size_t)r * C, s = 0;
+            for (int c = 0; c < C; c++) {
+                v[c] = K ? gsl_ran_gaussian(rng, 1) : c == k;
+                s += v[c] * v[c];
+            }
+            for (int c = 0; c < C; c++)
+                v[c] /= sqrt(s);
+        }
+        p->coef[i] = 0.5 + i;   /* unequal weights, as the batch's counts give */
+    }
+}
+
+static void problem_free(struct problem *p)
+{
+    grok_work_free(p->w);
+    grok_work_free(p->tw);
+}
+
+static double reg_at(void *c)
+{
+    struct problem *p = c;
+    double norms[NEX], r = 0;
+    grok_model_jac_norms_f64(p->m, p->w, p->tw, p->P, p->tok, NEX, p->K, p->v, p->kappa, norms);
+    for (int i = 0; i < NEX; i++)
+        r += p->coef[i] * norms[i];
+    return r;
+}
+
+static const char *tensor_at(const struct grok_model *m, size_t k)
+{
+    for (int i = 0; i < m->n_tensors; i++)
+        if (k >= m->tensors[i].offset && k < m->tensors[i].offset + m->tensors[i].size)
+            return m->tensors[i].name;
+    return "?";
+}
+
+static void label_of(char *buf, size_t size, const struct grok_model_config *c, int K)
+{
+    const char *how = K ? "one projection" : "exact";
+    if (c->arch == GROK_TRANSFORMER)
+        snprintf(buf, size, "transformer ctx %d, %d layer(s), norm %d, causal %d, %s, readout %d, %s",
+                 c->n_ctx, c->n_layers, c->norm, c->causal, grok_act_name(c->act), c->readout, how);
+    else
+        snprintf(buf, size, "mlp %s, %d hidden, %s, %s",
+                 c->input == GROK_INPUT_EMBED ? "embed" : c->input == GROK_INPUT_ONEHOT ? "onehot" : "raw",
+                 c->n_hidden, grok_act_name(c->act), how);
+}
+
+/* The norms against the oracle, then every parameter's gradient against differences. */
+static void check(const struct grok_model_config *cfg, int K)
+{
+    char label[200];
+    label_of(label, sizeof label, cfg, K);
+    struct grok_model m;
+    build(&m, cfg);
+    int C = cfg->d_vocab_out;
+    double *P = malloc(m.n_params * sizeof *P), *G = calloc(m.n_params, sizeof *G);
+    random_params(&m, P, rng);
+    struct problem p;
+    struct fd_result r;
+    int tries = cfg->act == GROK_ACT_RELU ? 3 : 1, t = 0;
+    do {   /* ReLU: a kink within h of a pre-activation takes a new problem, not a looser bound */
+        if (t)
+            problem_free(&p);
+        problem_make(&p, &m, K);
+        p.P = P;
+        for (size_t k = 0; k < m.n_params; k++)
+            G[k] = 0;
+        double norms[NEX];
+        grok_model_jac_norms_f64(&m, p.w, p.tw, P, p.tok, NEX, p.K, p.v, p.kappa, norms);
+        grok_model_jac_grad_f64(&m, p.w, p.tw, P, G, p.tok, NEX, p.K, p.v, p.kappa, p.coef);
+        r = fd_compare(reg_at, &p, P, G, m.n_params, FD_H, FD_REL,
+                       FD_ABS_PER_R * fmax(1, reg_at(&p)));
+    } while (r.bad && ++t < tries);
+    if (!ok(r.bad == 0, "%s: all %zu parameter gradients of the Jacobian norm match finite differences",
+            label, m.n_params))
+        diag("%zu bad; worst relative error %.3g at %zu (%s), worst absolute %.3g", r.bad,
+             r.worst_rel, r.worst_at, tensor_at(&m, r.worst_at), r.worst_abs);
+
+    /* the norms against u = J_xᵀ v from the input gradient, one example at a time */
+    double norms[NEX], worst = 0;
+    grok_model_jac_norms_f64(&m, p.w, p.tw, P, p.tok, NEX, p.K, p.v, p.kappa, norms);
+    struct grok_work *w1 = work(&m, 1, GROK_F64);
+    double *x = malloc(m.d_input * sizeof *x), *u = malloc(m.d_input * sizeof *u);
+    for (int i = 0; i < NEX; i++) {
+        grok_model_input_f64(&m, P, p.tok + (size_t)i * p.K * cfg->n_ctx, 1, x);
+        double s = 0;
+        for (int k = 0; k < p.K; k++) {
+            grok_model_input_grad_f64(&m, w1, P, x, p.v + (size_t)(i * p.K + k) * C, 1, u);
+            for (size_t d = 0; d < m.d_input; d++)
+                s += u[d] * u[d];
+        }
+        worst = fmax(worst, fabs(sqrt(p.kappa * s) - norms[i]) / fmax(norms[i], 1e-300));
+    }
+    ok(worst < 1e-12, "%s: the norms are those of the input gradients (worst relative gap %.2g)",
+       label, worst);
+
+    /* float against double */
+    float *Pf = malloc(m.n_params * sizeof *Pf), *Gf = calloc(m.n_params, sizeof *Gf);
+    float vf[NEX * 7 * 7];
+    for (size_t k = 0; k < m.n_params; k++)
+        Pf[k] = (float)P[k];
+    for (int e = 0; e < NEX * p.K * C; e++)
+        vf[e] = (float)p.v[e];
+    struct grok_work *wf = work(&m, NEX * p.K, GROK_F32), *twf = work(&m, NEX * p.K, GROK_F32);
+    double nf[NEX], gap = 0, gn = 0;
+    grok_model_jac_norms(&m, wf, twf, Pf, p.tok, NEX, p.K, vf, p.kappa, nf);
+    grok_model_jac_grad(&m, wf, twf, Pf, Gf, p.tok, NEX, p.K, vf, p.kappa, p.coef);
+    for (size_t k = 0; k < m.n_params; k++) {
+        gap += (Gf[k] - G[k]) * (Gf[k] - G[k]);
+        gn += G[k] * G[k];
+    }
+    ok(sqrt(gap / gn) < 1e-4 && fabs(nf[0] - norms[0]) < 1e-4 * norms[0],
+       "%s: float agrees with double (gradient %.2g relative, norm %.2g)", label, sqrt(gap / gn),
+       fabs(nf[0] - norms[0]) / norms[0]);
+
+    grok_work_free(wf);
+    grok_work_free(twf);
+    free(Pf);
+    free(Gf);
+    free(x);
+    free(u);
+    grok_work_free(w1);
+    problem_free(&p);
+    free(P);
+    free(G);
+    grok_model_free(&m);
+}
+
+int main(void)
+{
+    rng = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(rng, 4242);
+    for (int K = 0; K <= 1; K++) {
+        for (int norm = 0; norm <= 1; norm++)
+            for (int causal = 0; causal <= 1; causal++)
+                check((struct grok_model_config[]){tf_config(3, 1, norm, causal, GROK_ACT_RELU, 2,
+                                                             GROK_LOSS_CE)}, K);
+        check((struct grok_model_config[]){tf_config(3, 2, 1, 1, GROK_ACT_GELU, 2, GROK_LOSS_CE)}, K);
+        check((struct grok_model_config[]){tf_config(2, 2, 0, 0, GROK_ACT_GELU, 0, GROK_LOSS_CE)}, K);
+        check((struct grok_model_config[]){tf_config(4, 1, 1, 0, GROK_ACT_GELU, 1, GROK_LOSS_CE)}, K);
+        const enum grok_act acts[] = {GROK_ACT_RELU, GROK_ACT_GELU, GROK_ACT_QUAD};
+        for (int a = 0; a < 3; a++)
+            for (int h = 1; h <= 2; h++)
+                check((struct grok_model_config[]){mlp_config(GROK_INPUT_EMBED, h, acts[a], GROK_LOSS_CE)}, K);
+        check((struct grok_model_config[]){mlp_config(GROK_INPUT_ONEHOT, 1, GROK_ACT_GELU, GROK_LOSS_CE)}, K);
+    }
+    gsl_rng_free(rng);
+    return done_testing();
+}
