@@ -43,7 +43,12 @@ static const char usage[] =
     "      --batch full|N     full batch, or N pairs drawn with replacement     [full]\n"
     "      --lr-mult GLOB=C   learning rate ×C for matching parameters (repeatable)\n"
     "      --freeze GLOB      never update matching parameters (repeatable)\n"
-    "Gradient filters (grok-train(1), GRADIENT FILTERS), in this order, before clipping:\n"
+    "Gradient transforms (grok-train(1), GRADIENT FILTERS), in this order, before clipping:\n"
+    "      --jac-reg LAMBDA   GrokAlign: add LAMBDA * mean |J_x|_F, J_x the Jacobian of the\n"
+    "                         logits with respect to the embedded input (grok-train(1),\n"
+    "                         JACOBIAN REGULARISER)                            [0: off]\n"
+    "      --jac-target T     the inhibit variant: LAMBDA * |T - mean |J_x|_F| instead\n"
+    "      --jac-projections R  random projections per example for |J_x|_F; 0 exact  [1]\n"
     "      --grokfast ema:ALPHA:LAMBDA | ma:WINDOW:LAMBDA  Grokfast: g <- g + LAMBDA h, h the\n"
     "                         EMA (Grokfast's 0.98:2) or the mean of the last WINDOW gradients\n"
     "      --ortho-grad[=rescale|plain]  remove from each tensor's gradient its part along its\n"
@@ -103,7 +108,8 @@ static const char usage[] =
     "  grok-train --preset xu --steps 3000 --from 500 --suppress basis.h5:0.5 -o half.h5\n"
     "  grok-train --preset xu --steps 3000 --from 500 --basis basis.h5 --kick 100:50 -o kicked.h5\n"
     "  grok-train --preset xu --op mul --grokfast ema:0.98:2 --stop-at 0.99 -o fast.h5\n"
-    "  grok-train --model mlp --p 23 --loss stablemax --wd 0 --metrics collapse -t > stablemax.tsv\n";
+    "  grok-train --model mlp --p 23 --loss stablemax --wd 0 --metrics collapse -t > stablemax.tsv\n"
+    "  grok-train --preset nanda --jac-reg 1e-3 --freeze embed,unembed --stop-at 0.99 -o align.h5\n";
 
 /* Long options without a short form. */
 enum {
@@ -115,7 +121,8 @@ enum {
     OPT_SNAPSHOT, OPT_STOP_AT, OPT_SEED, OPT_THREADS, OPT_RESUME, OPT_CHECKPOINT,
     OPT_CHECKPOINT_EVERY, OPT_BASIS, OPT_BASIS_RANDOM, OPT_INTERVENE_SEED, OPT_FROM, OPT_SUPPRESS,
     OPT_SUPPRESS_SCOPE, OPT_KICK, OPT_KICK_EVERY, OPT_KICK_DIRECTION, OPT_KICK_SAMPLES, OPT_KICK_ETA,
-    OPT_NOISE, OPT_NOISE_EVERY, OPT_GROKFAST, OPT_ORTHO_GRAD, OPT_METRICS,
+    OPT_NOISE, OPT_NOISE_EVERY, OPT_GROKFAST, OPT_ORTHO_GRAD, OPT_METRICS, OPT_JAC_REG,
+    OPT_JAC_TARGET, OPT_JAC_PROJECTIONS,
 };
 
 /* Every flag of grok-train but the common ones takes a value (--ortho-grad's is optional). */
@@ -143,6 +150,8 @@ static const struct option longopts[] = {
     ARG("kick-samples", OPT_KICK_SAMPLES), ARG("kick-eta", OPT_KICK_ETA), ARG("noise", OPT_NOISE),
     ARG("noise-every", OPT_NOISE_EVERY), ARG("grokfast", OPT_GROKFAST),
     {"ortho-grad", optional_argument, NULL, OPT_ORTHO_GRAD}, ARG("metrics", OPT_METRICS),
+    ARG("jac-reg", OPT_JAC_REG), ARG("jac-target", OPT_JAC_TARGET),
+    ARG("jac-projections", OPT_JAC_PROJECTIONS),
     {NULL, 0, NULL, 0},
 };
 #undef ARG

@@ -51,6 +51,8 @@ void grok_config_defaults(struct grok_train_config *c)
     c->stop_at = 0;
     c->seed = 0;
     c->intervene_seed = -1;      /* derived from seed (grok_config_resolve) */
+    c->jac_target = -1;
+    c->jac_projections = 1;      /* GrokAlign's estimator: one projection per example */
     c->intervene_from = 1;
     c->suppress = -1;
     c->kick = -1;
@@ -499,6 +501,9 @@ static const struct config_key keys[] = {
      .check = check_grokfast},
     CHOICE("ortho_grad", "--ortho-grad", OPTIONAL, ortho_grad, ortho_name, ortho_parse, "rescale plain"),
     CHOICE("metrics", "--metrics", OPTIONAL, metrics, metrics_name, metrics_parse, "none collapse"),
+    {.key = "jac_reg", .flag = "--jac-reg", .type = KEY_REAL, .family = OPTIONAL, AT(jac_reg)},
+    {.key = "jac_target", .flag = "--jac-target", .type = KEY_REAL, .family = OPTIONAL, AT(jac_target)},
+    INT("jac_projections", "--jac-projections", OPTIONAL, jac_projections, 0, 1024),
 };
 #undef AT
 #undef TEXT
@@ -641,6 +646,30 @@ static int check_interventions(struct grok_train_config *c, struct naming *nm, s
     return GROK_OK;
 }
 
+/* GrokAlign's settings: λ at least 0, a target of at least 0 (or -1, none), both others only
+ * with λ > 0, and a model whose input is continuous: an MLP reading one-hot codes or raw ids has
+ * no embedding for the regulariser to shape. */
+static int check_jacreg(const struct grok_train_config *c, struct naming *nm, struct grok_err *err)
+{
+    if (!(c->jac_reg >= 0))
+        return grok_err_set(err, GROK_EINVAL, "%s %g: must be at least 0", named(nm, 0, "jac_reg"), c->jac_reg);
+    if (c->jac_target != -1 && !(c->jac_target >= 0))
+        return grok_err_set(err, GROK_EINVAL, "%s %g: must be at least 0", named(nm, 0, "jac_target"),
+                            c->jac_target);
+    if (c->jac_reg == 0) {
+        const char *given = c->jac_target != -1 ? "jac_target" : c->jac_projections != 1 ? "jac_projections" : NULL;
+        if (given)
+            return grok_err_set(err, GROK_EINVAL, "%s: applies only with %s", named(nm, 0, given),
+                                named(nm, 1, "jac_reg"));
+        return GROK_OK;
+    }
+    if (c->model.arch == GROK_MLP && c->model.input != GROK_INPUT_EMBED)
+        return grok_err_set(err, GROK_EINVAL, "%s: the model has no continuous input (its --embed %s "
+                            "feeds fixed codes): the regulariser needs a learned embedding",
+                            named(nm, 0, "jac_reg"), c->model.input == GROK_INPUT_ONEHOT ? "onehot" : "raw");
+    return GROK_OK;
+}
+
 /* The model's build words its reasons with grok-train's flags (none of them reachable from a
  * setting within its limits, so kept as a last guard); for a run the reason comes after what it
  * refuses. The checks that a stored value can fail (the task's, the activation's) take its name. */
@@ -660,6 +689,8 @@ static int resolve(struct grok_train_config *c, struct naming *nm, struct grok_e
     if (check_interventions(c, nm, err))
         return GROK_EINVAL;
     if (check_each(c, nm, err))
+        return GROK_EINVAL;
+    if (check_jacreg(c, nm, err))
         return GROK_EINVAL;
     if (grok_task_check(c->op, c->p, named(nm, 0, "p"), err))
         return GROK_EINVAL;

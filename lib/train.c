@@ -198,4 +198,5 @@ long long grok_trainer_last_eval(const struct grok_trainer *t) { return t->last_
 int grok_trainer_threads(const struct grok_trainer *t) { return t->loss.n_workers; }
 struct grok_pool *grok_trainer_pool(const struct grok_trainer *t) { return t->loss.pool; }
 const int32_t *grok_trainer_train_tokens(const struct grok_trainer *t) { return t->train_tok; }
+const struct grok_batch *grok_trainer_batch(const struct grok_trainer *t) { return &t->batch; }
 size_t grok_trainer_work_bytes(const struct grok_trainer *t) { return grok_work_bytes(t->loss.work); }

@@ -25,6 +25,7 @@ struct grok_trainer {
     struct grok_batch_loss loss;   /* the workers, their activations and the gradient loss.grad */
     int eval_chunk;                /* examples per evaluation pass */
     struct grok_sampler sampler;   /* the minibatches, drawn with rng */
+    struct grok_batch batch;       /* the step's minibatch, from its draw to its end */
     struct grok_transforms transforms;   /* between the gradient and the clipping, in order */
     gsl_rng *rng;                  /* initialisation, then minibatches */
     long long step;                /* updates done */

@@ -10,6 +10,7 @@
 #include "grok/fpenv.h"
 #include "grok/history.h"
 #include "grok/grokfast.h"
+#include "grok/jacreg.h"
 #include "grok/intervene.h"
 #include "grok/orthograd.h"
 #include "grok/metrics.h"
@@ -38,8 +39,11 @@ struct grok_train_session {
 int grok_train_add_transforms(struct grok_trainer *t, struct grok_err *err)
 {
     const struct grok_train_config *c = grok_trainer_config(t);
-    /* the documented order (grok-train(1), GRADIENT FILTERS): Grokfast's filter, then ⊥Grad,
-     * both before clipping; the interventions after it */
+    /* the documented order (grok-train(1), GRADIENT FILTERS): the Jacobian regulariser's
+     * gradient added, Grokfast's filter, then ⊥Grad, all before clipping; the interventions
+     * after it */
+    if (c->jac_reg > 0 && grok_jacreg_add(t, err))
+        return err->code;
     if (c->grokfast[0] && grok_grokfast_add(t, err))
         return err->code;
     if (c->ortho_grad && grok_orthograd_add(t, err))

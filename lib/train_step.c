@@ -36,8 +36,8 @@ static void update_run(void *ctx, int i)
 double grok_trainer_step(struct grok_trainer *t)
 {
     /* 1. draw */
-    struct grok_batch b;
-    grok_sampler_draw(&t->sampler, t->rng, &b);
+    grok_sampler_draw(&t->sampler, t->rng, &t->batch);
+    const struct grok_batch b = t->batch;
     /* 2. the loss and the batch's gradient, combined over the workers */
     double loss = grok_batch_loss(&t->loss, t->params, b.tok, b.y, b.count, b.n, b.scale, 1, NULL);
     if (!isfinite(loss))

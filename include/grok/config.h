@@ -77,6 +77,10 @@ struct grok_train_config {
     /* gradient filters (grok-train(1), GRADIENT FILTERS), written to /config only when on */
     char grokfast[64];          /* --grokfast ema:ALPHA:LAMBDA or ma:WINDOW:LAMBDA; "" off */
     int ortho_grad;             /* --ortho-grad: 0 off, 1 rescale (the authors' code), 2 plain */
+    /* GrokAlign's regulariser (grok-train(1), JACOBIAN REGULARISER), written only when on */
+    double jac_reg;             /* --jac-reg LAMBDA: λ · mean ‖J_x‖_F added to the loss; 0 off */
+    double jac_target;          /* --jac-target T: λ |T − mean ‖J_x‖_F| instead; -1 off */
+    int jac_projections;        /* --jac-projections R: random projections per example; 0 exact */
     int metrics;                /* --metrics collapse (1): the evaluations' softmax-collapse
                                  * columns (grok-train(1), STABLEMAX); 0 none, kept from /config */
 };

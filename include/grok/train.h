@@ -117,6 +117,9 @@ struct grok_pool *grok_trainer_pool(const struct grok_trainer *t);
 /* The training examples as the model reads them: (n_train, n_ctx) tokens, the answers being the
  * dataset's train_y. */
 const int32_t *grok_trainer_train_tokens(const struct grok_trainer *t);
+/* The minibatch of the step in progress, whose gradient the transforms' apply hooks receive
+ * (sampler.h: distinct examples with their counts); valid within those hooks only. */
+const struct grok_batch *grok_trainer_batch(const struct grok_trainer *t);
 /* The names of the metrics the transforms add to each evaluation (see struct grok_eval); returns
  * their count (at most GROK_EVAL_EXTRA). */
 int grok_trainer_metric_names(const struct grok_trainer *t, const char **names);

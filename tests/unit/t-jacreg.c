@@ -3,7 +3,9 @@
  * one), and the gradient of Σ coef_i · norm_i against central finite differences in double over
  * every parameter, for transformers (LayerNorm or not, causal or full, ReLU or GELU, one or two
  * layers, either readout) and MLPs (each activation, each input), with a random projection and
- * exactly; the float passes against the double ones. */
+ * exactly; the float passes against the double ones. Then the trainer's transform: the gradient
+ * a step adds is λ times that of the batch's mean norm (counts and scale, threads, the target's
+ * sign), and its metric is that mean. */
 #include "tap.h"
 
 #include <gsl/gsl_randist.h>
@@ -11,7 +13,10 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "grok/config.h"
 #include "grok/model.h"
+#include "grok/train.h"
+#include "grok/train_session.h"
 #include "models.h"
 
 #define FD_H 1e-6
@@ -193,6 +198,107 @@ static void check(const struct grok_model_config *cfg, int K)
     grok_model_free(&m);
 }
 
+/* ---- the trainer's transform ---- */
+
+/* The gradient of λ · scale · Σ count · ‖J_x‖_F (exact) over t's last batch at params P. */
+static void expected_grad(const struct grok_trainer *t, const double *P, double lambda, double *G,
+                          double *mean)
+{
+    const struct grok_model *m = grok_trainer_model(t);
+    const struct grok_batch *b = grok_trainer_batch(t);
+    int C = m->cfg.d_vocab_out, T = m->cfg.n_ctx;
+    struct grok_work *w = work(m, C, GROK_F64), *tw = work(m, C, GROK_F64);
+    int32_t *tok = malloc((size_t)C * T * sizeof *tok);
+    double *v = calloc((size_t)C * C, sizeof *v);
+    for (int c = 0; c < C; c++)
+        v[c * C + c] = 1;
+    *mean = 0;
+    for (size_t k = 0; k < m->n_params; k++)
+        G[k] = 0;
+    for (int i = 0; i < b->n; i++) {
+        for (int c = 0; c < C; c++)
+            memcpy(tok + (size_t)c * T, b->tok + (size_t)i * T, T * sizeof *tok);
+        double norm, count = b->count ? b->count[i] : 1, coef = lambda * b->scale * count;
+        grok_model_jac_norms_f64(m, w, tw, P, tok, 1, C, v, 1, &norm);
+        grok_model_jac_grad_f64(m, w, tw, P, G, tok, 1, C, v, 1, &coef);
+        *mean += b->scale * count * norm;
+    }
+    free(tok);
+    free(v);
+    grok_work_free(w);
+    grok_work_free(tw);
+}
+
+/* One step of a trainer of c (clip 0, so grok_trainer_grad is the step's whole gradient). */
+static struct grok_trainer *one_step(const struct grok_train_config *c, int threads, double *P0)
+{
+    struct grok_err err = {0};
+    struct grok_trainer *t = grok_trainer_new(c, &err);
+    if (!t || (threads > 1 && grok_trainer_set_threads(t, threads, &err)) ||
+        grok_train_add_transforms(t, &err)) {
+        printf("Bail out! trainer: %s\n", err.msg);
+        exit(1);
+    }
+    const float *p = grok_trainer_params(t);
+    for (size_t k = 0; k < grok_trainer_model(t)->n_params; k++)
+        P0[k] = p[k];
+    grok_trainer_step(t);
+    return t;
+}
+
+static void test_trainer(int threads, double target, int batch, enum grok_arch arch)
+{
+    struct grok_train_config c;
+    small_train_config(&c);
+    c.batch = batch;
+    c.clip = 0;
+    if (arch == GROK_MLP) {
+        c.model.arch = GROK_MLP;
+        c.model.input = GROK_INPUT_EMBED;
+        c.model.d_embed = 6;
+        c.model.n_hidden = 1;
+        c.model.hidden[0] = 20;
+        c.model.act = GROK_ACT_GELU;
+    }
+    struct grok_err err = {0};
+    if (grok_config_resolve(&c, &err)) {
+        printf("Bail out! %s\n", err.msg);
+        exit(1);
+    }
+    struct grok_train_config r = c;
+    r.jac_reg = 0.05;
+    r.jac_projections = 0;
+    r.jac_target = target;
+    size_t n = 0;
+    {
+        struct grok_model m;
+        build(&m, &c.model);
+        n = m.n_params;
+        grok_model_free(&m);
+    }
+    double *P0 = malloc(n * sizeof *P0), *want = malloc(n * sizeof *want), mean;
+    struct grok_trainer *plain = one_step(&c, threads, P0), *reg = one_step(&r, threads, P0);
+    expected_grad(reg, P0, r.jac_reg, want, &mean);
+    double sign = target < 0 || mean > target ? 1 : -1, gap = 0, norm = 0;
+    const float *g1 = grok_trainer_grad(plain), *g2 = grok_trainer_grad(reg);
+    for (size_t k = 0; k < n; k++) {
+        double d = (double)g2[k] - g1[k] - sign * want[k];
+        gap += d * d;
+        norm += want[k] * want[k];
+    }
+    struct grok_eval e;
+    grok_trainer_eval(reg, &e);
+    double metric = e.n_extra ? e.extra[0] : NAN;
+    ok(sqrt(gap / norm) < 2e-4 && fabs(metric - mean) < 1e-5 * mean,
+       "%s, %d thread(s), batch %d%s: a step adds %sλ ∇ mean ‖J_x‖_F (gap %.2g relative); jac_norm is "
+       "the batch's mean (%.6g, want %.6g)", arch == GROK_MLP ? "mlp" : "transformer", threads, batch,
+       target < 0 ? "" : ", a target", sign < 0 ? "−" : "", sqrt(gap / norm), metric, mean);
+    grok_trainer_free(plain);
+    grok_trainer_free(reg);
+    free(P0);
+    free(want);
+}
+
 int main(void)
 {
     rng = gsl_rng_alloc(gsl_rng_mt19937);
@@ -211,6 +317,11 @@ int main(void)
                 check((struct grok_model_config[]){mlp_config(GROK_INPUT_EMBED, h, acts[a], GROK_LOSS_CE)}, K);
         check((struct grok_model_config[]){mlp_config(GROK_INPUT_ONEHOT, 1, GROK_ACT_GELU, GROK_LOSS_CE)}, K);
     }
+    test_trainer(1, -1, 24, GROK_TRANSFORMER);
+    test_trainer(2, -1, 24, GROK_TRANSFORMER);
+    test_trainer(2, -1, 0, GROK_TRANSFORMER);
+    test_trainer(1, 1e6, 24, GROK_TRANSFORMER);
+    test_trainer(2, -1, 24, GROK_MLP);
     gsl_rng_free(rng);
     return done_testing();
 }
