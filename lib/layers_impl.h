@@ -728,7 +728,8 @@ void FN(grok_act_jvp_backward)(R *dinp, R *dinp_t, const R *dout, const R *dout_
                                const R *inp, const R *out, const R *inp_t, long n,
                                enum grok_act act)
 {
-    FN(grok_act_backward)(dinp, dout, inp, out, n, act);
+    if (dout)
+        FN(grok_act_backward)(dinp, dout, inp, out, n, act);
     FN(grok_act_backward)(dinp_t, dout_t, inp, out, n, act);
     if (act == GROK_ACT_QUAD)
         for (long i = 0; i < n; i++)

@@ -69,12 +69,18 @@ static void tf_tangent(const struct grok_model *m, R *base, R *tbase,
 }
 
 /* A linear map's reverse for the primal and its tangent: both adjoints into dw, the bias's from
- * the primal only. */
+ * the primal only. live 0: the primal's adjoint dout is known to be zero, and its products are
+ * skipped (dinp is left as it is, zeroed by the caller).
+ *
+ * The primal's adjoint starts at zero (the logits are not in R) and becomes nonzero only through
+ * the second-order terms: LayerNorm's, the attention's, a curved activation's. Down to the first
+ * of them, in a ReLU network the whole MLP, its products would multiply zeros. */
 static void linear_backward_dual(R *dinp, R *dinp_t, R *dw, R *db, const R *dout,
                                  const R *dout_t, const R *inp, const R *inp_t, const R *w, int N,
-                                 int I, int J)
+                                 int I, int J, int live)
 {
-    SFX(grok_linear_backward)(dinp, dw, db, dout, inp, w, N, I, J);
+    if (live)
+        SFX(grok_linear_backward)(dinp, dw, db, dout, inp, w, N, I, J);
     SFX(grok_linear_backward)(dinp_t, dw, NULL, dout_t, inp_t, w, N, I, J);
 }
 
@@ -87,10 +93,11 @@ static void heads_backward_dual(R *dinp, R *dinp_t, R *dw, R *db, const R *dout,
 }
 
 /* One block's reverse, primal and tangent: g, gt the adjoints of its output and of its
- * tangent; leaves its input's in gin, gint. */
+ * tangent (*live 0: g is zero); leaves its input's in gin, gint (*live 1). */
 static void block_backward_dual(const struct grok_model *m, R *base, R *tbase,
                                 const struct grok_work_layout *L, const int32_t *ints,
-                                const R *P, R *G, int l, int n, R *g, R *gt, R *gin, R *gint)
+                                const R *P, R *G, int l, int n, R *g, R *gt, R *gin, R *gint,
+                                int *live)
 {
     const struct grok_model_config *c = &m->cfg;
     const struct grok_block_offsets *o = &m->blocks[l];
@@ -118,24 +125,28 @@ static void block_backward_dual(const struct grok_model *m, R *base, R *tbase,
     zero(dpost, (size_t)Rq * M);
     zero(dpost_t, (size_t)Rq * M);
     linear_backward_dual(dpost, dpost_t, G + o->W_out, G + o->b_out, g, gt, b.post, bt.post,
-                         P + o->W_out, Rq, M, D);
+                         P + o->W_out, Rq, M, D, *live);
     zero(dpre, (size_t)Rq * M);
     zero(dpre_t, (size_t)Rq * M);
-    SFX(grok_act_jvp_backward)(dpre, dpre_t, dpost, dpost_t, b.pre, b.post, bt.pre, (long)Rq * M,
-                               c->act);
+    SFX(grok_act_jvp_backward)(dpre, dpre_t, *live ? dpost : NULL, dpost_t, b.pre, b.post, bt.pre,
+                               (long)Rq * M, c->act);
+    int live_mid = *live || c->act != GROK_ACT_RELU;   /* σ'' ≠ 0 */
     if (c->norm) {
         zero(dln, (size_t)Rq * D);
         zero(dln_t, (size_t)Rq * D);
     }
     linear_backward_dual(d_min, d_min_t, G + o->W_in, G + o->b_in, dpre, dpre_t, b.m_in, bt.m_in,
-                         P + o->W_in, Rq, D, M);
+                         P + o->W_in, Rq, D, M, live_mid);
+    *live = live_mid || c->norm;   /* g: the MLP's input adjoint added, or LayerNorm's */
     if (c->norm)
         SFX(grok_layernorm_jvp_backward)(g, gt, G + o->ln2_w, G + o->ln2_b, dln, dln_t, b.mid,
                                          bt.mid, b.ln2_mean, b.ln2_rstd, P + o->ln2_w, Rq, D);
 
     zero(dz, (size_t)Rq * HE);
     zero(dz_t, (size_t)Rq * HE);
-    linear_backward_dual(dz, dz_t, G + o->W_O, G + o->b_O, g, gt, b.z, bt.z, P + o->W_O, Rq, HE, D);
+    linear_backward_dual(dz, dz_t, G + o->W_O, G + o->b_O, g, gt, b.z, bt.z, P + o->W_O, Rq, HE, D,
+                         *live);
+    *live = 1;   /* the attention's second-order terms */
     zero(dq, (size_t)Rq * HE);
     zero(dq_t, (size_t)Rq * HE);
     zero(dk, (size_t)in.rows * HE);
@@ -186,21 +197,24 @@ static R *tf_backward_dual(const struct grok_model *m, R *base, R *tbase,
     size_t out = L->layers + (size_t)(c->n_layers - 1) * L->full.size + L->last.out;
     zero(g, (size_t)n * D);
     zero(gt, (size_t)n * D);
+    int live = 0;   /* the logits' own adjoint is zero */
     if (c->norm) {
         R *du = base + L->dlnf, *du_t = tbase + L->dlnf;
         zero(du, (size_t)n * D);
         zero(du_t, (size_t)n * D);
         linear_backward_dual(du, du_t, G + m->W_U, G + m->b_U, base + L->dlogits,
-                             tbase + L->dlogits, base + L->lnf, tbase + L->lnf, P + m->W_U, n, D, V);
+                             tbase + L->dlogits, base + L->lnf, tbase + L->lnf, P + m->W_U, n, D, V,
+                             live);
         SFX(grok_layernorm_jvp_backward)(g, gt, G + m->lnf_w, G + m->lnf_b, du, du_t, base + out,
                                          tbase + out, base + L->lnf_mean, base + L->lnf_rstd,
                                          P + m->lnf_w, n, D);
+        live = 1;
     } else {
         linear_backward_dual(g, gt, G + m->W_U, G + m->b_U, base + L->dlogits, tbase + L->dlogits,
-                             base + out, tbase + out, P + m->W_U, n, D, V);
+                             base + out, tbase + out, P + m->W_U, n, D, V, live);
     }
     for (int l = c->n_layers - 1; l >= 0; l--) {
-        block_backward_dual(m, base, tbase, L, ints, P, G, l, n, g, gt, gin, gint);
+        block_backward_dual(m, base, tbase, L, ints, P, G, l, n, g, gt, gin, gint, &live);
         R *s = g;
         g = gin;
         gin = s;
@@ -241,22 +255,26 @@ static R *mlp_backward_dual(const struct grok_model *m, R *base, R *tbase,
     R *top = last >= 0 ? dh : dx, *top_t = last >= 0 ? dh_t : dx_t;
     zero(top, (size_t)n * width);
     zero(top_t, (size_t)n * width);
+    int live = 0;   /* the logits' own adjoint is zero, and stays so through ReLU layers */
     linear_backward_dual(top, top_t, G + m->W_U, G + m->b_U, base + L->dlogits, tbase + L->dlogits,
                          last >= 0 ? base + L->hpost[last] : base + L->x,
                          last >= 0 ? tbase + L->hpost[last] : tbase + L->x, P + m->W_U, n, width,
-                         c->d_vocab_out);
+                         c->d_vocab_out, live);
     for (int i = last; i >= 0; i--) {
         int width_in = i > 0 ? c->hidden[i - 1] : (int)m->d_input;
         size_t in = i > 0 ? L->hpost[i - 1] : L->x;
         zero(dpre, (size_t)n * c->hidden[i]);
         zero(dpre_t, (size_t)n * c->hidden[i]);
-        SFX(grok_act_jvp_backward)(dpre, dpre_t, dh, dh_t, base + L->hpre[i], base + L->hpost[i],
-                                   tbase + L->hpre[i], (long)n * c->hidden[i], c->act);
+        SFX(grok_act_jvp_backward)(dpre, dpre_t, live ? dh : NULL, dh_t, base + L->hpre[i],
+                                   base + L->hpost[i], tbase + L->hpre[i], (long)n * c->hidden[i],
+                                   c->act);
+        live |= c->act != GROK_ACT_RELU;
         R *dprev = i > 0 ? dh : dx, *dprev_t = i > 0 ? dh_t : dx_t;
         zero(dprev, (size_t)n * width_in);
         zero(dprev_t, (size_t)n * width_in);
         linear_backward_dual(dprev, dprev_t, G + m->mlp_W[i], G + m->mlp_b[i], dpre, dpre_t,
-                             base + in, tbase + in, P + m->mlp_W[i], n, width_in, c->hidden[i]);
+                             base + in, tbase + in, P + m->mlp_W[i], n, width_in, c->hidden[i],
+                             live);
     }
     return dx;
 }
@@ -306,7 +324,8 @@ void SFX(grok_model_jac_grad)(const struct grok_model *m, struct grok_work *w,
         for (size_t e = (size_t)i * K * V; e < (size_t)(i + 1) * K * V; e++)
             dlt[e] = (R)(a * v[e]);
     }
-    zero(base + L.dlogits, (size_t)rows * V);   /* the logits themselves are not in R */
+    zero(base + L.dlogits, (size_t)rows * V);   /* the logits themselves are not in R: the passes
+                                                 * skip the products of this zero */
     R *dx;
     if (c->arch == GROK_TRANSFORMER) {
         tf_tangent(m, base, tbase, &L, w->ints, P, rows);

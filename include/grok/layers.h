@@ -77,7 +77,8 @@ enum grok_act { GROK_ACT_RELU, GROK_ACT_GELU, GROK_ACT_QUAD };
      * the output's tangent (written, =) from the input's tangent inp_t at the forward's point   \
      * (its inp, out and cache); _jvp_backward takes the adjoints of the output (dout) and of its \
      * tangent (dout_t) and ADDS those of the input (dinp, second-order terms included), of the   \
-     * input's tangent (dinp_t) and of the weights. The attention's take the dense layout only    \
+     * input's tangent (dinp_t) and of the weights; the activation's dout may be NULL (a zero    \
+     * adjoint). The attention's take the dense layout only                                      \
      * (query rows b·Tq+i, key rows b·T+j); att_t (B,H,Tq,T) is the tangent of att. */            \
     void grok_layernorm_jvp##S(R *out_t, const R *inp, const R *inp_t, const R *mean,          \
                                const R *rstd, const R *w, int N, int D);                         \
