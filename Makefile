@@ -59,7 +59,7 @@ PUB_HEADERS := $(wildcard include/grok/*.h)
 HEADERS    := $(PUB_HEADERS) $(wildcard lib/*.h)
 MANPAGES   := $(wildcard doc/*.1)
 
-.PHONY: all check demo bench bench-pca bench-checkpoint bench-intervene bench-filters bench-deps install uninstall clean deps deps-check fuzz fuzz-deps fuzz-build fuzz-ci
+.PHONY: all check demo bench bench-pca bench-checkpoint bench-intervene bench-filters bench-jacreg bench-deps install uninstall clean deps deps-check fuzz fuzz-deps fuzz-build fuzz-ci
 .DELETE_ON_ERROR:
 
 all: deps-check $(LIBGROK) $(PROGS)
@@ -125,6 +125,10 @@ bench-intervene: all $(O)/bench/transform-step
 # What the gradient filters (Grokfast, ⊥Grad) cost in a step on the Xu and Nanda presets.
 bench-filters: all $(O)/bench/transform-step
 	sh bench/filters.sh $(O)/bench 3
+
+# What GrokAlign's regulariser costs in a step of the Nanda preset, and PyTorch's double backprop.
+bench-jacreg: all $(O)/bench/transform-step
+	sh bench/jacreg.sh $(BINDIR) $(O)/bench 3
 
 bench: all $(BENCH_BIN)
 	@tools/deps.sh --bench --check

@@ -85,13 +85,30 @@ class Model(torch.nn.Module):
         return F.layer_norm(x, x.shape[-1:], self.w(name + ".w"), self.w(name + ".b"), eps=1e-5)
 
     def transformer(self, tok):
+        return self.transformer_from(self.embed(tok))
+
+    def embed(self, tok):
+        """The continuous input: token plus position embeddings (transformer), the flattened
+        embedding, one-hot codes or ids (MLP)."""
+        c = self.cfg
+        if c["model"] == "transformer":
+            return self.w("embed.W_E")[tok] + self.w("pos_embed.W_pos")[:tok.shape[1]]
+        if c["embed"] == "onehot":
+            return F.one_hot(tok, c["d_vocab"]).float().flatten(1)
+        if c["embed"] == "raw":
+            return tok.float()
+        return self.w("embed.W_E")[tok].flatten(1)
+
+    def from_input(self, x):
+        return self.transformer_from(x) if self.cfg["model"] == "transformer" else self.mlp_from(x)
+
+    def transformer_from(self, x):
         c, w = self.cfg, self.w
-        T = tok.shape[1]
-        x = w("embed.W_E")[tok] + w("pos_embed.W_pos")[:T]
+        T = x.shape[1]
         pre = c["norm"] == "pre"
         mask = None
         if c["attn"] == "causal":
-            mask = torch.triu(torch.ones(T, T, dtype=torch.bool, device=tok.device), diagonal=1)
+            mask = torch.triu(torch.ones(T, T, dtype=torch.bool, device=x.device), diagonal=1)
         for l in range(c["n_layers"]):
             b = f"blocks.{l}."
             a_in = self.layernorm(x, b + "ln1") if pre else x
@@ -112,13 +129,9 @@ class Model(torch.nn.Module):
         return r @ w("unembed.W_U") + w("unembed.b_U")
 
     def mlp(self, tok):
-        c = self.cfg
-        if c["embed"] == "onehot":
-            x = F.one_hot(tok, c["d_vocab"]).float().flatten(1)
-        elif c["embed"] == "raw":
-            x = tok.float()
-        else:
-            x = self.w("embed.W_E")[tok].flatten(1)
+        return self.mlp_from(self.embed(tok))
+
+    def mlp_from(self, x):
         i = 0
         while self.has(f"mlp.{i}.W"):
             x = self.act(x @ self.w(f"mlp.{i}.W") + self.w(f"mlp.{i}.b"))
