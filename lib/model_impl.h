@@ -646,6 +646,19 @@ void SFX(grok_model_input_grad)(const struct grok_model *m, struct grok_work *w,
     memcpy(dx, d, (size_t)n * m->d_input * sizeof *dx);
 }
 
+void SFX(grok_model_readout_acts)(const struct grok_model *m, struct grok_work *w, const R *P,
+                                  const int32_t *tokens, int n, R *logits, R *acts)
+{
+    struct grok_work_layout L;
+    grok_work_layout(m, n, &L);
+    R *base = w->block;
+    forward(m, w, &L, P, tokens, n);
+    memcpy(logits, base + L.logits, (size_t)n * m->cfg.d_vocab_out * sizeof *logits);
+    struct block_cache b;
+    block_cache(m, base, &L, m->cfg.n_layers - 1, &b);   /* its one query row: the readout */
+    memcpy(acts, b.post, (size_t)n * m->cfg.d_mlp * sizeof *acts);
+}
+
 /* ---- the MLP's gradient split between a pool's workers by columns ----
  *
  * Splitting the batch between threads (the trainer's way) makes every thread build the

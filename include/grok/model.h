@@ -262,6 +262,15 @@ void grok_model_jac_grad_f64(const struct grok_model *m, struct grok_work *w,
                              const int32_t *tokens, int n, int K, const double *v, double kappa,
                              const double *coef);
 
+/* A transformer's logits (n, d_vocab_out) and its last block's MLP activations (after the
+ * activation function) at the readout position (n, d_mlp), for n examples of tokens, by the
+ * forward pass training uses. Nanda et al.'s neuron analysis reads the activations. */
+void grok_model_readout_acts(const struct grok_model *m, struct grok_work *w, const float *params,
+                             const int32_t *tokens, int n, float *logits, float *acts);
+void grok_model_readout_acts_f64(const struct grok_model *m, struct grok_work *w,
+                                 const double *params, const int32_t *tokens, int n,
+                                 double *logits, double *acts);
+
 /* Fills views (n_tensors of them) with every tensor of params (n_params floats): name, shape
  * and data, as the run writers take them. The views borrow m's names and params. */
 void grok_model_views(const struct grok_model *m, const float *params, struct grok_tensor *views);
