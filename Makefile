@@ -59,7 +59,7 @@ PUB_HEADERS := $(wildcard include/grok/*.h)
 HEADERS    := $(PUB_HEADERS) $(wildcard lib/*.h)
 MANPAGES   := $(wildcard doc/*.1)
 
-.PHONY: all check demo bench bench-pca bench-checkpoint bench-intervene bench-filters bench-jacreg bench-deps install uninstall clean deps deps-check fuzz fuzz-deps fuzz-build fuzz-ci
+.PHONY: all check demo bench bench-pca bench-checkpoint bench-intervene bench-filters bench-jacreg bench-progress bench-deps install uninstall clean deps deps-check fuzz fuzz-deps fuzz-build fuzz-ci
 .DELETE_ON_ERROR:
 
 all: deps-check $(LIBGROK) $(PROGS)
@@ -129,6 +129,10 @@ bench-filters: all $(O)/bench/transform-step
 # What GrokAlign's regulariser costs in a step of the Nanda preset, and PyTorch's double backprop.
 bench-jacreg: all $(O)/bench/transform-step
 	sh bench/jacreg.sh $(BINDIR) $(O)/bench 3
+
+# grok-fourier --progress against the progress measures' own computation in PyTorch.
+bench-progress: all
+	sh bench/progress.sh $(BINDIR) 3
 
 bench: all $(BENCH_BIN)
 	@tools/deps.sh --bench --check

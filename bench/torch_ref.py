@@ -122,6 +122,7 @@ class Model(torch.nn.Module):
             x = x + torch.einsum("bhte,hed->btd", z, w(b + "attn.W_O")) + w(b + "attn.b_O")
             m_in = self.layernorm(x, b + "ln2") if pre else x
             h = self.act(m_in @ w(b + "mlp.W_in") + w(b + "mlp.b_in"))
+            self.mlp_post = h                       # the last block's, for the progress measures
             x = x + h @ w(b + "mlp.W_out") + w(b + "mlp.b_out")
         r = x[:, T - 1 if c["readout"] == "last" else 0]
         if pre:

@@ -49,8 +49,8 @@ static const char usage[] =
     "  grok-fourier -p embed.W_E --keys 2 -t run.h5\n"
     "  grok-fourier -p unembed.W_U -t spectrum run.h5 > spectrum.tsv\n"
     "  grok-fourier -s 0:500 run.h5 -o fourier.h5\n"
-    "  grok-fourier --progress -t run.h5 > progress.tsv\n"
-    "  grok-fourier --progress -t neurons -s 10000:10000 run.h5 | awk '$4 > 0.85' | cut -f3 | sort -n | uniq -c\n";
+    "  grok-train --preset nanda --p 23 --steps 3000 --snapshot-every 100 -q | grok-fourier --progress -t > progress.tsv\n"
+    "  grok-fourier --progress -t neurons run.h5 | awk -F'\\t' '$1 == 3000 && $4 >= 0.85' | cut -f3 | sort -n | uniq -c\n";
 
 struct opts {
     struct grok_common co;
