@@ -225,7 +225,7 @@ is_exit 2
 is_stderr "grok-fourier: --key-share: bad value '1' (a share from 0 to below 1) (see grok-fourier --help)"
 run grok-fourier -t cubes run.h5
 is_exit 2
-is_stderr "grok-fourier: -t: 'cubes' is not a table of grok-fourier (summary, spectrum) (see grok-fourier --help)"
+is_stderr "grok-fourier: -t: 'cubes' is not a table of grok-fourier (summary, spectrum, progress, neurons, coefficients, weights) (see grok-fourier --help)"
 head -c 3000 run.h5 >cut.h5
 run grok-fourier -t cut.h5
 is_exit 1

@@ -35,6 +35,14 @@ awk -F'\t' '{ n = split($2, k, ","); for (i = 1; i <= n; i++) if (k[i] != "-") p
 cmp -s chosen want
 ok $? "--keys-from each: each snapshot's keys are the frequencies its neurons choose with share 0.85"
 
+grok-train --p 13 --d-model 16 --heads 2 --d-mlp 24 --layers 2 --norm pre --act gelu --steps 40 \
+    --snapshot-every 20 --eval-every 20 -q -o deep.h5
+grok-snap -t metrics deep.h5 | grep -v '^#' | sed 1d | cut -f1,2,4 >deep-evals.tsv
+grok-fourier --progress -t deep.h5 | grep -v '^#' | sed 1d | cut -f1-3 | join -t "$(printf '\t')" - deep-evals.tsv |
+    awk -F'\t' 'function rel(a, b) { d = a - b; if (d < 0) d = -d; return d / (b < 0 ? -b : b) }
+        { n++; if (rel($2, $4) > 1e-5 || rel($3, $5) > 1e-5) bad++ } END { exit !(n == 3 && !bad) }'
+ok $? "two layers, LayerNorm, GELU: the grid's losses are the run's own evaluations"
+
 run grok-fourier --progress -t neurons small.h5
 [ "$(grep -v '^#' "$TMP/stdout" | sed 1d | wc -l)" -eq $((4 * 64)) ]
 ok $? "the neuron table: one row per snapshot and neuron"
