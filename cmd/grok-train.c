@@ -19,7 +19,10 @@ static const char usage[] =
     "      --op OP            add sub mul div x2y2 x2xyy2 x3xy rand            [add]\n"
     "      --p P              the modulus                                       [113]\n"
     "      --frac F           training fraction of all pairs, 0 < F < 1         [0.3]\n"
-    "      --split KIND       random, or uniform (each operand value equally often) [random]\n"
+    "      --test-frac F      hold out F of all pairs as the test set first, and train on\n"
+    "                         --frac of all pairs from the rest (P3)   [0: the rest is test]\n"
+    "      --split KIND       random; uniform (each operand value equally often); or\n"
+    "                         skewed[:S] (value of random rank r weighs r^-S, Zipf; S 1) [random]\n"
     "      --data-seed N      seed of the split alone                           [0]\n"
     "      --ctx LAYOUT       ab= (Nanda), ab (Xu), aob= (AlQuabeh)             [ab=]\n"
     "Model:\n"
@@ -122,7 +125,7 @@ enum {
     OPT_CHECKPOINT_EVERY, OPT_BASIS, OPT_BASIS_RANDOM, OPT_INTERVENE_SEED, OPT_FROM, OPT_SUPPRESS,
     OPT_SUPPRESS_SCOPE, OPT_KICK, OPT_KICK_EVERY, OPT_KICK_DIRECTION, OPT_KICK_SAMPLES, OPT_KICK_ETA,
     OPT_NOISE, OPT_NOISE_EVERY, OPT_GROKFAST, OPT_ORTHO_GRAD, OPT_METRICS, OPT_JAC_REG,
-    OPT_JAC_TARGET, OPT_JAC_PROJECTIONS,
+    OPT_JAC_TARGET, OPT_JAC_PROJECTIONS, OPT_TEST_FRAC, OPT_SPLIT_SKEW,
 };
 
 /* Every flag of grok-train but the common ones takes a value (--ortho-grad's is optional). */
@@ -151,7 +154,8 @@ static const struct option longopts[] = {
     ARG("noise-every", OPT_NOISE_EVERY), ARG("grokfast", OPT_GROKFAST),
     {"ortho-grad", optional_argument, NULL, OPT_ORTHO_GRAD}, ARG("metrics", OPT_METRICS),
     ARG("jac-reg", OPT_JAC_REG), ARG("jac-target", OPT_JAC_TARGET),
-    ARG("jac-projections", OPT_JAC_PROJECTIONS),
+    ARG("jac-projections", OPT_JAC_PROJECTIONS), ARG("test-frac", OPT_TEST_FRAC),
+    ARG("split-skew", OPT_SPLIT_SKEW),
     {NULL, 0, NULL, 0},
 };
 #undef ARG

@@ -21,6 +21,7 @@ void grok_config_defaults(struct grok_train_config *c)
     c->p = 113;
     c->frac = 0.3;
     c->split = GROK_SPLIT_RANDOM;
+    c->split_skew = 1;           /* Zipf's law */
     c->data_seed = 0;
     c->ctx = GROK_CTX_AB_EQ;
     struct grok_model_config *m = &c->model;
@@ -439,7 +440,7 @@ static const struct config_key keys[] = {
            "add sub mul div x2y2 x2xyy2 x3xy rand"),
     INT("p", "--p", ANY_MODEL, p, 2, GROK_P_MAX),
     REAL("train_frac", "--frac", frac),
-    CHOICE("split", "--split", ANY_MODEL, split, grok_split_name_of_int, grok_split_parse, "random uniform"),
+    CHOICE("split", "--split", ANY_MODEL, split, grok_split_name_of_int, grok_split_parse, "random uniform skewed"),
     INT("data_seed", "--data-seed", ANY_MODEL, data_seed, 0, 4294967294LL),
     CHOICE("ctx", "--ctx", ANY_MODEL, ctx, grok_ctx_name_of_int, grok_ctx_parse, "ab= ab aob="),
     DERIVED("n_ctx", model.n_ctx),
@@ -504,6 +505,8 @@ static const struct config_key keys[] = {
     {.key = "jac_reg", .flag = "--jac-reg", .type = KEY_REAL, .family = OPTIONAL, AT(jac_reg)},
     {.key = "jac_target", .flag = "--jac-target", .type = KEY_REAL, .family = OPTIONAL, AT(jac_target)},
     INT("jac_projections", "--jac-projections", OPTIONAL, jac_projections, 0, 1024),
+    {.key = "test_frac", .flag = "--test-frac", .type = KEY_REAL, .family = OPTIONAL, AT(test_frac)},
+    {.key = "split_skew", .flag = "--split-skew", .type = KEY_REAL, .family = OPTIONAL, AT(split_skew)},
 };
 #undef AT
 #undef TEXT
@@ -697,6 +700,21 @@ static int resolve(struct grok_train_config *c, struct naming *nm, struct grok_e
     if (!(c->frac > 0 && c->frac < 1))
         return grok_err_set(err, GROK_EINVAL, "%s %g: the training fraction must be between 0 and 1 (exclusive)",
                             named(nm, 0, "train_frac"), c->frac);
+    if (!(c->test_frac >= 0 && c->test_frac < 1))
+        return grok_err_set(err, GROK_EINVAL, "%s %g: must be at least 0 and below 1", named(nm, 0, "test_frac"),
+                            c->test_frac);
+    if (c->test_frac > 0 && c->frac + c->test_frac > 1)
+        return grok_err_set(err, GROK_EINVAL, "%s %g and %s %g: together more than all pairs",
+                            named(nm, 0, "train_frac"), c->frac, named(nm, 1, "test_frac"), c->test_frac);
+    if (c->test_frac > 0 && c->split == GROK_SPLIT_UNIFORM)
+        return grok_err_set(err, GROK_EINVAL, "%s: not with %s uniform, which takes every pair off its "
+                            "diagonals as its test set", named(nm, 0, "test_frac"), named(nm, 1, "split"));
+    if (c->split_skew != 1 && c->split != GROK_SPLIT_SKEWED)
+        return grok_err_set(err, GROK_EINVAL, "%s: applies only with %s skewed", named(nm, 0, "split_skew"),
+                            named(nm, 1, "split"));
+    if (!(c->split_skew >= 0 && c->split_skew <= 100))
+        return grok_err_set(err, GROK_EINVAL, "%s %g: must be between 0 and 100", named(nm, 0, "split_skew"),
+                            c->split_skew);
     for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
         const char *list = (const char *)c + keys[i].off;
         if ((keys[i].type == KEY_LIST || keys[i].type == KEY_SPEC) && list[0] &&
@@ -813,6 +831,7 @@ static const struct { const char *flag, *first, *second; } compound[] = {
     {"--suppress", "--basis", "--suppress"},
     {"--kick", "--kick", "--kick-every"},
     {"--noise", "--noise", "--noise-every"},
+    {"--split", "--split", "--split-skew"},
 };
 
 /* The upper limit of an intervention's real setting given as a flag (the lower is 0). */
@@ -844,7 +863,7 @@ int grok_config_apply_flag(struct grok_train_config *c, const char *flag, const 
         struct grok_train_config try = *c;   /* both parts or neither */
         if (!len || !colon[1])
             return grok_err_set(err, GROK_EINVAL, "%s '%s': expected %s", flag, text,
-                                i == 0 ? "[BASIS:]S" : i == 1 ? "ALPHA[:EVERY]" : "NORM[:EVERY]");
+                                i == 0 ? "[BASIS:]S" : i == 1 ? "ALPHA[:EVERY]" : i == 2 ? "NORM[:EVERY]" : "skewed[:S]");
         int rc = apply_one(&try, compound[i].first, i == 0 ? first : first, err);
         if (rc == GROK_OK)
             rc = apply_one(&try, compound[i].second, colon + 1, err);

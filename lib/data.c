@@ -2,6 +2,7 @@
 #include "grok/data.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 #define GROUP "/data"
 
@@ -21,7 +22,14 @@ int grok_data_write(struct grok_run *run, const struct grok_dataset *d, struct g
         (rc = write_ints(run, GROUP "/test", d->test_ab, d->n_test, 2, err)) ||
         (rc = write_ints(run, GROUP "/test_y", d->test_y, d->n_test, 1, err)))
         return rc;
-    return GROK_OK;
+    long long *counts = malloc(2 * (size_t)d->p * sizeof *counts);
+    if (!counts)
+        return grok_err_set(err, GROK_ENOMEM, "out of memory");
+    grok_dataset_counts(d, counts);
+    size_t shape[2] = {2, (size_t)d->p};
+    rc = grok_run_write_i64(run, GROUP, "train_counts", counts, 2, shape, err);
+    free(counts);
+    return rc;
 }
 
 int grok_data_read(struct grok_run *run, const char *set, enum grok_op op, int p,

@@ -11,7 +11,7 @@
 /* Indexed by the enums, so the order must follow task.h. */
 static const char *const op_names[] = {"add", "sub", "mul", "div", "x2y2", "x2xyy2", "x3xy", "rand"};
 static const char *const ctx_names[] = {"ab=", "ab", "aob="};
-static const char *const split_names[] = {"random", "uniform"};
+static const char *const split_names[] = {"random", "uniform", "skewed"};
 
 const char *grok_op_name(enum grok_op op) { return grok_name_at(op_names, GROK_COUNT(op_names), (int)op); }
 int grok_op_parse(const char *name) { return grok_name_find(op_names, GROK_COUNT(op_names), name); }
@@ -175,10 +175,58 @@ void grok_dataset_free(struct grok_dataset *ds)
     memset(ds, 0, sizeof *ds);
 }
 
-int grok_dataset_make(struct grok_dataset *ds, enum grok_op op, int p, double frac,
-                      enum grok_split split, gsl_rng *rng, struct grok_err *err)
+/* Efraimidis and Spirakis: a weighted draw without replacement of k of the n candidates is the
+ * k largest keys log(u)/w, u uniform on (0, 1]. */
+struct keyed {
+    double key;
+    int32_t idx;
+};
+
+static int by_key_desc(const void *x, const void *y)
+{
+    const struct keyed *a = x, *b = y;
+    if (a->key != b->key)
+        return a->key < b->key ? 1 : -1;
+    return (a->idx > b->idx) - (a->idx < b->idx);
+}
+
+/* k of the n candidate pairs (indices (a − lo)·n_vals + (b − lo)) into train, in the order of
+ * their keys, weighted by the skewed law over n_vals operand values. */
+static int draw_skewed(gsl_rng *rng, const int32_t *cand, int n, int k, int n_vals, double skew,
+                       int32_t *train)
+{
+    double *w = malloc((size_t)n_vals * sizeof *w);
+    int32_t *rank = malloc((size_t)n_vals * sizeof *rank);
+    struct keyed *keys = malloc((size_t)n * sizeof *keys);
+    if (!w || !rank || !keys) {
+        free(w);
+        free(rank);
+        free(keys);
+        return GROK_ENOMEM;
+    }
+    iota(rank, n_vals);
+    draw_front(rng, rank, n_vals, n_vals);   /* rank[i]: the value of rank i + 1 */
+    for (int i = 0; i < n_vals; i++)
+        w[rank[i]] = pow(i + 1, -skew);
+    for (int j = 0; j < n; j++) {
+        double u = gsl_rng_uniform_pos(rng);
+        keys[j] = (struct keyed){log(u) / (w[cand[j] / n_vals] * w[cand[j] % n_vals]), cand[j]};
+    }
+    qsort(keys, (size_t)n, sizeof *keys, by_key_desc);
+    for (int j = 0; j < k; j++)
+        train[j] = keys[j].idx;
+    free(w);
+    free(rank);
+    free(keys);
+    return GROK_OK;
+}
+
+int grok_dataset_make(struct grok_dataset *ds, enum grok_op op, int p,
+                      const struct grok_split_spec *s, gsl_rng *rng, struct grok_err *err)
 {
     memset(ds, 0, sizeof *ds);
+    double frac = s->frac, test_frac = s->test_frac;
+    enum grok_split split = s->split;
     int rc = grok_task_check(op, p, "--p", err);
     if (rc)
         return rc;
@@ -186,12 +234,24 @@ int grok_dataset_make(struct grok_dataset *ds, enum grok_op op, int p, double fr
         return grok_err_set(err, GROK_EINVAL,
                             "--frac %g: the training fraction must be between 0 and 1 (exclusive)",
                             frac);
-    if (split != GROK_SPLIT_RANDOM && split != GROK_SPLIT_UNIFORM)
+    if (split != GROK_SPLIT_RANDOM && split != GROK_SPLIT_UNIFORM && split != GROK_SPLIT_SKEWED)
         return grok_err_set(err, GROK_EINVAL, "unknown split %d", (int)split);
+    if (!(test_frac >= 0 && test_frac < 1))
+        return grok_err_set(err, GROK_EINVAL, "--test-frac %g: must be at least 0 and below 1", test_frac);
+    if (test_frac > 0 && split == GROK_SPLIT_UNIFORM)
+        return grok_err_set(err, GROK_EINVAL, "--test-frac: the uniform split trains on whole "
+                            "diagonals of pairs and takes the rest as its test set");
+    if (!(s->skew >= 0 && s->skew <= 100))
+        return grok_err_set(err, GROK_EINVAL, "--split skewed:%g: the exponent must be between 0 and 100",
+                            s->skew);
 
     int lo, hi;
     grok_task_range(op, p, &lo, &hi);
     int n = hi - lo + 1, N = n * n;
+    int n_held = test_frac > 0 ? (int)lround(test_frac * N) : 0;   /* the test set drawn first */
+    if (test_frac > 0 && n_held < 1)
+        return grok_err_set(err, GROK_EINVAL, "--test-frac %g: no test pair for p = %d (%d pairs)",
+                            test_frac, p, N);
     /* Uniform trains on m whole "diagonals" of n pairs, so its size is rounded in those. */
     int m = split == GROK_SPLIT_UNIFORM ? (int)lround(frac * n) : 0;
     int n_train = split == GROK_SPLIT_UNIFORM ? m * n : (int)lround(frac * N);
@@ -201,19 +261,24 @@ int grok_dataset_make(struct grok_dataset *ds, enum grok_op op, int p, double fr
     if (n_train > N - 1)
         return grok_err_set(err, GROK_EINVAL, "--frac %g: no test pair for p = %d (%d pairs)",
                             frac, p, N);
+    if (n_held && n_train > N - n_held)
+        return grok_err_set(err, GROK_EINVAL, "--frac %g and --test-frac %g: more than all %d pairs",
+                            frac, test_frac, N);
 
     /* Pairs are handled as indices (a − lo)·n + (b − lo), which count up in (a, b) order. */
     int32_t *train = malloc((size_t)n_train * sizeof *train);
-    unsigned char *in_train = calloc((size_t)N, 1);
+    unsigned char *in_train = calloc((size_t)N, 1), *in_test = NULL;
     int32_t *work = malloc((size_t)(split == GROK_SPLIT_UNIFORM ? 3 * n : N) * sizeof *work);
     ds->n_train = n_train;
-    ds->n_test = N - n_train;
+    ds->n_test = n_held ? n_held : N - n_train;
     ds->train_ab = malloc((size_t)ds->n_train * 2 * sizeof *ds->train_ab);
     ds->train_y = malloc((size_t)ds->n_train * sizeof *ds->train_y);
     ds->test_ab = malloc((size_t)ds->n_test * 2 * sizeof *ds->test_ab);
     ds->test_y = malloc((size_t)ds->n_test * sizeof *ds->test_y);
+    if (n_held)
+        in_test = calloc((size_t)N, 1);
     if (!train || !in_train || !work || !ds->train_ab || !ds->train_y || !ds->test_ab ||
-        !ds->test_y) {
+        !ds->test_y || (n_held && !in_test)) {
         rc = grok_err_set(err, GROK_ENOMEM, "out of memory splitting %d pairs", N);
         grok_dataset_free(ds);
         goto out;
@@ -221,10 +286,22 @@ int grok_dataset_make(struct grok_dataset *ds, enum grok_op op, int p, double fr
     ds->p = p;
     ds->op = op;
 
-    if (split == GROK_SPLIT_RANDOM) {
+    if (split != GROK_SPLIT_UNIFORM) {
+        /* the pool: every pair, the held-out test set drawn to its front first */
         iota(work, N);
-        draw_front(rng, work, N, n_train);
-        memcpy(train, work, (size_t)n_train * sizeof *train);
+        draw_front(rng, work, N, n_held);
+        for (int k = 0; k < n_held; k++)
+            in_test[work[k]] = 1;
+        int32_t *pool = work + n_held;
+        int n_pool = N - n_held;
+        if (split == GROK_SPLIT_RANDOM) {
+            draw_front(rng, pool, n_pool, n_train);
+            memcpy(train, pool, (size_t)n_train * sizeof *train);
+        } else if (draw_skewed(rng, pool, n_pool, n_train, n, s->skew, train) != GROK_OK) {
+            rc = grok_err_set(err, GROK_ENOMEM, "out of memory splitting %d pairs", N);
+            grok_dataset_free(ds);
+            goto out;
+        }
     } else {
         /* Pair i of diagonal j is (πa(i), πb(i + o_j mod n)): for a fixed a the m offsets give
          * m distinct b, and each b is reached once per diagonal, so every value occurs exactly
@@ -250,7 +327,7 @@ int grok_dataset_make(struct grok_dataset *ds, enum grok_op op, int p, double fr
         ds->train_y[k] = grok_task_answer(op, p, a, b);
     }
     for (int idx = 0, k = 0; idx < N; idx++) {
-        if (in_train[idx])
+        if (in_train[idx] || (in_test && !in_test[idx]))
             continue;
         int a = lo + idx / n, b = lo + idx % n;
         ds->test_ab[2 * k] = a;
@@ -261,6 +338,16 @@ int grok_dataset_make(struct grok_dataset *ds, enum grok_op op, int p, double fr
 out:
     free(train);
     free(in_train);
+    free(in_test);
     free(work);
     return rc;
+}
+
+void grok_dataset_counts(const struct grok_dataset *ds, long long *counts)
+{
+    memset(counts, 0, 2 * (size_t)ds->p * sizeof *counts);
+    for (int k = 0; k < ds->n_train; k++) {
+        counts[ds->train_ab[2 * k]]++;
+        counts[ds->p + ds->train_ab[2 * k + 1]]++;
+    }
 }

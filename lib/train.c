@@ -71,7 +71,9 @@ static int setup(struct grok_trainer *t, const struct grok_train_config *cfg, st
     /* GSL's mt19937 maps seed 0 to its default seed; an offset keeps every seed distinct */
     gsl_rng_set(data_rng, (unsigned long)c->data_seed + 1);
     gsl_rng_set(t->rng, (unsigned long)c->seed + 1);
-    int rc = grok_dataset_make(&t->data, c->op, c->p, c->frac, c->split, data_rng, err);
+    struct grok_split_spec split = {.frac = c->frac, .test_frac = c->test_frac, .split = c->split,
+                                    .skew = c->split_skew};
+    int rc = grok_dataset_make(&t->data, c->op, c->p, &split, data_rng, err);
     gsl_rng_free(data_rng);
     if (rc)
         return rc;

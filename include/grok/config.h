@@ -33,7 +33,9 @@ struct grok_train_config {
     enum grok_op op;
     int p;
     double frac;                /* training fraction of all pairs (0, 1) */
+    double test_frac;           /* --test-frac: a test set held out first; 0 all the rest */
     enum grok_split split;
+    double split_skew;          /* --split skewed:S, the exponent (grok_dataset_make) */
     long long data_seed;        /* seeds the split alone */
     enum grok_ctx ctx;
     /* model: n_ctx, d_vocab and d_vocab_out follow from the task (grok_config_resolve) */

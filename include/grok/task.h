@@ -42,6 +42,15 @@ enum grok_ctx {
 enum grok_split {
     GROK_SPLIT_RANDOM,   /* a random subset of round(frac · N) pairs */
     GROK_SPLIT_UNIFORM,  /* every operand value occurs equally often as a and as b in training */
+    GROK_SPLIT_SKEWED,   /* operand values of Zipf-like unequal frequency (grok_dataset_make) */
+};
+
+/* How a dataset is split (grok-train's --frac, --test-frac, --split and its skew). */
+struct grok_split_spec {
+    double frac;             /* training pairs: round(frac · N), 0 < frac < 1 */
+    double test_frac;        /* test pairs: round(test_frac · N) held out first; 0: all the rest */
+    enum grok_split split;
+    double skew;             /* the skewed split's exponent S ≥ 0 */
 };
 
 #define GROK_P_MAX 2048   /* largest modulus: p² pairs must fit comfortably in memory */
@@ -85,14 +94,24 @@ struct grok_dataset {
     int32_t *test_y;     /* (n_test) */
 };
 
-/* Splits every pair of the op's range: a fraction frac (0 < frac < 1) goes to training, the
- * rest to test; both sets get at least one pair or the call fails with GROK_EINVAL. rng (seeded
- * with the data seed, used for nothing else) decides which pairs. Training pairs are in the
- * order the split draws them; test pairs in increasing (a, b). Uniform: each operand value
- * appears m = round(frac · n) times as a and m times as b (n values in the range), so the
- * training fraction is m/n. Returns GROK_OK, GROK_EINVAL or GROK_ENOMEM. */
-int grok_dataset_make(struct grok_dataset *ds, enum grok_op op, int p, double frac,
-                      enum grok_split split, gsl_rng *rng, struct grok_err *err);
+/* Splits the N pairs of the op's range as s says: a fraction frac (0 < frac < 1) goes to
+ * training, the rest to test; or, with test_frac > 0, round(test_frac · N) pairs drawn at random
+ * are the test set, drawn first, and the training pairs come from the others (P3's fixed test
+ * set; frac + test_frac ≤ 1). Both sets get at least one pair or the call fails with
+ * GROK_EINVAL. rng (seeded with the data seed, used for nothing else) decides which pairs.
+ * Training pairs are in the order the split draws them; test pairs in increasing (a, b).
+ * Uniform: each operand value appears m = round(frac · n) times as a and m times as b (n values
+ * in the range), so the training fraction is m/n (not with test_frac). Skewed: the n values are
+ * ranked in a random order, the value of rank r (1 .. n) weighs r^−skew (Zipf's law), a pair
+ * the product of its operands' weights, and the training pairs are drawn without replacement
+ * with probabilities proportional to their weights (Efraimidis and Spirakis's keys u^(1/w)).
+ * Returns GROK_OK, GROK_EINVAL or GROK_ENOMEM. */
+int grok_dataset_make(struct grok_dataset *ds, enum grok_op op, int p,
+                      const struct grok_split_spec *s, gsl_rng *rng, struct grok_err *err);
+
+/* How often each operand value 0 .. p−1 occurs in the training pairs: counts (2, p), row 0 as
+ * a, row 1 as b. */
+void grok_dataset_counts(const struct grok_dataset *ds, long long *counts);
 
 /* Frees the arrays of ds (which may be NULL or zeroed). */
 void grok_dataset_free(struct grok_dataset *ds);

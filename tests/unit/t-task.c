@@ -51,11 +51,80 @@ static void make_bad(enum grok_op op, int p, double frac, enum grok_split split,
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
     struct grok_dataset ds;
     struct grok_err err = {0};
-    is_int(grok_dataset_make(&ds, op, p, frac, split, rng, &err), code, "refused: %s", msg);
+    is_int(grok_dataset_make(&ds, op, p, &(struct grok_split_spec){.frac = frac, .split = split}, rng, &err), code, "refused: %s", msg);
     is_str(err.msg, msg, "  its message");
     ok(ds.train_ab == NULL && ds.test_ab == NULL && ds.n_train == 0, "  ds left empty");
     grok_dataset_free(&ds);
     gsl_rng_free(rng);
+}
+
+/* The Gini coefficient of n counts: 0 when all equal, towards 1 when one value holds them all. */
+static double gini(const long long *c, int n)
+{
+    double num = 0, sum = 0;
+    for (int i = 0; i < n; i++) {
+        sum += c[i];
+        for (int j = 0; j < n; j++)
+            num += llabs(c[i] - c[j]);
+    }
+    return num / (2.0 * n * sum);
+}
+
+/* P3's data: a fixed test set held out first, whatever the training fraction; the skewed split
+ * and its counts. */
+static void test_p3_splits(gsl_rng *rng)
+{
+    struct grok_err err;
+    struct grok_dataset a, b;
+    gsl_rng_set(rng, 5);
+    int rc = grok_dataset_make(&a, GROK_OP_ADD, 97, &(struct grok_split_spec){.frac = 0.3, .test_frac = 0.2},
+                               rng, &err);
+    gsl_rng_set(rng, 5);
+    rc |= grok_dataset_make(&b, GROK_OP_ADD, 97, &(struct grok_split_spec){.frac = 0.5, .test_frac = 0.2},
+                            rng, &err);
+    ok(rc == GROK_OK && a.n_test == 1882 && b.n_test == 1882 && a.n_train == 2823 && b.n_train == 4705 &&
+       memcmp(a.test_ab, b.test_ab, (size_t)a.n_test * 2 * sizeof *a.test_ab) == 0,
+       "--test-frac 0.2: the same 1882 test pairs with 30%% or 50%% of all pairs in training (%d, %d)",
+       a.n_test, b.n_test);
+    unsigned char *seen = calloc(97 * 97, 1);
+    int overlap = 0;
+    for (int k = 0; k < a.n_test; k++)
+        seen[a.test_ab[2 * k] * 97 + a.test_ab[2 * k + 1]] = 1;
+    for (int k = 0; k < b.n_train; k++)
+        overlap += seen[b.train_ab[2 * k] * 97 + b.train_ab[2 * k + 1]];
+    ok(overlap == 0, "... and no training pair among them");
+    free(seen);
+    grok_dataset_free(&a);
+    grok_dataset_free(&b);
+
+    long long c0[2 * 97], c2[2 * 97];
+    gsl_rng_set(rng, 6);
+    rc = grok_dataset_make(&a, GROK_OP_ADD, 97, &(struct grok_split_spec){.frac = 0.3, .split = GROK_SPLIT_SKEWED,
+                                                                           .skew = 0}, rng, &err);
+    gsl_rng_set(rng, 6);
+    rc |= grok_dataset_make(&b, GROK_OP_ADD, 97, &(struct grok_split_spec){.frac = 0.3, .split = GROK_SPLIT_SKEWED,
+                                                                            .skew = 2}, rng, &err);
+    grok_dataset_counts(&a, c0);
+    grok_dataset_counts(&b, c2);
+    long long s0 = 0, s1 = 0, mx = 0;
+    for (int v = 0; v < 97; v++) {
+        s0 += c2[v];
+        s1 += c2[97 + v];
+        mx = c2[v] > mx ? c2[v] : mx;
+    }
+    ok(rc == GROK_OK && s0 == b.n_train && s1 == b.n_train, "the counts add up to the %d training pairs",
+       b.n_train);
+    double g0 = gini(c0, 97), g2 = gini(c2, 97);
+    ok(g0 < 0.15 && g2 > 0.3 && mx == 97, "skewed:0 is even (Gini %.3f), skewed:2 is not (Gini %.3f, the "
+       "commonest value in all %lld of its pairs)", g0, g2, mx);
+    grok_dataset_free(&a);
+    grok_dataset_free(&b);
+    struct grok_dataset u;
+    is_int(grok_dataset_make(&u, GROK_OP_ADD, 7, &(struct grok_split_spec){.frac = 0.5, .test_frac = 0.2,
+                                                                          .split = GROK_SPLIT_UNIFORM}, rng, &err),
+           GROK_EINVAL, "uniform with a held-out test set is refused: %s", err.msg);
+    is_int(grok_dataset_make(&u, GROK_OP_ADD, 7, &(struct grok_split_spec){.frac = 0.7, .test_frac = 0.4}, rng, &err),
+           GROK_EINVAL, "more than all pairs is refused: %s", err.msg);
 }
 
 int main(void)
@@ -71,6 +140,7 @@ int main(void)
        "ctx names");
     ok(grok_split_parse("random") == GROK_SPLIT_RANDOM &&
        grok_split_parse("uniform") == GROK_SPLIT_UNIFORM &&
+       grok_split_parse("skewed") == GROK_SPLIT_SKEWED &&
        strcmp(grok_split_name(GROK_SPLIT_UNIFORM), "uniform") == 0, "split names");
     ok(grok_op_parse("pow") == -1 && grok_ctx_parse("a=b") == -1 && grok_split_parse("") == -1,
        "unknown names give -1");
@@ -171,17 +241,17 @@ int main(void)
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
     struct grok_dataset d1, d2, d3;
     gsl_rng_set(rng, 42);
-    is_int(grok_dataset_make(&d1, GROK_OP_ADD, 97, 0.3, GROK_SPLIT_RANDOM, rng, &err), GROK_OK,
+    is_int(grok_dataset_make(&d1, GROK_OP_ADD, 97, &(struct grok_split_spec){.frac = 0.3, .split = GROK_SPLIT_RANDOM}, rng, &err), GROK_OK,
            "random split of add, p = 97, frac 0.3");
     is_int(d1.n_train, 2823, "n_train = round(0.3 * 9409) = round(2822.7)");
     is_int(d1.n_test, 9409 - 2823, "n_test = the rest");
     ok(d1.p == 97 && d1.op == GROK_OP_ADD, "p and op recorded");
     partition_ok(&d1, "random add");
     gsl_rng_set(rng, 42);
-    grok_dataset_make(&d2, GROK_OP_ADD, 97, 0.3, GROK_SPLIT_RANDOM, rng, &err);
+    grok_dataset_make(&d2, GROK_OP_ADD, 97, &(struct grok_split_spec){.frac = 0.3, .split = GROK_SPLIT_RANDOM}, rng, &err);
     ok(same_train(&d1, &d2), "the same seed gives the same split (and order)");
     gsl_rng_set(rng, 43);
-    grok_dataset_make(&d3, GROK_OP_ADD, 97, 0.3, GROK_SPLIT_RANDOM, rng, &err);
+    grok_dataset_make(&d3, GROK_OP_ADD, 97, &(struct grok_split_spec){.frac = 0.3, .split = GROK_SPLIT_RANDOM}, rng, &err);
     ok(!same_train(&d1, &d3), "another seed gives another split");
     int train_sorted = 1;
     for (int k = 1; k < d1.n_train; k++)
@@ -197,7 +267,7 @@ int main(void)
     ok(1, "free of a zeroed dataset and of NULL");
 
     gsl_rng_set(rng, 1);
-    is_int(grok_dataset_make(&d1, GROK_OP_DIV, 13, 0.5, GROK_SPLIT_RANDOM, rng, &err), GROK_OK,
+    is_int(grok_dataset_make(&d1, GROK_OP_DIV, 13, &(struct grok_split_spec){.frac = 0.5, .split = GROK_SPLIT_RANDOM}, rng, &err), GROK_OK,
            "random split of div, p = 13");
     is_int(d1.n_train, 72, "n_train = round(0.5 * 144)");
     partition_ok(&d1, "random div");
@@ -205,7 +275,7 @@ int main(void)
 
     /* Uniform split: p = 97 add, m = round(0.3 * 97) = 29. */
     gsl_rng_set(rng, 7);
-    is_int(grok_dataset_make(&d1, GROK_OP_ADD, 97, 0.3, GROK_SPLIT_UNIFORM, rng, &err), GROK_OK,
+    is_int(grok_dataset_make(&d1, GROK_OP_ADD, 97, &(struct grok_split_spec){.frac = 0.3, .split = GROK_SPLIT_UNIFORM}, rng, &err), GROK_OK,
            "uniform split of add, p = 97, frac 0.3");
     is_int(d1.n_train, 29 * 97, "n_train = m * n = 29 * 97");
     partition_ok(&d1, "uniform add");
@@ -225,13 +295,13 @@ int main(void)
         n_diff += diff[i];
     ok(n_diff > 29, "training pairs are not just 29 diagonals b - a = c (%d differences)", n_diff);
     gsl_rng_set(rng, 7);
-    grok_dataset_make(&d2, GROK_OP_ADD, 97, 0.3, GROK_SPLIT_UNIFORM, rng, &err);
+    grok_dataset_make(&d2, GROK_OP_ADD, 97, &(struct grok_split_spec){.frac = 0.3, .split = GROK_SPLIT_UNIFORM}, rng, &err);
     ok(same_train(&d1, &d2), "uniform: the same seed gives the same split");
     grok_dataset_free(&d1);
     grok_dataset_free(&d2);
 
     gsl_rng_set(rng, 3);
-    is_int(grok_dataset_make(&d1, GROK_OP_MUL, 11, 0.4, GROK_SPLIT_UNIFORM, rng, &err), GROK_OK,
+    is_int(grok_dataset_make(&d1, GROK_OP_MUL, 11, &(struct grok_split_spec){.frac = 0.4, .split = GROK_SPLIT_UNIFORM}, rng, &err), GROK_OK,
            "uniform split of mul, p = 11 (values 1..10), frac 0.4");
     is_int(d1.n_train, 40, "n_train = 4 * 10");
     partition_ok(&d1, "uniform mul");
@@ -245,6 +315,7 @@ int main(void)
         each &= a_cnt[i] == 4 && b_cnt[i] == 4;
     ok(each && a_cnt[0] == 0 && b_cnt[0] == 0, "each of 1..10 occurs 4 times as a and as b");
     grok_dataset_free(&d1);
+    test_p3_splits(rng);
     gsl_rng_free(rng);
 
     /* Refusals. */
