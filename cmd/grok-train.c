@@ -44,6 +44,8 @@ static const char usage[] =
     "      --warmup N         linear learning-rate warm-up over N updates       [10]\n"
     "      --clip NORM        clip the global gradient norm; 0 for none         [0]\n"
     "      --batch full|N     full batch, or N pairs drawn with replacement     [full]\n"
+    "      --sampler freq:GAMMA  P3's frequency-aware draws: token i weighs exp(|dL/dE_i|^2/GAMMA)\n"
+    "                         from the last step, a pair the product of its tokens' [uniform]\n"
     "      --lr-mult GLOB=C   learning rate ×C for matching parameters (repeatable)\n"
     "      --freeze GLOB      never update matching parameters (repeatable)\n"
     "Gradient transforms (grok-train(1), GRADIENT FILTERS), in this order, before clipping:\n"
@@ -125,7 +127,7 @@ enum {
     OPT_CHECKPOINT_EVERY, OPT_BASIS, OPT_BASIS_RANDOM, OPT_INTERVENE_SEED, OPT_FROM, OPT_SUPPRESS,
     OPT_SUPPRESS_SCOPE, OPT_KICK, OPT_KICK_EVERY, OPT_KICK_DIRECTION, OPT_KICK_SAMPLES, OPT_KICK_ETA,
     OPT_NOISE, OPT_NOISE_EVERY, OPT_GROKFAST, OPT_ORTHO_GRAD, OPT_METRICS, OPT_JAC_REG,
-    OPT_JAC_TARGET, OPT_JAC_PROJECTIONS, OPT_TEST_FRAC, OPT_SPLIT_SKEW,
+    OPT_JAC_TARGET, OPT_JAC_PROJECTIONS, OPT_TEST_FRAC, OPT_SPLIT_SKEW, OPT_SAMPLER,
 };
 
 /* Every flag of grok-train but the common ones takes a value (--ortho-grad's is optional). */
@@ -155,7 +157,7 @@ static const struct option longopts[] = {
     {"ortho-grad", optional_argument, NULL, OPT_ORTHO_GRAD}, ARG("metrics", OPT_METRICS),
     ARG("jac-reg", OPT_JAC_REG), ARG("jac-target", OPT_JAC_TARGET),
     ARG("jac-projections", OPT_JAC_PROJECTIONS), ARG("test-frac", OPT_TEST_FRAC),
-    ARG("split-skew", OPT_SPLIT_SKEW),
+    ARG("split-skew", OPT_SPLIT_SKEW), ARG("sampler", OPT_SAMPLER),
     {NULL, 0, NULL, 0},
 };
 #undef ARG

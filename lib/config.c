@@ -233,6 +233,24 @@ int grok_config_parse_grokfast(const char *what, const char *text, enum grok_gro
     return GROK_OK;
 }
 
+int grok_config_parse_sampler(const char *what, const char *text, double *gamma, struct grok_err *err)
+{
+    *gamma = 0;
+    if (strcmp(text, "uniform") == 0 || !*text)
+        return GROK_OK;
+    if (strncmp(text, "freq:", 5) != 0)
+        return grok_err_set(err, GROK_EINVAL, "%s '%s': expected uniform or freq:GAMMA", what, text);
+    if (grok_flag_real(text + 5, gamma) || !(*gamma > 0 && *gamma < HUGE_VAL))
+        return grok_err_set(err, GROK_EINVAL, "%s '%s': GAMMA must be a number above 0", what, text);
+    return GROK_OK;
+}
+
+static int check_sampler(const char *what, const char *text, struct grok_err *err)
+{
+    double gamma;
+    return grok_config_parse_sampler(what, text, &gamma, err);
+}
+
 static int check_grokfast(const char *what, const char *text, struct grok_err *err)
 {
     enum grok_grokfast_kind k;
@@ -507,6 +525,8 @@ static const struct config_key keys[] = {
     INT("jac_projections", "--jac-projections", OPTIONAL, jac_projections, 0, 1024),
     {.key = "test_frac", .flag = "--test-frac", .type = KEY_REAL, .family = OPTIONAL, AT(test_frac)},
     {.key = "split_skew", .flag = "--split-skew", .type = KEY_REAL, .family = OPTIONAL, AT(split_skew)},
+    {.key = "sampler", .flag = "--sampler", .type = KEY_SPEC, .family = OPTIONAL, AT(sampler),
+     .check = check_sampler},
 };
 #undef AT
 #undef TEXT
@@ -712,6 +732,17 @@ static int resolve(struct grok_train_config *c, struct naming *nm, struct grok_e
     if (c->split_skew != 1 && c->split != GROK_SPLIT_SKEWED)
         return grok_err_set(err, GROK_EINVAL, "%s: applies only with %s skewed", named(nm, 0, "split_skew"),
                             named(nm, 1, "split"));
+    double gamma = 0;
+    if (strcmp(c->sampler, "uniform") == 0)
+        c->sampler[0] = 0;   /* the default, written as such: not at all */
+    if (c->sampler[0] && grok_config_parse_sampler(named(nm, 0, "sampler"), c->sampler, &gamma, err))
+        return GROK_EINVAL;
+    if (gamma > 0 && c->batch == 0)
+        return grok_err_set(err, GROK_EINVAL, "%s %s: needs %s N (the full batch draws nothing)",
+                            named(nm, 0, "sampler"), c->sampler, named(nm, 1, "batch"));
+    if (gamma > 0 && c->model.arch == GROK_MLP && c->model.input != GROK_INPUT_EMBED)
+        return grok_err_set(err, GROK_EINVAL, "%s %s: the model has no embedding whose rows' gradients "
+                            "could weigh the tokens", named(nm, 0, "sampler"), c->sampler);
     if (!(c->split_skew >= 0 && c->split_skew <= 100))
         return grok_err_set(err, GROK_EINVAL, "%s %g: must be between 0 and 100", named(nm, 0, "split_skew"),
                             c->split_skew);

@@ -30,6 +30,8 @@ int grok_sampler_full(struct grok_sampler *s, const struct grok_examples *set,
 struct uniform {
     struct grok_examples set;
     int draws;
+    const double *token_p;     /* frequency-aware: each token's probability (the trainer's), or NULL */
+    double *cum;               /* (set.n) frequency-aware: the examples' cumulative weights */
     int32_t *tok;              /* (draws, n_ctx) the distinct examples, gathered */
     int32_t *y;                /* (draws) */
     double *count;             /* (draws) how often each was drawn */
@@ -47,7 +49,37 @@ static void uniform_free(void *ctx)
     free(u->count);
     free(u->pick);
     free(u->slot);
+    free(u->cum);
     free(u);
+}
+
+/* An example drawn with probability proportional to its weight, the product of its tokens'
+ * probabilities: one uniform number, a binary search in the cumulative weights. */
+static int weighted_pick(const struct uniform *u, gsl_rng *rng)
+{
+    int n = u->set.n, lo = 0, hi = n - 1;
+    double x = gsl_rng_uniform(rng) * u->cum[n - 1];
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2;
+        if (u->cum[mid] > x)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo;
+}
+
+static void weights_of(struct uniform *u)
+{
+    int T = u->set.n_ctx;
+    double sum = 0;
+    for (int j = 0; j < u->set.n; j++) {
+        double w = 1;
+        for (int t = 0; t < T; t++)
+            w *= u->token_p[u->set.tok[(size_t)j * T + t]];
+        sum += w;
+        u->cum[j] = sum;
+    }
 }
 
 /* The gradient of the mean over the draws is the count-weighted sum over distinct examples
@@ -58,8 +90,10 @@ static void uniform_draw(void *ctx, gsl_rng *rng, struct grok_batch *out)
 {
     struct uniform *u = ctx;
     int T = u->set.n_ctx, n = 0;
+    if (u->token_p)
+        weights_of(u);
     for (int i = 0; i < u->draws; i++) {
-        int j = (int)gsl_rng_uniform_int(rng, (unsigned long)u->set.n);
+        int j = u->token_p ? weighted_pick(u, rng) : (int)gsl_rng_uniform_int(rng, (unsigned long)u->set.n);
         if (u->slot[j] >= 0) {
             u->count[u->slot[j]] += 1;
             continue;
@@ -79,6 +113,12 @@ static void uniform_draw(void *ctx, gsl_rng *rng, struct grok_batch *out)
 int grok_sampler_uniform(struct grok_sampler *s, const struct grok_examples *set, int draws,
                          struct grok_err *err)
 {
+    return grok_sampler_weighted(s, set, draws, NULL, err);
+}
+
+int grok_sampler_weighted(struct grok_sampler *s, const struct grok_examples *set, int draws,
+                          const double *token_p, struct grok_err *err)
+{
     struct uniform *u = calloc(1, sizeof *u);
     if (!u)
         return grok_err_set(err, GROK_ENOMEM, "out of memory");
@@ -89,13 +129,17 @@ int grok_sampler_uniform(struct grok_sampler *s, const struct grok_examples *set
     u->count = malloc((size_t)draws * sizeof *u->count);
     u->pick = malloc((size_t)draws * sizeof *u->pick);
     u->slot = malloc((size_t)(set->n ? set->n : 1) * sizeof *u->slot);
-    if (!u->tok || !u->y || !u->count || !u->pick || !u->slot) {
+    u->token_p = token_p;
+    if (token_p)
+        u->cum = malloc((size_t)(set->n ? set->n : 1) * sizeof *u->cum);
+    if (!u->tok || !u->y || !u->count || !u->pick || !u->slot || (token_p && !u->cum)) {
         uniform_free(u);
         return grok_err_set(err, GROK_ENOMEM, "out of memory for a batch of %d", draws);
     }
     for (int i = 0; i < set->n; i++)
         u->slot[i] = -1;
-    *s = (struct grok_sampler){.name = "uniform", .draw = uniform_draw, .free = uniform_free, .ctx = u};
+    *s = (struct grok_sampler){.name = token_p ? "freq" : "uniform", .draw = uniform_draw,
+                               .free = uniform_free, .ctx = u};
     return GROK_OK;
 }
 

@@ -90,8 +90,13 @@ static int setup(struct grok_trainer *t, const struct grok_train_config *cfg, st
     t->params = malloc(m->n_params * sizeof *t->params);
     struct grok_examples train = {.tok = t->train_tok, .y = t->data.train_y, .n = t->data.n_train,
                                   .n_ctx = c->model.n_ctx};
-    if (!t->train_tok || !t->test_tok || !t->params ||
-        (c->batch ? grok_sampler_uniform(&t->sampler, &train, c->batch, err)
+    double gamma = 0;
+    grok_config_parse_sampler("--sampler", c->sampler, &gamma, err);
+    if (gamma > 0 && (t->token_p = malloc((size_t)c->model.d_vocab * sizeof *t->token_p)))
+        for (int i = 0; i < c->model.d_vocab; i++)
+            t->token_p[i] = 1.0 / c->model.d_vocab;   /* uniform until a step's gradient says */
+    if (!t->train_tok || !t->test_tok || !t->params || (gamma > 0 && !t->token_p) ||
+        (c->batch ? grok_sampler_weighted(&t->sampler, &train, c->batch, t->token_p, err)
                   : grok_sampler_full(&t->sampler, &train, err)))
         return grok_err_set(err, GROK_ENOMEM, "out of memory for a model of %zu parameters, its data and a batch of %d",
                             m->n_params, batch);
@@ -129,6 +134,7 @@ void grok_trainer_free(struct grok_trainer *t)
     grok_optim_free(&t->opt);
     grok_batch_loss_free(&t->loss);
     grok_sampler_free(&t->sampler);
+    free(t->token_p);
     grok_transforms_free(&t->transforms);
     if (t->rng)
         gsl_rng_free(t->rng);
@@ -201,4 +207,5 @@ int grok_trainer_threads(const struct grok_trainer *t) { return t->loss.n_worker
 struct grok_pool *grok_trainer_pool(const struct grok_trainer *t) { return t->loss.pool; }
 const int32_t *grok_trainer_train_tokens(const struct grok_trainer *t) { return t->train_tok; }
 const struct grok_batch *grok_trainer_batch(const struct grok_trainer *t) { return &t->batch; }
+double *grok_trainer_token_probs(struct grok_trainer *t) { return t->token_p; }
 size_t grok_trainer_work_bytes(const struct grok_trainer *t) { return grok_work_bytes(t->loss.work); }

@@ -26,6 +26,7 @@ struct grok_trainer {
     int eval_chunk;                /* examples per evaluation pass */
     struct grok_sampler sampler;   /* the minibatches, drawn with rng */
     struct grok_batch batch;       /* the step's minibatch, from its draw to its end */
+    double *token_p;               /* (d_vocab) --sampler freq: each token's probability, or NULL */
     struct grok_transforms transforms;   /* between the gradient and the clipping, in order */
     gsl_rng *rng;                  /* initialisation, then minibatches */
     long long step;                /* updates done */

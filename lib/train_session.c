@@ -10,6 +10,7 @@
 #include "grok/fpenv.h"
 #include "grok/history.h"
 #include "grok/grokfast.h"
+#include "grok/freqsample.h"
 #include "grok/jacreg.h"
 #include "grok/intervene.h"
 #include "grok/orthograd.h"
@@ -39,9 +40,11 @@ struct grok_train_session {
 int grok_train_add_transforms(struct grok_trainer *t, struct grok_err *err)
 {
     const struct grok_train_config *c = grok_trainer_config(t);
-    /* the documented order (grok-train(1), GRADIENT FILTERS): the Jacobian regulariser's
-     * gradient added, Grokfast's filter, then ⊥Grad, all before clipping; the interventions
+    /* the documented order (grok-train(1), GRADIENT FILTERS): the frequency-aware sampler
+     * reads the loss's own gradient, the Jacobian regulariser's gradient is added, Grokfast's filter, then ⊥Grad, all before clipping; the interventions
      * after it */
+    if (c->sampler[0] && grok_freqsample_add(t, err))
+        return err->code;
     if (c->jac_reg > 0 && grok_jacreg_add(t, err))
         return err->code;
     if (c->grokfast[0] && grok_grokfast_add(t, err))

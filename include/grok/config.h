@@ -36,6 +36,7 @@ struct grok_train_config {
     double test_frac;           /* --test-frac: a test set held out first; 0 all the rest */
     enum grok_split split;
     double split_skew;          /* --split skewed:S, the exponent (grok_dataset_make) */
+    char sampler[32];           /* --sampler freq:GAMMA (P3's frequency-aware draws); "" uniform */
     long long data_seed;        /* seeds the split alone */
     enum grok_ctx ctx;
     /* model: n_ctx, d_vocab and d_vocab_out follow from the task (grok_config_resolve) */
@@ -95,6 +96,10 @@ enum grok_grokfast_kind { GROK_GROKFAST_EMA = 1, GROK_GROKFAST_MA = 2 };
  * WINDOW) and *lambda. GROK_EINVAL with a reason naming `what` (the flag, or the attribute). */
 int grok_config_parse_grokfast(const char *what, const char *text, enum grok_grokfast_kind *kind,
                                double *a, double *lambda, struct grok_err *err);
+
+/* Parses --sampler's text: "uniform" (*gamma 0) or "freq:GAMMA" (GAMMA above 0 and finite).
+ * GROK_EINVAL with a reason naming `what`. */
+int grok_config_parse_sampler(const char *what, const char *text, double *gamma, struct grok_err *err);
 
 /* The largest commutator step of a kick (the same bound as grok-commute's --eta). */
 #define GROK_KICK_ETA_MAX 1.0

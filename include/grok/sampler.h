@@ -3,8 +3,9 @@
  * A sampler draws a batch from a set of examples with the trainer's generator and hands back
  * the distinct examples of the draw with how often each was drawn, so that a repeated draw costs
  * no second forward and backward pass. The gradient of the batch's mean loss is then
- * scale · Σ count · ∇loss over the distinct examples. Two samplers exist: the full batch and
- * uniform draws with replacement (--batch N). A new one (frequency-aware, curriculum, ...) is
+ * scale · Σ count · ∇loss over the distinct examples. Three samplers exist: the full batch,
+ * uniform draws with replacement (--batch N), and draws weighted by the tokens (--sampler freq,
+ * whose token probabilities a gradient transform keeps and saves: lib/freqsample.c). A new one (frequency-aware, curriculum, ...) is
  * one more constructor filling struct grok_sampler; the trainer calls only grok_sampler_draw.
  *
  * Owns: the batch's gathered tokens, answers and counts (allocated once; a draw allocates
@@ -62,6 +63,14 @@ int grok_sampler_uniform(struct grok_sampler *s, const struct grok_examples *set
 
 /* The next batch. */
 void grok_sampler_draw(struct grok_sampler *s, gsl_rng *rng, struct grok_batch *out);
+
+/* `draws` examples drawn with replacement, example j with probability proportional to the
+ * product of token_p over its tokens (P3's frequency-aware sampling: grok-train --sampler freq),
+ * token_p being read at each draw (the caller's, d_vocab values, updated between steps): one
+ * gsl_rng_uniform per draw and a binary search in the cumulative weights. Otherwise as
+ * grok_sampler_uniform. GROK_ENOMEM with err filled. */
+int grok_sampler_weighted(struct grok_sampler *s, const struct grok_examples *set, int draws,
+                          const double *token_p, struct grok_err *err);
 
 /* Releases what the constructor allocated and zeroes s; s may be NULL or zeroed. */
 void grok_sampler_free(struct grok_sampler *s);

@@ -120,6 +120,9 @@ const int32_t *grok_trainer_train_tokens(const struct grok_trainer *t);
 /* The minibatch of the step in progress, whose gradient the transforms' apply hooks receive
  * (sampler.h: distinct examples with their counts); valid within those hooks only. */
 const struct grok_batch *grok_trainer_batch(const struct grok_trainer *t);
+/* With --sampler freq, each token's probability (d_vocab values) that the next draws weigh the
+ * examples by, for the transform that keeps them (lib/freqsample.c) to update; NULL otherwise. */
+double *grok_trainer_token_probs(struct grok_trainer *t);
 /* The names of the metrics the transforms add to each evaluation (see struct grok_eval); returns
  * their count (at most GROK_EVAL_EXTRA). */
 int grok_trainer_metric_names(const struct grok_trainer *t, const char **names);
