@@ -47,6 +47,8 @@ static const char usage[] =
     "      --sampler freq:GAMMA  P3's frequency-aware draws: token i weighs exp(|dL/dE_i|^2/GAMMA)\n"
     "                         from the last step, a pair the product of its tokens' [uniform]\n"
     "      --lr-mult GLOB=C   learning rate ×C for matching parameters (repeatable)\n"
+    "      --embed-lr-auto N  P3's adaptive embedding rate, every N updates: c = (s_max(E) /\n"
+    "                         s_max(W)) / (distinct tokens in the batch / vocabulary) [0: off]\n"
     "      --freeze GLOB      never update matching parameters (repeatable)\n"
     "Gradient transforms (grok-train(1), GRADIENT FILTERS), in this order, before clipping:\n"
     "      --jac-reg LAMBDA   GrokAlign: add LAMBDA * mean |J_x|_F, J_x the Jacobian of the\n"
@@ -127,7 +129,7 @@ enum {
     OPT_CHECKPOINT_EVERY, OPT_BASIS, OPT_BASIS_RANDOM, OPT_INTERVENE_SEED, OPT_FROM, OPT_SUPPRESS,
     OPT_SUPPRESS_SCOPE, OPT_KICK, OPT_KICK_EVERY, OPT_KICK_DIRECTION, OPT_KICK_SAMPLES, OPT_KICK_ETA,
     OPT_NOISE, OPT_NOISE_EVERY, OPT_GROKFAST, OPT_ORTHO_GRAD, OPT_METRICS, OPT_JAC_REG,
-    OPT_JAC_TARGET, OPT_JAC_PROJECTIONS, OPT_TEST_FRAC, OPT_SPLIT_SKEW, OPT_SAMPLER,
+    OPT_JAC_TARGET, OPT_JAC_PROJECTIONS, OPT_TEST_FRAC, OPT_SPLIT_SKEW, OPT_SAMPLER, OPT_EMBED_LR_AUTO,
 };
 
 /* Every flag of grok-train but the common ones takes a value (--ortho-grad's is optional). */
@@ -158,6 +160,7 @@ static const struct option longopts[] = {
     ARG("jac-reg", OPT_JAC_REG), ARG("jac-target", OPT_JAC_TARGET),
     ARG("jac-projections", OPT_JAC_PROJECTIONS), ARG("test-frac", OPT_TEST_FRAC),
     ARG("split-skew", OPT_SPLIT_SKEW), ARG("sampler", OPT_SAMPLER),
+    ARG("embed-lr-auto", OPT_EMBED_LR_AUTO),
     {NULL, 0, NULL, 0},
 };
 #undef ARG

@@ -527,6 +527,7 @@ static const struct config_key keys[] = {
     {.key = "split_skew", .flag = "--split-skew", .type = KEY_REAL, .family = OPTIONAL, AT(split_skew)},
     {.key = "sampler", .flag = "--sampler", .type = KEY_SPEC, .family = OPTIONAL, AT(sampler),
      .check = check_sampler},
+    INT("embed_lr_auto", "--embed-lr-auto", OPTIONAL, embed_lr_auto, 0, 1LL << 40),
 };
 #undef AT
 #undef TEXT
@@ -743,6 +744,12 @@ static int resolve(struct grok_train_config *c, struct naming *nm, struct grok_e
     if (gamma > 0 && c->model.arch == GROK_MLP && c->model.input != GROK_INPUT_EMBED)
         return grok_err_set(err, GROK_EINVAL, "%s %s: the model has no embedding whose rows' gradients "
                             "could weigh the tokens", named(nm, 0, "sampler"), c->sampler);
+    if (c->embed_lr_auto > 0 && (c->model.arch != GROK_MLP || c->model.input != GROK_INPUT_EMBED))
+        return grok_err_set(err, GROK_EINVAL, "%s: applies to an MLP with a learned embedding (P3's "
+                            "models)", named(nm, 0, "embed_lr_auto"));
+    if (c->embed_lr_auto > 0 && grok_config_lr_mult(c->lr_mult, "embed.W_E") != 1)
+        return grok_err_set(err, GROK_EINVAL, "%s: not with a fixed %s for the embedding",
+                            named(nm, 0, "embed_lr_auto"), named(nm, 1, "lr_mult"));
     if (!(c->split_skew >= 0 && c->split_skew <= 100))
         return grok_err_set(err, GROK_EINVAL, "%s %g: must be between 0 and 100", named(nm, 0, "split_skew"),
                             c->split_skew);

@@ -208,4 +208,10 @@ struct grok_pool *grok_trainer_pool(const struct grok_trainer *t) { return t->lo
 const int32_t *grok_trainer_train_tokens(const struct grok_trainer *t) { return t->train_tok; }
 const struct grok_batch *grok_trainer_batch(const struct grok_trainer *t) { return &t->batch; }
 double *grok_trainer_token_probs(struct grok_trainer *t) { return t->token_p; }
+
+void grok_trainer_set_lr_mult(struct grok_trainer *t, int tensor, double mult)
+{
+    if (tensor >= 0 && tensor < t->opt.n_ranges)
+        t->opt.ranges[tensor].lr_mult = mult;
+}
 size_t grok_trainer_work_bytes(const struct grok_trainer *t) { return grok_work_bytes(t->loss.work); }

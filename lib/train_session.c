@@ -10,6 +10,7 @@
 #include "grok/fpenv.h"
 #include "grok/history.h"
 #include "grok/grokfast.h"
+#include "grok/embedlr.h"
 #include "grok/freqsample.h"
 #include "grok/jacreg.h"
 #include "grok/intervene.h"
@@ -44,6 +45,8 @@ int grok_train_add_transforms(struct grok_trainer *t, struct grok_err *err)
      * reads the loss's own gradient, the Jacobian regulariser's gradient is added, Grokfast's filter, then ⊥Grad, all before clipping; the interventions
      * after it */
     if (c->sampler[0] && grok_freqsample_add(t, err))
+        return err->code;
+    if (c->embed_lr_auto > 0 && grok_embedlr_add(t, err))
         return err->code;
     if (c->jac_reg > 0 && grok_jacreg_add(t, err))
         return err->code;

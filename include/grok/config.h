@@ -37,6 +37,7 @@ struct grok_train_config {
     enum grok_split split;
     double split_skew;          /* --split skewed:S, the exponent (grok_dataset_make) */
     char sampler[32];           /* --sampler freq:GAMMA (P3's frequency-aware draws); "" uniform */
+    long long embed_lr_auto;    /* --embed-lr-auto N: P3's adaptive embedding rate every N steps; 0 off */
     long long data_seed;        /* seeds the split alone */
     enum grok_ctx ctx;
     /* model: n_ctx, d_vocab and d_vocab_out follow from the task (grok_config_resolve) */

@@ -123,6 +123,9 @@ const struct grok_batch *grok_trainer_batch(const struct grok_trainer *t);
 /* With --sampler freq, each token's probability (d_vocab values) that the next draws weigh the
  * examples by, for the transform that keeps them (lib/freqsample.c) to update; NULL otherwise. */
 double *grok_trainer_token_probs(struct grok_trainer *t);
+/* Sets the learning-rate multiplier of the model's tensor (its index in the model's list, which
+ * is the optimiser's range) from the next update on: P3's adaptive embedding rate. */
+void grok_trainer_set_lr_mult(struct grok_trainer *t, int tensor, double mult);
 /* The names of the metrics the transforms add to each evaluation (see struct grok_eval); returns
  * their count (at most GROK_EVAL_EXTRA). */
 int grok_trainer_metric_names(const struct grok_trainer *t, const char **names);
