@@ -262,6 +262,18 @@ void grok_model_jac_grad_f64(const struct grok_model *m, struct grok_work *w,
                              const int32_t *tokens, int n, int K, const double *v, double kappa,
                              const double *coef);
 
+/* The Hessian of the loss (scale · Σ_i loss_i over n examples: tokens, answers y) times V
+ * (n_params), ADDED to HV (n_params): exactly, by a tangent pass of the parameters along V and
+ * one reverse pass through the forward and the tangent together (lib/model_jac_impl.h), the
+ * cost of about five gradients. Cross-entropy and squared error (StableMax: not available).
+ * w and tw: two workspaces of the same dtype for n examples. Does not allocate. */
+void grok_model_hvp(const struct grok_model *m, struct grok_work *w, struct grok_work *tw,
+                    const float *params, const float *V, const int32_t *tokens, const int32_t *y,
+                    int n, double scale, float *HV);
+void grok_model_hvp_f64(const struct grok_model *m, struct grok_work *w, struct grok_work *tw,
+                        const double *params, const double *V, const int32_t *tokens,
+                        const int32_t *y, int n, double scale, double *HV);
+
 /* A transformer's logits (n, d_vocab_out) and its last block's MLP activations (after the
  * activation function) at the readout position (n, d_mlp), for n examples of tokens, by the
  * forward pass training uses. Nanda et al.'s neuron analysis reads the activations. */

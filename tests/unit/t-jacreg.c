@@ -5,7 +5,9 @@
  * layers, either readout) and MLPs (each activation, each input), with a random projection and
  * exactly; the float passes against the double ones. Then the trainer's transform: the gradient
  * a step adds is λ times that of the batch's mean norm (counts and scale, threads, the target's
- * sign), and its metric is that mean. */
+ * sign), and its metric is that mean. The loss's Hessian-vector product (grok_model_hvp), made
+ * of the same passes with a tangent of the parameters: against differences of the gradient, and
+ * a tiny model's whole Hessian column by column. */
 #include "tap.h"
 
 #include <gsl/gsl_randist.h>
@@ -107,7 +109,7 @@ static const char *tensor_at(const struct grok_model *m, size_t k)
 
 static void label_of(char *buf, size_t size, const struct grok_model_config *c, int K)
 {
-    const char *how = K ? "one projection" : "exact";
+    const char *how = K < 0 ? "the loss" : K ? "one projection" : "exact";
     if (c->arch == GROK_TRANSFORMER)
         snprintf(buf, size, "transformer ctx %d, %d layer(s), norm %d, causal %d, %s, readout %d, %s",
                  c->n_ctx, c->n_layers, c->norm, c->causal, grok_act_name(c->act), c->readout, how);
@@ -299,6 +301,103 @@ static void test_trainer(int threads, double target, int batch, enum grok_arch a
     free(want);
 }
 
+/* ---- the loss's Hessian-vector product ---- */
+
+/* Hv against central differences of the gradient along v, in double, over every parameter. */
+static void check_hvp(const struct grok_model_config *cfg)
+{
+    char label[200];
+    label_of(label, sizeof label, cfg, -1);
+    struct grok_model m;
+    build(&m, cfg);
+    size_t n = m.n_params;
+    enum { B = 4 };
+    int32_t tok[B * 4], y[B];
+    for (int i = 0; i < B * cfg->n_ctx; i++)
+        tok[i] = (int32_t)gsl_rng_uniform_int(rng, cfg->d_vocab);
+    for (int i = 0; i < B; i++)
+        y[i] = (int32_t)gsl_rng_uniform_int(rng, cfg->d_vocab_out);
+    double *P = malloc(n * sizeof *P), *V = malloc(n * sizeof *V), *HV = calloc(n, sizeof *HV);
+    double *gp = malloc(n * sizeof *gp), *gm = malloc(n * sizeof *gm);
+    random_params(&m, P, rng);
+    for (size_t k = 0; k < n; k++)
+        V[k] = gsl_ran_gaussian(rng, 1);
+    struct grok_work *w = work(&m, B, GROK_F64), *tw = work(&m, B, GROK_F64);
+    grok_model_hvp_f64(&m, w, tw, P, V, tok, y, B, 1.0 / B, HV);
+    const double h = 1e-5;
+    for (size_t k = 0; k < n; k++)
+        P[k] += h * V[k];
+    grok_model_loss_grad_f64(&m, w, P, gp, tok, y, B, NULL, NULL);
+    for (size_t k = 0; k < n; k++)
+        P[k] -= 2 * h * V[k];
+    grok_model_loss_grad_f64(&m, w, P, gm, tok, y, B, NULL, NULL);
+    double gap = 0, norm = 0;
+    for (size_t k = 0; k < n; k++) {
+        double fd = (gp[k] - gm[k]) / (2 * h);
+        gap += (fd - HV[k]) * (fd - HV[k]);
+        norm += fd * fd;
+    }
+    ok(sqrt(gap / norm) < 1e-7, "%s: Hv matches differences of the gradient along v (%.2g relative, %zu parameters)",
+       label, sqrt(gap / norm), n);
+    grok_work_free(w);
+    grok_work_free(tw);
+    free(P);
+    free(V);
+    free(HV);
+    free(gp);
+    free(gm);
+    grok_model_free(&m);
+}
+
+/* A tiny model's whole Hessian, column k = H e_k from the product: symmetric, and each column
+ * against differences of the gradient along e_k. */
+static void check_full_hessian(const struct grok_model_config *cfg, const char *label)
+{
+    struct grok_model m;
+    build(&m, cfg);
+    size_t n = m.n_params;
+    enum { B = 3 };
+    int32_t tok[B * 4], y[B];
+    for (int i = 0; i < B * cfg->n_ctx; i++)
+        tok[i] = (int32_t)gsl_rng_uniform_int(rng, cfg->d_vocab);
+    for (int i = 0; i < B; i++)
+        y[i] = (int32_t)gsl_rng_uniform_int(rng, cfg->d_vocab_out);
+    double *P = malloc(n * sizeof *P), *H = calloc(n * n, sizeof *H), *e = calloc(n, sizeof *e);
+    double *gp = malloc(n * sizeof *gp), *gm = malloc(n * sizeof *gm);
+    random_params(&m, P, rng);
+    struct grok_work *w = work(&m, B, GROK_F64), *tw = work(&m, B, GROK_F64);
+    double asym = 0, worst = 0, big = 0;
+    for (size_t k = 0; k < n; k++) {
+        e[k] = 1;
+        grok_model_hvp_f64(&m, w, tw, P, e, tok, y, B, 1.0 / B, H + k * n);
+        e[k] = 0;
+        P[k] += 1e-5;
+        grok_model_loss_grad_f64(&m, w, P, gp, tok, y, B, NULL, NULL);
+        P[k] -= 2e-5;
+        grok_model_loss_grad_f64(&m, w, P, gm, tok, y, B, NULL, NULL);
+        P[k] += 1e-5;
+        for (size_t j = 0; j < n; j++) {
+            double fd = (gp[j] - gm[j]) / 2e-5;
+            worst = fmax(worst, fabs(fd - H[k * n + j]));
+            big = fmax(big, fabs(fd));
+        }
+    }
+    for (size_t k = 0; k < n; k++)
+        for (size_t j = 0; j < k; j++)
+            asym = fmax(asym, fabs(H[k * n + j] - H[j * n + k]));
+    ok(asym < 1e-12 * big && worst < 1e-6 * big,
+       "%s: the whole %zu x %zu Hessian, column by column: symmetric to %.2g, the differences' to %.2g (largest entry %.3g)",
+       label, n, n, asym, worst, big);
+    grok_work_free(w);
+    grok_work_free(tw);
+    free(P);
+    free(H);
+    free(e);
+    free(gp);
+    free(gm);
+    grok_model_free(&m);
+}
+
 int main(void)
 {
     rng = gsl_rng_alloc(gsl_rng_mt19937);
@@ -316,6 +415,33 @@ int main(void)
             for (int h = 1; h <= 2; h++)
                 check((struct grok_model_config[]){mlp_config(GROK_INPUT_EMBED, h, acts[a], GROK_LOSS_CE)}, K);
         check((struct grok_model_config[]){mlp_config(GROK_INPUT_ONEHOT, 1, GROK_ACT_GELU, GROK_LOSS_CE)}, K);
+    }
+    for (int norm = 0; norm <= 1; norm++)
+        for (int causal = 0; causal <= 1; causal++)
+            check_hvp((struct grok_model_config[]){tf_config(3, 1, norm, causal, GROK_ACT_GELU, 2, GROK_LOSS_CE)});
+    check_hvp((struct grok_model_config[]){tf_config(3, 2, 1, 1, GROK_ACT_RELU, 2, GROK_LOSS_CE)});
+    check_hvp((struct grok_model_config[]){tf_config(2, 1, 0, 0, GROK_ACT_GELU, 0, GROK_LOSS_MSE)});
+    {
+        const enum grok_act acts[] = {GROK_ACT_RELU, GROK_ACT_GELU, GROK_ACT_QUAD};
+        for (int a = 0; a < 3; a++)
+            check_hvp((struct grok_model_config[]){mlp_config(GROK_INPUT_EMBED, 2, acts[a], GROK_LOSS_CE)});
+        check_hvp((struct grok_model_config[]){mlp_config(GROK_INPUT_ONEHOT, 1, GROK_ACT_GELU, GROK_LOSS_MSE)});
+    }
+    {
+        struct grok_model_config tiny = mlp_config(GROK_INPUT_EMBED, 1, GROK_ACT_GELU, GROK_LOSS_CE);
+        tiny.d_embed = 2;
+        tiny.hidden[0] = 4;
+        tiny.d_vocab = 4;
+        tiny.d_vocab_out = 3;
+        check_full_hessian(&tiny, "tiny mlp (embed 2, hidden 4, gelu)");
+        struct grok_model_config ttf = tf_config(2, 1, 1, 1, GROK_ACT_GELU, 1, GROK_LOSS_CE);
+        ttf.d_model = 4;
+        ttf.n_heads = 1;
+        ttf.d_head = 2;
+        ttf.d_mlp = 4;
+        ttf.d_vocab = 3;
+        ttf.d_vocab_out = 3;
+        check_full_hessian(&ttf, "tiny transformer (d_model 4, LayerNorm, causal)");
     }
     test_trainer(1, -1, 24, GROK_TRANSFORMER);
     test_trainer(2, -1, 24, GROK_TRANSFORMER);
