@@ -61,7 +61,7 @@ static const char usage[] =
     "  grok-train --preset xu --p 23 --frac 0.6 --d-model 32 --heads 2 --d-mlp 64 --batch 128 --lr 3e-3 --steps 3000 -q -o xu.h5\n"
     "  grok-pca xu.h5 | grok-commute -K 3 --batch 16 -s 0:500 -t\n"
     "  grok-commute --basis svd:3 -K 3 --batch 16 -s 0:500 -t phases xu.h5\n"
-    "  grok-commute --hessian embed --hessian mlp.0.W -k 2 -s 0:500 -t xu.h5\n";
+    "  grok-commute --hessian embed --hessian blocks.0.mlp.W_in -k 2 -s 0:500 -t xu.h5\n";
 
 struct opts {
     struct grok_common co;
