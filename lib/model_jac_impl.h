@@ -55,6 +55,18 @@ static void ln_param_add(R *out, const R *inp, const R *mean, const R *rstd, con
 /* Pt + offset, or NULL without a parameter tangent. */
 #define TAN(Pt, off) ((Pt) ? (Pt) + (off) : NULL)
 
+/* Layer l's views of the primal (w's) and of its tangent (tw's), at the same offsets. */
+static void dual_views(const struct grok_model *m, R *base, R *tbase,
+                       const struct grok_work_layout *L, const int32_t *ints, int l, int n,
+                       struct block_cache *b, struct block_cache *bt, struct block_input *in,
+                       struct block_input *it)
+{
+    block_cache(m, base, L, l, b);
+    block_cache(m, tbase, L, l, bt);
+    block_input(m, base, L, ints, l, n, b, in);
+    block_input(m, tbase, L, ints, l, n, bt, it);
+}
+
 /* The transformer's tangent pass from tw's x (the input's tangent), at the point of w's dense
  * forward pass. */
 static void tf_tangent(const struct grok_model *m, R *base, R *tbase,
@@ -67,10 +79,7 @@ static void tf_tangent(const struct grok_model *m, R *base, R *tbase,
     for (int l = 0; l < c->n_layers; l++) {
         const struct grok_block_offsets *o = &m->blocks[l];
         struct block_input in, it;
-        block_cache(m, base, L, l, &b);
-        block_cache(m, tbase, L, l, &bt);
-        block_input(m, base, L, ints, l, n, &b, &in);
-        block_input(m, tbase, L, ints, l, n, &bt, &it);
+        dual_views(m, base, tbase, L, ints, l, n, &b, &bt, &in, &it);
         int Rq = n * b.Q;
         if (c->norm) {
             SFX(grok_layernorm_jvp)((R *)it.a, in.x, it.x, b.ln1_mean, b.ln1_rstd, P + o->ln1_w,
@@ -170,10 +179,7 @@ static void block_backward_dual(const struct grok_model *m, R *base, R *tbase,
     int T = c->n_ctx, D = c->d_model, H = c->n_heads, E = c->d_head, M = c->d_mlp, HE = H * E;
     struct block_cache b, bt;
     struct block_input in, it;
-    block_cache(m, base, L, l, &b);
-    block_cache(m, tbase, L, l, &bt);
-    block_input(m, base, L, ints, l, n, &b, &in);
-    block_input(m, tbase, L, ints, l, n, &bt, &it);
+    dual_views(m, base, tbase, L, ints, l, n, &b, &bt, &in, &it);
     int Rq = n * b.Q;
     /* the scratch arrays, primal's in w and tangent's in tw at the same offsets */
 #define PAIR(name, off) R *name = base + (off), *name##_t = tbase + (off)
@@ -214,8 +220,8 @@ static void block_backward_dual(const struct grok_model *m, R *base, R *tbase,
 
     zero(dz, (size_t)Rq * HE);
     zero(dz_t, (size_t)Rq * HE);
-    linear_backward_dual(dz, dz_t, G + o->W_O, G + o->b_O, g, gt, b.z, bt.z, P + o->W_O, TAN(Pt, o->W_O), Rq, HE, D,
-                         *live);
+    linear_backward_dual(dz, dz_t, G + o->W_O, G + o->b_O, g, gt, b.z, bt.z, P + o->W_O,
+                         TAN(Pt, o->W_O), Rq, HE, D, *live);
     *live = 1;   /* the attention's second-order terms */
     zero(dq, (size_t)Rq * HE);
     zero(dq_t, (size_t)Rq * HE);

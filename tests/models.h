@@ -76,6 +76,18 @@ static inline void random_params(const struct grok_model *m, double *P, gsl_rng 
     free(p);
 }
 
+/* A workspace for max_batch examples of m in dtype, or a bailed-out test. */
+static inline struct grok_work *work(const struct grok_model *m, int max_batch, enum grok_dtype dtype)
+{
+    struct grok_err err = {0};
+    struct grok_work *w = grok_work_new(m, max_batch, dtype, &err);
+    if (!w) {
+        printf("Bail out! grok_work_new: %s\n", err.msg);
+        exit(1);
+    }
+    return w;
+}
+
 /* Central differences of f (which reads x) along each of the n values of x, against the
  * analytic gradient a: a value passes within rel (relative to |a| + |num|, floored at 1e-7) or
  * abs; the count that fail and the worst. */

@@ -266,7 +266,7 @@ is_exit 2
 is_stderr "grok-commute: --batch: bad value '0' (a whole number from 1 to 16777216) (see grok-commute --help)"
 run grok-commute -t=x small.h5
 is_exit 2
-is_stderr "grok-commute: -t: '=x' is not a table of grok-commute (snapshots, phases) (see grok-commute --help)"
+is_stderr "grok-commute: -t: '=x' is not a table of grok-commute (snapshots, phases, hessian) (see grok-commute --help)"
 run grok-commute --basis svd:0 small.h5
 is_exit 2
 is_stderr "grok-commute: --basis: bad value 'svd:0' (svd:K with K a whole number from 1 to 10000, or a run) (see grok-commute --help)"

@@ -31,16 +31,6 @@
 
 static gsl_rng *rng;
 
-static struct grok_work *work(const struct grok_model *m, int rows, enum grok_dtype dtype)
-{
-    struct grok_err err = {0};
-    struct grok_work *w = grok_work_new(m, rows, dtype, &err);
-    if (!w) {
-        printf("Bail out! grok_work_new: %s\n", err.msg);
-        exit(1);
-    }
-    return w;
-}
 
 /* One problem: NEX examples, each K rows (its context repeated) with directions v. */
 struct problem {

@@ -40,16 +40,6 @@ static void config_name(char *buf, size_t size, const struct grok_model_config *
 }
 
 
-static struct grok_work *work(const struct grok_model *m, int max_batch, enum grok_dtype dtype)
-{
-    struct grok_err err = {0};
-    struct grok_work *w = grok_work_new(m, max_batch, dtype, &err);
-    if (!w) {
-        printf("Bail out! grok_work_new: %s\n", err.msg);
-        exit(1);
-    }
-    return w;
-}
 
 /* Initial parameters (Nanda's scheme) moved by small noise, so that no bias is 0, no LayerNorm
  * weight 1, and nothing sits at a kink; then scaled down. The scale matters: central differences
