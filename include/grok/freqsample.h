@@ -1,6 +1,5 @@
 /* P3's frequency-aware sampling (grok-train --sampler freq:GAMMA; grok-train(1), DATA AND THE
- * EMBEDDING): after
- * each step's gradient, each token i gets the probability
+ * EMBEDDING): after each step's gradient, each token i gets the probability
  *   p_i ∝ exp(L_i² / γ),  L_i = |∂L/∂E_i|,
  * the norm of the batch loss's gradient with respect to token i's embedding row (before the
  * other transforms, clipping and freezing), and the next step's minibatch is drawn with
