@@ -105,12 +105,10 @@ static void trig_directions(int p, const double *F, int k, double *dcos, double 
 }
 
 void grok_measures_trig(int p, int C, const double *logits, const double *F, const int *keys,
-                        int n, double sign, double *out)
+                        int n, double sign, double *out, double *work)
 {
     size_t pp = (size_t)p * p;
-    double *d = malloc(2 * pp * sizeof *d), proj[2 * C > 0 ? 2 * C : 1];
-    if (!d)
-        abort();   /* p ≤ GROK_P_MAX: a few hundred kilobytes */
+    double *d = work, *proj = work + 2 * pp;
     for (int i = 0; i < n; i++) {
         trig_directions(p, F, keys[i], d, d + pp);
         /* proj (2, C) = dᵀ logits, then out += sign · d proj */
@@ -119,7 +117,6 @@ void grok_measures_trig(int p, int C, const double *logits, const double *F, con
         cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)pp, C, 2, sign, d, (int)pp,
                     proj, C, 1, out, C);
     }
-    free(d);
 }
 
 double grok_measures_loss(int p, int C, const double *logits, const int32_t *y,
@@ -143,11 +140,11 @@ double grok_measures_loss(int p, int C, const double *logits, const int32_t *y,
 }
 
 void grok_measures_restrict(int p, int C, const double *logits, const double *F,
-                            const int *keys, int n, double *out)
+                            const int *keys, int n, double *out, double *work)
 {
     size_t pp = (size_t)p * p;
     memset(out, 0, pp * C * sizeof *out);
-    grok_measures_trig(p, C, logits, F, keys, n, 1, out);
+    grok_measures_trig(p, C, logits, F, keys, n, 1, out, work);
     for (int c = 0; c < C; c++) {
         double m = 0;
         for (size_t r = 0; r < pp; r++)
@@ -160,11 +157,10 @@ void grok_measures_restrict(int p, int C, const double *logits, const double *F,
 
 /* cos(2πk(a+b−c)/p) depends on (a + b − c) mod p alone: the logits summed over the pairs of
  * each sum s = (a + b) mod p first, G (s, c), then p² terms per frequency instead of p³. */
-void grok_measures_coefficients(int p, const double *logits, double *coef)
+void grok_measures_coefficients(int p, const double *logits, double *coef, double *work)
 {
-    double *G = calloc((size_t)p * p, sizeof *G);
-    if (!G)
-        abort();
+    double *G = work;
+    memset(G, 0, (size_t)p * p * sizeof *G);
     for (int a = 0; a < p; a++)
         for (int b = 0; b < p; b++) {
             const double *x = logits + ((size_t)a * p + b) * p;
@@ -183,5 +179,4 @@ void grok_measures_coefficients(int p, const double *logits, double *coef)
                 s += G[(size_t)sm * p + c] * cos(TWO_PI * k * (double)(((sm - c) % p + p) % p) / p);
         coef[k - 1] = s / sqrt(norm);
     }
-    free(G);
 }

@@ -208,7 +208,9 @@ static int progress_setup(void *ctx, struct grok_analysis *a, long long *units, 
     j->logits = malloc(pp * j->C * sizeof *j->logits);
     j->scratch = malloc(pp * j->C * sizeof *j->scratch);
     j->acts = malloc(pp * N * sizeof *j->acts);
-    j->work = malloc(2 * pp * N * sizeof *j->work);
+    /* the neurons' transform's, and the logits' components' (2 pp + 2 C) */
+    size_t wn = 2 * pp * N > 2 * pp + 2 * (size_t)j->C ? 2 * pp * N : 2 * pp + 2 * (size_t)j->C;
+    j->work = malloc(wn * sizeof *j->work);
     j->rows = malloc(T * NCOLS * sizeof *j->rows);
     j->keys = calloc(T * K, sizeof *j->keys);
     j->nkeys = calloc(T, sizeof *j->nkeys);
@@ -252,11 +254,11 @@ static int progress_unit(void *ctx, struct grok_analysis *a, long long u, struct
     int p = j->p, C = j->C;
     row[C_TRAIN] = grok_measures_loss(p, C, j->logits, j->y, j->train);
     row[C_TEST] = grok_measures_loss(p, C, j->logits, j->y, j->test);
-    grok_measures_restrict(p, C, j->logits, j->F, keys, nk, j->scratch);
+    grok_measures_restrict(p, C, j->logits, j->F, keys, nk, j->scratch, j->work);
     row[C_RESTRICTED_TRAIN] = grok_measures_loss(p, C, j->scratch, j->y, j->train);
     row[C_RESTRICTED_ALL] = grok_measures_loss(p, C, j->scratch, j->y, j->valid);
     memcpy(j->scratch, j->logits, j->pp * C * sizeof *j->scratch);
-    grok_measures_trig(p, C, j->logits, j->F, keys, nk, -1, j->scratch);
+    grok_measures_trig(p, C, j->logits, j->F, keys, nk, -1, j->scratch, j->work);
     row[C_EXCLUDED_TRAIN] = grok_measures_loss(p, C, j->scratch, j->y, j->train);
     row[C_N_KEYS] = nk;
     double *ex = j->excluded + t * K;
@@ -264,11 +266,11 @@ static int progress_unit(void *ctx, struct grok_analysis *a, long long u, struct
         ex[k] = NAN;
     for (int i = 0; i < nk; i++) {   /* their code's: one key frequency removed at a time */
         memcpy(j->scratch, j->logits, j->pp * C * sizeof *j->scratch);
-        grok_measures_trig(p, C, j->logits, j->F, keys + i, 1, -1, j->scratch);
+        grok_measures_trig(p, C, j->logits, j->F, keys + i, 1, -1, j->scratch, j->work);
         ex[keys[i] - 1] = grok_measures_loss(p, C, j->scratch, j->y, j->train);
     }
     if (C == p)
-        grok_measures_coefficients(p, j->logits, j->coef + t * K);
+        grok_measures_coefficients(p, j->logits, j->coef + t * K, j->work);
     else
         for (size_t k = 0; k < K; k++)
             j->coef[t * K + k] = NAN;

@@ -39,9 +39,9 @@ int grok_measures_keys(int p, int N, const int *freq, const double *share, doubl
 
 /* The logits' (p², C) components along cos(2πk(a+b)/p) and sin(2πk(a+b)/p) over the grid, for
  * each of the n frequencies keys (each column's projection onto the two unit directions of the
- * 2-D basis): ADDED to out (p², C) times sign. */
+ * 2-D basis): ADDED to out (p², C) times sign. work: 2·p² + 2·C doubles. */
 void grok_measures_trig(int p, int C, const double *logits, const double *F, const int *keys,
-                        int n, double sign, double *out);
+                        int n, double sign, double *out, double *work);
 
 /* Mean cross-entropy (in double) of the grid's rows of logits (p², C) whose mask entry is set
  * (NULL: every row), against the answers y (p²). */
@@ -49,14 +49,15 @@ double grok_measures_loss(int p, int C, const double *logits, const int32_t *y,
                           const uint8_t *mask);
 
 /* The restricted logits: logits' key-frequency components, plus the mean over the grid of
- * what they leave out of each column (their code's bias correction). out (p², C). */
+ * what they leave out of each column (their code's bias correction). out (p², C); work as
+ * grok_measures_trig's. */
 void grok_measures_restrict(int p, int C, const double *logits, const double *F,
-                            const int *keys, int n, double *out);
+                            const int *keys, int n, double *out, double *work);
 
 /* The coefficient of each frequency's circuit in the logits (their calculate_coefficients):
  * coef[k − 1] = Σ_(a,b,c) logits[a·p+b][c] · cos(2πk(a+b−c)/p) / |cos(2πk(a+b−c)/p)|, the
- * norm over the whole p³ grid, k = 1 .. (p−1)/2; logits (p², p). */
-void grok_measures_coefficients(int p, const double *logits, double *coef);
+ * norm over the whole p³ grid, k = 1 .. (p−1)/2; logits (p², p). work: p² doubles. */
+void grok_measures_coefficients(int p, const double *logits, double *coef, double *work);
 
 #ifdef __cplusplus
 }

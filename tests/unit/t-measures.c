@@ -95,7 +95,7 @@ static void test_logits(const double *F)
 {
     const int keys[2] = {3, 5};
     const double alpha[2] = {2.5, 1.5};
-    double logits[PP * P], bias_only[PP * P], out[PP * P], coef[K];
+    double logits[PP * P], bias_only[PP * P], out[PP * P], coef[K], work[2 * PP + 2 * P];
     int32_t y[PP];
     uint8_t train[PP];
     for (int a = 0; a < P; a++)
@@ -112,7 +112,7 @@ static void test_logits(const double *F)
                 bias_only[r * P + c] = bias;
             }
         }
-    grok_measures_coefficients(P, logits, coef);
+    grok_measures_coefficients(P, logits, coef, work);
     /* |cos(k(a+b−c))| over the p³ grid is √(p³/2) */
     double norm = sqrt(P * P * P / 2.0), worst = 0;
     for (int k = 1; k <= K; k++) {
@@ -122,17 +122,17 @@ static void test_logits(const double *F)
     ok(worst < 1e-9, "the coefficients are the planted circuits' (3: %.6f, 5: %.6f; worst gap %.2g)",
        coef[2], coef[4], worst);
 
-    grok_measures_restrict(P, P, logits, F, keys, 2, out);
+    grok_measures_restrict(P, P, logits, F, keys, 2, out, work);
     double r_all = grok_measures_loss(P, P, out, y, NULL), want_all = ce(logits, y, NULL);
     double r_train = grok_measures_loss(P, P, out, y, train), want_train = ce(logits, y, train);
     ok(fabs(r_all - want_all) < 1e-12 && fabs(r_train - want_train) < 1e-12,
        "restricted to the planted keys, the loss is the whole logits' (%.12f, %.12f)", r_all, r_train);
     memcpy(out, logits, sizeof out);
-    grok_measures_trig(P, P, logits, F, keys, 2, -1, out);
+    grok_measures_trig(P, P, logits, F, keys, 2, -1, out, work);
     double ex = grok_measures_loss(P, P, out, y, train), want_ex = ce(bias_only, y, train);
     ok(fabs(ex - want_ex) < 1e-12, "without them, the bias's alone (%.12f, want %.12f)", ex, want_ex);
     const int other[1] = {4};
-    grok_measures_restrict(P, P, logits, F, other, 1, out);
+    grok_measures_restrict(P, P, logits, F, other, 1, out, work);
     double r_other = grok_measures_loss(P, P, out, y, NULL);
     ok(r_other > want_all + 0.5, "restricted to another frequency, the loss is the bias's (%.4f against %.4f)",
        r_other, want_all);
