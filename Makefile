@@ -59,7 +59,7 @@ PUB_HEADERS := $(wildcard include/grok/*.h)
 HEADERS    := $(PUB_HEADERS) $(wildcard lib/*.h)
 MANPAGES   := $(wildcard doc/*.1)
 
-.PHONY: all check demo bench bench-pca bench-checkpoint bench-intervene bench-filters bench-jacreg bench-progress bench-deps install uninstall clean deps deps-check fuzz fuzz-deps fuzz-build fuzz-ci
+.PHONY: all check demo bench bench-pca bench-checkpoint bench-intervene bench-filters bench-jacreg bench-progress bench-sweep bench-deps install uninstall clean deps deps-check fuzz fuzz-deps fuzz-build fuzz-ci
 .DELETE_ON_ERROR:
 
 all: deps-check $(LIBGROK) $(PROGS)
@@ -133,6 +133,10 @@ bench-jacreg: all $(O)/bench/transform-step
 # grok-fourier --progress against the progress measures' own computation in PyTorch.
 bench-progress: all
 	sh bench/progress.sh $(BINDIR) 3
+
+# Sweep throughput: runs side by side on one thread each against one at a time on two.
+bench-sweep: all
+	sh bench/sweep.sh $(BINDIR) 3
 
 bench: all $(BENCH_BIN)
 	@tools/deps.sh --bench --check
