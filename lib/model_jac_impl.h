@@ -19,27 +19,16 @@
 
 #include <math.h>
 
-/* The parameters' part of a tangent (Pt, the direction of the parameters; NULL: none): a linear
- * map's out (N, J) += inp (N, I) · Ẇ (I, J) + ḃ (J); a per-head projection's the same over the
- * heads; LayerNorm's out += x̂ ⊙ ẇ + ḃ. */
-static void linear_add(R *out, const R *inp, const R *w, const R *b, int N, int I, int J)
-{
-    if (N <= 0 || J <= 0)
-        return;
-    for (int n = 0; b && n < N; n++)
-        add_into(out + (size_t)n * J, b, (size_t)J);
-    if (I > 0)
-        GEMM(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, J, I, 1, inp, I, w, J, 1, out, J);
-}
-
+/* The parameters' part of a tangent (Pt, the direction of the parameters; NULL: none): a
+ * per-head projection's out (N, H·E) += inp (N, D) · Ẇ (H, D, E) + ḃ (H·E), a linear map being
+ * the one head H = 1, E = J; LayerNorm's out += x̂ ⊙ ẇ + ḃ. */
 static void heads_add(R *out, const R *inp, const R *w, const R *b, int N, int D, int H, int E)
 {
     int ld = H * E;
     for (int n = 0; b && n < N; n++)
         add_into(out + (size_t)n * ld, b, (size_t)ld);
-    for (int h = 0; D > 0 && N > 0 && h < H; h++)
-        GEMM(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, E, D, 1, inp, D, w + (size_t)h * D * E, E,
-             1, out + (size_t)h * E, ld);
+    for (int h = 0; h < H; h++)
+        mm(0, 0, N, E, D, inp, D, w + (size_t)h * D * E, E, 1, out + (size_t)h * E, ld);
 }
 
 static void ln_param_add(R *out, const R *inp, const R *mean, const R *rstd, const R *wdot,
@@ -107,7 +96,7 @@ static void tf_tangent(const struct grok_model *m, R *base, R *tbase,
                                 H, E);
         SFX(grok_linear_forward)(bt.mid, bt.z, P + o->W_O, NULL, Rq, HE, D);
         if (Pt)
-            linear_add(bt.mid, b.z, Pt + o->W_O, Pt + o->b_O, Rq, HE, D);
+            heads_add(bt.mid, b.z, Pt + o->W_O, Pt + o->b_O, Rq, HE, 1, D);
         add_query_rows(bt.mid, it.x, NULL, n, T, b.q0, b.Q, D);
         if (c->norm) {
             SFX(grok_layernorm_jvp)(bt.ln2, b.mid, bt.mid, b.ln2_mean, b.ln2_rstd, P + o->ln2_w, Rq,
@@ -117,11 +106,11 @@ static void tf_tangent(const struct grok_model *m, R *base, R *tbase,
         }
         SFX(grok_linear_forward)(bt.pre, bt.m_in, P + o->W_in, NULL, Rq, D, M);
         if (Pt)
-            linear_add(bt.pre, b.m_in, Pt + o->W_in, Pt + o->b_in, Rq, D, M);
+            heads_add(bt.pre, b.m_in, Pt + o->W_in, Pt + o->b_in, Rq, D, 1, M);
         SFX(grok_act_jvp)(bt.post, b.pre, b.post, bt.pre, (long)Rq * M, c->act);
         SFX(grok_linear_forward)(bt.out, bt.post, P + o->W_out, NULL, Rq, M, D);
         if (Pt)
-            linear_add(bt.out, b.post, Pt + o->W_out, Pt + o->b_out, Rq, M, D);
+            heads_add(bt.out, b.post, Pt + o->W_out, Pt + o->b_out, Rq, M, 1, D);
         add_into(bt.out, bt.mid, (size_t)Rq * D);
     }
     const R *ut = bt.out, *u = b.out;
@@ -136,7 +125,7 @@ static void tf_tangent(const struct grok_model *m, R *base, R *tbase,
     }
     SFX(grok_linear_forward)(tbase + L->logits, ut, P + m->W_U, NULL, n, D, c->d_vocab_out);
     if (Pt)
-        linear_add(tbase + L->logits, u, Pt + m->W_U, Pt + m->b_U, n, D, c->d_vocab_out);
+        heads_add(tbase + L->logits, u, Pt + m->W_U, Pt + m->b_U, n, D, 1, c->d_vocab_out);
 }
 
 /* A linear map's reverse for the primal and its tangent: both adjoints into dw, the bias's from
@@ -318,8 +307,8 @@ static void mlp_tangent(const struct grok_model *m, R *base, R *tbase,
         SFX(grok_linear_forward)(tbase + L->hpre[i], ht, P + m->mlp_W[i], NULL, n, width,
                                  c->hidden[i]);
         if (Pt)
-            linear_add(tbase + L->hpre[i], i ? base + L->hpost[i - 1] : base + L->x,
-                       Pt + m->mlp_W[i], Pt + m->mlp_b[i], n, width, c->hidden[i]);
+            heads_add(tbase + L->hpre[i], i ? base + L->hpost[i - 1] : base + L->x,
+                       Pt + m->mlp_W[i], Pt + m->mlp_b[i], n, width, 1, c->hidden[i]);
         SFX(grok_act_jvp)(tbase + L->hpost[i], base + L->hpre[i], base + L->hpost[i],
                           tbase + L->hpre[i], (long)n * c->hidden[i], c->act);
         ht = tbase + L->hpost[i];
@@ -327,8 +316,8 @@ static void mlp_tangent(const struct grok_model *m, R *base, R *tbase,
     }
     SFX(grok_linear_forward)(tbase + L->logits, ht, P + m->W_U, NULL, n, width, c->d_vocab_out);
     if (Pt)
-        linear_add(tbase + L->logits, c->n_hidden ? base + L->hpost[c->n_hidden - 1] : base + L->x,
-                   Pt + m->W_U, Pt + m->b_U, n, width, c->d_vocab_out);
+        heads_add(tbase + L->logits, c->n_hidden ? base + L->hpost[c->n_hidden - 1] : base + L->x,
+                   Pt + m->W_U, Pt + m->b_U, n, width, 1, c->d_vocab_out);
 }
 
 /* The MLP's reverse of both passes; returns the adjoint of x (n, d_input) in w's scratch. */
@@ -432,35 +421,31 @@ void SFX(grok_model_jac_grad)(const struct grok_model *m, struct grok_work *w,
 /* ---- the loss's Hessian-vector product ---- */
 
 /* The loss's adjoints at the logits z (n, C) and their tangent ż: the tangent's adjoint
- * dz_t = scale · ∂L/∂z, the primal's dz = scale · ∂²L/∂z² ż (cross-entropy: s ⊙ ż − s (sᵀż), s
- * the softmax; squared error: 2ż/C). */
+ * dz_t = scale · ∂L/∂z (the loss's own backward), the primal's dz = scale · ∂²L/∂z² ż
+ * (cross-entropy: s ⊙ ż − s (sᵀż), s the softmax; squared error: 2ż/C). */
 static void loss_hvp_adjoints(const struct grok_model *m, const R *z, const R *zt,
                               const int32_t *y, int n, double scale, R *dz, R *dz_t)
 {
-    int C = m->cfg.d_vocab_out;
-    double e[C > 0 ? C : 1];
+    int C = m->cfg.d_vocab_out, mse = m->cfg.loss == GROK_LOSS_MSE;
+    zero(dz_t, (size_t)n * C);
+    if (mse)
+        SFX(grok_mse_backward)(dz_t, z, y, scale, n, C);
+    else
+        SFX(grok_crossentropy_backward)(dz_t, z, y, scale, n, C);
     for (int i = 0; i < n; i++) {
-        const R *x = z + (size_t)i * C, *xt = zt + (size_t)i * C;
-        R *d = dz + (size_t)i * C, *dt = dz_t + (size_t)i * C;
-        if (m->cfg.loss == GROK_LOSS_MSE) {
-            for (int c = 0; c < C; c++) {
-                dt[c] = (R)(scale * 2 * (x[c] - (double)(c == y[i])) / C);
-                d[c] = (R)(scale * 2 * xt[c] / C);
-            }
+        const R *zti = zt + (size_t)i * C, *g = dz_t + (size_t)i * C;
+        R *d = dz + (size_t)i * C;
+        if (mse) {
+            for (int c = 0; c < C; c++)
+                d[c] = (R)(scale * 2 * zti[c] / C);
             continue;
         }
-        double mx = x[0], sum = 0, sdot = 0;
-        for (int c = 1; c < C; c++)
-            mx = x[c] > mx ? x[c] : mx;
+        /* s = g/scale + onehot(y): the softmax, from the gradient just made */
+        double sdot = 0;
         for (int c = 0; c < C; c++)
-            sum += e[c] = exp(x[c] - mx);
+            sdot += (g[c] / scale + (c == y[i])) * zti[c];
         for (int c = 0; c < C; c++)
-            sdot += e[c] / sum * xt[c];
-        for (int c = 0; c < C; c++) {
-            double s = e[c] / sum;
-            dt[c] = (R)(scale * (s - (double)(c == y[i])));
-            d[c] = (R)(scale * s * (xt[c] - sdot));
-        }
+            d[c] = (R)((g[c] + scale * (c == y[i])) * (zti[c] - sdot));
     }
 }
 
