@@ -27,7 +27,9 @@ struct embedlr {
     double c;                  /* the metric and the multiplier in force */
 };
 
-/* σ_max of A (rows, cols; float) by POWER_ITERS steps of v ← AᵀA v / |AᵀA v| from v. */
+/* σ_max of A (rows, cols; float) by POWER_ITERS steps of v ← AᵀA v / |AᵀA v| from v. Written
+ * out: the matrix is the float parameters and the vectors double, which no BLAS routine mixes,
+ * and every N steps two such products cost less than converting the matrix would. */
 static double sigma_max(const float *A, int rows, int cols, double *v, double *tmp)
 {
     double sigma = 0;

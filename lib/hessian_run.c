@@ -31,6 +31,7 @@ struct job {
     int32_t *tok, *y;              /* the examples the loss is the mean over */
     int n_ex;
     struct block b[GROK_HESSIAN_BLOCKS];
+    float *buf;                    /* (n_params) a snapshot as stored */
     double *P, *V, **hv;           /* (n_params) parameters, the direction; (nworkers, n_params) */
     struct grok_work **w, **tw;
     int nworkers, nchunks;
@@ -155,6 +156,7 @@ static int hessian_setup(void *ctx, struct grok_analysis *a, long long *units, s
     j->w = calloc((size_t)j->nworkers, sizeof *j->w);
     j->tw = calloc((size_t)j->nworkers, sizeof *j->tw);
     j->hv = calloc((size_t)j->nworkers, sizeof *j->hv);
+    j->buf = malloc(np * sizeof *j->buf);
     j->P = malloc(np * sizeof *j->P);
     j->V = malloc(np * sizeof *j->V);
     j->eig = malloc(T * B * K * sizeof *j->eig);
@@ -162,7 +164,7 @@ static int hessian_setup(void *ctx, struct grok_analysis *a, long long *units, s
     j->trace = malloc(T * B * sizeof *j->trace);
     j->trace_se = malloc(T * B * sizeof *j->trace_se);
     j->iters = calloc(T * B, sizeof *j->iters);
-    if (!j->w || !j->tw || !j->hv || !j->P || !j->V || !j->eig || !j->resid || !j->trace ||
+    if (!j->w || !j->tw || !j->hv || !j->buf || !j->P || !j->V || !j->eig || !j->resid || !j->trace ||
         !j->trace_se || !j->iters)
         return grok_err_set(err, GROK_ENOMEM, "out of memory");
     for (int i = 0; i < j->nworkers; i++) {
@@ -184,11 +186,7 @@ static int hessian_unit(void *ctx, struct grok_analysis *a, long long u, struct 
 {
     struct job *j = ctx;
     size_t t = (size_t)u, B = (size_t)j->o->n_blocks, K = (size_t)j->o->k;
-    float *buf = malloc(j->model.n_params * sizeof *buf);
-    if (!buf)
-        return grok_err_set(err, GROK_ENOMEM, "out of memory");
-    int rc = grok_model_load_f64(&j->model, a->in, a->steps[t], buf, j->P, err);
-    free(buf);
+    int rc = grok_model_load_f64(&j->model, a->in, a->steps[t], j->buf, j->P, err);
     for (size_t b = 0; rc == GROK_OK && b < B && !grok_interrupted(); b++) {
         struct grok_lanczos info;
         j->cur = &j->b[b];
@@ -289,6 +287,7 @@ int grok_hessian_run(const struct grok_hessian_opts *o, const struct grok_analys
     free(j.w);
     free(j.tw);
     free(j.hv);
+    free(j.buf);
     free(j.P);
     free(j.V);
     free(j.eig);

@@ -3,7 +3,6 @@
 
 #include <cblas.h>
 #include <math.h>
-#include <stdlib.h>
 #include <string.h>
 
 #undef I   /* OpenBLAS's cblas.h includes <complex.h> */
