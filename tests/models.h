@@ -76,6 +76,20 @@ static inline void random_params(const struct grok_model *m, double *P, gsl_rng 
     free(p);
 }
 
+/* n random examples of m drawn from rng: tokens (n, n_ctx) and answers (n); the second example
+ * starts with the first's token, so that tokens repeat within a batch at the same position. */
+static inline void random_batch(const struct grok_model *m, gsl_rng *rng, int32_t *tok, int32_t *y,
+                                int n)
+{
+    const struct grok_model_config *c = &m->cfg;
+    for (int i = 0; i < n * c->n_ctx; i++)
+        tok[i] = (int32_t)gsl_rng_uniform_int(rng, c->d_vocab);
+    for (int i = 0; i < n; i++)
+        y[i] = (int32_t)gsl_rng_uniform_int(rng, c->d_vocab_out);
+    if (n > 1)
+        tok[c->n_ctx] = tok[0];
+}
+
 /* A workspace for max_batch examples of m in dtype, or a bailed-out test. */
 static inline struct grok_work *work(const struct grok_model *m, int max_batch, enum grok_dtype dtype)
 {

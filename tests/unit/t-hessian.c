@@ -111,10 +111,7 @@ static void test_model_block(gsl_rng *rng, const char *name)
     struct grok_err err;
     enum { B = 6 };
     int32_t tok[B * 2], y[B];
-    for (int i = 0; i < B * 2; i++)
-        tok[i] = (int32_t)gsl_rng_uniform_int(rng, cfg.d_vocab);
-    for (int i = 0; i < B; i++)
-        y[i] = (int32_t)gsl_rng_uniform_int(rng, cfg.d_vocab_out);
+    random_batch(&m, rng, tok, y, B);
     double *P = malloc(m.n_params * sizeof *P);
     random_params(&m, P, rng);
     struct block_op op = {.m = &m, .w = grok_work_new(&m, B, GROK_F64, &err),

@@ -303,10 +303,7 @@ static void check_hvp(const struct grok_model_config *cfg)
     size_t n = m.n_params;
     enum { B = 4 };
     int32_t tok[B * 4], y[B];
-    for (int i = 0; i < B * cfg->n_ctx; i++)
-        tok[i] = (int32_t)gsl_rng_uniform_int(rng, cfg->d_vocab);
-    for (int i = 0; i < B; i++)
-        y[i] = (int32_t)gsl_rng_uniform_int(rng, cfg->d_vocab_out);
+    random_batch(&m, rng, tok, y, B);
     double *P = malloc(n * sizeof *P), *V = malloc(n * sizeof *V), *HV = calloc(n, sizeof *HV);
     double *gp = malloc(n * sizeof *gp), *gm = malloc(n * sizeof *gm);
     random_params(&m, P, rng);
@@ -348,10 +345,7 @@ static void check_full_hessian(const struct grok_model_config *cfg, const char *
     size_t n = m.n_params;
     enum { B = 3 };
     int32_t tok[B * 4], y[B];
-    for (int i = 0; i < B * cfg->n_ctx; i++)
-        tok[i] = (int32_t)gsl_rng_uniform_int(rng, cfg->d_vocab);
-    for (int i = 0; i < B; i++)
-        y[i] = (int32_t)gsl_rng_uniform_int(rng, cfg->d_vocab_out);
+    random_batch(&m, rng, tok, y, B);
     double *P = malloc(n * sizeof *P), *H = calloc(n * n, sizeof *H), *e = calloc(n, sizeof *e);
     double *gp = malloc(n * sizeof *gp), *gm = malloc(n * sizeof *gm);
     random_params(&m, P, rng);

@@ -48,17 +48,6 @@ static void config_name(char *buf, size_t size, const struct grok_model_config *
  * LayerNorm reaches losses of 10 or more and fails now and then on gradients that are exactly 0
  * (b_K: softmax is invariant to it). The raw token ids (up to d_vocab − 1), squared twice by
  * quad, need smaller weights still. */
-/* n random examples; tokens repeat (within the batch and at the same position). */
-static void random_batch(const struct grok_model *m, int32_t *tok, int32_t *y, int n)
-{
-    const struct grok_model_config *c = &m->cfg;
-    for (int i = 0; i < n * c->n_ctx; i++)
-        tok[i] = (int32_t)gsl_rng_uniform_int(rng, c->d_vocab);
-    for (int i = 0; i < n; i++)
-        y[i] = (int32_t)gsl_rng_uniform_int(rng, c->d_vocab_out);
-    if (n > 1)
-        tok[c->n_ctx] = tok[0];
-}
 
 /* ---- 1. layout ---- */
 
@@ -385,7 +374,7 @@ static void grad_check(const struct grok_model_config *cfg)
     struct fd_result r;
     int t = 0;
     do {
-        random_batch(&m, tok, y, BATCH);
+        random_batch(&m, rng, tok, y, BATCH);
         for (size_t k = 0; k < m.n_params; k++)
             G[k] = 1e3; /* loss_grad overwrites */
         grok_model_loss_grad_f64(&m, w, P, G, tok, y, BATCH, NULL, NULL);
@@ -467,7 +456,7 @@ static void test_input_grad(const struct grok_model_config *cfg)
     double r[BATCH * 16], logits[BATCH * 16], losses[BATCH];
     int32_t tok[BATCH * 4], y[BATCH];
     random_params(&m, P, rng);
-    random_batch(&m, tok, y, BATCH);
+    random_batch(&m, rng, tok, y, BATCH);
     for (int i = 0; i < BATCH * V; i++)
         r[i] = gsl_ran_gaussian(rng, 1.0);
 
@@ -534,7 +523,7 @@ static void test_readout_sees(int causal, int readout)
     double r[BATCH * 16];
     int32_t tok[BATCH * 4], y[BATCH];
     random_params(&m, P, rng);
-    random_batch(&m, tok, y, BATCH);
+    random_batch(&m, rng, tok, y, BATCH);
     for (int i = 0; i < BATCH * V; i++)
         r[i] = gsl_ran_gaussian(rng, 1.0);
     grok_model_input_f64(&m, P, tok, BATCH, x);
@@ -566,7 +555,7 @@ static void test_inputs(void)
     build(&m, &c);
     double *P = malloc(m.n_params * sizeof *P), *x = malloc(BATCH * m.d_input * sizeof *x);
     random_params(&m, P, rng);
-    random_batch(&m, tok, y, BATCH);
+    random_batch(&m, rng, tok, y, BATCH);
     grok_model_input_f64(&m, P, tok, BATCH, x);
     double worst = 0;
     for (int i = 0; i < BATCH; i++)
@@ -587,7 +576,7 @@ static void test_inputs(void)
         P = malloc(m.n_params * sizeof *P);
         x = malloc(BATCH * m.d_input * sizeof *x);
         random_params(&m, P, rng);
-        random_batch(&m, tok, y, BATCH);
+        random_batch(&m, rng, tok, y, BATCH);
         grok_model_input_f64(&m, P, tok, BATCH, x);
         int right = 1;
         for (int i = 0; i < BATCH; i++)
@@ -678,7 +667,7 @@ static void test_float(const struct grok_model_config *cfg)
         Pf[k] = (float)P[k];
         P[k] = Pf[k]; /* the very same parameters in both */
     }
-    random_batch(&m, tok, y, BATCH);
+    random_batch(&m, rng, tok, y, BATCH);
 
     int cf = -1, cd = -2;
     double lf = grok_model_loss_grad(&m, wf, Pf, Gf, tok, y, BATCH, &cf, NULL);
@@ -751,7 +740,7 @@ static void test_correct(const struct grok_model_config *cfg)
     double logits[N * 16], losses[N];
     int32_t tok[N * 4], y[N];
     random_params(&m, P, rng);
-    random_batch(&m, tok, y, N);
+    random_batch(&m, rng, tok, y, N);
     grok_model_input_f64(&m, P, tok, N, x);
     grok_model_logits_f64(&m, w, P, x, N, logits);
 
@@ -988,7 +977,7 @@ static void test_work(const struct grok_model_config *cfg)
     double loss1[N];
     int32_t tok[N * 4], y[N];
     random_params(&m, P, rng);
-    random_batch(&m, tok, y, N);
+    random_batch(&m, rng, tok, y, N);
     for (int i = 0; i < N; i++)
         loss1[i] = grok_model_loss_grad_f64(&m, w1, P, single + i * P_n, tok + i * cfg->n_ctx,
                                             y + i, 1, NULL, NULL);
@@ -1089,7 +1078,7 @@ static void test_pool_split(const struct grok_model_config *cfg, enum pool_batch
     double count[N_MAX];
     int N = batch == BATCH_ONE ? 1 : N_MAX, T = cfg->n_ctx;
     random_params(&m, P, rng);
-    random_batch(&m, tok, y, N);
+    random_batch(&m, rng, tok, y, N);
     if (batch == BATCH_CONSTANT_LAST)
         for (int i = 0; i < N; i++)
             tok[i * T + T - 1] = cfg->d_vocab - 1;
