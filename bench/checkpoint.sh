@@ -17,11 +17,10 @@ BIN=${1:-bin}
 ROUNDS=${2:-3}
 STEPS=${STEPS:-600}
 N=${N:-20}
-dir=$(mktemp -d "${TMPDIR:-/tmp}/grok-ckbench.XXXXXX")
-trap 'rm -rf "$dir"' EXIT
 flags="--preset nanda --steps $STEPS --snapshot-every $((STEPS / 50)) --threads 0 -q"
 
 . "$(dirname "$0")/lib.sh"
+scratch ckbench
 
 : >"$dir/off"
 : >"$dir/on"

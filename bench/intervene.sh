@@ -19,11 +19,10 @@ ROUNDS=${2:-5}
 STEPS=${STEPS:-300}
 THREADS=${THREADS:-1}
 TOOLS=${3:-build/bench}
-dir=$(mktemp -d "${TMPDIR:-/tmp}/grok-ivbench.XXXXXX")
-trap 'rm -rf "$dir"' EXIT
 flags="--preset xu --steps $STEPS --eval-every $STEPS --snapshot-every 0 --checkpoint-every 0 --threads $THREADS -q"
 
 . "$(dirname "$0")/lib.sh"
+scratch ivbench
 
 "$BIN/grok-train" --preset xu --steps 200 --snapshot-every 20 --threads "$THREADS" -q -o "$dir/base.h5"
 "$BIN/grok-pca" -q "$dir/base.h5" -o "$dir/basis.h5"

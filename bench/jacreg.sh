@@ -12,8 +12,7 @@ TOOLS=${2:-build/bench}
 ROUNDS=${3:-3}
 THREADS=${THREADS:-2}
 . "$(dirname "$0")/lib.sh"
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
+scratch jacreg
 printf 'who\tplain_ms\tjac_reg_ms\tratio\n'
 report() {
     printf '%s\t%s\t%s\t%s\n' "$1" "$(cut -f1 "$2" | median)" "$(cut -f2 "$2" | median)" "$(cut -f3 "$2" | median)"

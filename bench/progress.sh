@@ -8,8 +8,7 @@ set -eu
 BIN=${1:-bin}
 ROUNDS=${2:-3}
 . "$(dirname "$0")/lib.sh"
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
+scratch progress
 "$BIN/grok-train" --preset nanda --steps 400 --snapshot-every 100 -q -o "$dir/run.h5"
 T=5
 printf 'who\tthreads\ts_per_snapshot\n'

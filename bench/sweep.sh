@@ -8,8 +8,7 @@ set -eu
 BIN=${1:-bin}
 ROUNDS=${2:-3}
 . "$(dirname "$0")/lib.sh"
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
+scratch sweep
 one() {   # preset split steps seed threads
     "$BIN/grok-train" --preset "$1" --split "$2" --steps "$3" --seed "$4" --threads "$5" \
         --snapshot-every 0 --eval-every 500 --checkpoint-every 0 -q -o "$dir/run-$4.h5"
