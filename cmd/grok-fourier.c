@@ -104,8 +104,11 @@ static struct opts parse_args(int argc, char **argv)
             else if (strcmp(optarg, "each") == 0)
                 o.m.keys_from = GROK_KEYS_EACH;
             else {
+                double step;
+                if (grok_flag_real(optarg, &step) || !(step >= 0 && step <= 9e18) || step != (double)(long long)step)
+                    grok_usage("--keys-from '%s': expected last, each or a step", optarg);
                 o.m.keys_from = GROK_KEYS_STEP;
-                o.m.keys_step = grok_flag_int("--keys-from", optarg, 0, 9000000000000000000LL);
+                o.m.keys_step = (long long)step;
             }
             break;
         case OPT_NEURON_SHARE:

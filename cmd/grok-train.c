@@ -23,6 +23,7 @@ static const char usage[] =
     "                         --frac of all pairs from the rest (P3)   [0: the rest is test]\n"
     "      --split KIND       random; uniform (each operand value equally often); or\n"
     "                         skewed[:S] (value of random rank r weighs r^-S, Zipf; S 1) [random]\n"
+    "      --split-skew S     the skewed split's exponent alone (as skewed:S)    [1]\n"
     "      --data-seed N      seed of the split alone                           [0]\n"
     "      --ctx LAYOUT       ab= (Nanda), ab (Xu), aob= (AlQuabeh)             [ab=]\n"
     "Model:\n"

@@ -51,6 +51,15 @@ is_stderr "grok-commute: --hessian: -K belongs to the commutators, not to the He
 run grok-commute --hessian embed -t phases aq.h5
 is_exit 2
 is_stderr "grok-commute: -t phases: not a table of --hessian (hessian) (see grok-commute --help)"
+run grok-commute --hutchinson 3 -t aq.h5
+is_exit 2
+is_stderr "grok-commute: --hutchinson: applies only with --hessian (see grok-commute --help)"
+run grok-commute --hessian embed --hessian-batch 0 -t aq.h5
+is_exit 2
+is_stderr "grok-commute: --hessian-batch: bad value '0' (a whole number from 1 to 1073741824) (see grok-commute --help)"
+run grok-commute --hessian embed --lanczos-max 0 -t aq.h5
+is_exit 2
+is_stderr "grok-commute: --lanczos-max: bad value '0' (a whole number from 1 to 100000) (see grok-commute --help)"
 run grok-commute --hessian embed --lanczos-tol 0 -t aq.h5
 is_exit 2
 is_stderr "grok-commute: --lanczos-tol: bad value '0' (a relative residual between 0 and 1) (see grok-commute --help)"

@@ -82,6 +82,14 @@ is_stderr "grok-fourier: -t summary: not a table of --progress (progress, neuron
 run grok-fourier --progress --neuron-share 1.5 -t small.h5
 is_exit 2
 is_stderr "grok-fourier: --neuron-share: bad value '1.5' (a share from 0 to 1) (see grok-fourier --help)"
+run grok-fourier --progress --keys-from soon -t small.h5
+is_exit 2
+is_stderr "grok-fourier: --keys-from 'soon': expected last, each or a step (see grok-fourier --help)"
+run grok-fourier --progress --keys-from 600 -t small.h5
+is_exit 0
+tail -n 1 "$TMP/stdout" | cut -f9 >k600
+echo "$last" | cmp -s - k600
+ok $? "--keys-from 600: the last snapshot's keys, as by default"
 run grok-fourier --progress --key-neurons 0 -t small.h5
 is_exit 2
 
