@@ -105,7 +105,7 @@ demo: all
 	@sh examples/demo.sh $(abspath $(BINDIR)) $(abspath $(O)/demo)
 
 # The benchmark against PyTorch (bench/README.md). PyTorch is a benchmark dependency only.
-BENCH_BIN := $(O)/bench/step-time $(O)/bench/sgemm-rate $(O)/bench/transform-step
+BENCH_BIN := $(O)/bench/step-time $(O)/bench/sgemm-rate $(O)/bench/transform-step $(O)/bench/hvp-cost
 
 $(O)/bench/%: bench/%.c bench/timing.h $(LIBGROK) $(HEADERS)
 	@mkdir -p $(@D)
