@@ -121,6 +121,58 @@ static void preset_alquabeh(struct grok_train_config *c, int raw)
     c->snapshot_every = 500;
 }
 
+/* Musat's two-layer network on unordered pairs (papers.md, "P2"): the closed form (musat) or
+ * plain gradient descent with a small weight decay on the same model (musat-gd). */
+static void preset_musat(struct grok_train_config *c, int closed)
+{
+    c->p = 37;
+    c->frac = 0.7;
+    c->unordered = 1;
+    c->ctx = GROK_CTX_AB;
+    c->model.arch = GROK_MLP;
+    c->model.input = GROK_INPUT_ONEHOT_SUM;
+    c->model.n_hidden = 1;
+    c->model.hidden[0] = 512;
+    c->model.act = GROK_ACT_RELU;
+    c->model.no_bias = 1;
+    c->model.loss = GROK_LOSS_MSE;
+    c->init = GROK_INIT_NANDA;   /* W₁ ~ N(0, 1/p): standard deviation 1/√p */
+    c->opt = (struct grok_optim_config){.kind = GROK_OPT_SGD, .lr = 1e-3, .wd = 0, .beta1 = 0.9,
+                                        .beta2 = 0.98, .eps = 1e-8, .momentum = 0, .warmup = 0};
+    c->dynamics = closed;
+    c->steps = 5000;
+    c->eval_every = 50;
+    c->snapshot_every = 100;
+    if (!closed) {
+        c->opt.lr = 20;
+        c->opt.wd = 1e-3;
+        c->steps = 50000;
+        c->eval_every = 250;
+        c->snapshot_every = 1000;
+    }
+}
+
+/* Musat's regression toys: a linear model of N inputs from a given point (musat-linear,
+ * musat-linear3), a two-layer linear one of one input (musat-linear2: ŷ = v·w·x, the zero-loss
+ * set the hyperbola v·w = 1), by plain gradient descent with weight decay 0.1. */
+static void preset_musat_toy(struct grok_train_config *c, const char *task, int hidden, const char *start)
+{
+    snprintf(c->task, sizeof c->task, "%s", task);
+    c->model.arch = GROK_MLP;
+    c->model.input = GROK_INPUT_RAW;
+    c->model.n_hidden = hidden > 0;
+    c->model.hidden[0] = hidden;
+    c->model.act = GROK_ACT_IDENTITY;
+    c->model.no_bias = 1;
+    c->model.loss = GROK_LOSS_MSE;
+    snprintf(c->init_values, sizeof c->init_values, "%s", start);
+    c->opt = (struct grok_optim_config){.kind = GROK_OPT_SGD, .lr = 0.05, .wd = 0.1, .beta1 = 0.9,
+                                        .beta2 = 0.98, .eps = 1e-8, .momentum = 0, .warmup = 0};
+    c->steps = 2000;
+    c->eval_every = 10;
+    c->snapshot_every = 10;
+}
+
 int grok_config_preset(struct grok_train_config *c, const char *name, struct grok_err *err)
 {
     grok_config_defaults(c);
@@ -138,9 +190,18 @@ int grok_config_preset(struct grok_train_config *c, const char *name, struct gro
         c->snapshot_every = 1000;
     } else if (strcmp(name, "alquabeh") == 0 || strcmp(name, "alquabeh-raw") == 0) {
         preset_alquabeh(c, strcmp(name, "alquabeh-raw") == 0);
+    } else if (strcmp(name, "musat") == 0 || strcmp(name, "musat-gd") == 0) {
+        preset_musat(c, strcmp(name, "musat") == 0);
+    } else if (strcmp(name, "musat-linear") == 0) {
+        preset_musat_toy(c, "regress-sum:2", 0, "-1,1");
+    } else if (strcmp(name, "musat-linear3") == 0) {
+        preset_musat_toy(c, "regress-sum:3", 0, "-1,1,1");
+    } else if (strcmp(name, "musat-linear2") == 0) {
+        preset_musat_toy(c, "regress-sum:1", 1, "3,0.25");
     } else {
         return grok_err_set(err, GROK_EINVAL,
-                            "--preset '%s': unknown (nanda, xu, xu-slow, alquabeh, alquabeh-raw)", name);
+                            "--preset '%s': unknown (nanda, xu, xu-slow, alquabeh, alquabeh-raw, musat, "
+                            "musat-gd, musat-linear, musat-linear3, musat-linear2)", name);
     }
     snprintf(c->preset, sizeof c->preset, "%s", name);
     return GROK_OK;
@@ -258,6 +319,40 @@ static int check_grokfast(const char *what, const char *text, struct grok_err *e
     return grok_config_parse_grokfast(what, text, &k, &a, &l, err);
 }
 
+static int check_task(const char *what, const char *text, struct grok_err *err)
+{
+    int n_inputs;
+    return strcmp(text, "modular") == 0 ? GROK_OK : grok_regress_parse(what, text, &n_inputs, err);
+}
+
+static int check_init_values(const char *what, const char *text, struct grok_err *err)
+{
+    return grok_config_parse_values(what, text, NULL, 0, err) < 0 ? GROK_EINVAL : GROK_OK;
+}
+
+int grok_config_parse_values(const char *what, const char *text, double *v, int cap,
+                             struct grok_err *err)
+{
+    char buf[GROK_CFG_TEXT];
+    snprintf(buf, sizeof buf, "%s", text);
+    int n = 0;
+    for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        double x;
+        if (grok_flag_real(tok, &x) || !isfinite(x)) {
+            grok_err_set(err, GROK_EINVAL, "%s '%s': '%s' is not a finite number", what, text, tok);
+            return -1;
+        }
+        if (v && n < cap)
+            v[n] = x;
+        n++;
+    }
+    if (n == 0 || text[strlen(text) - 1] == ',' || text[0] == ',') {
+        grok_err_set(err, GROK_EINVAL, "%s '%s': expected numbers V,V,...", what, text);
+        return -1;
+    }
+    return n;
+}
+
 /* A multiplier list "GLOB=C,...", named `what` in its messages. */
 static int check_mults(const char *what, const char *spec, struct grok_err *err)
 {
@@ -299,7 +394,7 @@ NAME_FUNCTIONS(norm_names, grok_norm_name, grok_norm_parse)
 NAME_FUNCTIONS(attn_names, grok_attn_name, grok_attn_parse)
 NAME_FUNCTIONS(readout_names, grok_readout_name, grok_readout_parse)
 
-/* Parses --embed's text: a width, "onehot" or "raw". */
+/* Parses --embed's text: a width, "onehot", "raw" or "onehot-sum". */
 int grok_config_parse_embed(struct grok_model_config *m, const char *s)
 {
     if (strcmp(s, "onehot") == 0) {
@@ -308,6 +403,10 @@ int grok_config_parse_embed(struct grok_model_config *m, const char *s)
     }
     if (strcmp(s, "raw") == 0) {
         m->input = GROK_INPUT_RAW;
+        return GROK_OK;
+    }
+    if (strcmp(s, "onehot-sum") == 0) {
+        m->input = GROK_INPUT_ONEHOT_SUM;
         return GROK_OK;
     }
     char *end;
@@ -324,6 +423,10 @@ int grok_config_parse_hidden(struct grok_model_config *m, const char *s)
 {
     int n = 0;
     const char *p = s;
+    if (strcmp(s, "none") == 0) {   /* no hidden layer: a linear model */
+        m->n_hidden = 0;
+        return GROK_OK;
+    }
     while (*p) {
         char *end;
         long v = strtol(p, &end, 10);
@@ -347,6 +450,8 @@ static void embed_text(const struct grok_model_config *m, char *buf, size_t cap)
         snprintf(buf, cap, "onehot");
     else if (m->input == GROK_INPUT_RAW)
         snprintf(buf, cap, "raw");
+    else if (m->input == GROK_INPUT_ONEHOT_SUM)
+        snprintf(buf, cap, "onehot-sum");
     else
         snprintf(buf, cap, "%d", m->d_embed);
 }
@@ -354,7 +459,7 @@ static void embed_text(const struct grok_model_config *m, char *buf, size_t cap)
 static void hidden_text(const struct grok_model_config *m, char *buf, size_t cap)
 {
     size_t at = 0;
-    buf[0] = '\0';
+    snprintf(buf, cap, "%s", m->n_hidden ? "" : "none");
     for (int i = 0; i < m->n_hidden && at < cap; i++)
         at += snprintf(buf + at, cap - at, "%s%d", i ? "," : "", m->hidden[i]);
 }
@@ -377,6 +482,9 @@ static const char *const basis_random_names[] = {"none", "covered", "all"};
 static const char *const scope_names[] = {"all", "covered"};
 static const char *const direction_names[] = {"commutator", "random"};
 static const char *const metrics_names[] = {"none", "collapse"};
+static const char *const pairs_names[] = {"ordered", "unordered"};
+static const char *const bias_names[] = {"yes", "none"};
+static const char *const dynamics_names[] = {"gd", "closed-form"};
 static const char *word_of(const char *const *w, int n, int v) { return v >= 0 && v < n ? w[v] : "?"; }
 static int word_parse(const char *const *w, int n, const char *s)
 {
@@ -394,6 +502,9 @@ WORDS(direction, direction_names)
 static const char *const ortho_names[] = {"none", "rescale", "plain"};
 WORDS(ortho, ortho_names)
 WORDS(metrics, metrics_names)
+WORDS(pairs, pairs_names)
+WORDS(bias, bias_names)
+WORDS(dynamics, dynamics_names)
 #undef WORDS
 
 /* A choice is stored in its field as an int, whatever its enum. */
@@ -476,7 +587,8 @@ static const struct config_key keys[] = {
            "last first"),
     {.key = "embed", .flag = "--embed", .type = KEY_EMBED, .family = MLP_ONLY, AT(model)},
     {.key = "hidden", .flag = "--hidden", .type = KEY_HIDDEN, .family = MLP_ONLY, AT(model)},
-    CHOICE("act", "--act", ANY_MODEL, model.act, grok_act_name_of_int, grok_act_parse, "relu gelu quad"),
+    CHOICE("act", "--act", ANY_MODEL, model.act, grok_act_name_of_int, grok_act_parse,
+           "relu gelu quad identity leaky"),
     CHOICE("loss", "--loss", ANY_MODEL, model.loss, grok_loss_name_of_int, grok_loss_parse, "ce mse stablemax"),
     CHOICE("init_scheme", "--init-scheme", ANY_MODEL, init, grok_init_name_of_int, grok_init_parse, "nanda torch"),
     REAL("init_scale", "--init-scale", init_scale),
@@ -528,6 +640,12 @@ static const struct config_key keys[] = {
     {.key = "sampler", .flag = "--sampler", .type = KEY_SPEC, .family = OPTIONAL, AT(sampler),
      .check = check_sampler},
     INT("embed_lr_auto", "--embed-lr-auto", OPTIONAL, embed_lr_auto, 0, 1LL << 40),
+    {.key = "task", .flag = "--task", .type = KEY_SPEC, .family = OPTIONAL, AT(task), .check = check_task},
+    CHOICE("pairs", "--pairs", OPTIONAL, unordered, pairs_name, pairs_parse, "ordered unordered"),
+    CHOICE("bias", "--bias", OPTIONAL, model.no_bias, bias_name, bias_parse, "yes none"),
+    CHOICE("dynamics", "--dynamics", OPTIONAL, dynamics, dynamics_name, dynamics_parse, "gd closed-form"),
+    {.key = "init_values", .flag = "--init-values", .type = KEY_SPEC, .family = OPTIONAL, AT(init_values),
+     .check = check_init_values},
 };
 #undef AT
 #undef TEXT
@@ -694,6 +812,68 @@ static int check_jacreg(const struct grok_train_config *c, struct naming *nm, st
     return GROK_OK;
 }
 
+/* Musat's settings (grok-train(1), THE GEOMETRY OF THE ZERO-LOSS SET): the regression task, the
+ * unordered pairs, the bias-less MLP and the closed-form dynamics, each refused where it has no
+ * meaning. Derives the regression's shape (its N inputs, one output). */
+static int check_musat(struct grok_train_config *c, struct naming *nm, struct grok_err *err)
+{
+    struct grok_model_config *m = &c->model;
+    if (strcmp(c->task, "modular") == 0)
+        c->task[0] = 0;   /* the default, written as such: not at all */
+    int n_inputs = 0, regress = c->task[0] != 0;
+    if (regress && grok_regress_parse(named(nm, 0, "task"), c->task, &n_inputs, err))
+        return GROK_EINVAL;
+    if (m->arch == GROK_TRANSFORMER) {
+        const char *key = m->no_bias ? "bias" : regress ? "task" : c->dynamics ? "dynamics" : NULL;
+        if (key)
+            return grok_err_set(err, GROK_EINVAL, "%s: applies to --model mlp", named(nm, 0, key));
+    }
+    if (c->unordered) {
+        if (regress || c->split == GROK_SPLIT_UNIFORM)
+            return grok_err_set(err, GROK_EINVAL, "%s unordered: not with %s", named(nm, 0, "pairs"),
+                                named(nm, 1, regress ? "task" : "split"));
+        if (!grok_task_symmetric(c->op))
+            return grok_err_set(err, GROK_EINVAL, "%s unordered: %s depends on the order of its operands",
+                                named(nm, 0, "pairs"), grok_op_name(c->op));
+    }
+    if (regress) {
+        if (m->input != GROK_INPUT_RAW)
+            return grok_err_set(err, GROK_EINVAL, "%s %s: the model reads the N numbers themselves "
+                                "(--embed raw)", named(nm, 0, "task"), c->task);
+        if (m->loss != GROK_LOSS_MSE)
+            return grok_err_set(err, GROK_EINVAL, "%s %s: a regression needs the squared error (--loss mse)",
+                                named(nm, 0, "task"), c->task);
+        const char *modular_only = c->batch ? "batch" : c->stop_at > 0 ? "stop_at" : c->sampler[0] ? "sampler"
+                                   : c->jac_reg > 0 ? "jac_reg" : c->embed_lr_auto ? "embed_lr_auto"
+                                   : c->metrics ? "metrics" : c->test_frac > 0 ? "test_frac" : NULL;
+        if (modular_only)
+            return grok_err_set(err, GROK_EINVAL, "%s: not with %s %s (a full-batch regression without "
+                                "accuracy)", named(nm, 0, modular_only), named(nm, 1, "task"), c->task);
+    }
+    if (c->dynamics) {
+        if (m->n_hidden != 1 || !m->no_bias || m->input == GROK_INPUT_EMBED || m->loss != GROK_LOSS_MSE)
+            return grok_err_set(err, GROK_EINVAL, "%s closed-form: the closed form is of a bias-less MLP "
+                                "with one hidden layer on fixed codes, by the squared error (--hidden W "
+                                "--bias none --embed onehot-sum|onehot|raw --loss mse)",
+                                named(nm, 0, "dynamics"));
+        const char *moved = c->batch ? "batch" : c->freeze[0] ? "freeze" : c->lr_mult[0] ? "lr_mult"
+                            : c->grokfast[0] ? "grokfast" : c->ortho_grad ? "ortho_grad"
+                            : c->jac_reg > 0 ? "jac_reg" : c->sampler[0] ? "sampler"
+                            : c->embed_lr_auto ? "embed_lr_auto" : c->clip > 0 ? "clip"
+                            : grok_config_intervenes(c) ? "basis" : regress ? "task" : NULL;
+        if (moved)
+            return grok_err_set(err, GROK_EINVAL, "%s: not with %s closed-form, which moves the first "
+                                "layer by its formula on the whole training set", named(nm, 0, moved),
+                                named(nm, 1, "dynamics"));
+    }
+    if (regress) {
+        m->n_ctx = n_inputs;
+        m->d_vocab = 1;
+        m->d_vocab_out = 1;
+    }
+    return GROK_OK;
+}
+
 /* The model's build words its reasons with grok-train's flags (none of them reachable from a
  * setting within its limits, so kept as a last guard); for a run the reason comes after what it
  * refuses. The checks that a stored value can fail (the task's, the activation's) take its name. */
@@ -762,6 +942,8 @@ static int resolve(struct grok_train_config *c, struct naming *nm, struct grok_e
     m->n_ctx = grok_ctx_len(c->ctx);
     m->d_vocab = grok_ctx_vocab(c->ctx, c->p);
     m->d_vocab_out = c->p;
+    if (check_musat(c, nm, err))
+        return GROK_EINVAL;
     if (m->arch == GROK_TRANSFORMER) {
         if (m->n_heads > 0 && m->d_head <= 0) {
             if (m->d_model % m->n_heads)

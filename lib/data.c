@@ -57,3 +57,43 @@ int grok_data_read(struct grok_run *run, const char *set, enum grok_op op, int p
     }
     return rc;
 }
+
+static int write_floats(struct grok_run *run, const char *path, float *v, int rows, int cols,
+                        struct grok_err *err)
+{
+    struct grok_array a = {.dtype = GROK_F32, .rank = cols > 0 ? 2 : 1, .shape = {rows, cols},
+                           .n = (size_t)rows * (cols > 0 ? cols : 1), .data = v};
+    return grok_run_write_array(run, path, &a, err);
+}
+
+int grok_data_write_regress(struct grok_run *run, const struct grok_regress_set *s, struct grok_err *err)
+{
+    int rc;
+    if ((rc = write_floats(run, GROUP "/train_x", s->train_x, s->n_train, s->n_inputs, err)) ||
+        (rc = write_floats(run, GROUP "/train_target", s->train_y, s->n_train, 0, err)) ||
+        (rc = write_floats(run, GROUP "/test_x", s->test_x, s->n_test, s->n_inputs, err)))
+        return rc;
+    return write_floats(run, GROUP "/test_target", s->test_y, s->n_test, 0, err);
+}
+
+int grok_data_read_regress(struct grok_run *run, const char *set, int n_inputs, struct grok_array *x,
+                           struct grok_array *target, struct grok_err *err)
+{
+    char path[32], tpath[40];
+    *x = (struct grok_array){0};
+    *target = (struct grok_array){0};
+    snprintf(path, sizeof path, GROUP "/%s_x", set);
+    snprintf(tpath, sizeof tpath, GROUP "/%s_target", set);
+    int rc = grok_run_read(run, path, GROK_F32, x, err);
+    if (!rc)
+        rc = grok_run_read(run, tpath, GROK_F32, target, err);
+    if (!rc && (x->rank != 2 || x->shape[1] != (size_t)n_inputs || target->n != x->shape[0] ||
+                target->n == 0 || target->n > (1u << 24)))
+        rc = grok_err_set(err, GROK_EFORMAT, "%s: %s and %s are not N examples of %d inputs and N targets",
+                          grok_run_name(run), path, tpath, n_inputs);
+    if (rc) {
+        grok_array_free(x);
+        grok_array_free(target);
+    }
+    return rc;
+}

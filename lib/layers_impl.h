@@ -436,6 +436,16 @@ void FN(grok_act_forward)(R *out, const R *inp, long n, enum grok_act act)
         for (long i = 0; i < n; i++)
             out[i] = inp[i] * inp[i];
         break;
+    case GROK_ACT_IDENTITY:
+        if (out != inp)
+            memmove(out, inp, (size_t)n * sizeof *out);
+        break;
+    case GROK_ACT_LEAKY:
+        for (long i = 0; i < n; i++) {
+            R x = inp[i];
+            out[i] = x < 0 ? (R)GROK_LEAKY_SLOPE * x : x;
+        }
+        break;
     }
 }
 
@@ -473,6 +483,17 @@ void FN(grok_act_backward)(R *dinp, const R *dout, const R *inp, const R *out, l
     case GROK_ACT_QUAD:
         for (long i = 0; i < n; i++)
             dinp[i] += 2 * inp[i] * dout[i];
+        break;
+    case GROK_ACT_IDENTITY:
+        for (long i = 0; i < n; i++)
+            dinp[i] += dout[i];
+        break;
+    case GROK_ACT_LEAKY:
+        /* the slope below 0, and at 0 itself (PyTorch's leaky_relu takes x > 0 as the test) */
+        for (long i = 0; i < n; i++) {
+            R d = dout[i];
+            dinp[i] += inp[i] > 0 ? d : (R)GROK_LEAKY_SLOPE * d;
+        }
         break;
     }
 }
@@ -723,7 +744,8 @@ void FN(grok_act_jvp)(R *out_t, const R *inp, const R *out, const R *inp_t, long
     FN(grok_act_backward)(out_t, inp_t, inp, out, n, act);   /* σ'(x) ẋ: elementwise, as dx */
 }
 
-/* σ'' of ReLU is 0 (almost everywhere), of x² 2, of GELU φ(x)(2 − x²). */
+/* σ'' of ReLU, leaky ReLU and the identity is 0 (almost everywhere), of x² 2, of GELU
+ * φ(x)(2 − x²). */
 void FN(grok_act_jvp_backward)(R *dinp, R *dinp_t, const R *dout, const R *dout_t,
                                const R *inp, const R *out, const R *inp_t, long n,
                                enum grok_act act)

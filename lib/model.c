@@ -11,7 +11,7 @@
 #include "grok/names.h"
 #include "model_work.h"
 
-static const char *const act_names[] = {"relu", "gelu", "quad"};
+static const char *const act_names[] = {"relu", "gelu", "quad", "identity", "leaky"};
 static const char *const loss_names[] = {"ce", "mse", "stablemax"};
 static const char *const init_names[] = {"nanda", "torch"};
 
@@ -49,7 +49,7 @@ static int check_positive(const char *flag, int v, struct grok_err *err)
 
 int grok_model_check_act(enum grok_arch arch, enum grok_act act, const char *what, struct grok_err *err)
 {
-    if (arch == GROK_TRANSFORMER && act == GROK_ACT_QUAD)
+    if (arch == GROK_TRANSFORMER && act != GROK_ACT_RELU && act != GROK_ACT_GELU)
         return grok_err_set(err, GROK_EINVAL, "%s %s: the transformer takes relu or gelu", what,
                             grok_act_name(act));
     return GROK_OK;
@@ -74,8 +74,8 @@ static int check_config(const struct grok_model_config *c, struct grok_err *err)
     } else {
         if (c->input == GROK_INPUT_EMBED && check_positive("--embed", c->d_embed, err))
             return GROK_EINVAL;
-        if (c->n_hidden < 1 || c->n_hidden > GROK_MAX_HIDDEN)
-            return grok_err_set(err, GROK_EINVAL, "--hidden: between 1 and %d layers", GROK_MAX_HIDDEN);
+        if (c->n_hidden < 0 || c->n_hidden > GROK_MAX_HIDDEN)
+            return grok_err_set(err, GROK_EINVAL, "--hidden: between 0 and %d layers", GROK_MAX_HIDDEN);
         for (int i = 0; i < c->n_hidden; i++)
             if (check_positive("--hidden", c->hidden[i], err))
                 return GROK_EINVAL;
@@ -148,6 +148,7 @@ int grok_model_build(struct grok_model *m, const struct grok_model_config *cfg,
             width = (size_t)cfg->n_ctx * cfg->d_embed;
             break;
         case GROK_INPUT_ONEHOT: width = (size_t)cfg->n_ctx * cfg->d_vocab; break;
+        case GROK_INPUT_ONEHOT_SUM: width = cfg->d_vocab; break;
         default: width = cfg->n_ctx; break;
         }
         m->d_input = width;
@@ -155,11 +156,13 @@ int grok_model_build(struct grok_model *m, const struct grok_model_config *cfg,
             snprintf(name, sizeof name, "mlp.%d.W", i);
             m->mlp_W[i] = add_tensor(m, name, 2, width, cfg->hidden[i], 0);
             snprintf(name, sizeof name, "mlp.%d.b", i);
-            m->mlp_b[i] = add_tensor(m, name, 1, cfg->hidden[i], 0, 0);
+            if (!cfg->no_bias)
+                m->mlp_b[i] = add_tensor(m, name, 1, cfg->hidden[i], 0, 0);
             width = cfg->hidden[i];
         }
         m->W_U = add_tensor(m, "unembed.W_U", 2, width, cfg->d_vocab_out, 0);
-        m->b_U = add_tensor(m, "unembed.b_U", 1, cfg->d_vocab_out, 0, 0);
+        if (!cfg->no_bias)
+            m->b_U = add_tensor(m, "unembed.b_U", 1, cfg->d_vocab_out, 0, 0);
     }
     return GROK_OK;
 }

@@ -20,8 +20,11 @@
 #include "model_work.h"
 #include "simd.h"
 
-/* A gradient view that stays NULL when no parameter gradient is wanted. */
-#define GRAD(G, off) ((G) ? (G) + (off) : NULL)
+/* A gradient view that stays NULL when no parameter gradient is wanted or the model lacks the
+ * tensor (an MLP's biases under --bias none). */
+#define GRAD(G, off) ((G) && (off) != GROK_ABSENT ? (G) + (off) : NULL)
+/* A tensor of P, or NULL when the model lacks it: the layers take a NULL bias as none. */
+#define PARAM(P, off) ((off) != GROK_ABSENT ? (P) + (off) : NULL)
 
 static void zero(R *x, size_t n) { memset(x, 0, n * sizeof *x); }
 
@@ -362,10 +365,13 @@ static void mlp_table_forward(const struct grok_model *m, R *base, const struct 
         SFX(grok_linear_forward)(tpre + (size_t)first[t] * W, te + (size_t)first[t] * De,
                                  P + m->mlp_W[0] + (size_t)t * De * W, NULL,
                                  first[t + 1] - first[t], De, W);
-    const R *bias = P + m->mlp_b[0];
+    const R *bias = PARAM(P, m->mlp_b[0]);
     for (int i = 0; i < n; i++) {
         R *o = pre + (size_t)i * W;
-        memcpy(o, bias, W * sizeof *o);
+        if (bias)
+            memcpy(o, bias, W * sizeof *o);
+        else
+            zero(o, W);
         for (int t = 0; t < T; t++)
             add_into(o, tpre + (size_t)map[(size_t)i * T + t] * W, W);
     }
@@ -383,10 +389,11 @@ static void mlp_table_backward(const struct grok_model *m, R *base,
     int U = first[T];
     R *dtpre = base + L->dtpre, *dte = base + L->dte;
     zero(dtpre, (size_t)U * W);
-    R *db = G + m->mlp_b[0];
+    R *db = GRAD(G, m->mlp_b[0]);
     for (int i = 0; i < n; i++) {
         const R *d = dpre + (size_t)i * W;
-        add_into(db, d, W);
+        if (db)
+            add_into(db, d, W);
         for (int t = 0; t < T; t++)
             add_into(dtpre + (size_t)map[(size_t)i * T + t] * W, d, W);
     }
@@ -419,13 +426,13 @@ static void mlp_forward(const struct grok_model *m, R *base, const struct grok_w
         if (i == 0 && mlp_uses_table(m, tokens))
             mlp_table_forward(m, base, L, ints, P, tokens, n);
         else
-            SFX(grok_linear_forward)(pre, h, P + m->mlp_W[i], P + m->mlp_b[i], n, width,
+            SFX(grok_linear_forward)(pre, h, P + m->mlp_W[i], PARAM(P, m->mlp_b[i]), n, width,
                                      c->hidden[i]);
         SFX(grok_act_forward)(post, pre, (long)n * c->hidden[i], c->act);
         h = post;
         width = c->hidden[i];
     }
-    SFX(grok_linear_forward)(base + L->logits, h, P + m->W_U, P + m->b_U, n, width,
+    SFX(grok_linear_forward)(base + L->logits, h, P + m->W_U, PARAM(P, m->b_U), n, width,
                              c->d_vocab_out);
 }
 
@@ -437,6 +444,13 @@ static void mlp_backward(const struct grok_model *m, R *base, const struct grok_
 {
     const struct grok_model_config *c = &m->cfg;
     int last = c->n_hidden - 1;
+    if (last < 0) {   /* no hidden layer: the logits are a linear map of x */
+        if (dx)
+            zero(dx, (size_t)n * m->d_input);
+        SFX(grok_linear_backward)(dx, GRAD(G, m->W_U), GRAD(G, m->b_U), base + L->dlogits,
+                                  base + L->x, P + m->W_U, n, (int)m->d_input, c->d_vocab_out);
+        return;
+    }
     R *dh = base + L->dh0, *dpre = base + L->dh1;
     zero(dh, (size_t)n * c->hidden[last]);
     SFX(grok_linear_backward)(dh, GRAD(G, m->W_U), GRAD(G, m->b_U), base + L->dlogits,
@@ -479,6 +493,12 @@ void SFX(grok_model_input)(const struct grok_model *m, const R *params, const in
         for (int i = 0; i < n; i++)
             for (int t = 0; t < c->n_ctx; t++)
                 x[(size_t)i * m->d_input + (size_t)t * c->d_vocab + tokens[i * c->n_ctx + t]] = 1;
+        break;
+    case GROK_INPUT_ONEHOT_SUM:   /* a repeated token counts twice: e_a + e_a */
+        zero(x, (size_t)n * m->d_input);
+        for (int i = 0; i < n; i++)
+            for (int t = 0; t < c->n_ctx; t++)
+                x[(size_t)i * m->d_input + tokens[i * c->n_ctx + t]] += 1;
         break;
     default:
         for (int i = 0; i < n; i++)
@@ -644,6 +664,57 @@ void SFX(grok_model_input_grad)(const struct grok_model *m, struct grok_work *w,
     memcpy(base + L.dlogits, dlogits, (size_t)n * m->cfg.d_vocab_out * sizeof *dlogits);
     const R *d = backward(m, w, &L, params, NULL, NULL, n, 1);
     memcpy(dx, d, (size_t)n * m->d_input * sizeof *dx);
+}
+
+double SFX(grok_model_regress_loss_grad)(const struct grok_model *m, struct grok_work *w,
+                                         const R *P, R *G, const R *x, const R *target, int n,
+                                         double scale, double *losses)
+{
+    struct grok_work_layout L;
+    grok_work_layout(m, n, &L);
+    R *base = w->block;
+    int C = m->cfg.d_vocab_out;
+    memcpy(base + L.x, x, (size_t)n * m->d_input * sizeof *x);
+    forward(m, w, &L, P, NULL, n);
+    const R *out = base + L.logits;
+    R *dout = base + L.dlogits;
+    double sum = 0;
+    for (int i = 0; i < n; i++) {
+        double s = 0;
+        for (int c = 0; c < C; c++) {
+            size_t at = (size_t)i * C + c;
+            double e = (double)out[at] - (double)target[at];
+            s += e * e;
+            dout[at] = (R)(scale * 2 * e / C);
+        }
+        if (losses)
+            losses[i] = s / C;
+        sum += s / C;
+    }
+    if (G) {
+        zero(G, m->n_params);
+        backward(m, w, &L, P, G, NULL, n, 0);
+    }
+    return sum * scale;
+}
+
+void SFX(grok_model_param_vjp)(const struct grok_model *m, struct grok_work *w, const R *P,
+                               R *G, const int32_t *tokens, const R *x, const R *dlogits, int n)
+{
+    const struct grok_model_config *c = &m->cfg;
+    struct grok_work_layout L;
+    grok_work_layout(m, n, &L);
+    R *base = w->block;
+    if (!tokens)
+        memcpy(base + L.x, x, (size_t)n * m->d_input * sizeof *x);
+    forward(m, w, &L, P, tokens, n);
+    memcpy(base + L.dlogits, dlogits, (size_t)n * c->d_vocab_out * sizeof *dlogits);
+    int embedded = tokens && m->W_E != GROK_ABSENT;
+    R *dx = backward(m, w, &L, P, G, tokens, n, embedded);
+    if (embedded && dx)
+        SFX(grok_embed_backward)(G + m->W_E, m->W_pos != GROK_ABSENT ? G + m->W_pos : NULL, dx,
+                                 tokens, n, c->n_ctx,
+                                 c->arch == GROK_TRANSFORMER ? c->d_model : c->d_embed);
 }
 
 void SFX(grok_model_readout_acts)(const struct grok_model *m, struct grok_work *w, const R *P,
@@ -967,7 +1038,8 @@ static void col_embed_grad(void *ctx, int i)
 
 int SFX(grok_model_splits_columns)(const struct grok_model *m)
 {
-    return m->cfg.arch == GROK_MLP && m->cfg.n_hidden > 0;
+    /* the column phases fold the biases into their sums: a bias-less MLP takes the batch path */
+    return m->cfg.arch == GROK_MLP && m->cfg.n_hidden > 0 && !m->cfg.no_bias;
 }
 
 double SFX(grok_model_loss_grad_pool)(const struct grok_model *m, struct grok_work *w,

@@ -308,7 +308,7 @@ static void mlp_tangent(const struct grok_model *m, R *base, R *tbase,
                                  c->hidden[i]);
         if (Pt)
             heads_add(tbase + L->hpre[i], i ? base + L->hpost[i - 1] : base + L->x,
-                       Pt + m->mlp_W[i], Pt + m->mlp_b[i], n, width, 1, c->hidden[i]);
+                       Pt + m->mlp_W[i], PARAM(Pt, m->mlp_b[i]), n, width, 1, c->hidden[i]);
         SFX(grok_act_jvp)(tbase + L->hpost[i], base + L->hpre[i], base + L->hpost[i],
                           tbase + L->hpre[i], (long)n * c->hidden[i], c->act);
         ht = tbase + L->hpost[i];
@@ -317,7 +317,7 @@ static void mlp_tangent(const struct grok_model *m, R *base, R *tbase,
     SFX(grok_linear_forward)(tbase + L->logits, ht, P + m->W_U, NULL, n, width, c->d_vocab_out);
     if (Pt)
         heads_add(tbase + L->logits, c->n_hidden ? base + L->hpost[c->n_hidden - 1] : base + L->x,
-                   Pt + m->W_U, Pt + m->b_U, n, width, 1, c->d_vocab_out);
+                   Pt + m->W_U, PARAM(Pt, m->b_U), n, width, 1, c->d_vocab_out);
 }
 
 /* The MLP's reverse of both passes; returns the adjoint of x (n, d_input) in w's scratch. */
@@ -334,7 +334,7 @@ static R *mlp_backward_dual(const struct grok_model *m, R *base, R *tbase,
     zero(top, (size_t)n * width);
     zero(top_t, (size_t)n * width);
     /* live 0: the logits' own adjoint is zero, and stays so through ReLU layers */
-    linear_backward_dual(top, top_t, G + m->W_U, G + m->b_U, base + L->dlogits, tbase + L->dlogits,
+    linear_backward_dual(top, top_t, G + m->W_U, GRAD(G, m->b_U), base + L->dlogits, tbase + L->dlogits,
                          last >= 0 ? base + L->hpost[last] : base + L->x,
                          last >= 0 ? tbase + L->hpost[last] : tbase + L->x, P + m->W_U,
                          TAN(Pt, m->W_U), n, width, c->d_vocab_out, live);
@@ -350,7 +350,7 @@ static R *mlp_backward_dual(const struct grok_model *m, R *base, R *tbase,
         R *dprev = i > 0 ? dh : dx, *dprev_t = i > 0 ? dh_t : dx_t;
         zero(dprev, (size_t)n * width_in);
         zero(dprev_t, (size_t)n * width_in);
-        linear_backward_dual(dprev, dprev_t, G + m->mlp_W[i], G + m->mlp_b[i], dpre, dpre_t,
+        linear_backward_dual(dprev, dprev_t, G + m->mlp_W[i], GRAD(G, m->mlp_b[i]), dpre, dpre_t,
                              base + in, tbase + in, P + m->mlp_W[i], TAN(Pt, m->mlp_W[i]), n,
                              width_in, c->hidden[i], live);
     }

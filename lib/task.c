@@ -71,6 +71,11 @@ static uint64_t mix64(uint64_t z)
     return z ^ (z >> 31);
 }
 
+int grok_task_symmetric(enum grok_op op)
+{
+    return op == GROK_OP_ADD || op == GROK_OP_MUL || op == GROK_OP_X2Y2 || op == GROK_OP_X2XYY2;
+}
+
 int grok_task_answer(enum grok_op op, int p, int a, int b)
 {
     int lo, hi;
@@ -245,9 +250,14 @@ int grok_dataset_make(struct grok_dataset *ds, enum grok_op op, int p,
         return grok_err_set(err, GROK_EINVAL, "--split skewed:%g: the exponent must be between 0 and 100",
                             s->skew);
 
+    if (s->unordered && (split == GROK_SPLIT_UNIFORM || !grok_task_symmetric(op)))
+        return grok_err_set(err, GROK_EINVAL, "--pairs unordered: needs a symmetric op and a random "
+                            "or skewed split");
+
     int lo, hi;
     grok_task_range(op, p, &lo, &hi);
-    int n = hi - lo + 1, N = n * n;
+    /* N counts the pairs of the task; the indices (a − lo)·n + (b − lo) range over all n² */
+    int n = hi - lo + 1, N = s->unordered ? n * (n + 1) / 2 : n * n;
     int n_held = test_frac > 0 ? (int)lround(test_frac * N) : 0;   /* the test set drawn first */
     if (test_frac > 0 && n_held < 1)
         return grok_err_set(err, GROK_EINVAL, "--test-frac %g: no test pair for p = %d (%d pairs)",
@@ -267,7 +277,7 @@ int grok_dataset_make(struct grok_dataset *ds, enum grok_op op, int p,
 
     /* Pairs are handled as indices (a − lo)·n + (b − lo), which count up in (a, b) order. */
     int32_t *train = malloc((size_t)n_train * sizeof *train);
-    unsigned char *in_train = calloc((size_t)N, 1), *in_test = NULL;
+    unsigned char *in_train = calloc((size_t)n * n, 1), *in_test = NULL;
     int32_t *work = malloc((size_t)(split == GROK_SPLIT_UNIFORM ? 3 * n : N) * sizeof *work);
     ds->n_train = n_train;
     ds->n_test = n_held ? n_held : N - n_train;
@@ -276,7 +286,7 @@ int grok_dataset_make(struct grok_dataset *ds, enum grok_op op, int p,
     ds->test_ab = malloc((size_t)ds->n_test * 2 * sizeof *ds->test_ab);
     ds->test_y = malloc((size_t)ds->n_test * sizeof *ds->test_y);
     if (n_held)
-        in_test = calloc((size_t)N, 1);
+        in_test = calloc((size_t)n * n, 1);
     if (!train || !in_train || !work || !ds->train_ab || !ds->train_y || !ds->test_ab ||
         !ds->test_y || (n_held && !in_test)) {
         rc = grok_err_set(err, GROK_ENOMEM, "out of memory splitting %d pairs", N);
@@ -288,7 +298,12 @@ int grok_dataset_make(struct grok_dataset *ds, enum grok_op op, int p,
 
     if (split != GROK_SPLIT_UNIFORM) {
         /* the pool: every pair, the held-out test set drawn to its front first */
-        iota(work, N);
+        if (s->unordered)
+            for (int a = 0, k = 0; a < n; a++)
+                for (int b = a; b < n; b++)
+                    work[k++] = a * n + b;
+        else
+            iota(work, N);
         draw_front(rng, work, N, n_held);
         for (int k = 0; k < n_held; k++)
             in_test[work[k]] = 1;
@@ -326,8 +341,8 @@ int grok_dataset_make(struct grok_dataset *ds, enum grok_op op, int p,
         ds->train_ab[2 * k + 1] = b;
         ds->train_y[k] = grok_task_answer(op, p, a, b);
     }
-    for (int idx = 0, k = 0; idx < N; idx++) {
-        if (in_train[idx] || (in_test && !in_test[idx]))
+    for (int idx = 0, k = 0; idx < n * n; idx++) {
+        if (in_train[idx] || (in_test && !in_test[idx]) || (s->unordered && idx / n > idx % n))
             continue;
         int a = lo + idx / n, b = lo + idx % n;
         ds->test_ab[2 * k] = a;
@@ -350,4 +365,59 @@ void grok_dataset_counts(const struct grok_dataset *ds, long long *counts)
         counts[ds->train_ab[2 * k]]++;
         counts[ds->p + ds->train_ab[2 * k + 1]]++;
     }
+}
+
+int grok_regress_parse(const char *what, const char *text, int *n_inputs, struct grok_err *err)
+{
+    const char *prefix = "regress-sum:";
+    char *end;
+    if (strncmp(text, prefix, strlen(prefix)) != 0)
+        return grok_err_set(err, GROK_EINVAL, "%s '%s': expected modular or regress-sum:N", what, text);
+    const char *num = text + strlen(prefix);
+    long v = strtol(num, &end, 10);
+    if (end == num || *end || v < 1 || v > GROK_REGRESS_MAX_INPUTS)
+        return grok_err_set(err, GROK_EINVAL, "%s '%s': N must be a whole number from 1 to %d", what,
+                            text, GROK_REGRESS_MAX_INPUTS);
+    *n_inputs = (int)v;
+    return GROK_OK;
+}
+
+void grok_regress_free(struct grok_regress_set *s)
+{
+    if (!s)
+        return;
+    free(s->train_x);
+    free(s->train_y);
+    free(s->test_x);
+    free(s->test_y);
+    memset(s, 0, sizeof *s);
+}
+
+int grok_regress_make(struct grok_regress_set *s, int n_inputs, gsl_rng *rng, struct grok_err *err)
+{
+    memset(s, 0, sizeof *s);
+    s->n_inputs = n_inputs;
+    s->n_train = 1;
+    s->n_test = GROK_REGRESS_TEST;
+    s->train_x = malloc((size_t)n_inputs * sizeof *s->train_x);
+    s->train_y = malloc(sizeof *s->train_y);
+    s->test_x = malloc((size_t)s->n_test * n_inputs * sizeof *s->test_x);
+    s->test_y = malloc((size_t)s->n_test * sizeof *s->test_y);
+    if (!s->train_x || !s->train_y || !s->test_x || !s->test_y) {
+        grok_regress_free(s);
+        return grok_err_set(err, GROK_ENOMEM, "out of memory for the regression's data");
+    }
+    for (int j = 0; j < n_inputs; j++)
+        s->train_x[j] = 1;
+    s->train_y[0] = (float)n_inputs;
+    for (int i = 0; i < s->n_test; i++) {
+        double sum = 0;
+        for (int j = 0; j < n_inputs; j++) {
+            float x = (float)gsl_ran_gaussian_ziggurat(rng, 1.0);
+            s->test_x[(size_t)i * n_inputs + j] = x;
+            sum += x;
+        }
+        s->test_y[i] = (float)sum;
+    }
+    return GROK_OK;
 }

@@ -54,6 +54,25 @@ static int snapshot_set(struct grok_trainer *t, struct grok_err *err)
     return GROK_OK;
 }
 
+/* --init-values: the parameters as given, over what the initialisation drew (its count is
+ * grok_config_check_params's; checked again here for a caller that skips it). */
+static int init_values(struct grok_trainer *t, struct grok_err *err)
+{
+    const struct grok_model *m = &t->model;
+    if (!t->cfg.init_values[0])
+        return GROK_OK;
+    double v[GROK_CFG_TEXT];
+    int n = grok_config_parse_values("--init-values", t->cfg.init_values, v, GROK_CFG_TEXT, err);
+    if (n < 0)
+        return GROK_EINVAL;
+    if ((size_t)n != m->n_params)
+        return grok_err_set(err, GROK_EINVAL, "--init-values: %d values for a model of %zu parameters",
+                            n, m->n_params);
+    for (int i = 0; i < n; i++)
+        t->params[i] = (float)v[i];
+    return GROK_OK;
+}
+
 /* Everything of grok_trainer_new but the allocation of t itself. */
 static int setup(struct grok_trainer *t, const struct grok_train_config *cfg, struct grok_err *err)
 {
@@ -72,11 +91,19 @@ static int setup(struct grok_trainer *t, const struct grok_train_config *cfg, st
     gsl_rng_set(data_rng, (unsigned long)c->data_seed + 1);
     gsl_rng_set(t->rng, (unsigned long)c->seed + 1);
     struct grok_split_spec split = {.frac = c->frac, .test_frac = c->test_frac, .split = c->split,
-                                    .skew = c->split_skew};
-    int rc = grok_dataset_make(&t->data, c->op, c->p, &split, data_rng, err);
+                                    .skew = c->split_skew, .unordered = c->unordered};
+    t->regression = c->task[0] != 0;
+    int rc = t->regression ? grok_regress_make(&t->regress, c->model.n_ctx, data_rng, err)
+                           : grok_dataset_make(&t->data, c->op, c->p, &split, data_rng, err);
     gsl_rng_free(data_rng);
     if (rc)
         return rc;
+    if (t->regression) {
+        t->data.p = c->p;
+        t->data.op = c->op;
+        t->data.n_train = t->regress.n_train;
+        t->data.n_test = t->regress.n_test;
+    }
     if ((rc = grok_model_build(&t->model, &c->model, err)))
         return rc;
     const struct grok_model *m = &t->model;
@@ -85,6 +112,16 @@ static int setup(struct grok_trainer *t, const struct grok_train_config *cfg, st
     /* evaluations reuse the batch's activations when it is large enough to keep the matrix
      * products efficient, so that evaluating needs no memory a step does not */
     t->eval_chunk = batch >= 256 ? batch : (larger < 256 ? larger : 256);
+    if (t->regression) {   /* a regression takes its whole batch from regress: no tokens */
+        t->params = malloc(m->n_params * sizeof *t->params);
+        if (!t->params)
+            return grok_err_set(err, GROK_ENOMEM, "out of memory for a model of %zu parameters", m->n_params);
+        if ((rc = grok_batch_loss_init(&t->loss, m, t->eval_chunk, err)) || (rc = optim_ranges(t, err)) ||
+            (rc = snapshot_set(t, err)))
+            return rc;
+        grok_model_init(m, t->params, c->init, c->init_scale, t->rng);
+        return init_values(t, err);
+    }
     t->train_tok = tokens_of(c, t->data.train_ab, t->data.n_train);
     t->test_tok = tokens_of(c, t->data.test_ab, t->data.n_test);
     t->params = malloc(m->n_params * sizeof *t->params);
@@ -105,6 +142,13 @@ static int setup(struct grok_trainer *t, const struct grok_train_config *cfg, st
     if ((rc = optim_ranges(t, err)) || (rc = snapshot_set(t, err)))
         return rc;
     grok_model_init(m, t->params, c->init, c->init_scale, t->rng);
+    if ((rc = init_values(t, err)))
+        return rc;
+    if (c->dynamics) {
+        if (!(t->closed = grok_closedform_new(m, t->train_tok, t->data.train_y, t->data.n_train, err)))
+            return err->code;
+        grok_trainer_project(t);
+    }
     return GROK_OK;
 }
 
@@ -127,6 +171,8 @@ void grok_trainer_free(struct grok_trainer *t)
     if (!t)
         return;
     grok_dataset_free(&t->data);
+    grok_regress_free(&t->regress);
+    grok_closedform_free(t->closed);
     free(t->train_tok);
     free(t->test_tok);
     grok_model_free(&t->model);
@@ -186,7 +232,16 @@ int grok_trainer_metric_names(const struct grok_trainer *t, const char **names)
 
 int grok_trainer_load_params(struct grok_trainer *t, struct grok_run *run, struct grok_err *err)
 {
-    return grok_model_load(&t->model, run, -1, t->params, err);
+    int rc = grok_model_load(&t->model, run, -1, t->params, err);
+    if (rc == GROK_OK && t->closed)
+        grok_trainer_project(t);
+    return rc;
+}
+
+void grok_trainer_project(struct grok_trainer *t)
+{
+    if (t->closed)
+        grok_closedform_project(t->closed, t->params);
 }
 
 int grok_trainer_resume(struct grok_trainer *t, struct grok_run *run, struct grok_err *err)

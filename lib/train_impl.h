@@ -12,13 +12,17 @@
 #define GROK_TRAIN_IMPL_H
 
 #include "batch_loss.h"
+#include "grok/closedform.h"
 #include "grok/train.h"
 
 struct grok_trainer {
     struct grok_train_config cfg;  /* resolved */
-    struct grok_dataset data;
-    int32_t *train_tok;            /* (n_train, n_ctx) */
-    int32_t *test_tok;             /* (n_test, n_ctx) */
+    struct grok_dataset data;      /* the modular task's pairs; for a regression only its sizes */
+    int32_t *train_tok;            /* (n_train, n_ctx), NULL for a regression */
+    int32_t *test_tok;             /* (n_test, n_ctx), NULL for a regression */
+    struct grok_regress_set regress;   /* --task regress-sum:N: the examples; zeroed otherwise */
+    int regression;                /* 1 for --task regress-sum:N */
+    struct grok_closedform *closed;    /* --dynamics closed-form, or NULL */
     struct grok_model model;
     float *params;                 /* (n_params) */
     struct grok_optim opt;         /* its moments: (2, n_params) */

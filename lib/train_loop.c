@@ -28,14 +28,28 @@ static void eval_set(struct grok_trainer *t, const int32_t *tok, const int32_t *
         collapse[i] = (double)counts[i] / n;
 }
 
+/* A regression's mean loss over a whole set (which fits the workspace); no accuracy. */
+static void eval_regress(struct grok_trainer *t, const float *x, const float *y, int n, double *loss,
+                         double *acc)
+{
+    *loss = grok_model_regress_loss_grad(&t->model, t->loss.work, t->params, NULL, x, y, n, 1.0 / n, NULL);
+    *acc = NAN;
+}
+
 void grok_trainer_eval(struct grok_trainer *t, struct grok_eval *e)
 {
     e->step = t->step;
     /* --metrics collapse: the training set's two fractions, the first extra columns */
     int own = t->cfg.metrics ? 2 : 0;
-    eval_set(t, t->train_tok, t->data.train_y, t->data.n_train, &e->train_loss, &e->train_acc,
-             own ? e->extra : NULL);
-    eval_set(t, t->test_tok, t->data.test_y, t->data.n_test, &e->test_loss, &e->test_acc, NULL);
+    if (t->regression) {
+        const struct grok_regress_set *r = &t->regress;
+        eval_regress(t, r->train_x, r->train_y, r->n_train, &e->train_loss, &e->train_acc);
+        eval_regress(t, r->test_x, r->test_y, r->n_test, &e->test_loss, &e->test_acc);
+    } else {
+        eval_set(t, t->train_tok, t->data.train_y, t->data.n_train, &e->train_loss, &e->train_acc,
+                 own ? e->extra : NULL);
+        eval_set(t, t->test_tok, t->data.test_y, t->data.n_test, &e->test_loss, &e->test_acc, NULL);
+    }
     double ss = 0;
     for (size_t i = 0; i < t->model.n_params; i++)
         ss += (double)t->params[i] * t->params[i];

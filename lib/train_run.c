@@ -23,7 +23,9 @@ int grok_trainer_write_setup(struct grok_trainer *t, struct grok_run *run, struc
         grok_transforms_describe(&t->transforms, order, sizeof order);
         rc = grok_run_attr_set_str(run, "/config", "transforms", order, err);
     }
-    return rc ? rc : grok_data_write(run, &t->data, err);
+    if (rc)
+        return rc;
+    return t->regression ? grok_data_write_regress(run, &t->regress, err) : grok_data_write(run, &t->data, err);
 }
 
 /* The one place a /metrics row is written: the row, then a flush. */

@@ -210,9 +210,13 @@ static void write_header(struct grok_train_session *s, const struct grok_train_c
     grok_tsv_meta(&s->tsv, "program", "grok-train");
     if (c->preset[0])
         grok_tsv_meta(&s->tsv, "preset", c->preset);
-    grok_tsv_meta(&s->tsv, "op", grok_op_name(c->op));
-    snprintf(buf, sizeof buf, "%d", c->p);
-    grok_tsv_meta(&s->tsv, "p", buf);
+    if (c->task[0]) {   /* a regression: op and p do not apply */
+        grok_tsv_meta(&s->tsv, "task", c->task);
+    } else {
+        grok_tsv_meta(&s->tsv, "op", grok_op_name(c->op));
+        snprintf(buf, sizeof buf, "%d", c->p);
+        grok_tsv_meta(&s->tsv, "p", buf);
+    }
     snprintf(buf, sizeof buf, "%lld", c->seed);
     grok_tsv_meta(&s->tsv, "seed", buf);
     for (int i = 0; i < GROK_METRIC_COLUMNS; i++)

@@ -33,13 +33,37 @@ static void update_run(void *ctx, int i)
     grok_optim_update(&t->opt, t->params, grad, lo, hi);
 }
 
-double grok_trainer_step(struct grok_trainer *t)
+/* Musat's closed form in place of steps 1-6: the first layer along its formula, the second the
+ * interpolant (include/grok/closedform.h), with --lr as the step η. */
+static double closed_form_step(struct grok_trainer *t)
 {
+    double loss = grok_closedform_step(t->closed, t->params, t->cfg.opt.lr);
+    if (isfinite(loss))
+        t->step++;
+    return loss;
+}
+
+/* 1-2 of a step: the loss and the batch's gradient in t->loss.grad, for the modular task's
+ * drawn minibatch, or a regression's whole training set. */
+static double step_gradient(struct grok_trainer *t)
+{
+    if (t->regression) {
+        const struct grok_regress_set *r = &t->regress;
+        return grok_model_regress_loss_grad(&t->model, t->loss.work, t->params, t->loss.grad,
+                                            r->train_x, r->train_y, r->n_train, 1.0 / r->n_train, NULL);
+    }
     /* 1. draw */
     grok_sampler_draw(&t->sampler, t->rng, &t->batch);
     const struct grok_batch b = t->batch;
     /* 2. the loss and the batch's gradient, combined over the workers */
-    double loss = grok_batch_loss(&t->loss, t->params, b.tok, b.y, b.count, b.n, b.scale, 1, NULL);
+    return grok_batch_loss(&t->loss, t->params, b.tok, b.y, b.count, b.n, b.scale, 1, NULL);
+}
+
+double grok_trainer_step(struct grok_trainer *t)
+{
+    if (t->closed)
+        return closed_form_step(t);
+    double loss = step_gradient(t);
     if (!isfinite(loss))
         return NAN;   /* before the transforms: a diverged step changes no state of theirs */
     float *grad = t->loss.grad;

@@ -39,6 +39,9 @@ struct grok_train_config {
     char sampler[32];           /* --sampler freq:GAMMA (P3's frequency-aware draws); "" uniform */
     long long embed_lr_auto;    /* --embed-lr-auto N: P3's adaptive embedding rate every N steps; 0 off */
     long long data_seed;        /* seeds the split alone */
+    char task[32];              /* --task: "" the modular task of op and p, or "regress-sum:N"
+                                 * (Musat's regression toys: task.h, grok_regress_make) */
+    int unordered;              /* --pairs unordered: only the pairs a ≤ b (Musat's data) */
     enum grok_ctx ctx;
     /* model: n_ctx, d_vocab and d_vocab_out follow from the task (grok_config_resolve) */
     struct grok_model_config model;
@@ -46,6 +49,8 @@ struct grok_train_config {
     enum grok_init init;
     double init_scale;
     char init_from[GROK_CFG_TEXT];   /* --init STATE: the run the parameters came from, or "" */
+    char init_values[GROK_CFG_TEXT]; /* --init-values V,V,...: every parameter, in flat order
+                                      * (a toy model's starting point), or "" */
     /* optimisation */
     struct grok_optim_config opt;
     double clip;                /* global gradient norm limit; 0 for none */
@@ -85,6 +90,8 @@ struct grok_train_config {
     double jac_reg;             /* --jac-reg LAMBDA: λ · mean ‖J_x‖_F added to the loss; 0 off */
     double jac_target;          /* --jac-target T: λ |T − mean ‖J_x‖_F| instead; -1 off */
     int jac_projections;        /* --jac-projections R: random projections per example; 0 exact */
+    int dynamics;               /* --dynamics: 0 gradient descent (the optimiser), 1 Musat's
+                                 * closed form of the first layer (lib/closedform.c) */
     int metrics;                /* --metrics collapse (1): the evaluations' softmax-collapse
                                  * columns (grok-train(1), STABLEMAX); 0 none, kept from /config */
 };
@@ -101,6 +108,12 @@ int grok_config_parse_grokfast(const char *what, const char *text, enum grok_gro
 /* Parses --sampler's text: "uniform" (*gamma 0) or "freq:GAMMA" (GAMMA above 0 and finite).
  * GROK_EINVAL with a reason naming `what`. */
 int grok_config_parse_sampler(const char *what, const char *text, double *gamma, struct grok_err *err);
+
+/* Parses a list of numbers "V,V,..." (--init-values) into v (up to cap of them; v may be NULL
+ * to count). Returns how many the text holds, or -1 with GROK_EINVAL in err naming `what`
+ * when an item is not a finite number or the list is empty. */
+int grok_config_parse_values(const char *what, const char *text, double *v, int cap,
+                             struct grok_err *err);
 
 /* The largest commutator step of a kick (the same bound as grok-commute's --eta). */
 #define GROK_KICK_ETA_MAX 1.0

@@ -29,6 +29,15 @@ int grok_data_write(struct grok_run *run, const struct grok_dataset *d, struct g
 int grok_data_read(struct grok_run *run, const char *set, enum grok_op op, int p,
                    struct grok_array *ab, struct grok_array *y, struct grok_err *err);
 
+/* A regression's examples (grok-train --task regress-sum:N): /data/train_x and /data/test_x,
+ * float32 [N, n_inputs], and /data/train_target, /data/test_target, float32 [N]. Writing fails
+ * like grok_run_write_array. Reading the "train" or "test" set gives x (n, n_inputs) and target
+ * (n) as float32 arrays, the caller's to free; GROK_EFORMAT naming the run when the shapes do
+ * not agree with n_inputs or with each other. */
+int grok_data_write_regress(struct grok_run *run, const struct grok_regress_set *s, struct grok_err *err);
+int grok_data_read_regress(struct grok_run *run, const char *set, int n_inputs, struct grok_array *x,
+                           struct grok_array *target, struct grok_err *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -21,7 +21,11 @@ extern "C" {
 
 #include <stdint.h>
 
-enum grok_act { GROK_ACT_RELU, GROK_ACT_GELU, GROK_ACT_QUAD };
+/* relu, gelu, x² (quad), the identity (a linear network) and leaky ReLU with slope 0.1
+ * (max(x, 0.1x), Musat's toy models). */
+enum grok_act { GROK_ACT_RELU, GROK_ACT_GELU, GROK_ACT_QUAD, GROK_ACT_IDENTITY, GROK_ACT_LEAKY };
+
+#define GROK_LEAKY_SLOPE 0.1   /* leaky ReLU's slope below 0 */
 
 #define GROK_LN_EPS 1e-5   /* LayerNorm's epsilon, as PyTorch and TransformerLens */
 

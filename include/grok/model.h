@@ -10,7 +10,7 @@
  *                blocks.L.mlp.W_in, b_in, W_out, b_out;
  *                then ln_final.w, ln_final.b (--norm pre only), unembed.W_U, unembed.b_U.
  *   mlp:         embed.W_E (learned embedding only), mlp.0.W, mlp.0.b, mlp.1.W, ..., unembed.W_U,
- *                unembed.b_U.
+ *                unembed.b_U; the biases absent under --bias none.
  *
  * grok_model.tensors lists them with their offsets, so a flat vector written by one program
  * (grok-pca's basis) is indexed the same way by another (grok-commute).
@@ -43,7 +43,10 @@ extern "C" {
 #include "grok/layers.h"
 
 enum grok_arch { GROK_TRANSFORMER, GROK_MLP };
-enum grok_mlp_input { GROK_INPUT_EMBED, GROK_INPUT_ONEHOT, GROK_INPUT_RAW };
+/* An MLP's input: a learned embedding of each token, concatenated; one-hot codes concatenated
+ * (n_ctx·d_vocab); the token ids as numbers (n_ctx); the sum of the tokens' one-hot codes
+ * (d_vocab: e_a + e_b, Musat's two-layer network, which sees a pair without its order). */
+enum grok_mlp_input { GROK_INPUT_EMBED, GROK_INPUT_ONEHOT, GROK_INPUT_RAW, GROK_INPUT_ONEHOT_SUM };
 enum grok_loss { GROK_LOSS_CE, GROK_LOSS_MSE, GROK_LOSS_STABLEMAX };
 enum grok_init { GROK_INIT_NANDA, GROK_INIT_TORCH };
 
@@ -73,8 +76,9 @@ struct grok_model_config {
     /* mlp */
     enum grok_mlp_input input;
     int d_embed;               /* width of the learned embedding (GROK_INPUT_EMBED) */
-    int n_hidden;
+    int n_hidden;              /* 0: the logits are a linear map of the input */
     int hidden[GROK_MAX_HIDDEN];
+    int no_bias;               /* 1: no mlp.L.b and no unembed.b_U (--bias none) */
 };
 
 /* One parameter tensor in the flat vector. */
@@ -236,6 +240,30 @@ void grok_model_input_grad(const struct grok_model *m, struct grok_work *w, cons
 void grok_model_input_grad_f64(const struct grok_model *m, struct grok_work *w,
                                const double *params, const double *x, const double *dlogits,
                                int n, double *dx);
+
+/* A regression's loss: scale · Σ_i loss_i over n examples of continuous input x (n, d_input),
+ * loss_i the mean over the d_vocab_out outputs of (output − target)² (target (n, d_vocab_out)),
+ * returned; with grad, its gradient OVERWRITTEN into grad (n_params); with losses, each
+ * example's loss (n). Musat's toy models (grok-train --task regress-sum). Does not allocate. */
+double grok_model_regress_loss_grad(const struct grok_model *m, struct grok_work *w,
+                                    const float *params, float *grad, const float *x,
+                                    const float *target, int n, double scale, double *losses);
+double grok_model_regress_loss_grad_f64(const struct grok_model *m, struct grok_work *w,
+                                        const double *params, double *grad, const double *x,
+                                        const double *target, int n, double scale,
+                                        double *losses);
+
+/* The parameters' gradient of a linear functional of the logits: ADDS J_θᵀ · dlogits to grad
+ * (n_params), J_θ the Jacobian of the n examples' logits (n, d_vocab_out) with respect to the
+ * parameters, the embedding included. The examples are tokens (n, n_ctx), or when tokens is
+ * NULL the continuous input x (n, d_input). With one example and dlogits a unit vector this is
+ * one row of J_θ (grok-align --manifold). Does not allocate. */
+void grok_model_param_vjp(const struct grok_model *m, struct grok_work *w, const float *params,
+                          float *grad, const int32_t *tokens, const float *x, const float *dlogits,
+                          int n);
+void grok_model_param_vjp_f64(const struct grok_model *m, struct grok_work *w,
+                              const double *params, double *grad, const int32_t *tokens,
+                              const double *x, const double *dlogits, int n);
 
 /* GrokAlign's Jacobian norms and their gradient (grok-train(1), JACOBIAN REGULARISER; the
  * method in lib/model_jac_impl.h). Each of n examples comes as K consecutive rows: tokens

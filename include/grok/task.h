@@ -51,6 +51,7 @@ struct grok_split_spec {
     double test_frac;        /* test pairs: round(test_frac · N) held out first; 0: all the rest */
     enum grok_split split;
     double skew;             /* the skewed split's exponent S ≥ 0 */
+    int unordered;           /* 1: only the pairs a ≤ b (a symmetric op; not the uniform split) */
 };
 
 #define GROK_P_MAX 2048   /* largest modulus: p² pairs must fit comfortably in memory */
@@ -67,6 +68,9 @@ int grok_split_parse(const char *name);
  * GROK_EINVAL with a message naming p as `what` says, grok-train's flag ("--p") or a stored
  * attribute ("/config@p"): "--p 96: div needs a prime modulus ...". */
 int grok_task_check(enum grok_op op, int p, const char *what, struct grok_err *err);
+
+/* Whether a ∘ b = b ∘ a for every pair: add, mul, x2y2, x2xyy2 (what --pairs unordered needs). */
+int grok_task_symmetric(enum grok_op op);
 
 /* The answer (a ∘ b) mod p, for operands in the op's range; -1 outside it. */
 int grok_task_answer(enum grok_op op, int p, int a, int b);
@@ -115,6 +119,31 @@ void grok_dataset_counts(const struct grok_dataset *ds, long long *counts);
 
 /* Frees the arrays of ds (which may be NULL or zeroed). */
 void grok_dataset_free(struct grok_dataset *ds);
+
+/* Musat's regression toys (grok-train --task regress-sum:N): ŷ should be the sum of N inputs.
+ * One training example, x = (1, ..., 1) with target N; GROK_REGRESS_TEST test examples x drawn
+ * from N(0, I), target Σ x. */
+#define GROK_REGRESS_MAX_INPUTS 64
+#define GROK_REGRESS_TEST 100
+
+struct grok_regress_set {
+    int n_inputs, n_train, n_test;
+    float *train_x;   /* (n_train, n_inputs) */
+    float *train_y;   /* (n_train) */
+    float *test_x;    /* (n_test, n_inputs) */
+    float *test_y;    /* (n_test) */
+};
+
+/* Parses --task's text "regress-sum:N" (1 ≤ N ≤ GROK_REGRESS_MAX_INPUTS) into *n_inputs;
+ * GROK_EINVAL naming `what` otherwise. */
+int grok_regress_parse(const char *what, const char *text, int *n_inputs, struct grok_err *err);
+
+/* Makes the set of n_inputs inputs; the test inputs drawn from rng (the data seed's generator).
+ * GROK_ENOMEM with err filled; s is then freed. */
+int grok_regress_make(struct grok_regress_set *s, int n_inputs, gsl_rng *rng, struct grok_err *err);
+
+/* Frees the arrays of s (which may be NULL or zeroed). */
+void grok_regress_free(struct grok_regress_set *s);
 
 #ifdef __cplusplus
 }

@@ -83,8 +83,13 @@ struct grok_trainer *grok_trainer_new(const struct grok_train_config *cfg, struc
 void grok_trainer_free(struct grok_trainer *t);
 
 /* Replaces the parameters with the /state of run (written by grok-snap --at or grok-train),
- * checking names and shapes against the model. */
+ * checking names and shapes against the model; under --dynamics closed-form the second layer
+ * then becomes the interpolant at the loaded first (grok_trainer_project). */
 int grok_trainer_load_params(struct grok_trainer *t, struct grok_run *run, struct grok_err *err);
+
+/* Under --dynamics closed-form, sets the second layer to the interpolant at the first, the
+ * state every closed-form step leaves (include/grok/closedform.h); nothing otherwise. */
+void grok_trainer_project(struct grok_trainer *t);
 
 /* Restores everything a run's /state holds for an exact continuation: parameters, moments,
  * the optimiser's update count, the generator's state, the step, the stop-at streak and the

@@ -23,7 +23,8 @@ static gsl_rng *rng;
 
 static const char *input_name(enum grok_mlp_input in)
 {
-    return in == GROK_INPUT_EMBED ? "embed" : in == GROK_INPUT_ONEHOT ? "onehot" : "raw";
+    return in == GROK_INPUT_EMBED ? "embed" : in == GROK_INPUT_ONEHOT ? "onehot"
+           : in == GROK_INPUT_ONEHOT_SUM ? "onehot-sum" : "raw";
 }
 
 static void config_name(char *buf, size_t size, const struct grok_model_config *c)
@@ -34,9 +35,9 @@ static void config_name(char *buf, size_t size, const struct grok_model_config *
                  c->n_ctx, c->n_layers, c->n_layers > 1 ? "s" : "", c->norm, c->causal,
                  grok_act_name(c->act), c->readout, grok_loss_name(c->loss));
     else
-        snprintf(buf, size, "mlp ctx %d, %s, %d hidden layer%s, %s, %s", c->n_ctx,
-                 input_name(c->input), c->n_hidden, c->n_hidden > 1 ? "s" : "",
-                 grok_act_name(c->act), grok_loss_name(c->loss));
+        snprintf(buf, size, "mlp ctx %d, %s, %d hidden layer%s, %s, %s%s", c->n_ctx,
+                 input_name(c->input), c->n_hidden, c->n_hidden == 1 ? "" : "s",
+                 grok_act_name(c->act), grok_loss_name(c->loss), c->no_bias ? ", no bias" : "");
 }
 
 
@@ -115,6 +116,7 @@ static int want_mlp(const struct grok_model_config *c, struct want_tensor *w)
     int n = 0;
     size_t width = c->input == GROK_INPUT_EMBED    ? (size_t)c->n_ctx * c->d_embed
                    : c->input == GROK_INPUT_ONEHOT ? (size_t)c->n_ctx * c->d_vocab
+                   : c->input == GROK_INPUT_ONEHOT_SUM ? (size_t)c->d_vocab
                                                    : (size_t)c->n_ctx;
     char s[48];
     if (c->input == GROK_INPUT_EMBED)
@@ -123,11 +125,13 @@ static int want_mlp(const struct grok_model_config *c, struct want_tensor *w)
         snprintf(s, sizeof s, "mlp.%d.W", i);
         add_want(w, &n, s, 2, width, c->hidden[i], 0);
         snprintf(s, sizeof s, "mlp.%d.b", i);
-        add_want(w, &n, s, 1, c->hidden[i], 0, 0);
+        if (!c->no_bias)
+            add_want(w, &n, s, 1, c->hidden[i], 0, 0);
         width = c->hidden[i];
     }
     add_want(w, &n, "unembed.W_U", 2, width, c->d_vocab_out, 0);
-    add_want(w, &n, "unembed.b_U", 1, c->d_vocab_out, 0, 0);
+    if (!c->no_bias)
+        add_want(w, &n, "unembed.b_U", 1, c->d_vocab_out, 0, 0);
     return n;
 }
 
@@ -179,6 +183,7 @@ static void check_layout(const struct grok_model *m, const char *label)
     size_t d_input = c->arch == GROK_TRANSFORMER ? (size_t)c->n_ctx * c->d_model
                      : c->input == GROK_INPUT_EMBED ? (size_t)c->n_ctx * c->d_embed
                      : c->input == GROK_INPUT_ONEHOT ? (size_t)c->n_ctx * c->d_vocab
+                     : c->input == GROK_INPUT_ONEHOT_SUM ? (size_t)c->d_vocab
                                                      : (size_t)c->n_ctx;
     is_int(m->d_input, d_input, "%s: d_input %zu", label, d_input);
 
@@ -298,6 +303,24 @@ static void test_layout(void)
                i == 0 ? "[8,5]" : "absent");
         grok_model_free(&m);
     }
+
+    /* Musat's two-layer network: one-hot sums, no biases */
+    struct grok_model_config musat = mlp_config(GROK_INPUT_ONEHOT_SUM, 1, GROK_ACT_RELU, GROK_LOSS_MSE);
+    musat.no_bias = 1;
+    build(&m, &musat);
+    check_layout(&m, "mlp onehot-sum, no bias");
+    is_int(m.n_tensors, 2, "mlp onehot-sum, no bias: two tensors");
+    is_str(shape_of(&m, "mlp.0.W"), "[8,6]", "mlp onehot-sum: mlp.0.W [8,6] (d_vocab rows)");
+    ok(m.mlp_b[0] == GROK_ABSENT && m.b_U == GROK_ABSENT && grok_model_find(&m, "unembed.b_U") < 0,
+       "mlp without biases: mlp.0.b and unembed.b_U absent");
+    grok_model_free(&m);
+    struct grok_model_config linear = mlp_config(GROK_INPUT_RAW, 0, GROK_ACT_IDENTITY, GROK_LOSS_MSE);
+    linear.no_bias = 1;
+    linear.d_vocab_out = 1;
+    build(&m, &linear);
+    is_int(m.n_params, 2, "a linear model of 2 inputs, no bias: 2 parameters");
+    is_str(shape_of(&m, "unembed.W_U"), "[2,1]", "a linear model: unembed.W_U [2,1]");
+    grok_model_free(&m);
 }
 
 static void test_bad_configs(void)
@@ -315,8 +338,8 @@ static void test_bad_configs(void)
     bad[2].c.d_model = 0;
     bad[3].what = "act quad for the transformer";
     bad[3].c = tf_config(3, 1, 0, 0, GROK_ACT_QUAD, 2, GROK_LOSS_CE);
-    bad[4].what = "n_hidden 0";
-    bad[4].c = mlp_config(GROK_INPUT_ONEHOT, 0, GROK_ACT_RELU, GROK_LOSS_CE);
+    bad[4].what = "n_hidden -1";
+    bad[4].c = mlp_config(GROK_INPUT_ONEHOT, -1, GROK_ACT_RELU, GROK_LOSS_CE);
     bad[5].what = "too many hidden layers";
     bad[5].c = mlp_config(GROK_INPUT_ONEHOT, GROK_MAX_HIDDEN + 1, GROK_ACT_RELU, GROK_LOSS_CE);
     bad[6].what = "a hidden layer of width 0";
@@ -419,6 +442,20 @@ static void test_gradients(void)
                 for (int loss = GROK_LOSS_CE; loss <= GROK_LOSS_STABLEMAX; loss++) {
                     struct grok_model_config c = mlp_config(inputs[in], n_hidden, acts[a],
                                                             (enum grok_loss)loss);
+                    grad_check(&c);
+                }
+    /* Musat's models: one-hot sums, no biases, no hidden layer, the identity and leaky ReLU */
+    const enum grok_mlp_input p2_inputs[] = {GROK_INPUT_ONEHOT_SUM, GROK_INPUT_RAW, GROK_INPUT_EMBED};
+    const enum grok_act p2_acts[] = {GROK_ACT_IDENTITY, GROK_ACT_LEAKY, GROK_ACT_RELU};
+    for (int in = 0; in < 3; in++)
+        for (int a = 0; a < 3; a++)
+            for (int n_hidden = 0; n_hidden <= 2; n_hidden++)
+                for (int no_bias = 0; no_bias <= 1; no_bias++) {
+                    if (n_hidden == 0 && a > 0)
+                        continue;   /* no activation without a hidden layer */
+                    struct grok_model_config c = mlp_config(p2_inputs[in], n_hidden, p2_acts[a],
+                                                            (in + a) % 2 ? GROK_LOSS_MSE : GROK_LOSS_CE);
+                    c.no_bias = no_bias;
                     grad_check(&c);
                 }
 }
