@@ -74,7 +74,7 @@ static int read_settings(struct grok_run *in, struct settings *cfg, struct grok_
     cfg->p = sh.p;
     cfg->n_ctx = sh.n_ctx;
     cfg->d_vocab = sh.d_vocab;
-    cfg->onehot_mlp = sh.arch == GROK_MLP && sh.input == GROK_INPUT_ONEHOT;
+    cfg->onehot_mlp = sh.arch == GROK_MLP && (sh.input == GROK_INPUT_ONEHOT || sh.input == GROK_INPUT_ONEHOT_SUM);
     return GROK_OK;
 }
 
