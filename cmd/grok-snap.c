@@ -24,7 +24,9 @@ static const char usage[] =
     "                         keep the snapshots with FROM <= step <= TO, every EVERY steps\n"
     "      --at STEP          the snapshot nearest to STEP, as a run whose /state holds it\n"
     "                         (for grok-train --init), or with -t PARAM as a matrix table\n"
-    "  -t, --table[=GROUP]    a table: GROUP's 1-D columns (default metrics), or with --at\n"
+    "  -t, --table[=GROUP]    a table: GROUP's 1-D columns (default metrics); -t snapshots,\n"
+    "                         the trajectory: a row per snapshot (-s), a column per number of\n"
+    "                         the parameters (-p; at most 4096); or with --at\n"
     "                         the parameter GROUP, one row per row of the matrix\n"
     "  -o, --output FILE      write to FILE (TSV when -t or FILE ends in .tsv, else a run)\n"
     "  -q, --quiet            no progress, only errors\n"
@@ -39,7 +41,8 @@ static const char usage[] =
     "  grok-snap -t metrics run.h5 | awk -F'\\t' '!/^#/ && $1 != \"step\" && $5 >= 0.9 {print $1; exit}'\n"
     "  grok-snap -p 'blocks.0.attn.*' -s 0:10000:500 run.h5 -o small.h5\n"
     "  grok-snap --at 5000 run.h5 -o state.h5\n"
-    "  grok-snap --at 5000 -t embed.W_E run.h5 > W_E.tsv\n";
+    "  grok-snap --at 5000 -t embed.W_E run.h5 > W_E.tsv\n"
+    "  grok-train --preset musat-linear -q | grok-snap -t snapshots > path.tsv   # gnuplot: plot 'path.tsv' u 2:3\n";
 
 struct opts {
     struct grok_common co;
@@ -103,9 +106,11 @@ int main(int argc, char **argv)
     char **sel = NULL;
     size_t nsel = 0;
     int table = o.list || grok_output_is_table(&o.co);
+    int trajectory = table && !o.list && !o.have_at && o.co.table_arg &&
+                     strcmp(o.co.table_arg, "snapshots") == 0;
     int rc;
 
-    if (table && !o.list && !o.have_at && (o.sel.nglobs || o.sel.steps_text)) {
+    if (table && !o.list && !o.have_at && !trajectory && (o.sel.nglobs || o.sel.steps_text)) {
         /* Why the output is a table: -t, the name given to -o, or a terminal. */
         char why[64 + GROK_MAX_NAME] = "";
         if (!o.co.table && o.co.output && strcmp(o.co.output, "-") != 0)
@@ -120,7 +125,7 @@ int main(int argc, char **argv)
     if (!(in = grok_run_open(o.input, &err)))
         goto fail;
     /* A cut and --at read snapshots: the run must hold some of the parameters -p chooses. */
-    if (!o.list && (!table || o.have_at) &&
+    if (!o.list && (!table || o.have_at || trajectory) &&
         grok_snapshots_load_selected(in, &o.sel, &s, &sel, &nsel, &err) != GROK_OK)
         goto fail;
     if (table) {
@@ -128,6 +133,8 @@ int main(int argc, char **argv)
             goto fail;
         if (o.list)
             rc = grok_runtable_write_list(in, text.f, &err);
+        else if (trajectory)
+            rc = grok_runtable_write_trajectory(in, &s, sel, nsel, &o.sel.steps, text.f, &err);
         else if (o.have_at)
             rc = grok_runtable_write_matrix(in, &s, grok_snapshots_nearest(&s, o.at),
                                             o.co.table_arg, text.f, &err);

@@ -1,4 +1,5 @@
-/* grok-train: train a model on a modular arithmetic task and write the run. */
+/* grok-train: train a model on a modular arithmetic task (or one of Musat's regression toys)
+ * and write the run. */
 #include "grok/cli.h"
 #include "grok/config.h"
 #include "grok/train_session.h"
@@ -15,7 +16,10 @@ static const char usage[] =
     "Defaults are Nanda et al.'s reference model (--preset nanda); flags override a preset.\n"
     "\n"
     "Task:\n"
-    "      --preset NAME      nanda, xu, xu-slow, alquabeh, alquabeh-raw (see grok-train(1))\n"
+    "      --preset NAME      nanda, xu, xu-slow, alquabeh, alquabeh-raw, musat, musat-gd,\n"
+    "                         musat-linear, musat-linear3, musat-linear2 (see grok-train(1))\n"
+    "      --task KIND        modular, or regress-sum:N: Musat's toy, y = x_1 + ... + x_N from one\n"
+    "                         sample (1, ..., 1), 100 test points x ~ N(0, I) [modular]\n"
     "      --op OP            add sub mul div x2y2 x2xyy2 x3xy rand            [add]\n"
     "      --p P              the modulus                                       [113]\n"
     "      --frac F           training fraction of all pairs, 0 < F < 1         [0.3]\n"
@@ -24,21 +28,26 @@ static const char usage[] =
     "      --split KIND       random; uniform (each operand value equally often); or\n"
     "                         skewed[:S] (value of random rank r weighs r^-S, Zipf; S 1) [random]\n"
     "      --split-skew S     the skewed split's exponent alone (as skewed:S)    [1]\n"
+    "      --pairs KIND       ordered, or unordered: only the pairs a <= b (Musat) [ordered]\n"
     "      --data-seed N      seed of the split alone                           [0]\n"
     "      --ctx LAYOUT       ab= (Nanda), ab (Xu), aob= (AlQuabeh)             [ab=]\n"
     "Model:\n"
     "      --model KIND       transformer or mlp                                [transformer]\n"
     "      --layers N  --d-model D  --heads H  --d-head E  --d-mlp M            [1 128 4 D/H 512]\n"
-    "      --act A            relu, gelu (exact erf), quad (mlp only)          [relu]\n"
+    "      --act A            relu, gelu (exact erf); mlp only: quad, identity, leaky\n"
+    "                         (slope 0.1)                                       [relu]\n"
     "      --norm KIND        none, or pre (pre-LayerNorm and a final LayerNorm) [none]\n"
     "      --attn KIND        causal or full                                    [causal]\n"
     "      --readout POS      last or first: the position that is unembedded    [last]\n"
-    "      --embed D|onehot|raw   mlp input: learned embedding width, one-hot, raw numbers [128]\n"
-    "      --hidden W[,W...]  mlp hidden widths                                 [512]\n"
+    "      --embed D|onehot|raw|onehot-sum   mlp input: learned embedding width, one-hot, raw\n"
+    "                         numbers, or the sum of the tokens' one-hot codes  [128]\n"
+    "      --hidden W[,W...]|none  mlp hidden widths; none: a linear map        [512]\n"
+    "      --bias yes|none    mlp: biases, or none (Musat's networks)          [yes]\n"
     "      --loss KIND        ce, mse or stablemax (Prieto et al. 2025)         [ce]\n"
     "      --init-scheme S    nanda or torch (see grok-train(1))                [nanda; mlp torch]\n"
     "      --init-scale C     multiply the drawn initial weights by C           [1]\n"
     "      --init STATE       start from the parameters in STATE's /state (grok-snap --at)\n"
+    "      --init-values V,V,...  start from these parameters, in the flat order of grok-train(1)\n"
     "Optimisation:\n"
     "      --opt KIND         adamw, adam (L2 decay), sgd                       [adamw]\n"
     "      --lr R  --wd W  --beta1 B1  --beta2 B2  --eps E  --momentum M      [1e-3 1 0.9 0.98 1e-8 0]\n"
@@ -51,6 +60,9 @@ static const char usage[] =
     "      --embed-lr-auto N  P3's adaptive embedding rate, every N updates: c = (s_max(E) /\n"
     "                         s_max(W)) / (distinct tokens in the batch / vocabulary) [0: off]\n"
     "      --freeze GLOB      never update matching parameters (repeatable)\n"
+    "      --dynamics KIND    gd (the optimiser), or closed-form: Musat's flow of the first\n"
+    "                         layer, W1 += lr (X^T[(A Y Y^T A H) * s'(X W1)] - W1), the second\n"
+    "                         layer the interpolant H^T A Y, A = (H H^T)^-1 (grok-train(1)) [gd]\n"
     "Gradient transforms (grok-train(1), GRADIENT FILTERS), in this order, before clipping:\n"
     "      --jac-reg LAMBDA   GrokAlign: add LAMBDA * mean |J_x|_F, J_x the Jacobian of the\n"
     "                         logits with respect to the embedded input (grok-train(1),\n"
@@ -117,7 +129,9 @@ static const char usage[] =
     "  grok-train --preset xu --steps 3000 --from 500 --basis basis.h5 --kick 100:50 -o kicked.h5\n"
     "  grok-train --preset xu --op mul --grokfast ema:0.98:2 --stop-at 0.99 -o fast.h5\n"
     "  grok-train --model mlp --p 23 --loss stablemax --wd 0 --metrics collapse -t > stablemax.tsv\n"
-    "  grok-train --preset nanda --jac-reg 1e-3 --freeze embed,unembed --stop-at 0.99 -o align.h5\n";
+    "  grok-train --preset nanda --jac-reg 1e-3 --freeze embed,unembed --stop-at 0.99 -o align.h5\n"
+    "  grok-train --preset musat -o musat.h5 && grok-fourier -t musat.h5\n"
+    "  grok-train --preset musat-linear --wd 0.2 -q | grok-snap -t snapshots\n";
 
 /* Long options without a short form. */
 enum {
@@ -131,6 +145,7 @@ enum {
     OPT_SUPPRESS_SCOPE, OPT_KICK, OPT_KICK_EVERY, OPT_KICK_DIRECTION, OPT_KICK_SAMPLES, OPT_KICK_ETA,
     OPT_NOISE, OPT_NOISE_EVERY, OPT_GROKFAST, OPT_ORTHO_GRAD, OPT_METRICS, OPT_JAC_REG,
     OPT_JAC_TARGET, OPT_JAC_PROJECTIONS, OPT_TEST_FRAC, OPT_SPLIT_SKEW, OPT_SAMPLER, OPT_EMBED_LR_AUTO,
+    OPT_TASK, OPT_PAIRS, OPT_BIAS, OPT_DYNAMICS, OPT_INIT_VALUES,
 };
 
 /* Every flag of grok-train but the common ones takes a value (--ortho-grad's is optional). */
@@ -161,7 +176,8 @@ static const struct option longopts[] = {
     ARG("jac-reg", OPT_JAC_REG), ARG("jac-target", OPT_JAC_TARGET),
     ARG("jac-projections", OPT_JAC_PROJECTIONS), ARG("test-frac", OPT_TEST_FRAC),
     ARG("split-skew", OPT_SPLIT_SKEW), ARG("sampler", OPT_SAMPLER),
-    ARG("embed-lr-auto", OPT_EMBED_LR_AUTO),
+    ARG("embed-lr-auto", OPT_EMBED_LR_AUTO), ARG("task", OPT_TASK), ARG("pairs", OPT_PAIRS),
+    ARG("bias", OPT_BIAS), ARG("dynamics", OPT_DYNAMICS), ARG("init-values", OPT_INIT_VALUES),
     {NULL, 0, NULL, 0},
 };
 #undef ARG

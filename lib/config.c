@@ -144,11 +144,12 @@ static void preset_musat(struct grok_train_config *c, int closed)
     c->eval_every = 50;
     c->snapshot_every = 100;
     if (!closed) {
+        /* on the mean over n·C squared errors: η ≈ 1.1e-3 and λ ≈ 0.09 on P2's summed loss */
         c->opt.lr = 20;
-        c->opt.wd = 1e-3;
-        c->steps = 50000;
-        c->eval_every = 250;
-        c->snapshot_every = 1000;
+        c->opt.wd = 1e-5;
+        c->steps = 15000;
+        c->eval_every = 100;
+        c->snapshot_every = 500;
     }
 }
 

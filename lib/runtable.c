@@ -303,3 +303,64 @@ int grok_runtable_write_matrix(struct grok_run *run, const struct grok_snapshots
     grok_array_free(&a);
     return GROK_OK;
 }
+
+int grok_runtable_write_trajectory(struct grok_run *run, const struct grok_snapshots *s,
+                                   char *const *params, size_t nparams,
+                                   const struct grok_steps *steps, FILE *f, struct grok_err *err)
+{
+    size_t *rows = NULL, T = 0, total = 0;
+    long long *stp = NULL;
+    struct grok_array *a = calloc(nparams ? nparams : 1, sizeof *a);
+    struct grok_tensor *ts = calloc(nparams ? nparams : 1, sizeof *ts);
+    int rc = a && ts ? grok_snapshots_select(s, steps, &rows, &stp, &T, err)
+                     : grok_err_set(err, GROK_ENOMEM, "out of memory");
+    if (rc == GROK_OK && T == 0)
+        rc = grok_err_set(err, GROK_ENOTFOUND, "%s: no snapshot has a step in the range of -s",
+                          grok_run_name(run));
+    for (size_t i = 0; rc == GROK_OK && i < nparams; i++)
+        if ((rc = grok_snapshot_read(run, rows[0], params[i], &a[i], &ts[i], err)) == GROK_OK)
+            total += a[i].n;
+    if (rc == GROK_OK && total > GROK_TRAJECTORY_MAX)
+        rc = grok_err_set(err, GROK_EINVAL, "%s: -t snapshots: the parameters hold %zu numbers, more "
+                          "than %d columns (choose fewer with -p)", grok_run_name(run), total,
+                          GROK_TRAJECTORY_MAX);
+    if (rc != GROK_OK)
+        goto out;
+    struct grok_tsv_writer w;
+    char name[GROK_MAX_NAME + 48];
+    grok_tsv_init(&w, f);
+    grok_tsv_meta(&w, "run", grok_run_name(run));
+    grok_tsv_str(&w, "step");
+    for (size_t i = 0; i < nparams; i++) {
+        size_t cols = ts[i].rank >= 2 ? ts[i].shape[ts[i].rank - 1] : 1;
+        for (size_t k = 0; k < a[i].n; k++) {
+            if (ts[i].rank >= 2)
+                snprintf(name, sizeof name, "%s[%zu,%zu]", params[i], k / cols, k % cols);
+            else
+                snprintf(name, sizeof name, "%s[%zu]", params[i], k);
+            grok_tsv_str(&w, name);
+        }
+    }
+    grok_tsv_end_row(&w);
+    for (size_t t = 0; rc == GROK_OK && t < T; t++) {
+        for (size_t i = 0; rc == GROK_OK && t > 0 && i < nparams; i++)
+            rc = grok_snapshot_read(run, rows[t], params[i], &a[i], NULL, err);
+        if (rc != GROK_OK)
+            break;
+        grok_tsv_i64(&w, stp[t]);
+        for (size_t i = 0; i < nparams; i++) {
+            const float *v = a[i].data;
+            for (size_t k = 0; k < a[i].n; k++)
+                grok_tsv_f32(&w, v[k]);
+        }
+        grok_tsv_end_row(&w);
+    }
+out:
+    for (size_t i = 0; a && i < nparams; i++)
+        grok_array_free(&a[i]);
+    free(a);
+    free(ts);
+    free(rows);
+    free(stp);
+    return rc;
+}

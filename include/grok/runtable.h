@@ -40,6 +40,18 @@ int grok_runtable_write_list(struct grok_run *run, FILE *f, struct grok_err *err
 int grok_runtable_write_group(struct grok_run *run, const char *group, FILE *f,
                               struct grok_err *err);
 
+/* The trajectory through the snapshots (grok-snap -t snapshots): one row per snapshot whose
+ * step `steps` selects, the step then every number of the nparams parameters params, flattened,
+ * each column named NAME[i] (NAME[i,j] for a matrix), so that gnuplot draws a small model's path
+ * through its parameter space. At most GROK_TRAJECTORY_MAX columns of numbers: GROK_EINVAL
+ * naming the count and -p beyond them; GROK_ENOTFOUND when `steps` selects no snapshot; fails
+ * as grok_snapshot_read does; nothing is printed on failure. */
+#define GROK_TRAJECTORY_MAX 4096
+struct grok_steps;
+int grok_runtable_write_trajectory(struct grok_run *run, const struct grok_snapshots *s,
+                                   char *const *params, size_t nparams,
+                                   const struct grok_steps *steps, FILE *f, struct grok_err *err);
+
 /* Snapshot t (below s->T) of parameter `param` as a matrix: meta lines run, param, step and
  * shape, then the header "row 0 1 ..." and a row per row of the parameter, its leading
  * dimensions flattened (a 1-D parameter is one column). Fails as grok_snapshot_read does,
