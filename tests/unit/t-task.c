@@ -127,6 +127,71 @@ static void test_p3_splits(gsl_rng *rng)
            GROK_EINVAL, "more than all pairs is refused: %s", err.msg);
 }
 
+/* Musat's data: the unordered pairs a ≤ b, split at random or skewed, and the regression toy. */
+static void test_p2_data(gsl_rng *rng)
+{
+    struct grok_err err;
+    struct grok_dataset d;
+    int rc = grok_dataset_make(&d, GROK_OP_ADD, 37, &(struct grok_split_spec){.frac = 0.7, .unordered = 1},
+                               rng, &err);
+    int ordered = 1, answers = 1;
+    unsigned char seen[37 * 37] = {0};
+    int dup = 0;
+    for (int i = 0; rc == GROK_OK && i < d.n_train + d.n_test; i++) {
+        const int32_t *ab = i < d.n_train ? d.train_ab + 2 * i : d.test_ab + 2 * (i - d.n_train);
+        int y = i < d.n_train ? d.train_y[i] : d.test_y[i - d.n_train];
+        ordered &= ab[0] <= ab[1];
+        answers &= y == (ab[0] + ab[1]) % 37;
+        dup += seen[ab[0] * 37 + ab[1]]++;
+    }
+    ok(rc == GROK_OK && d.n_train == 492 && d.n_test == 211, "p 37 unordered, frac 0.7: 492 of the 703 "
+       "pairs a <= b to train on, 211 to test (Musat's numbers)");
+    ok(ordered && answers && !dup, "every pair has a <= b, its answer, and occurs once in train and test");
+    grok_dataset_free(&d);
+    rc = grok_dataset_make(&d, GROK_OP_MUL, 11, &(struct grok_split_spec){.frac = 0.5, .test_frac = 0.2,
+                                                                          .split = GROK_SPLIT_SKEWED, .skew = 1,
+                                                                          .unordered = 1}, rng, &err);
+    ordered = 1;
+    for (int i = 0; rc == GROK_OK && i < d.n_train; i++)
+        ordered &= d.train_ab[2 * i] <= d.train_ab[2 * i + 1];
+    ok(rc == GROK_OK && d.n_train == 28 && d.n_test == 11 && ordered,
+       "skewed with a held-out test set over the 55 unordered pairs of mul mod 11: 28 and 11, a <= b");
+    grok_dataset_free(&d);
+    is_int(grok_dataset_make(&d, GROK_OP_SUB, 11, &(struct grok_split_spec){.frac = 0.5, .unordered = 1}, rng,
+                             &err), GROK_EINVAL, "unordered pairs of sub are refused: %s", err.msg);
+    ok(grok_task_symmetric(GROK_OP_ADD) && grok_task_symmetric(GROK_OP_X2XYY2) &&
+       !grok_task_symmetric(GROK_OP_DIV) && !grok_task_symmetric(GROK_OP_RAND), "the symmetric ops");
+
+    struct grok_regress_set r;
+    int n_inputs = 0;
+    rc = grok_regress_parse("--task", "regress-sum:3", &n_inputs, &err);
+    ok(rc == GROK_OK && n_inputs == 3, "regress-sum:3 has 3 inputs");
+    ok(grok_regress_parse("--task", "regress-sum:65", &n_inputs, &err) == GROK_EINVAL &&
+       grok_regress_parse("--task", "regress-sum:", &n_inputs, &err) == GROK_EINVAL &&
+       grok_regress_parse("--task", "regress-mean:2", &n_inputs, &err) == GROK_EINVAL, "bad --task texts are refused");
+    rc = grok_regress_make(&r, 3, rng, &err);
+    int sums = 1;
+    double mean = 0, var = 0;
+    for (int i = 0; rc == GROK_OK && i < r.n_test; i++) {
+        float s = 0;
+        for (int j = 0; j < 3; j++) {
+            double x = r.test_x[i * 3 + j];
+            s += r.test_x[i * 3 + j];
+            mean += x;
+            var += x * x;
+        }
+        sums &= fabsf(s - r.test_y[i]) < 1e-5f;
+    }
+    mean /= 300;
+    var = var / 300 - mean * mean;
+    ok(rc == GROK_OK && r.n_train == 1 && r.train_x[0] == 1 && r.train_x[2] == 1 && r.train_y[0] == 3 &&
+       r.n_test == 100 && sums, "the toy: one sample (1, 1, 1) -> 3, 100 test points whose targets are their sums");
+    ok(fabs(mean) < 0.2 && var > 0.75 && var < 1.25, "the test inputs look standard normal (mean %.3f, "
+       "variance %.3f over 300)", mean, var);
+    grok_regress_free(&r);
+    grok_regress_free(&r);
+}
+
 int main(void)
 {
     /* Names. */
@@ -316,6 +381,7 @@ int main(void)
     ok(each && a_cnt[0] == 0 && b_cnt[0] == 0, "each of 1..10 occurs 4 times as a and as b");
     grok_dataset_free(&d1);
     test_p3_splits(rng);
+    test_p2_data(rng);
     gsl_rng_free(rng);
 
     /* Refusals. */
