@@ -154,8 +154,8 @@ static void preset_musat(struct grok_train_config *c, int closed)
 }
 
 /* Musat's regression toys: a linear model of N inputs from a given point (musat-linear,
- * musat-linear3), a two-layer linear one of one input (musat-linear2: ŷ = v·w·x, the zero-loss
- * set the hyperbola v·w = 1), by plain gradient descent with weight decay 0.1. */
+ * musat-linear3), a two-layer linear one (musat-linear2: ŷ = v (w·x), a curved zero-loss set
+ * v (w₁ + w₂) = 2), by plain gradient descent with weight decay 0.1. */
 static void preset_musat_toy(struct grok_train_config *c, const char *task, int hidden, const char *start)
 {
     snprintf(c->task, sizeof c->task, "%s", task);
@@ -198,7 +198,7 @@ int grok_config_preset(struct grok_train_config *c, const char *name, struct gro
     } else if (strcmp(name, "musat-linear3") == 0) {
         preset_musat_toy(c, "regress-sum:3", 0, "-1,1,1");
     } else if (strcmp(name, "musat-linear2") == 0) {
-        preset_musat_toy(c, "regress-sum:1", 1, "3,0.25");
+        preset_musat_toy(c, "regress-sum:2", 1, "-1,1,1");
     } else {
         return grok_err_set(err, GROK_EINVAL,
                             "--preset '%s': unknown (nanda, xu, xu-slow, alquabeh, alquabeh-raw, musat, "
