@@ -426,6 +426,7 @@ int grok_config_parse_hidden(struct grok_model_config *m, const char *s)
     const char *p = s;
     if (strcmp(s, "none") == 0) {   /* no hidden layer: a linear model */
         m->n_hidden = 0;
+        memset(m->hidden, 0, sizeof m->hidden);
         return GROK_OK;
     }
     while (*p) {

@@ -32,17 +32,27 @@ int grok_data_write(struct grok_run *run, const struct grok_dataset *d, struct g
     return rc;
 }
 
+/* A set's examples and its labels or targets, both read or neither. */
+static int read_pair(struct grok_run *run, const char *path, const char *ypath, enum grok_dtype as,
+                     struct grok_array *a, struct grok_array *y, struct grok_err *err)
+{
+    *a = (struct grok_array){0};
+    *y = (struct grok_array){0};
+    int rc = grok_run_read(run, path, as, a, err);
+    if (!rc)
+        rc = grok_run_read(run, ypath, as, y, err);
+    if (rc)
+        grok_array_free(a);
+    return rc;
+}
+
 int grok_data_read(struct grok_run *run, const char *set, enum grok_op op, int p,
                    struct grok_array *ab, struct grok_array *y, struct grok_err *err)
 {
     char path[32], ypath[32];
-    *ab = (struct grok_array){0};
-    *y = (struct grok_array){0};
     snprintf(path, sizeof path, GROUP "/%s", set);
     snprintf(ypath, sizeof ypath, GROUP "/%s_y", set);
-    int rc = grok_run_read(run, path, GROK_I32, ab, err);
-    if (!rc)
-        rc = grok_run_read(run, ypath, GROK_I32, y, err);
+    int rc = read_pair(run, path, ypath, GROK_I32, ab, y, err);
     if (!rc && (ab->rank != 2 || ab->shape[1] != 2 || y->n != ab->shape[0] || y->n == 0 || y->n > (1u << 30)))
         rc = grok_err_set(err, GROK_EFORMAT, "%s: %s and %s are not N pairs and N answers",
                           grok_run_name(run), path, ypath);
@@ -80,13 +90,9 @@ int grok_data_read_regress(struct grok_run *run, const char *set, int n_inputs, 
                            struct grok_array *target, struct grok_err *err)
 {
     char path[32], tpath[40];
-    *x = (struct grok_array){0};
-    *target = (struct grok_array){0};
     snprintf(path, sizeof path, GROUP "/%s_x", set);
     snprintf(tpath, sizeof tpath, GROUP "/%s_target", set);
-    int rc = grok_run_read(run, path, GROK_F32, x, err);
-    if (!rc)
-        rc = grok_run_read(run, tpath, GROK_F32, target, err);
+    int rc = read_pair(run, path, tpath, GROK_F32, x, target, err);
     if (!rc && (x->rank != 2 || x->shape[1] != (size_t)n_inputs || target->n != x->shape[0] ||
                 target->n == 0 || target->n > (1u << 24)))
         rc = grok_err_set(err, GROK_EFORMAT, "%s: %s and %s are not N examples of %d inputs and N targets",

@@ -177,7 +177,7 @@ bad "grok-train: --frac 1.5: the training fraction must be between 0 and 1 (excl
 bad "grok-train: --frac 0: the training fraction must be between 0 and 1 (exclusive) (see grok-train --help)" --frac 0
 bad "grok-train: --p 96: div needs a prime modulus (b has no inverse otherwise) (see grok-train --help)" --op div --p 96
 bad "grok-train: --op 'pow': expected one of add sub mul div x2y2 x2xyy2 x3xy rand (see grok-train --help)" --op pow
-bad "grok-train: --preset 'nandaa': unknown (nanda, xu, xu-slow, alquabeh, alquabeh-raw) (see grok-train --help)" --preset nandaa
+bad "grok-train: --preset 'nandaa': unknown (nanda, xu, xu-slow, alquabeh, alquabeh-raw, musat, musat-gd, musat-linear, musat-linear3, musat-linear2) (see grok-train --help)" --preset nandaa
 bad "grok-train: --steps -5: must be between 0 and 1099511627776 (see grok-train --help)" --steps -5
 bad "grok-train: --batch 'half': not an integer (see grok-train --help)" --batch half
 bad "grok-train: --hidden '64,,32': expected widths W[,W...] (at most 8 layers) (see grok-train --help)" --model mlp --hidden 64,,32

@@ -136,7 +136,30 @@ int main(void)
     grok_config_resolve(&c, &err);
     ok(c.model.input == GROK_INPUT_RAW, "alquabeh-raw: the raw numbers");
     is_int(grok_config_preset(&c, "power", &err), GROK_EINVAL, "an unknown preset");
-    is_str(err.msg, "--preset 'power': unknown (nanda, xu, xu-slow, alquabeh, alquabeh-raw)", "... named");
+    is_str(err.msg, "--preset 'power': unknown (nanda, xu, xu-slow, alquabeh, alquabeh-raw, musat, musat-gd, "
+           "musat-linear, musat-linear3, musat-linear2)", "... named");
+
+    /* Musat (P2): the closed form on unordered pairs of one-hot sums; the toys */
+    grok_config_preset(&c, "musat", &err);
+    ok(grok_config_resolve(&c, &err) == GROK_OK && c.p == 37 && c.unordered && c.model.d_vocab == 37 &&
+           c.model.input == GROK_INPUT_ONEHOT_SUM && c.model.no_bias && c.model.loss == GROK_LOSS_MSE &&
+           c.dynamics == 1 && c.opt.lr == 1e-3 && c.steps == 5000,
+       "musat: P2's two-layer network under the closed form");
+    round_trip(&c, "musat");
+    grok_config_preset(&c, "musat-gd", &err);
+    ok(grok_config_resolve(&c, &err) == GROK_OK && c.dynamics == 0 && c.opt.kind == GROK_OPT_SGD &&
+           c.opt.momentum == 0 && c.opt.wd == 1e-5, "musat-gd: the same by gradient descent");
+    round_trip(&c, "musat-gd");
+    const char *toys[] = {"musat-linear", "musat-linear3", "musat-linear2"};
+    const int inputs[] = {2, 3, 2}, hidden[] = {0, 0, 1};
+    for (int i = 0; i < 3; i++) {
+        grok_config_preset(&c, toys[i], &err);
+        ok(grok_config_resolve(&c, &err) == GROK_OK && c.task[0] && c.model.n_ctx == inputs[i] &&
+               c.model.d_vocab_out == 1 && c.model.n_hidden == hidden[i] &&
+               c.model.act == GROK_ACT_IDENTITY && c.init_values[0],
+           "%s: a regression of %d inputs, %d hidden layers, from given values", toys[i], inputs[i], hidden[i]);
+        round_trip(&c, toys[i]);
+    }
 
     /* every list setting round-trips */
     grok_config_defaults(&c);
