@@ -847,10 +847,11 @@ static int check_musat(struct grok_train_config *c, struct naming *nm, struct gr
                                 named(nm, 0, "task"), c->task);
         const char *modular_only = c->batch ? "batch" : c->stop_at > 0 ? "stop_at" : c->sampler[0] ? "sampler"
                                    : c->jac_reg > 0 ? "jac_reg" : c->embed_lr_auto ? "embed_lr_auto"
-                                   : c->metrics ? "metrics" : c->test_frac > 0 ? "test_frac" : NULL;
+                                   : c->metrics ? "metrics" : c->test_frac > 0 ? "test_frac"
+                                   : grok_config_intervenes(c) ? "basis" : NULL;
         if (modular_only)
-            return grok_err_set(err, GROK_EINVAL, "%s: not with %s %s (a full-batch regression without "
-                                "accuracy)", named(nm, 0, modular_only), named(nm, 1, "task"), c->task);
+            return grok_err_set(err, GROK_EINVAL, "%s: not with %s %s (a full-batch regression, without "
+                                "tokens or accuracy)", named(nm, 0, modular_only), named(nm, 1, "task"), c->task);
     }
     if (c->dynamics) {
         if (m->n_hidden != 1 || !m->no_bias || m->input == GROK_INPUT_EMBED || m->loss != GROK_LOSS_MSE)

@@ -25,6 +25,9 @@ int grok_model_examples(struct grok_run *run, const char *set, int32_t **tokens,
     *tokens = *y = NULL;
     *n = 0;
     int rc = grok_config_read(run, &c, err);
+    if (!rc && c.task[0])
+        rc = grok_err_set(err, GROK_EINVAL, "%s: a regression (/config@task %s) has no token pairs for "
+                          "this analysis", grok_run_name(run), c.task);
     if (!rc)
         rc = grok_data_read(run, set, c.op, c.p, &ab, &ans, err);
     if (rc)

@@ -4,7 +4,7 @@
  * respect to every parameter. Projecting onto that null space is I − J⁺J = I − V_r V_rᵀ, V_r the
  * right singular vectors of J whose singular values count towards its rank.
  *
- * Owns: the SVD of J (LAPACK's dgesvd, the singular vectors only as needed) and the projection.
+ * Owns: the SVD of J (LAPACK's dgesdd, divide and conquer) and the projection.
  * Calls: LAPACKE. Called by manifold_run (grok-align --manifold) and the tests. */
 #ifndef GROK_MANIFOLD_H
 #define GROK_MANIFOLD_H

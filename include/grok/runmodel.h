@@ -22,7 +22,8 @@ int grok_model_from_run(struct grok_model *m, struct grok_run *run, struct grok_
 
 /* Reads a run's training ("train") or test ("test") examples as the model sees them: tokens
  * (n, n_ctx) laid out by the run's context, and answers (n). Both arrays are malloc'd for the
- * caller. Fails with GROK_ENOTFOUND (no /data) or GROK_EFORMAT (operands outside the task). */
+ * caller. Fails with GROK_ENOTFOUND (no /data), GROK_EFORMAT (operands outside the task) or
+ * GROK_EINVAL (a regression run, whose examples are data.h's grok_data_read_regress). */
 int grok_model_examples(struct grok_run *run, const char *set, int32_t **tokens, int32_t **y,
                         int *n, struct grok_err *err);
 

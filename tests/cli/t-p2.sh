@@ -106,7 +106,13 @@ is_exit 2
 is_stderr "grok-train: --task regress-sum:2: the model reads the N numbers themselves (--embed raw) (see grok-train --help)"
 run grok-train --preset musat-linear --stop-at 0.9
 is_exit 2
-is_stderr "grok-train: --stop-at: not with --task regress-sum:2 (a full-batch regression without accuracy) (see grok-train --help)"
+is_stderr "grok-train: --stop-at: not with --task regress-sum:2 (a full-batch regression, without tokens or accuracy) (see grok-train --help)"
+run grok-train --preset musat-linear --noise 0.1 --basis lin.h5
+is_exit 2
+is_stderr "grok-train: --basis: not with --task regress-sum:2 (a full-batch regression, without tokens or accuracy) (see grok-train --help)"
+run grok-align -t lin.h5
+is_exit 1
+is_stderr "grok-align: lin.h5: a regression (/config@task regress-sum:2) has no token pairs for this analysis"
 run grok-train --preset musat-linear --init-values 1,2,3
 is_exit 2
 is_stderr "grok-train: --init-values: 3 values for a model of 2 parameters (see grok-train --help)"
