@@ -73,6 +73,27 @@ static int init_values(struct grok_trainer *t, struct grok_err *err)
     return GROK_OK;
 }
 
+/* The modular task's tokens, and the sampler that draws batches of them (a regression has
+ * neither: its whole training set is every step's batch). Fails only for memory. */
+static int token_data(struct grok_trainer *t, struct grok_err *err)
+{
+    const struct grok_train_config *c = &t->cfg;
+    t->train_tok = tokens_of(c, t->data.train_ab, t->data.n_train);
+    t->test_tok = tokens_of(c, t->data.test_ab, t->data.n_test);
+    struct grok_examples train = {.tok = t->train_tok, .y = t->data.train_y, .n = t->data.n_train,
+                                  .n_ctx = c->model.n_ctx};
+    double gamma = 0;
+    grok_config_parse_sampler("--sampler", c->sampler, &gamma, err);
+    if (gamma > 0 && (t->token_p = malloc((size_t)c->model.d_vocab * sizeof *t->token_p)))
+        for (int i = 0; i < c->model.d_vocab; i++)
+            t->token_p[i] = 1.0 / c->model.d_vocab;   /* uniform until a step's gradient says */
+    if (!t->train_tok || !t->test_tok || (gamma > 0 && !t->token_p) ||
+        (c->batch ? grok_sampler_weighted(&t->sampler, &train, c->batch, t->token_p, err)
+                  : grok_sampler_full(&t->sampler, &train, err)))
+        return GROK_ENOMEM;
+    return GROK_OK;
+}
+
 /* Everything of grok_trainer_new but the allocation of t itself. */
 static int setup(struct grok_trainer *t, const struct grok_train_config *cfg, struct grok_err *err)
 {
@@ -112,29 +133,8 @@ static int setup(struct grok_trainer *t, const struct grok_train_config *cfg, st
     /* evaluations reuse the batch's activations when it is large enough to keep the matrix
      * products efficient, so that evaluating needs no memory a step does not */
     t->eval_chunk = batch >= 256 ? batch : (larger < 256 ? larger : 256);
-    if (t->regression) {   /* a regression takes its whole batch from regress: no tokens */
-        t->params = malloc(m->n_params * sizeof *t->params);
-        if (!t->params)
-            return grok_err_set(err, GROK_ENOMEM, "out of memory for a model of %zu parameters", m->n_params);
-        if ((rc = grok_batch_loss_init(&t->loss, m, t->eval_chunk, err)) || (rc = optim_ranges(t, err)) ||
-            (rc = snapshot_set(t, err)))
-            return rc;
-        grok_model_init(m, t->params, c->init, c->init_scale, t->rng);
-        return init_values(t, err);
-    }
-    t->train_tok = tokens_of(c, t->data.train_ab, t->data.n_train);
-    t->test_tok = tokens_of(c, t->data.test_ab, t->data.n_test);
     t->params = malloc(m->n_params * sizeof *t->params);
-    struct grok_examples train = {.tok = t->train_tok, .y = t->data.train_y, .n = t->data.n_train,
-                                  .n_ctx = c->model.n_ctx};
-    double gamma = 0;
-    grok_config_parse_sampler("--sampler", c->sampler, &gamma, err);
-    if (gamma > 0 && (t->token_p = malloc((size_t)c->model.d_vocab * sizeof *t->token_p)))
-        for (int i = 0; i < c->model.d_vocab; i++)
-            t->token_p[i] = 1.0 / c->model.d_vocab;   /* uniform until a step's gradient says */
-    if (!t->train_tok || !t->test_tok || !t->params || (gamma > 0 && !t->token_p) ||
-        (c->batch ? grok_sampler_weighted(&t->sampler, &train, c->batch, t->token_p, err)
-                  : grok_sampler_full(&t->sampler, &train, err)))
+    if (!t->params || (!t->regression && token_data(t, err)))
         return grok_err_set(err, GROK_ENOMEM, "out of memory for a model of %zu parameters, its data and a batch of %d",
                             m->n_params, batch);
     if ((rc = grok_batch_loss_init(&t->loss, m, batch > t->eval_chunk ? batch : t->eval_chunk, err)))
