@@ -343,8 +343,10 @@ int grok_runtable_write_trajectory(struct grok_run *run, const struct grok_snaps
     }
     grok_tsv_end_row(&w);
     for (size_t t = 0; rc == GROK_OK && t < T; t++) {
-        for (size_t i = 0; rc == GROK_OK && t > 0 && i < nparams; i++)
+        for (size_t i = 0; rc == GROK_OK && t > 0 && i < nparams; i++) {
+            grok_array_free(&a[i]);   /* the reader overwrites, the caller frees */
             rc = grok_snapshot_read(run, rows[t], params[i], &a[i], NULL, err);
+        }
         if (rc != GROK_OK)
             break;
         grok_tsv_i64(&w, stp[t]);
