@@ -8,7 +8,8 @@ set -eu
 
 # python3-h5py: a test reads a run from Python; gnuplot-nox: make demo draws its plot;
 # groff-base: tests/cli/t-man.sh formats the man pages; g++: tests/cli/t-headers.sh compiles
-# the headers as C++.
+# the headers as C++; slurm-wlm and munge: tests/cli/t-sweep.sh submits a sweep to a real
+# single-node Slurm (tools/slurm-local.sh); the examples' plots need gnuplot too.
 check=0
 bench=0
 fuzz=0
@@ -21,7 +22,7 @@ for arg in "$@"; do
     esac
 done
 
-pkgs="libhdf5-dev liblapacke-dev libopenblas-dev libgsl-dev pkg-config hdf5-tools perl make gcc procps python3-h5py gnuplot-nox groff-base g++"
+pkgs="libhdf5-dev liblapacke-dev libopenblas-dev libgsl-dev pkg-config hdf5-tools perl make gcc procps python3-h5py gnuplot-nox groff-base g++ slurm-wlm munge"
 if [ "$bench" -eq 1 ]; then pkgs="python3-torch python3-numpy python3-h5py"; fi
 # libclang-rt-dev holds libFuzzer and the sanitizer runtimes of clang.
 if [ "$fuzz" -eq 1 ]; then pkgs="clang libclang-rt-dev"; fi
