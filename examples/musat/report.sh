@@ -46,7 +46,7 @@ decay.
 
 ![accuracy and loss](figures/closed-form.png)
 
-| | closed form | gradient descent |
+| measure | closed form | gradient descent |
 | --- | --- | --- |
 | largest training loss after step 0 | $(fmt "$(max "$c" train_loss 1 | cut -d' ' -f1)") | $(fmt "$(max "$g" train_loss 1 | cut -d' ' -f1)") |
 | final training loss | $(fmt "$(last "$c" train_loss)") | $(fmt "$(last "$g" train_loss)") |
@@ -66,7 +66,7 @@ frequencies use hidden units of their own (diag dominance; 0.36 for random vecto
 
 END
 cf=$t/closed-fourier.tsv gf=$t/gd-fourier.tsv
-echo "| | closed form | gradient descent |"
+echo "| measure | closed form | gradient descent |"
 echo "| --- | --- | --- |"
 echo "| key frequencies (fixed, last snapshot) | $(meta "$cf" 'fixed keys' | sed 's/.*: //' | tr ',' '\n' | grep -c .) | $(meta "$gf" 'fixed keys' | sed 's/.*: //' | tr ',' '\n' | grep -c .) |"
 for col in circle_ratio circle_cos diag_dominance; do
