@@ -12,7 +12,7 @@ for mk in "$GROK_TOP"/examples/*/Makefile; do
     dir=$(dirname "$mk")
     name=$(basename "$dir")
     out=$TMP/$name
-    run make -C "$dir" SMALL=1 OUT="$out" BIN="$GROK_BIN" report
+    run make -j2 -C "$dir" SMALL=1 OUT="$out" BIN="$GROK_BIN" report
     is_exit 0
     [ "$RC" -eq 0 ] || tail -n 20 "$TMP/stderr" | sed 's/^/# /'
     [ -s "$out/REPORT.md" ]
