@@ -29,6 +29,8 @@ static const char usage[] =
     "      --law Y:X[:FORM]   fit Y against X (repeatable); FORM power (y = a*x^b, the\n"
     "                         default, least squares on logs), linear (y = a + b*x) or exp\n"
     "                         (y = a*exp(b*x), least squares on log y)\n"
+    "      --by COLUMN        a law per value of COLUMN (op, preset, lr, ...), its value in a\n"
+    "                         first column of that name\n"
     "      --drop-invalid     drop rows with nan, or a log of a value <= 0, and count them\n"
     "                         (default: refuse them, naming the row)\n"
     "Sigmoids, one per input and column:\n"
@@ -53,7 +55,8 @@ static const char usage[] =
     "  grok-fit -t --sigmoid test_acc --sigmoid train_acc run.h5\n"
     "  grok-snap -t metrics run.h5 | grok-fit -t --grok-acc 0.5\n"
     "  grok-snap -t metrics run.h5 | grok-fit --law train_loss:step:exp --bootstrap 1000\n"
-    "  grok-snap -t metrics run.h5 | grok-fit --law test_loss:step --drop-invalid\n";
+    "  grok-snap -t metrics run.h5 | grok-fit --law test_loss:step --drop-invalid\n"
+    "  grok-fit -t runs/*.h5 > events.tsv && grok-fit --law lead:t_grok --by op --drop-invalid events.tsv\n";
 
 struct opts {
     struct grok_common co;
@@ -65,7 +68,7 @@ struct opts {
 enum {
     OPT_MEM_ACC = 256, OPT_GROK_ACC, OPT_GROKKED_ACC, OPT_GROKKED_COUNT, OPT_ONSET_FACTOR,
     OPT_ONSET_MIN, OPT_ONSET_FLOOR, OPT_LAW, OPT_SIGMOID, OPT_DROP_INVALID, OPT_BOOTSTRAP,
-    OPT_SEED,
+    OPT_SEED, OPT_BY,
 };
 
 /* A threshold from lo to hi; `what` says which, in the refusal. */
@@ -135,6 +138,7 @@ static struct opts parse_args(int argc, char **argv)
         {"drop-invalid", no_argument, NULL, OPT_DROP_INVALID},
         {"bootstrap", required_argument, NULL, OPT_BOOTSTRAP},
         {"seed", required_argument, NULL, OPT_SEED},
+        {"by", required_argument, NULL, OPT_BY},
         {NULL, 0, NULL, 0},
     };
     static const char *const no_tables[] = {NULL};
@@ -169,8 +173,15 @@ static struct opts parse_args(int argc, char **argv)
         case OPT_DROP_INVALID: o.f.drop_invalid = 1; break;
         case OPT_BOOTSTRAP: o.f.bootstrap = parse_count("--bootstrap", optarg, 1); break;
         case OPT_SEED: o.f.seed = parse_count("--seed", optarg, 0); break;
+        case OPT_BY:
+            if (!*optarg)
+                grok_usage("--by: empty column name");
+            o.f.by = optarg;
+            break;
         }
     }
+    if (o.f.by && !o.f.nlaws)
+        grok_usage("--by applies to --law");
     if (o.f.nlaws && o.f.nsig)
         grok_usage("--law and --sigmoid make different tables: give one of them");
     if (!o.f.nlaws && !o.f.nsig && (o.f.bootstrap || o.f.drop_invalid))

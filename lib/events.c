@@ -196,6 +196,24 @@ int grok_events_value(const struct grok_input *in, const struct grok_events_row 
     return GROK_OK;
 }
 
+int grok_events_text(const struct grok_input *in, const struct grok_events_row *r,
+                     const char *name, char *buf, size_t cap, struct grok_err *err)
+{
+    int c = 0;
+    while (c < NCOLS && strcmp(ev_cols[c].name, name) != 0)
+        c++;
+    if (c == NCOLS)
+        return grok_err_set(err, GROK_ENOTFOUND, "%s: no column '%s' among the events", in->name,
+                            name);
+    if (ev_cols[c].kind == TEXT) {
+        snprintf(buf, cap, "%s", r->text[c] ? r->text[c] : "nan");
+    } else {
+        char num[64];
+        snprintf(buf, cap, "%s", grok_fmt_number(num, r->num[c], 0));
+    }
+    return GROK_OK;
+}
+
 int grok_events_is_metrics_table(const struct grok_table *t)
 {
     return grok_table_find(t, "step") >= 0 && grok_table_find(t, "train_acc") >= 0 &&

@@ -12,9 +12,16 @@
 
 struct law_result {
     const struct grok_law_spec *spec;
+    char *group;                /* --by's value of these points (malloc'd), or NULL */
     struct grok_law fit;
     size_t dropped;
     struct grok_interval b_ci, a_ci;
+};
+
+/* The laws fitted so far: one per law, or per law and group with --by. */
+struct law_list {
+    struct law_result *r;
+    int n, cap;
 };
 
 /* The points of a law: from each input either its events row (runs, metrics tables) or its
@@ -23,11 +30,21 @@ struct points {
     double *x, *y;
     const struct grok_input **from;  /* (n) input of each point */
     size_t *line;               /* (n) input line of each point, 0 for an events row */
+    char **key;                 /* (n) --by's value of each point (malloc'd), or NULL without */
     size_t n, cap;
 };
 
-static int points_add(struct points *p, double x, double y, const struct grok_input *in, size_t line)
+static int points_add(struct points *p, double x, double y, const struct grok_input *in, size_t line,
+                      const char *key)
 {
+    if (key) {
+        if (p->n == p->cap || !p->key) {
+            char **nk = realloc(p->key, (p->cap ? 2 * p->cap : 64) * sizeof *nk);
+            if (!nk)
+                return -1;
+            p->key = nk;
+        }
+    }
     if (p->n == p->cap) {
         size_t cap = p->cap ? 2 * p->cap : 64;
         double *nx = realloc(p->x, cap * sizeof *nx);
@@ -46,6 +63,8 @@ static int points_add(struct points *p, double x, double y, const struct grok_in
             return -1;
         p->cap = cap;
     }
+    if (key && !(p->key[p->n] = strdup(key)))
+        return -1;
     p->x[p->n] = x;
     p->y[p->n] = y;
     p->from[p->n] = in;
@@ -55,6 +74,9 @@ static int points_add(struct points *p, double x, double y, const struct grok_in
 
 static void points_free(struct points *p)
 {
+    for (size_t i = 0; p->key && i < p->n; i++)
+        free(p->key[i]);
+    free(p->key);
     free(p->x);
     free(p->y);
     free(p->from);
@@ -88,6 +110,11 @@ static int points_check(struct points *p, const struct grok_law_spec *l, int dro
             p->x[k] = p->x[i];
             p->y[k] = p->y[i];
             p->from[k] = p->from[i];
+            if (p->key) {   /* swapped, not copied: each key stays in the array once */
+                char *t = p->key[k];
+                p->key[k] = p->key[i];
+                p->key[i] = t;
+            }
             p->line[k++] = p->line[i];
             continue;
         }
@@ -103,65 +130,128 @@ static int points_check(struct points *p, const struct grok_law_spec *l, int dro
                             p->from[i]->name, where, which ? l->y : l->x, val,
                             why == GROK_POINT_NO_LOG ? "cannot take its log" : "no value to fit");
     }
+    for (size_t i = k; p->key && i < p->n; i++)
+        free(p->key[i]);   /* the dropped points' */
     p->n = k;
     return GROK_OK;
 }
 
-static int fit_law(const struct grok_law_spec *l, const struct grok_input *ins, int nin,
-                   const struct grok_events_row *rows, const struct grok_fit_opts *o,
-                   struct law_result *res, struct grok_err *err)
+/* Refuses or drops the points the law's form cannot take, then fits the law to the rest into
+ * res (and its bootstrap). `where` names the input or the group in the messages. */
+static int fit_points(const struct grok_law_spec *l, struct points *p, const struct grok_fit_opts *o,
+                      const char *where, struct law_result *res, struct grok_err *err)
 {
-    struct points p = {0};
-    int rc = GROK_OK;
+    int rc = points_check(p, l, o->drop_invalid, &res->dropped, err);
+    if (rc != GROK_OK)
+        return rc;
+    if (p->n < 3) {
+        char d[64] = "";
+        if (res->dropped)
+            snprintf(d, sizeof d, " left after dropping %zu", res->dropped);
+        return grok_err_set(err, GROK_EINVAL, "%s%s: %zu row%s%s, a law needs 3 at least", where,
+                            l->text, p->n, p->n == 1 ? "" : "s", d);
+    }
+    struct grok_err e2 = {0};
+    if ((rc = grok_law_fit(l->form, p->x, p->y, p->n, &res->fit, &e2)) != GROK_OK) {
+        if (rc == GROK_EINVAL)
+            return grok_err_set(err, rc, "%s%s: every %s is the same, no slope to fit", where, l->text, l->x);
+        return grok_err_set(err, rc, "%s", e2.msg);
+    }
+    if (o->bootstrap)
+        rc = grok_law_bootstrap(l->form, p->x, p->y, p->n, o->bootstrap, o->seed, &res->b_ci,
+                                &res->a_ci, NULL, err);
+    return rc;
+}
+
+/* A new result at the end of the list, zeroed, for law l. NULL when memory runs out. */
+static struct law_result *law_push(struct law_list *list, const struct grok_law_spec *l)
+{
+    if (list->n == list->cap) {
+        int cap = list->cap ? 2 * list->cap : 8;
+        struct law_result *r = realloc(list->r, (size_t)cap * sizeof *r);
+        if (!r)
+            return NULL;
+        list->r = r;
+        list->cap = cap;
+    }
+    struct law_result *res = &list->r[list->n++];
     memset(res, 0, sizeof *res);
     res->spec = l;
+    return res;
+}
+
+/* The law's points: each input's events row (runs, metrics tables) or its rows (other tables),
+ * with --by's value of each. */
+static int law_points(const struct grok_law_spec *l, const struct grok_input *ins, int nin,
+                      const struct grok_events_row *rows, const struct grok_fit_opts *o,
+                      struct points *p, struct grok_err *err)
+{
+    int rc = GROK_OK;
     for (int i = 0; i < nin && rc == GROK_OK; i++) {
         const struct grok_input *in = &ins[i];
         if (gives_rows(in, o)) {
             const double *x, *y;
-            if (!(y = grok_table_num(in->table, l->y, err)) || !(x = grok_table_num(in->table, l->x, err))) {
-                rc = err->code;
-                break;
-            }
+            int kc = o->by ? grok_table_find(in->table, o->by) : -1;
+            if (!(y = grok_table_num(in->table, l->y, err)) || !(x = grok_table_num(in->table, l->x, err)))
+                return err->code;
+            if (o->by && kc < 0)
+                return grok_err_set(err, GROK_ENOTFOUND, "%s: no column '%s' to group by (--by)",
+                                    in->name, o->by);
             for (size_t j = 0; j < in->table->nrows && rc == GROK_OK; j++)
-                if (points_add(&p, x[j], y[j], in, in->table->line[j]) != 0)
+                if (points_add(p, x[j], y[j], in, in->table->line[j],
+                               o->by ? in->table->cols[kc].text[j] : NULL) != 0)
                     rc = grok_err_set(err, GROK_ENOMEM, "out of memory");
         } else {
             double x = NAN, y = NAN;
+            char key[256];
             if ((rc = grok_events_value(in, &rows[i], l->y, &y, err)) == GROK_OK &&
                 (rc = grok_events_value(in, &rows[i], l->x, &x, err)) == GROK_OK &&
-                points_add(&p, x, y, in, 0) != 0)
+                (!o->by || (rc = grok_events_text(in, &rows[i], o->by, key, sizeof key, err)) == GROK_OK) &&
+                points_add(p, x, y, in, 0, o->by ? key : NULL) != 0)
                 rc = grok_err_set(err, GROK_ENOMEM, "out of memory");
         }
     }
-    if (rc != GROK_OK || (rc = points_check(&p, l, o->drop_invalid, &res->dropped, err)) != GROK_OK)
-        goto out;
+    return rc;
+}
+
+/* Law l over the inputs: one result, or with --by one per value of the column, in the order the
+ * values first appear. */
+static int fit_law(const struct grok_law_spec *l, const struct grok_input *ins, int nin,
+                   const struct grok_events_row *rows, const struct grok_fit_opts *o,
+                   struct law_list *out, struct grok_err *err)
+{
+    struct points all = {0};
+    int rc = law_points(l, ins, nin, rows, o, &all, err);
     /* Errors about the whole law name the input when there is one. */
-    char where[1100] = "";
+    char where[1400] = "";
     if (nin == 1)
         snprintf(where, sizeof where, "%s: ", ins[0].name);
-    if (p.n < 3) {
-        char d[64] = "";
-        if (res->dropped)
-            snprintf(d, sizeof d, " left after dropping %zu", res->dropped);
-        rc = grok_err_set(err, GROK_EINVAL, "%s%s: %zu row%s%s, a law needs 3 at least", where,
-                          l->text, p.n, p.n == 1 ? "" : "s", d);
-        goto out;
+    if (rc == GROK_OK && !o->by) {
+        struct law_result *res = law_push(out, l);
+        rc = res ? fit_points(l, &all, o, where, res, err) : grok_err_set(err, GROK_ENOMEM, "out of memory");
     }
-    struct grok_err e2 = {0};
-    if ((rc = grok_law_fit(l->form, p.x, p.y, p.n, &res->fit, &e2)) != GROK_OK) {
-        if (rc == GROK_EINVAL)
-            grok_err_set(err, rc, "%s%s: every %s is the same, no slope to fit", where, l->text, l->x);
-        else
-            grok_err_set(err, rc, "%s", e2.msg);
-        goto out;
+    for (size_t i = 0; rc == GROK_OK && o->by && i < all.n; i++) {
+        int seen = 0;
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = strcmp(all.key[j], all.key[i]) == 0;
+        if (seen)
+            continue;
+        struct points g = {0};
+        for (size_t j = i; rc == GROK_OK && j < all.n; j++)
+            if (strcmp(all.key[j], all.key[i]) == 0 &&
+                points_add(&g, all.x[j], all.y[j], all.from[j], all.line[j], all.key[j]) != 0)
+                rc = grok_err_set(err, GROK_ENOMEM, "out of memory");
+        struct law_result *res = rc == GROK_OK ? law_push(out, l) : NULL;
+        if (rc == GROK_OK && (!res || !(res->group = strdup(all.key[i]))))
+            rc = grok_err_set(err, GROK_ENOMEM, "out of memory");
+        if (rc == GROK_OK) {
+            char gw[1700];
+            snprintf(gw, sizeof gw, "%s%s %s, ", where, o->by, all.key[i]);
+            rc = fit_points(l, &g, o, gw, res, err);
+        }
+        points_free(&g);
     }
-    if (o->bootstrap &&
-        (rc = grok_law_bootstrap(l->form, p.x, p.y, p.n, o->bootstrap, o->seed, &res->b_ci,
-                                 &res->a_ci, NULL, err)) != GROK_OK)
-        goto out;
-out:
-    points_free(&p);
+    points_free(&all);
     return rc;
 }
 
@@ -261,11 +351,15 @@ static void write_laws_table(struct grok_tsv_writer *w, const struct grok_fit_op
     write_bootstrap_meta(w, o);
     const char *head[] = {"y", "x", "form", "n", "dropped", "b", "b_se", "a", "a_se", "r2",
                           "b_lo", "b_hi", "a_lo", "a_hi"};
+    if (o->by)
+        grok_tsv_str(w, o->by);
     for (int j = 0; j < (o->bootstrap ? 14 : 10); j++)
         grok_tsv_str(w, head[j]);
     grok_tsv_end_row(w);
     for (int i = 0; i < n; i++) {
         const struct law_result *r = &res[i];
+        if (o->by)
+            grok_tsv_str(w, r->group);
         grok_tsv_str(w, r->spec->y);
         grok_tsv_str(w, r->spec->x);
         grok_tsv_str(w, grok_law_form_name(r->spec->form));
@@ -356,13 +450,12 @@ int grok_fit_run(const struct grok_fit_opts *o, const struct grok_input *ins, in
     struct grok_text_out text = {0};
     struct grok_run *out = NULL;
     struct grok_events_row *rows = NULL;
-    struct law_result *laws = NULL;
+    struct law_list laws = {0};
     struct sig_result *sigs = NULL;
     int nsigs = 0, rc;
 
     /* Events: of every input for the events table and the laws, of the one run for /fit. */
     if (!(rows = calloc((size_t)nin, sizeof *rows)) ||
-        !(laws = calloc((size_t)(o->nlaws ? o->nlaws : 1), sizeof *laws)) ||
         !(sigs = calloc((size_t)nin * (size_t)(o->nsig ? o->nsig : 1), sizeof *sigs))) {
         grok_err_set(&err, GROK_ENOMEM, "out of memory");
         goto fail;
@@ -373,7 +466,7 @@ int grok_fit_run(const struct grok_fit_opts *o, const struct grok_input *ins, in
             goto fail;
     }
     for (int l = 0; l < o->nlaws; l++)
-        if (fit_law(&o->laws[l], ins, nin, rows, o, &laws[l], &err) != GROK_OK)
+        if (fit_law(&o->laws[l], ins, nin, rows, o, &laws, &err) != GROK_OK)
             goto fail;
     for (int i = 0; i < nin; i++)
         for (int s = 0; s < o->nsig; s++, nsigs++)
@@ -390,7 +483,7 @@ int grok_fit_run(const struct grok_fit_opts *o, const struct grok_input *ins, in
             goto fail;
         grok_tsv_init(&w, text.f);
         if (o->nlaws)
-            write_laws_table(&w, o, laws, o->nlaws);
+            write_laws_table(&w, o, laws.r, laws.n);
         else if (o->nsig)
             write_sigmoid_table(&w, o, sigs, nsigs);
         else if (grok_events_table_write(&w, &o->ev, rows, nin, &err) != GROK_OK)
@@ -414,7 +507,9 @@ done:
     for (int i = 0; rows && i < nin; i++)
         grok_events_row_free(&rows[i]);
     free(rows);
-    free(laws);
+    for (int i = 0; i < laws.n; i++)
+        free(laws.r[i].group);
+    free(laws.r);
     free(sigs);
     return rc;
 }

@@ -51,6 +51,12 @@ void grok_events_row_free(struct grok_events_row *r);
 int grok_events_value(const struct grok_input *in, const struct grok_events_row *r,
                       const char *name, double *v, struct grok_err *err);
 
+/* The events column `name` of r as text into buf (cap bytes): a text column as written ("nan"
+ * when absent), a number as grok's tables write it. GROK_ENOTFOUND when there is no such
+ * column. For grok-fit --by, which groups rows by it. */
+int grok_events_text(const struct grok_input *in, const struct grok_events_row *r,
+                     const char *name, char *buf, size_t cap, struct grok_err *err);
+
 /* Whether table t has the columns of metrics (step, train_acc, test_acc). */
 int grok_events_is_metrics_table(const struct grok_table *t);
 

@@ -38,9 +38,12 @@ struct grok_fit_opts {
     size_t bootstrap;                /* resamples for the intervals; 0 for none */
     unsigned long seed;              /* of the resampling */
     int quiet;                       /* no warnings (a sigmoid that does not fit) */
+    const char *by;                  /* --by COLUMN: a law per value of the column, or NULL */
 };
 
-/* Runs grok-fit on the nin inputs (the caller's, left open): with laws, the laws table; with
+/* Runs grok-fit on the nin inputs (the caller's, left open): with laws, the laws table (with
+ * o->by, one row per law and value of that column, in the order the values first appear, the
+ * value in a first column named after it); with
  * sigmoids, the sigmoids table, or the /fit group (events and sigmoids) of the one run when
  * `table` is 0; else the events table, or the /fit group. A table goes to `output` (NULL or "-":
  * standard output), a run to output as grok_run_derive says. The caller has checked that a

@@ -460,4 +460,24 @@ ok $? "--help prints the usage to stdout"
 run grok-fit --version
 is_stdout "grok-fit $GROK_VERSION_TEST"
 
+# --by: a law per value of a column, in the order the values first appear.
+printf 'op\tx\ty\nadd\t1\t2\nsub\t1\t3\nadd\t2\t8\nsub\t2\t6\nadd\t4\t32\nsub\t4\t12\nsub\t8\t24\n' >by.tsv
+run grok-fit --law y:x --by op by.tsv
+is_exit 0
+grep -v '^#' "$TMP/stdout" | awk -F'\t' 'NR == 1 { h = $1 } NR > 1 { printf "%s %s %s %.6f %.6f\n", $1, $2, $5, $7, $9 }' >got
+printf 'add y 3 2.000000 2.000000\nsub y 4 1.000000 3.000000\n' | cmp -s - got
+ok $? "--by op: y = 2x^2 for add and 3x for sub, each from its own rows"
+grep -v '^#' "$TMP/stdout" | head -n 1 | cut -f1 | grep -qx op
+ok $? "... the group's value in a first column named op"
+printf 'op\tx\ty\nadd\t1\t2\nadd\t2\t8\nadd\t4\t32\nsub\t1\t3\nsub\t2\t6\n' >short.tsv
+run grok-fit --law y:x --by op short.tsv
+is_exit 1
+is_stderr "grok-fit: short.tsv: op sub, y:x: 2 rows, a law needs 3 at least"
+run grok-fit --law y:x --by model by.tsv
+is_exit 1
+is_stderr "grok-fit: by.tsv: no column 'model' to group by (--by)"
+run grok-fit --by op by.tsv
+is_exit 2
+is_stderr "grok-fit: --by applies to --law (see grok-fit --help)"
+
 done_testing
