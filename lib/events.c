@@ -180,15 +180,22 @@ int grok_events_read(const struct grok_input *in, const struct grok_events_opts 
     return in->run ? events_of_run(in, o, r, err) : events_of_table(in, o, r, err);
 }
 
+/* The index of the events column `name`, or -1 with GROK_ENOTFOUND in err. */
+static int find_column(const struct grok_input *in, const char *name, struct grok_err *err)
+{
+    for (int c = 0; c < NCOLS; c++)
+        if (strcmp(ev_cols[c].name, name) == 0)
+            return c;
+    grok_err_set(err, GROK_ENOTFOUND, "%s: no column '%s' among the events", in->name, name);
+    return -1;
+}
+
 int grok_events_value(const struct grok_input *in, const struct grok_events_row *r,
                       const char *name, double *v, struct grok_err *err)
 {
-    int c = 0;
-    while (c < NCOLS && strcmp(ev_cols[c].name, name) != 0)
-        c++;
-    if (c == NCOLS)
-        return grok_err_set(err, GROK_ENOTFOUND, "%s: no column '%s' among the events", in->name,
-                            name);
+    int c = find_column(in, name, err);
+    if (c < 0)
+        return GROK_ENOTFOUND;
     if (ev_cols[c].kind == TEXT)
         return grok_err_set(err, GROK_EFORMAT, "%s: column '%s' is text, a law needs numbers",
                             in->name, name);
@@ -199,12 +206,9 @@ int grok_events_value(const struct grok_input *in, const struct grok_events_row 
 int grok_events_text(const struct grok_input *in, const struct grok_events_row *r,
                      const char *name, char *buf, size_t cap, struct grok_err *err)
 {
-    int c = 0;
-    while (c < NCOLS && strcmp(ev_cols[c].name, name) != 0)
-        c++;
-    if (c == NCOLS)
-        return grok_err_set(err, GROK_ENOTFOUND, "%s: no column '%s' among the events", in->name,
-                            name);
+    int c = find_column(in, name, err);
+    if (c < 0)
+        return GROK_ENOTFOUND;
     if (ev_cols[c].kind == TEXT) {
         snprintf(buf, cap, "%s", r->text[c] ? r->text[c] : "nan");
     } else {
