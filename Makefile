@@ -59,7 +59,7 @@ PUB_HEADERS := $(wildcard include/grok/*.h)
 HEADERS    := $(PUB_HEADERS) $(wildcard lib/*.h)
 MANPAGES   := $(wildcard doc/*.1)
 
-.PHONY: all check demo bench bench-pca bench-checkpoint bench-intervene bench-filters bench-jacreg bench-progress bench-sweep bench-deps install uninstall clean deps deps-check fuzz fuzz-deps fuzz-build fuzz-ci
+.PHONY: all check examples-check demo bench bench-pca bench-checkpoint bench-intervene bench-filters bench-jacreg bench-progress bench-sweep bench-deps install uninstall clean deps deps-check fuzz fuzz-deps fuzz-build fuzz-ci
 .DELETE_ON_ERROR:
 
 all: deps-check $(LIBGROK) $(PROGS)
@@ -100,6 +100,10 @@ endif
 
 check: all $(UNIT_BIN) $(FIXTURE)
 	$(TEST_ENV) GROK_LIBGROK=$(abspath $(LIBGROK)) GROK_LDLIBS='$(SANFLAGS) $(LDLIBS)' prove --exec '' $(UNIT_BIN) $(CLI_TESTS)
+
+# Every study of examples/ in its reduced setting (examples/README.md); about ten minutes.
+examples-check: all $(FIXTURE)
+	$(TEST_ENV) prove tests/examples/t-studies.sh
 
 demo: all
 	@sh examples/demo.sh $(abspath $(BINDIR)) $(abspath $(O)/demo)
