@@ -55,8 +55,7 @@ static const char usage[] =
     "  grok-fit -t --sigmoid test_acc --sigmoid train_acc run.h5\n"
     "  grok-snap -t metrics run.h5 | grok-fit -t --grok-acc 0.5\n"
     "  grok-snap -t metrics run.h5 | grok-fit --law train_loss:step:exp --bootstrap 1000\n"
-    "  grok-snap -t metrics run.h5 | grok-fit --law test_loss:step --drop-invalid\n"
-    "  grok-fit -t runs/*.h5 > events.tsv && grok-fit --law lead:t_grok --by op --drop-invalid events.tsv\n";
+    "  grok-snap -t metrics run.h5 | grok-fit --law test_loss:step --drop-invalid\n";
 
 struct opts {
     struct grok_common co;
