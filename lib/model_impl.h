@@ -537,6 +537,23 @@ static R *backward(const struct grok_model *m, struct grok_work *w, const struct
     return dx;
 }
 
+/* Backward from the workspace's dlogits into the parameters' gradient G (accumulated), the
+ * embedding's included: through the token table, or from the input's adjoint when the examples
+ * came as tokens through an embedding. A continuous input (tokens NULL) has no embedding to
+ * reach. */
+static void params_backward(const struct grok_model *m, struct grok_work *w,
+                            const struct grok_work_layout *L, const R *P, R *G,
+                            const int32_t *tokens, int n)
+{
+    const struct grok_model_config *c = &m->cfg;
+    int embedded = tokens && m->W_E != GROK_ABSENT;
+    R *dx = backward(m, w, L, P, G, tokens, n, embedded);
+    if (embedded && dx)
+        SFX(grok_embed_backward)(G + m->W_E, m->W_pos != GROK_ABSENT ? G + m->W_pos : NULL, dx,
+                                 tokens, n, c->n_ctx,
+                                 c->arch == GROK_TRANSFORMER ? c->d_model : c->d_embed);
+}
+
 /* Each example's loss (N) of the rows of logits (N, V), by the model's loss: the
  * cross-entropy's when it is not fused with its gradient. */
 static void loss_forward(const struct grok_model *m, double *losses, const R *logits,
@@ -632,12 +649,7 @@ double SFX(grok_model_loss_grad_weighted)(const struct grok_model *m, struct gro
             zero(dlogits, (size_t)n * V);
             loss_backward(m, NULL, dlogits, logits, y, weight, scale, n, 0);
         }
-        int embedded = m->W_E != GROK_ABSENT;
-        R *dx = backward(m, w, &L, P, G, tokens, n, embedded);
-        if (embedded && dx)
-            SFX(grok_embed_backward)(G + m->W_E, m->W_pos != GROK_ABSENT ? G + m->W_pos : NULL,
-                                     dx, tokens, n, c->n_ctx,
-                                     c->arch == GROK_TRANSFORMER ? c->d_model : c->d_embed);
+        params_backward(m, w, &L, P, G, tokens, n);
     }
     return sum * scale;
 }
@@ -693,7 +705,7 @@ double SFX(grok_model_regress_loss_grad)(const struct grok_model *m, struct grok
     }
     if (G) {
         zero(G, m->n_params);
-        backward(m, w, &L, P, G, NULL, n, 0);
+        params_backward(m, w, &L, P, G, NULL, n);
     }
     return sum * scale;
 }
@@ -709,12 +721,7 @@ void SFX(grok_model_param_vjp)(const struct grok_model *m, struct grok_work *w, 
         memcpy(base + L.x, x, (size_t)n * m->d_input * sizeof *x);
     forward(m, w, &L, P, tokens, n);
     memcpy(base + L.dlogits, dlogits, (size_t)n * c->d_vocab_out * sizeof *dlogits);
-    int embedded = tokens && m->W_E != GROK_ABSENT;
-    R *dx = backward(m, w, &L, P, G, tokens, n, embedded);
-    if (embedded && dx)
-        SFX(grok_embed_backward)(G + m->W_E, m->W_pos != GROK_ABSENT ? G + m->W_pos : NULL, dx,
-                                 tokens, n, c->n_ctx,
-                                 c->arch == GROK_TRANSFORMER ? c->d_model : c->d_embed);
+    params_backward(m, w, &L, P, G, tokens, n);
 }
 
 void SFX(grok_model_readout_acts)(const struct grok_model *m, struct grok_work *w, const R *P,
