@@ -30,21 +30,13 @@ struct points {
     double *x, *y;
     const struct grok_input **from;  /* (n) input of each point */
     size_t *line;               /* (n) input line of each point, 0 for an events row */
-    char **key;                 /* (n) --by's value of each point (malloc'd), or NULL without */
+    char **key;                 /* (n) --by's value of each point (malloc'd), NULL without --by */
     size_t n, cap;
 };
 
 static int points_add(struct points *p, double x, double y, const struct grok_input *in, size_t line,
                       const char *key)
 {
-    if (key) {
-        if (p->n == p->cap || !p->key) {
-            char **nk = realloc(p->key, (p->cap ? 2 * p->cap : 64) * sizeof *nk);
-            if (!nk)
-                return -1;
-            p->key = nk;
-        }
-    }
     if (p->n == p->cap) {
         size_t cap = p->cap ? 2 * p->cap : 64;
         double *nx = realloc(p->x, cap * sizeof *nx);
@@ -59,12 +51,17 @@ static int points_add(struct points *p, double x, double y, const struct grok_in
         size_t *nl = realloc(p->line, cap * sizeof *nl);
         if (nl)
             p->line = nl;
-        if (!nx || !ny || !nf || !nl)
+        char **nk = realloc(p->key, cap * sizeof *nk);
+        if (nk)
+            p->key = nk;
+        if (!nx || !ny || !nf || !nl || !nk)
             return -1;
         p->cap = cap;
     }
-    if (key && !(p->key[p->n] = strdup(key)))
+    char *k = key ? strdup(key) : NULL;
+    if (key && !k)
         return -1;
+    p->key[p->n] = k;
     p->x[p->n] = x;
     p->y[p->n] = y;
     p->from[p->n] = in;
@@ -74,7 +71,7 @@ static int points_add(struct points *p, double x, double y, const struct grok_in
 
 static void points_free(struct points *p)
 {
-    for (size_t i = 0; p->key && i < p->n; i++)
+    for (size_t i = 0; i < p->n; i++)
         free(p->key[i]);
     free(p->key);
     free(p->x);
@@ -110,11 +107,9 @@ static int points_check(struct points *p, const struct grok_law_spec *l, int dro
             p->x[k] = p->x[i];
             p->y[k] = p->y[i];
             p->from[k] = p->from[i];
-            if (p->key) {   /* swapped, not copied: each key stays in the array once */
-                char *t = p->key[k];
-                p->key[k] = p->key[i];
-                p->key[i] = t;
-            }
+            char *t = p->key[k];   /* swapped, not copied: each key stays in the array once */
+            p->key[k] = p->key[i];
+            p->key[i] = t;
             p->line[k++] = p->line[i];
             continue;
         }
@@ -130,7 +125,7 @@ static int points_check(struct points *p, const struct grok_law_spec *l, int dro
                             p->from[i]->name, where, which ? l->y : l->x, val,
                             why == GROK_POINT_NO_LOG ? "cannot take its log" : "no value to fit");
     }
-    for (size_t i = k; p->key && i < p->n; i++)
+    for (size_t i = k; i < p->n; i++)
         free(p->key[i]);   /* the dropped points' */
     p->n = k;
     return GROK_OK;
