@@ -119,9 +119,7 @@ static int setup(struct grok_trainer *t, const struct grok_train_config *cfg, st
     gsl_rng_free(data_rng);
     if (rc)
         return rc;
-    if (t->regression) {
-        t->data.p = c->p;
-        t->data.op = c->op;
+    if (t->regression) {   /* the sizes, which the batch and evaluation chunks are set from */
         t->data.n_train = t->regress.n_train;
         t->data.n_test = t->regress.n_test;
     }
