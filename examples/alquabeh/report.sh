@@ -4,11 +4,8 @@ set -eu
 out=$1 setting=$2
 . ../lib/table.sh
 t=$out/tables
-ev() {   # ev RUN COLUMN: the events table's value for the run runs/RUN.h5
-    awk -F'\t' -v r="$1" -v col="$2" '/^#/ { next } $1 == "run" { for (i = 1; i <= NF; i++) c[$i] = i; next }
-        $1 ~ ("/" r "\\.h5$") { print $c[col]; exit }' "$t/events.tsv"
-}
-line() { g=$(ev "$1" t_grok); [ "$g" = nan ] && g="not within the run"; echo "| $1 | $2 | $g | $(fmt "$(ev "$1" final_test_acc)") |"; }
+head_row() { printf '| run | setting | t_grok | final test accuracy |\n| --- | --- | --- | --- |\n'; }
+line() { echo "| $1 | $2 | $(reached "$(event "$t/events.tsv" "$1" t_grok)") | $(fmt "$(event "$t/events.tsv" "$1" final_test_acc)") |"; }
 cat <<END
 # The embedding layer and grokking (AlQuabeh et al., arXiv 2505.15624)
 
@@ -20,9 +17,8 @@ from the tables in \`tables/\` by \`report.sh\`; the commands are in the Makefil
 
 ![embedding and raw](figures/embed-raw.png)
 
-| run | setting | t_grok | final test accuracy |
-| --- | --- | --- | --- |
 END
+head_row
 line embed "learned embedding (the preset)"
 line raw "the four raw numbers, no embedding"
 cat <<END
@@ -31,9 +27,8 @@ cat <<END
 
 ![rates](figures/rates.png)
 
-| run | setting | t_grok | final test accuracy |
-| --- | --- | --- | --- |
 END
+head_row
 line embed "c = 1"
 line rate4 "c = 4"
 line rate10 "c = 10"
@@ -45,9 +40,8 @@ cat <<END
 
 ![splits](figures/splits.png)
 
-| run | setting | t_grok | final test accuracy |
-| --- | --- | --- | --- |
 END
+head_row
 line embed "uniform split (every value equally often)"
 line split-random "random split"
 line split-skewed "skewed split, Zipf exponent 1.5"

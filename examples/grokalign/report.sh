@@ -41,9 +41,8 @@ loss; with frozen embeddings, \`embed\` and \`unembed\` never move.
 | --- | --- | --- | --- |
 END
 for v in plain jacreg frozen frozen-jacreg grokfast; do
-    m=$t/$v-metrics.tsv
     j=$( [ -e "$t/$v-align.tsv" ] && fmt "$(last "$t/$v-align.tsv" jac_fro_mean)" || echo "not measured")
-    echo "| $v | $(first "$m" test_acc '>=' 0.9) | $(fmt "$(last "$m" test_acc)") | $j |"
+    echo "| $v | $(reached "$(event "$t/events.tsv" "$v" t_grok)") | $(fmt "$(event "$t/events.tsv" "$v" final_test_acc)") | $j |"
 done
 gini() { awk -F'\t' -v mat="$2" -v want="$3" '/^#/ { next } $1 == "step" { for (i = 1; i <= NF; i++) c[$i] = i; next }
     $c["matrix"] == mat { v = $c["gini"]; if (!n++) first = v } END { print (want == "first" ? first : v) }' "$1"; }
@@ -76,5 +75,5 @@ for v in plain grokfast; do
     read -r d ds <<END2
 $(max "$t/$v-commute.tsv" D_median)
 END2
-    echo "| $v | $(first "$t/$v-metrics.tsv" test_acc '>=' 0.9) | $(fmt "$d") ($ds) | $(fmt "$(last "$t/$v-align.tsv" cos_mean)") |"
+    echo "| $v | $(reached "$(event "$t/events.tsv" "$v" t_grok)") | $(fmt "$d") ($ds) | $(fmt "$(last "$t/$v-align.tsv" cos_mean)") |"
 done

@@ -26,3 +26,13 @@ max() { column "$1" "$2" | awk -v from="${3:-0}" '$1 >= from && (!n++ || $2 > m)
 
 # fmt V: a number to 3 significant digits.
 fmt() { awk -v v="$1" 'BEGIN { if (v == "never" || v == "") print v; else printf "%.3g\n", v }'; }
+
+# event EVENTS RUN COLUMN: grok-fit's events column COLUMN (t_mem, t_grok, final_test_acc, ...)
+# of the run runs/RUN.h5, from EVENTS (grok-fit -t over the runs).
+event() {
+    awk -F'\t' -v r="$2" -v col="$3" '/^#/ { next } $1 == "run" { for (i = 1; i <= NF; i++) c[$i] = i; next }
+        $1 ~ ("/" r "\\.h5$") { print $c[col]; exit }' "$1"
+}
+
+# reached V: V, or "not within the run" for grok-fit's nan (an event that did not happen).
+reached() { if [ "$1" = nan ]; then echo "not within the run"; else echo "$1"; fi; }

@@ -1,6 +1,6 @@
 #!/bin/sh
 # phases.sh TABLES: the phase boundaries of the run, one per row (name, step), by these rules:
-#   memorised      the first evaluation with training accuracy >= 0.99;
+#   memorised      grok-fit's t_mem: the first evaluation with training accuracy >= 0.99;
 #   circuits       the first snapshot after it whose excluded loss is ten times its value there
 #                  (the key-frequency circuits now carry the training fit);
 #   cleanup        the first snapshot after the test loss's peak (from memorised on) with half
@@ -9,7 +9,7 @@
 set -eu
 . ../lib/table.sh
 t=$1
-mem=$(first "$t/metrics.tsv" train_acc '>=' 0.99)
+mem=$(event "$t/events.tsv" nanda t_mem)
 ex0=$(column "$t/progress.tsv" excluded_loss | awk -v m="$mem" '$1 >= m { print $2; exit }')
 circ=$(column "$t/progress.tsv" excluded_loss | awk -v m="$mem" -v e="$ex0" '$1 > m && $2 >= 10 * e { print $1; exit }')
 read -r peak peak_at <<END

@@ -4,7 +4,7 @@ set -eu
 out=$1 setting=$2
 . ../lib/table.sh
 t=$out/tables
-pr=$t/progress.tsv m=$t/metrics.tsv
+pr=$t/progress.tsv
 phase() { awk -F'\t' -v p="$1" '$1 == p { print $2 }' "$t/phases.tsv"; }
 keys=$(last "$pr" key_freqs)
 cat <<END
@@ -18,8 +18,8 @@ from the tables in \`tables/\` by \`report.sh\`; the commands are in the Makefil
 | measure | value |
 | --- | --- |
 | training accuracy ≥ 0.99 from step (t_mem) | $(phase memorised) |
-| test accuracy ≥ 0.9 from step (t_grok) | $(first "$m" test_acc '>=' 0.9) |
-| final test accuracy | $(fmt "$(last "$m" test_acc)") |
+| test accuracy ≥ 0.9 from step (t_grok) | $(reached "$(event "$t/events.tsv" nanda t_grok)") |
+| final test accuracy | $(fmt "$(event "$t/events.tsv" nanda final_test_acc)") |
 | key frequencies at the end | $keys |
 
 ## Progress measures and phases
