@@ -107,6 +107,15 @@ is_stderr "grok-train: --task regress-sum:2: the model reads the N numbers thems
 run grok-train --preset musat-linear --stop-at 0.9
 is_exit 2
 is_stderr "grok-train: --stop-at: not with --task regress-sum:2 (a full-batch regression, without tokens or accuracy) (see grok-train --help)"
+run grok-train --act leaky
+is_exit 2
+is_stderr "grok-train: --act leaky: the transformer takes relu or gelu (see grok-train --help)"
+run grok-train --model mlp --hidden none,3
+is_exit 2
+is_stderr "grok-train: --hidden 'none,3': expected widths W[,W...] (at most 8 layers) (see grok-train --help)"
+run grok-align --manifold --rank-tol 2 lin.h5
+is_exit 2
+is_stderr "grok-align: --rank-tol '2': a number above 0 and below 1 (see grok-align --help)"
 run grok-train --preset musat-linear --noise 0.1 --basis lin.h5
 is_exit 2
 is_stderr "grok-train: --basis: not with --task regress-sum:2 (a full-batch regression, without tokens or accuracy) (see grok-train --help)"
