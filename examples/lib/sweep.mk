@@ -10,9 +10,8 @@
 #                         SLURM_FLAGS adds sbatch flags (--partition=..., --time=...)
 #
 # A finished run is a file, so a second `make sweep` does nothing for it. A run that was
-# interrupted (Ctrl-C, a kill, a job's time limit) has left its checkpoint NAME.h5.part
-# (grok-train --checkpoint-every, 60 s by default): the rule continues it with --resume, to the
-# bytes of an uninterrupted run.
+# interrupted (Ctrl-C, a kill, a job's time limit) is continued from its checkpoint NAME.h5.part
+# (common.mk's train).
 SWEEP_NAMES := $(shell awk -F'\t' '!/^\#/ && NF && $$1 != "name" { print $$1 }' $(SWEEP))
 SWEEP_RUNS := $(SWEEP_NAMES:%=$(RUNS)/%.h5)
 sweep_flags = $(shell awk -F'\t' -v n='$(1)' '$$1 == n { print $$2; exit }' $(SWEEP))
@@ -22,8 +21,7 @@ sweep: $(SWEEP_RUNS)
 
 $(SWEEP_RUNS): $(RUNS)/%.h5:
 	@mkdir -p $(RUNS) $(LOGS)
-	if [ -e $@.part ]; then grok-train --resume $@.part -q -o $@; \
-	else grok-train $(call sweep_flags,$*) --threads 1 -q -o $@; fi > $(LOGS)/$*.log 2>&1
+	{ $(call train,$(call sweep_flags,$*) --threads 1); } > $(LOGS)/$*.log 2>&1
 
 slurm-sweep:
 	sh $(EXAMPLES)/lib/slurm-sweep.sh $(SWEEP) "$(CURDIR)" "$(RUNS)" "$(LOGS)" \

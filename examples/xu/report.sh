@@ -1,8 +1,8 @@
 #!/bin/sh
-# report.sh OUT SETTING FROM: REPORT.md for the P1 study from the tables in OUT/tables (FROM:
-# the first step the interventions act on).
+# report.sh OUT SETTING FROM SLOW_SETTING: REPORT.md for the P1 study from the tables in
+# OUT/tables (FROM: the first step the interventions act on; SLOW_SETTING: the slow run's).
 set -eu
-out=$1 setting=$2 from=$3
+out=$1 setting=$2 from=$3 slow_setting=$4
 . ../lib/table.sh
 t=$out/tables
 row() { awk -F'\t' -v k="$2" -v c="$3" '/^#/ { next } !h { for (i = 1; i <= NF; i++) n[$i] = i; h = 1; next }
@@ -11,8 +11,7 @@ cat <<END
 # Low-dimensional and transversely curved dynamics in grokking (Xu, arXiv 2602.16746)
 
 Reproduced with grok (\`make report\` in examples/xu; $setting). Every number below is read
-from the tables in \`tables/\` by \`report.sh\`; the commands are in the Makefile. The slow regime
-(xu-slow, 650k steps) is not part of this study.
+from the tables in \`tables/\` by \`report.sh\`; the commands are in the Makefile.
 
 ## The trajectory is low-dimensional
 
@@ -100,4 +99,32 @@ random direction:
 | no kicks | $(first "$t/op-add-metrics.tsv" test_acc '>=' 0.9) | $(fmt "$(last "$t/op-add-metrics.tsv" test_acc)") |
 | kicks (commutator) | $(first "$t/kick-metrics.tsv" test_acc '>=' 0.9) | $(fmt "$(last "$t/kick-metrics.tsv" test_acc)") |
 | kicks (random) | $(first "$t/kick-random-metrics.tsv" test_acc '>=' 0.9) | $(fmt "$(last "$t/kick-random-metrics.tsv" test_acc)") |
+END
+ev=$t/op-add-events.tsv
+sev=$t/slow-events.tsv
+a=$(row "$law" lead a) b=$(row "$law" lead b)
+slow_grok=$(event "$sev" slow-commute t_grok)
+predicted=$(awk -v a="$a" -v b="$b" -v t="$slow_grok" 'BEGIN { if (t == "nan" || a == "nan") print "nan"; else printf "%.3g\n", a * t ^ b }')
+erow() {
+    echo "| $1 | $(fmt "$(event "$2" "$3" lr)") | $(fmt "$(event "$2" "$3" wd)") | $(reached "$(event "$2" "$3" t_mem)") |" \
+        "$(reached "$(event "$2" "$3" t_grok)") | $(reached "$(event "$2" "$3" t_onset)") |" \
+        "$(reached "$(event "$2" "$3" lead)") | $(fmt "$(event "$2" "$3" lead_frac)") |"
+}
+cat <<END
+
+## The slow regime
+
+One run of add in the slow regime ($slow_setting), measured as the add run above (grok-pca,
+grok-commute, grok-fit): does the curvature still rise before grokking when the weights move
+slowly?
+
+![slow regime](figures/slow.png)
+
+| run | lr | weight decay | t_mem | t_grok | t_onset | lead | lead / t_grok |
+| --- | --- | --- | --- | --- | --- | --- | --- |
+$(erow "add" "$ev" op-add-commute)
+$(erow "add, slow regime" "$sev" slow-commute)
+
+The sweep's power law, extrapolated to the slow run's t_grok, gives a lead of $(reached "$predicted") steps,
+against $(reached "$(event "$sev" slow-commute lead)") measured.
 END
