@@ -59,7 +59,7 @@ PUB_HEADERS := $(wildcard include/grok/*.h)
 HEADERS    := $(PUB_HEADERS) $(wildcard lib/*.h)
 MANPAGES   := $(wildcard doc/*.1)
 
-.PHONY: all check examples-check demo bench bench-pca bench-checkpoint bench-intervene bench-filters bench-jacreg bench-progress bench-sweep bench-deps install uninstall clean deps deps-check fuzz fuzz-deps fuzz-build fuzz-ci
+.PHONY: all check examples-check demo bench bench-pca bench-checkpoint bench-intervene bench-filters bench-jacreg bench-progress bench-sweep bench-profile bench-deps install uninstall clean deps deps-check fuzz fuzz-deps fuzz-build fuzz-ci
 .DELETE_ON_ERROR:
 
 all: deps-check $(LIBGROK) $(PROGS)
@@ -141,6 +141,10 @@ bench-progress: all
 # Sweep throughput: runs side by side on one thread each against one at a time on two.
 bench-sweep: all
 	sh bench/sweep.sh $(BINDIR) 3
+
+# Where a step's time goes, by phase (perf; bench/README.md, "Where the step's time goes").
+bench-profile: $(O)/bench/step-time
+	sh bench/profile.sh $(O)/bench 2
 
 bench: all $(BENCH_BIN)
 	@tools/deps.sh --bench --check

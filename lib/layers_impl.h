@@ -357,11 +357,21 @@ void FN(grok_attention_backward)(R *dq, R *dk, R *dv, const R *dz, const R *att,
  * float's rounding of y does, but the value shrinks faster: its absolute error stays below
  * 1e-8. x²/2 is capped at 87, where the true value has left float's normal range (it reads
  * 2^−125.5 there, a term far below rounding wherever it is used). */
-static void FN(gauss_exp_fast)(R *e, const R *x, long m)
+#define GAUSS_CAP_BITS 0x42ae0000u   /* 87.0f */
+SIMD_CLONES
+static void FN(gauss_exp_fast)(R *restrict e, const R *restrict x, long m)
 {
     for (long i = 0; i < m; i++) {
+        /* The cap as an unsigned minimum of the bits, which GCC vectorises in the AVX2 clone
+         * (it leaves a float select there as a branch): h is +0 or more, where the bits order
+         * as the values do, or NaN, whose bits compare above the cap's either way, as
+         * h < 87 is false for it. */
         float h = 0.5f * (float)x[i] * (float)x[i];
-        float y = (h < 87.0f ? h : 87.0f) * 1.44269504f;
+        uint32_t hb;
+        memcpy(&hb, &h, sizeof hb);
+        hb = hb < GAUSS_CAP_BITS ? hb : GAUSS_CAP_BITS;
+        memcpy(&h, &hb, sizeof h);
+        float y = h * 1.44269504f;
         int n = (int)y;   /* y ≥ 0: truncation is the floor */
         float g = (0.5f - (y - (float)n)) * 0.693147181f;
         float p = 1 + g * (1 + g * (1.0f / 2 + g * (1.0f / 6 + g * (1.0f / 24 + g * (1.0f / 120 +

@@ -793,6 +793,30 @@ static void test_gelu_float(void)
     diag("gelu float against double: forward %.3g, backward %.3g", fwd, bwd);
 }
 
+/* The float exp(−x²/2) caps x²/2 at 87 (by its bits, so that the cap vectorises): either side
+ * of the cap, far past it and at NaN of either sign, GELU and its gradient are what they must be. */
+static void test_gelu_float_edges(void)
+{
+    enum { N = 8 };
+    float x[N] = {13.1f, -13.1f, 13.3f, -13.3f, 1e30f, -1e30f, NAN, -NAN};
+    float y[N], g[N], one[N];
+    for (int i = 0; i < N; i++)
+        one[i] = 1, g[i] = 0;
+    grok_act_forward(y, x, N, GROK_ACT_GELU);
+    grok_act_backward(g, one, x, y, N, GROK_ACT_GELU);
+    int good = 1;
+    for (int i = 0; i < 6; i++) {
+        float want_y = x[i] > 0 ? x[i] : 0, want_g = x[i] > 0 ? 1 : 0;
+        if (fabsf(y[i] - want_y) > 1e-6f * fabsf(x[i]) || fabsf(g[i] - want_g) > 1e-6f) {
+            good = 0;
+            diag("gelu(%g) = %g, gelu' = %g", x[i], y[i], g[i]);
+        }
+    }
+    for (int i = 6; i < N; i++)
+        good &= isnan(y[i]) && isnan(g[i]);
+    ok(good, "gelu: float, beyond the exp's cap and at NaN of both signs");
+}
+
 int main(void)
 {
     rng = gsl_rng_alloc(gsl_rng_mt19937);
@@ -812,6 +836,7 @@ int main(void)
     test_act(GROK_ACT_QUAD, "quad");
     test_act_values();
     test_gelu_float();
+    test_gelu_float_edges();
     test_loss(LOSS_CE);
     test_loss(LOSS_MSE);
     test_loss(LOSS_STABLEMAX);
