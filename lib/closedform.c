@@ -14,6 +14,7 @@
 struct grok_closedform {
     const struct grok_model *m;
     int n, d, h, C;   /* examples, input width, hidden width, outputs */
+    double *block;    /* every double array below, one allocation */
     double *X;        /* (n, d) the training inputs */
     double *Y;        /* (n, C) their one-hot answers */
     double *W1;       /* (d, h) the first layer, double */
@@ -33,18 +34,7 @@ void grok_closedform_free(struct grok_closedform *cf)
 {
     if (!cf)
         return;
-    free(cf->X);
-    free(cf->Y);
-    free(cf->W1);
-    free(cf->Z);
-    free(cf->H);
-    free(cf->K);
-    free(cf->AY);
-    free(cf->B);
-    free(cf->G);
-    free(cf->S);
-    free(cf->dW);
-    free(cf->W2);
+    free(cf->block);
     free(cf->cached);
     free(cf);
 }
@@ -65,25 +55,21 @@ struct grok_closedform *grok_closedform_new(const struct grok_model *m, const in
     }
     size_t d = m->d_input, C = (size_t)m->cfg.d_vocab_out, N = (size_t)n, H = (size_t)h;
     *cf = (struct grok_closedform){.m = m, .n = n, .d = (int)d, .h = h, .C = (int)C};
-    cf->X = malloc(N * d * sizeof *cf->X);
-    cf->Y = calloc(N * C, sizeof *cf->Y);
-    cf->W1 = malloc(d * H * sizeof *cf->W1);
-    cf->Z = malloc(N * H * sizeof *cf->Z);
-    cf->H = malloc(N * H * sizeof *cf->H);
-    cf->K = malloc(N * N * sizeof *cf->K);
-    cf->AY = malloc(N * C * sizeof *cf->AY);
-    cf->B = malloc(C * H * sizeof *cf->B);
-    cf->G = malloc(N * H * sizeof *cf->G);
-    cf->S = malloc(N * H * sizeof *cf->S);
-    cf->dW = malloc(d * H * sizeof *cf->dW);
-    cf->W2 = malloc(H * C * sizeof *cf->W2);
+    double **views[] = {&cf->X, &cf->Y, &cf->W1, &cf->Z, &cf->H, &cf->K,
+                        &cf->AY, &cf->B, &cf->G, &cf->S, &cf->dW, &cf->W2};
+    size_t sizes[] = {N * d, N * C, d * H, N * H, N * H, N * N, N * C, C * H, N * H, N * H, d * H, H * C};
+    size_t total = 0;
+    for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++)
+        total += sizes[i];
+    cf->block = calloc(total, sizeof *cf->block);   /* zeros: Y is filled by its ones alone */
     cf->cached = malloc(d * H * sizeof *cf->cached);
-    if (!cf->X || !cf->Y || !cf->W1 || !cf->Z || !cf->H || !cf->K || !cf->AY || !cf->B || !cf->G ||
-        !cf->S || !cf->dW || !cf->W2 || !cf->cached) {
+    if (!cf->block || !cf->cached) {
         grok_closedform_free(cf);
         grok_err_set(err, GROK_ENOMEM, "out of memory for the closed form of %d examples", n);
         return NULL;
     }
+    for (size_t i = 0, at = 0; i < sizeof sizes / sizeof *sizes; at += sizes[i++])
+        *views[i] = cf->block + at;
     grok_model_input_f64(m, NULL, tokens, n, cf->X);   /* fixed codes: no parameter is read */
     for (int i = 0; i < n; i++)
         cf->Y[(size_t)i * C + y[i]] = 1;

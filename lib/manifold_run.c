@@ -193,24 +193,17 @@ static int manifold_group(void *ctx, struct grok_analysis *a, struct grok_err *e
     struct job *j = ctx;
     struct grok_run *out = a->out;
     size_t T1 = a->T - 1;
-    double *col = malloc(T1 * sizeof *col);
-    long long *ints = malloc(T1 * sizeof *ints);
-    if (!col || !ints) {
-        free(col);
-        free(ints);
+    long long *ints = malloc((T1 ? T1 : 1) * sizeof *ints);
+    if (!ints)
         return grok_err_set(err, GROK_ENOMEM, "out of memory");
-    }
     int rc = grok_run_write_i64(out, GROUP, "step", a->steps, 1, &T1, err);
-    for (int c = 0; rc == GROK_OK && c < NCOLS; c++) {
-        for (size_t t = 0; t < T1; t++) {
-            col[t] = j->rows[t * NCOLS + c];
-            ints[t] = (long long)col[t];
-        }
-        rc = c == C_NEXT || c == C_RANK ? grok_run_write_i64(out, GROUP, col_names[c], ints, 1, &T1, err)
-                                        : grok_run_write_f64(out, GROUP, col_names[c], col, 1, &T1, err);
+    for (int c = C_NEXT; rc == GROK_OK && c <= C_RANK; c++) {   /* the integer columns */
+        for (size_t t = 0; t < T1; t++)
+            ints[t] = (long long)j->rows[t * NCOLS + c];
+        rc = grok_run_write_i64(out, GROUP, col_names[c], ints, 1, &T1, err);
     }
-    free(col);
     free(ints);
+    if (rc == GROK_OK) rc = grok_run_write_columns(out, GROUP, j->rows, T1, C_COS, NCOLS, col_names, err);
     if (rc == GROK_OK) rc = grok_run_attr_set_int(out, GROUP, "rows", (long long)j->m, err);
     if (rc == GROK_OK) rc = grok_run_attr_set_int(out, GROUP, "params", (long long)j->n, err);
     if (rc == GROK_OK) rc = grok_run_attr_set_double(out, GROUP, "rank_tol", j->o->rank_tol, err);

@@ -113,13 +113,12 @@ static int setup(struct grok_trainer *t, const struct grok_train_config *cfg, st
     gsl_rng_set(t->rng, (unsigned long)c->seed + 1);
     struct grok_split_spec split = {.frac = c->frac, .test_frac = c->test_frac, .split = c->split,
                                     .skew = c->split_skew, .unordered = c->unordered};
-    t->regression = c->task[0] != 0;
-    int rc = t->regression ? grok_regress_make(&t->regress, c->model.n_ctx, data_rng, err)
+    int rc = grok_trainer_regression(t) ? grok_regress_make(&t->regress, c->model.n_ctx, data_rng, err)
                            : grok_dataset_make(&t->data, c->op, c->p, &split, data_rng, err);
     gsl_rng_free(data_rng);
     if (rc)
         return rc;
-    if (t->regression) {   /* the sizes, which the batch and evaluation chunks are set from */
+    if (grok_trainer_regression(t)) {   /* the sizes, which the batch and evaluation chunks are set from */
         t->data.n_train = t->regress.n_train;
         t->data.n_test = t->regress.n_test;
     }
@@ -132,7 +131,7 @@ static int setup(struct grok_trainer *t, const struct grok_train_config *cfg, st
      * products efficient, so that evaluating needs no memory a step does not */
     t->eval_chunk = batch >= 256 ? batch : (larger < 256 ? larger : 256);
     t->params = malloc(m->n_params * sizeof *t->params);
-    if (!t->params || (!t->regression && token_data(t, err)))
+    if (!t->params || (!grok_trainer_regression(t) && token_data(t, err)))
         return grok_err_set(err, GROK_ENOMEM, "out of memory for a model of %zu parameters, its data and a batch of %d",
                             m->n_params, batch);
     if ((rc = grok_batch_loss_init(&t->loss, m, batch > t->eval_chunk ? batch : t->eval_chunk, err)))

@@ -21,7 +21,6 @@ struct grok_trainer {
     int32_t *train_tok;            /* (n_train, n_ctx), NULL for a regression */
     int32_t *test_tok;             /* (n_test, n_ctx), NULL for a regression */
     struct grok_regress_set regress;   /* --task regress-sum:N: the examples; zeroed otherwise */
-    int regression;                /* 1 for --task regress-sum:N */
     struct grok_closedform *closed;    /* --dynamics closed-form, or NULL */
     struct grok_model model;
     float *params;                 /* (n_params) */
@@ -41,6 +40,9 @@ struct grok_trainer {
     struct grok_tensor *snap;      /* (n_snap) the parameters a snapshot holds */
     int n_snap;
 };
+
+/* --task regress-sum:N: real inputs and targets in place of the modular task's tokens. */
+static inline int grok_trainer_regression(const struct grok_trainer *t) { return t->cfg.task[0] != 0; }
 
 /* Reads what grok_trainer_write_state wrote (lib/train_run.c), for grok_trainer_resume. */
 int grok_trainer_read_state(struct grok_trainer *t, struct grok_run *run, struct grok_err *err);

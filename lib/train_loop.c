@@ -41,7 +41,7 @@ void grok_trainer_eval(struct grok_trainer *t, struct grok_eval *e)
     e->step = t->step;
     /* --metrics collapse: the training set's two fractions, the first extra columns */
     int own = t->cfg.metrics ? 2 : 0;
-    if (t->regression) {
+    if (grok_trainer_regression(t)) {
         const struct grok_regress_set *r = &t->regress;
         eval_regress(t, r->train_x, r->train_y, r->n_train, &e->train_loss, &e->train_acc);
         eval_regress(t, r->test_x, r->test_y, r->n_test, &e->test_loss, &e->test_acc);

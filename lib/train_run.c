@@ -25,7 +25,8 @@ int grok_trainer_write_setup(struct grok_trainer *t, struct grok_run *run, struc
     }
     if (rc)
         return rc;
-    return t->regression ? grok_data_write_regress(run, &t->regress, err) : grok_data_write(run, &t->data, err);
+    return grok_trainer_regression(t) ? grok_data_write_regress(run, &t->regress, err)
+                                      : grok_data_write(run, &t->data, err);
 }
 
 /* The one place a /metrics row is written: the row, then a flush. */

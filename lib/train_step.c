@@ -47,7 +47,7 @@ static double closed_form_step(struct grok_trainer *t)
  * drawn minibatch, or a regression's whole training set. */
 static double step_gradient(struct grok_trainer *t)
 {
-    if (t->regression) {
+    if (grok_trainer_regression(t)) {
         const struct grok_regress_set *r = &t->regress;
         return grok_model_regress_loss_grad(&t->model, t->loss.work, t->params, t->loss.grad,
                                             r->train_x, r->train_y, r->n_train, 1.0 / r->n_train, NULL);

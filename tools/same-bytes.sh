@@ -6,8 +6,8 @@
 # REV's programs and with this tree's (bin/, built by `make` first), and compares every output
 # file, standard output and standard error, and exit status byte for byte. The set trains small
 # transformers and MLPs (threads 1 and 2, minibatches with clipping and --lr-mult, a resumed run,
-# the live table), cuts and lists runs, and runs every analysis program, their pipeline and a few
-# refusals. History lines are made comparable with SOURCE_DATE_EPOCH and the programs are called
+# the live table; P2's closed form, regression and --manifold), cuts and lists runs, and runs
+# every analysis program, their pipeline and a few refusals. History lines are made comparable with SOURCE_DATE_EPOCH and the programs are called
 # by name from PATH. Prints "same bytes: N files" and exits 0, or names the files that differ
 # and exits 1 (the two output folders are kept for diff -r). About a minute on two cores.
 set -eu
@@ -68,6 +68,14 @@ run_set() {
     r fitl sh -c "for f in run.h5 run2.h5; do grok-fit -t \$f; done | grok-fit -t --law t_grok:t_mem"
     r fits grok-fit -t --sigmoid test_acc --sigmoid train_acc run.h5
     r pipe sh -c "grok-pca -q run.h5 | grok-commute -q -K 2 --batch 8 | grok-fit -q | grok-snap -l"
+    # P2's models (flags from issue 24 on: an older REV refuses them, and they differ)
+    r closed grok-train --preset musat --p 17 --steps 30 --snapshot-every 10 -q -o closed.h5
+    r gd grok-train --preset musat-gd --p 17 --hidden 64 --steps 60 --snapshot-every 20 --threads 2 -q -o gd.h5
+    r lin grok-train --preset musat-linear2 --steps 100 -q -o lin.h5
+    r linr grok-train --resume closed.h5 --steps 40 -q -o closedr.h5
+    r mani grok-align -q --manifold -s ::20 gd.h5 -o mani.h5
+    r manit grok-align -q --manifold -t lin.h5
+    r trajt grok-snap -t snapshots lin.h5
     r bad1 grok-pca -q /nonexistent.h5
     r bad2 grok-commute -q --basis run.h5 run.h5
     r bad3 grok-train --lr-mult 'nothing=2' --steps 1 -q -o x.h5
