@@ -22,9 +22,10 @@ LOGS := $(OUT)/logs
 # $(call plot,SCRIPT,OUTPUT.png,VARIABLES)
 plot = gnuplot -e "out='$(2)'; $(3)" $(1)
 
-# A run: $(call train,FLAGS) trains into $@; a run killed mid-way has left its checkpoint $@.part
-# (grok-train --checkpoint-every, 60 s by default), which this continues with --resume, to the
-# bytes of an uninterrupted run.
-train = if [ -e $@.part ]; then grok-train --resume $@.part -q -o $@; else grok-train $(1) -q -o $@; fi
+# Every study's runs: $(call train,FLAGS) trains into $@; a run killed mid-way has left its
+# checkpoint $@.part (grok-train --checkpoint-every, 60 s by default), which this continues with
+# --resume, to the bytes of an uninterrupted run.
+train = mkdir -p $(@D) && if [ -e $@.part ]; then grok-train --resume $@.part -q -o $@; \
+    else grok-train $(1) -q -o $@; fi
 
 .DELETE_ON_ERROR:

@@ -20,7 +20,7 @@ sweep: $(SWEEP_RUNS)
 .PHONY: sweep slurm-sweep
 
 $(SWEEP_RUNS): $(RUNS)/%.h5:
-	@mkdir -p $(RUNS) $(LOGS)
+	@mkdir -p $(LOGS)
 	{ $(call train,$(call sweep_flags,$*) --threads 1); } > $(LOGS)/$*.log 2>&1
 
 slurm-sweep:

@@ -17,6 +17,12 @@ first() {
         (op == "<" && $2 + 0 < v) { print $1; found = 1; exit } END { if (!found) print "never" }'
 }
 
+# row TABLE KEY NAME: column NAME (by its header) of the row whose first column is KEY.
+row() {
+    awk -F'\t' -v k="$2" -v c="$3" '/^#/ { next } !h { for (i = 1; i <= NF; i++) n[$i] = i; h = 1; next }
+        $1 == k { print $n[c]; exit }' "$1"
+}
+
 # last TABLE NAME: the value in the last row.  at TABLE NAME STEP: the value at STEP.
 last() { column "$1" "$2" | awk 'END { print $2 }'; }
 at() { column "$1" "$2" | awk -v s="$3" '$1 == s { print $2; exit }'; }

@@ -5,7 +5,6 @@ out=$1 setting=$2
 . ../lib/table.sh
 t=$out/tables
 pr=$t/progress.tsv
-phase() { awk -F'\t' -v p="$1" '$1 == p { print $2 }' "$t/phases.tsv"; }
 keys=$(last "$pr" key_freqs)
 cat <<END
 # Progress measures for grokking (Nanda et al., ICLR 2023)
@@ -17,7 +16,7 @@ from the tables in \`tables/\` by \`report.sh\`; the commands are in the Makefil
 
 | measure | value |
 | --- | --- |
-| training accuracy ≥ 0.99 from step (t_mem) | $(phase memorised) |
+| training accuracy ≥ 0.99 from step (t_mem) | $(row "$t/phases.tsv" memorised step) |
 | test accuracy ≥ 0.9 from step (t_grok) | $(reached "$(event "$t/events.tsv" nanda t_grok)") |
 | final test accuracy | $(fmt "$(event "$t/events.tsv" nanda final_test_acc)") |
 | key frequencies at the end | $keys |
@@ -38,7 +37,7 @@ first snapshot at or after the boundary.
 | --- | --- | --- | --- | --- | --- | --- |
 END
 for p in memorised circuits cleanup clean; do
-    s=$(phase $p)
+    s=$(row "$t/phases.tsv" "$p" step)
     if [ "$s" = never ]; then
         echo "| $p | never | – | – | – | – | – |"
         continue

@@ -5,8 +5,6 @@ set -eu
 out=$1 setting=$2 from=$3 slow_setting=$4
 . ../lib/table.sh
 t=$out/tables
-row() { awk -F'\t' -v k="$2" -v c="$3" '/^#/ { next } !h { for (i = 1; i <= NF; i++) n[$i] = i; h = 1; next }
-    $1 == k { print $n[c]; exit }' "$1"; }
 cat <<END
 # Low-dimensional and transversely curved dynamics in grokking (Xu, arXiv 2602.16746)
 
