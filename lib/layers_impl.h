@@ -663,6 +663,27 @@ void FN(grok_mse_backward)(R *dout, const R *out, const int32_t *y, double dloss
     }
 }
 
+void FN(grok_mse_target_forward)(double *losses, const R *out, const R *target, int N, int C)
+{
+    for (int n = 0; n < N; n++) {
+        double s = 0;
+        for (int c = 0; c < C; c++) {
+            size_t at = (size_t)n * C + c;
+            double e = (double)out[at] - (double)target[at];
+            s += e * e;
+        }
+        losses[n] = s / C;
+    }
+}
+
+void FN(grok_mse_target_backward)(R *dout, const R *out, const R *target, double dloss, int N, int C)
+{
+    if (!dout)
+        return;
+    for (size_t at = 0; at < (size_t)N * C; at++)
+        dout[at] += (R)(dloss * 2 * ((double)out[at] - (double)target[at]) / C);
+}
+
 /* ---- tangent passes and their reverse (GrokAlign's regulariser, model_jac_impl.h) ----
  *
  * A tangent pass carries, beside a layer's input x, a direction ẋ of it, and gives the

@@ -688,23 +688,16 @@ double SFX(grok_model_regress_loss_grad)(const struct grok_model *m, struct grok
     int C = m->cfg.d_vocab_out;
     memcpy(base + L.x, x, (size_t)n * m->d_input * sizeof *x);
     forward(m, w, &L, P, NULL, n);
-    const R *out = base + L.logits;
-    R *dout = base + L.dlogits;
+    SFX(grok_mse_target_forward)(w->losses, base + L.logits, target, n, C);
     double sum = 0;
-    for (int i = 0; i < n; i++) {
-        double s = 0;
-        for (int c = 0; c < C; c++) {
-            size_t at = (size_t)i * C + c;
-            double e = (double)out[at] - (double)target[at];
-            s += e * e;
-            dout[at] = (R)(scale * 2 * e / C);
-        }
-        if (losses)
-            losses[i] = s / C;
-        sum += s / C;
-    }
+    for (int i = 0; i < n; i++)
+        sum += w->losses[i];
+    if (losses)
+        memcpy(losses, w->losses, n * sizeof *losses);
     if (G) {
         zero(G, m->n_params);
+        zero(base + L.dlogits, (size_t)n * C);
+        SFX(grok_mse_target_backward)(base + L.dlogits, base + L.logits, target, scale, n, C);
         params_backward(m, w, &L, P, G, NULL, n);
     }
     return sum * scale;

@@ -124,7 +124,12 @@ enum grok_act { GROK_ACT_RELU, GROK_ACT_GELU, GROK_ACT_QUAD, GROK_ACT_IDENTITY, 
      * backward adds dloss · 2 (out − onehot) / C. */                                            \
     void grok_mse_forward##S(double *losses, const R *out, const int32_t *y, int N, int C);     \
     void grok_mse_backward##S(R *dout, const R *out, const int32_t *y, double dloss, int N,     \
-                              int C);
+                              int C);                                                          \
+    /* The same against real targets (N, C), for a regression: losses[n] = Σ_c (out − target)²   \
+     * / C; the backward adds dloss · 2 (out − target) / C. */                                    \
+    void grok_mse_target_forward##S(double *losses, const R *out, const R *target, int N, int C); \
+    void grok_mse_target_backward##S(R *dout, const R *out, const R *target, double dloss, int N, \
+                                     int C);
 
 GROK_LAYERS_DECLARE(float, )
 GROK_LAYERS_DECLARE(double, _f64)

@@ -528,6 +528,44 @@ static void test_loss(int kind)
        name);
 }
 
+/* MSE against real targets (a regression's loss): its backward against central differences in
+ * the outputs, and its value by hand. */
+struct mse_target {
+    double *losses, *x, *target, *wt;
+    int N, C;
+};
+
+static double mse_target_loss(const void *c)
+{
+    const struct mse_target *s = c;
+    grok_mse_target_forward_f64(s->losses, s->x, s->target, s->N, s->C);
+    return dotn(s->losses, s->wt, (size_t)s->N);
+}
+
+static void mse_target_back(const void *c, double *const *g)
+{
+    const struct mse_target *s = c;
+    for (int n = 0; n < s->N; n++)
+        grok_mse_target_backward_f64(g[0] ? g[0] + (size_t)n * s->C : NULL, s->x + (size_t)n * s->C,
+                                     s->target + (size_t)n * s->C, s->wt[n], 1, s->C);
+}
+
+static void test_mse_target(void)
+{
+    enum { N = 4, C = 3 };
+    double x[N * C], target[N * C], losses[N], wt[N];
+    fill(x, N * C, -2, 2);
+    fill(target, N * C, -1, 3);
+    fill(wt, N, 0.1, 1);
+    struct mse_target s = {losses, x, target, wt, N, C};
+    struct layer l = {"mse (real targets)", mse_target_loss, mse_target_back, &s, 1, {"dout"}, {x},
+                      {N * C}};
+    check_layer(&l);
+    double out[2] = {1, 4}, t[2] = {0, 2};
+    grok_mse_target_forward_f64(losses, out, t, 1, 2);
+    is_near(losses[0], (1.0 + 4.0) / 2, 0, "mse (real targets): the mean of the squared errors");
+}
+
 static void test_loss_values(void)
 {
     enum { C = 7 };
@@ -837,6 +875,7 @@ int main(void)
     test_act_values();
     test_gelu_float();
     test_gelu_float_edges();
+    test_mse_target();
     test_loss(LOSS_CE);
     test_loss(LOSS_MSE);
     test_loss(LOSS_STABLEMAX);

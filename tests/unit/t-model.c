@@ -460,6 +460,70 @@ static void test_gradients(void)
                 }
 }
 
+/* A regression's loss (real inputs, real targets: grok_model_regress_loss_grad) against central
+ * differences over every parameter, and its per-example losses against its mean. */
+struct regress_ctx {
+    const struct grok_model *m;
+    struct grok_work *w;
+    const double *P, *x, *target;
+    int n;
+};
+
+static double regress_at(void *c)
+{
+    const struct regress_ctx *s = c;
+    return grok_model_regress_loss_grad_f64(s->m, s->w, s->P, NULL, s->x, s->target, s->n,
+                                            1.0 / s->n, NULL);
+}
+
+static void test_regress_grad(const struct grok_model_config *cfg)
+{
+    char label[160];
+    config_name(label, sizeof label, cfg);
+    struct grok_model m;
+    build(&m, cfg);
+    struct grok_work *w = work(&m, BATCH, GROK_F64);
+    int V = cfg->d_vocab_out;
+    double *P = malloc(m.n_params * sizeof *P), *G = malloc(m.n_params * sizeof *G);
+    double *x = malloc(BATCH * m.d_input * sizeof *x), target[BATCH * 16], losses[BATCH];
+    random_params(&m, P, rng);
+    for (size_t i = 0; i < BATCH * m.d_input; i++)
+        x[i] = gsl_ran_gaussian(rng, 1.0);
+    for (int i = 0; i < BATCH * V; i++)
+        target[i] = gsl_ran_gaussian(rng, 1.0);
+    for (size_t k = 0; k < m.n_params; k++)
+        G[k] = 1e3;   /* overwritten */
+    double loss = grok_model_regress_loss_grad_f64(&m, w, P, G, x, target, BATCH, 1.0 / BATCH, losses);
+    struct regress_ctx ctx = {&m, w, P, x, target, BATCH};
+    struct fd_result r = fd_compare(regress_at, &ctx, P, G, m.n_params, FD_H, FD_REL, FD_ABS);
+    if (!ok(r.bad == 0, "%s, regression: all %zu parameter gradients match finite differences",
+            label, m.n_params))
+        diag("%zu bad; worst relative error %.3g at %zu (%s), worst absolute %.3g", r.bad,
+             r.worst_rel, r.worst_at, tensor_at(&m, r.worst_at), r.worst_abs);
+    double mean = 0;
+    for (int i = 0; i < BATCH; i++)
+        mean += losses[i] / BATCH;
+    is_near(loss, mean, 1e-14, "%s, regression: the loss is the mean of the examples' losses", label);
+    free(P);
+    free(G);
+    free(x);
+    grok_work_free(w);
+    grok_model_free(&m);
+}
+
+static void test_regress_grads(void)
+{
+    const enum grok_act acts[] = {GROK_ACT_IDENTITY, GROK_ACT_LEAKY, GROK_ACT_RELU};
+    for (int n_hidden = 0; n_hidden <= 2; n_hidden++)
+        for (int a = 0; a < 3; a++) {
+            if (n_hidden == 0 && a > 0)
+                continue;
+            struct grok_model_config c = mlp_config(GROK_INPUT_RAW, n_hidden, acts[a], GROK_LOSS_MSE);
+            c.no_bias = n_hidden != 1;   /* with and without biases */
+            test_regress_grad(&c);
+        }
+}
+
 /* ---- 3. the input gradient; the input and logits behind the loss ---- */
 
 struct logit_ctx {
@@ -1208,6 +1272,7 @@ int main(void)
     test_layout();
     test_bad_configs();
     test_gradients();
+    test_regress_grads();
     test_input_grads();
     test_floats();
     test_corrects();
