@@ -156,54 +156,67 @@ void FN(grok_embed_backward)(R *dW_E, R *dW_pos, const R *dout, const int32_t *t
         }
 }
 
-/* Four partial sums: independent chains the CPU overlaps, where one running sum waits on each
- * add; a fixed order all the same, so every run sums alike. */
-static double FN(dot)(const R *a, const R *b, int E)
+/* The reductions below keep four double partial sums: independent chains the CPU overlaps,
+ * where one running sum waits on each add, in a fixed order, so that every run sums alike. The
+ * four are the lanes of two two-double vectors (sums 0 and 1, sums 2 and 3), written with GCC's
+ * vector types because the compiler left the scalar form (s0 += a[e], s1 += a[e + 1], ...)
+ * unvectorised: a convert, a multiply and an add per element, one at a time. Two doubles are
+ * the baseline's (SSE2) vector; four, one AVX register, were spilled to the stack there. Each
+ * lane does what its scalar sum did, in the same order (no fused multiply-add in ISO C mode),
+ * so the sums are bit for bit the same. */
+typedef double grok_v2d __attribute__((vector_size(16)));
+
+/* x[0], x[1] as doubles, without assuming the vector type's alignment. */
+#define LOAD2(x) ((grok_v2d){(x)[0], (x)[1]})
+
+/* (s0 + s1) + (s2 + s3), the order in which the four partial sums meet. */
+#define FOLD4(s01, s0, s23) (((s0) + (s01)[1]) + ((s23)[0] + (s23)[1]))
+
+static inline double FN(dot)(const R *a, const R *b, int E)
 {
-    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    grok_v2d s01 = {0}, s23 = {0};
     int e = 0;
     for (; e + 4 <= E; e += 4) {
-        s0 += (double)a[e] * b[e];
-        s1 += (double)a[e + 1] * b[e + 1];
-        s2 += (double)a[e + 2] * b[e + 2];
-        s3 += (double)a[e + 3] * b[e + 3];
+        s01 += LOAD2(a + e) * LOAD2(b + e);
+        s23 += LOAD2(a + e + 2) * LOAD2(b + e + 2);
     }
+    double s0 = s01[0];
     for (; e < E; e++)
         s0 += (double)a[e] * b[e];
-    return (s0 + s1) + (s2 + s3);
+    return FOLD4(s01, s0, s23);
 }
 
 /* Σ x and Σ (x − m)², four partial sums each (see dot). */
-static double FN(sum)(const R *x, int D)
+static inline double FN(sum)(const R *x, int D)
 {
-    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    grok_v2d s01 = {0}, s23 = {0};
     int d = 0;
     for (; d + 4 <= D; d += 4) {
-        s0 += x[d];
-        s1 += x[d + 1];
-        s2 += x[d + 2];
-        s3 += x[d + 3];
+        s01 += LOAD2(x + d);
+        s23 += LOAD2(x + d + 2);
     }
+    double s0 = s01[0];
     for (; d < D; d++)
         s0 += x[d];
-    return (s0 + s1) + (s2 + s3);
+    return FOLD4(s01, s0, s23);
 }
 
-static double FN(sum_sq_dev)(const R *x, double m, int D)
+static inline double FN(sum_sq_dev)(const R *x, double m, int D)
 {
-    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    grok_v2d s01 = {0}, s23 = {0};
     int d = 0;
     for (; d + 4 <= D; d += 4) {
-        s0 += (x[d] - m) * (x[d] - m);
-        s1 += (x[d + 1] - m) * (x[d + 1] - m);
-        s2 += (x[d + 2] - m) * (x[d + 2] - m);
-        s3 += (x[d + 3] - m) * (x[d + 3] - m);
+        grok_v2d c01 = LOAD2(x + d) - m, c23 = LOAD2(x + d + 2) - m;
+        s01 += c01 * c01;
+        s23 += c23 * c23;
     }
+    double s0 = s01[0];
     for (; d < D; d++)
         s0 += (x[d] - m) * (x[d] - m);
-    return (s0 + s1) + (s2 + s3);
+    return FOLD4(s01, s0, s23);
 }
 
+SIMD_CLONES
 void FN(grok_layernorm_forward)(R *out, R *mean, R *rstd, const R *inp, const R *w, const R *b,
                                 int N, int D)
 {
@@ -221,6 +234,7 @@ void FN(grok_layernorm_forward)(R *out, R *mean, R *rstd, const R *inp, const R 
     }
 }
 
+SIMD_CLONES
 void FN(grok_layernorm_backward)(R *dinp, R *dw, R *db, const R *dout, const R *inp,
                                  const R *mean, const R *rstd, const R *w, int N, int D)
 {
@@ -230,21 +244,25 @@ void FN(grok_layernorm_backward)(R *dinp, R *dw, R *db, const R *dout, const R *
         double m = mean[n], s = rstd[n];
         if (dinp) {
             /* The mean and the variance both depend on every input, hence the two row means. */
-            double mg4[4] = {0}, mgx4[4] = {0};   /* four partial sums each: see dot */
+            /* four partial sums each, as in dot */
+            grok_v2d mg01 = {0}, mg23 = {0}, mgx01 = {0}, mgx23 = {0};
             int d = 0;
-            for (; d + 4 <= D; d += 4)
-                for (int k = 0; k < 4; k++) {
-                    double dxhat = (double)g[d + k] * w[d + k];
-                    mg4[k] += dxhat;
-                    mgx4[k] += dxhat * (x[d + k] - m) * s;
-                }
+            for (; d + 4 <= D; d += 4) {
+                grok_v2d dxhat01 = LOAD2(g + d) * LOAD2(w + d);
+                grok_v2d dxhat23 = LOAD2(g + d + 2) * LOAD2(w + d + 2);
+                mg01 += dxhat01;
+                mg23 += dxhat23;
+                mgx01 += dxhat01 * (LOAD2(x + d) - m) * s;
+                mgx23 += dxhat23 * (LOAD2(x + d + 2) - m) * s;
+            }
+            double mg0 = mg01[0], mgx0 = mgx01[0];
             for (; d < D; d++) {
                 double dxhat = (double)g[d] * w[d];
-                mg4[0] += dxhat;
-                mgx4[0] += dxhat * (x[d] - m) * s;
+                mg0 += dxhat;
+                mgx0 += dxhat * (x[d] - m) * s;
             }
-            double mg = ((mg4[0] + mg4[1]) + (mg4[2] + mg4[3])) / D;
-            double mgx = ((mgx4[0] + mgx4[1]) + (mgx4[2] + mgx4[3])) / D;
+            double mg = FOLD4(mg01, mg0, mg23) / D;
+            double mgx = FOLD4(mgx01, mgx0, mgx23) / D;
             R *di = dinp + (size_t)n * D;
             for (d = 0; d < D; d++) {
                 double xhat = (x[d] - m) * s;
@@ -404,6 +422,7 @@ static void FN(gauss_exp)(R *e, const R *x, long m)
  * vectorised CPU GELU), exp(−z²) = exp(−x²/2) from gauss_exp; against libm in double the
  * result is within 3e-7 (t-layers). The double instantiation keeps libm's erf, for the
  * gradient checks. */
+SIMD_CLONES
 static void FN(gelu_forward_fast)(R *out, const R *inp, long n)
 {
     const float p = 0.3275911f, a1 = 0.254829592f, a2 = -0.284496736f, a3 = 1.421413741f,
