@@ -109,7 +109,14 @@ demo: all
 	@sh examples/demo.sh $(abspath $(BINDIR)) $(abspath $(O)/demo)
 
 # The benchmark against PyTorch (bench/README.md). PyTorch is a benchmark dependency only.
-BENCH_BIN := $(O)/bench/step-time $(O)/bench/sgemm-rate $(O)/bench/transform-step $(O)/bench/hvp-cost
+BENCH_BIN := $(O)/bench/step-time $(O)/bench/sgemm-rate $(O)/bench/transform-step $(O)/bench/hvp-cost \
+             $(O)/bench/products-time
+
+# products-time records the step's BLAS calls: the link routes them through its own wrappers
+$(O)/bench/products-time: bench/products-time.c bench/timing.h $(LIBGROK) $(HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBGROK) $(LDLIBS) \
+	    -Wl,--wrap=cblas_sgemm,--wrap=cblas_sgemv,--wrap=cblas_sger
 
 $(O)/bench/%: bench/%.c bench/timing.h $(LIBGROK) $(HEADERS)
 	@mkdir -p $(@D)

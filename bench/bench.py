@@ -45,6 +45,7 @@ STEPS = {
 GROK_SPEED_STEPS = {"nanda": 5, "xu": 3, "alquabeh": 5}
 # PyTorch's ms/step over grok-train's that grok-train should reach
 SPEED_TARGET = {"nanda": 5, "xu": 3, "alquabeh": 5}
+FLOOR_TARGET = 0.85       # grok-train's fraction of the floor that it should reach (issue 27)
 MEMORY_TARGET = 2.0       # peak above baseline ≤ this × the bytes that must live
 OVERHEAD_TARGET = 0.10    # evaluations and snapshots < this fraction of a default run
 AMPLIFY = 10              # the dense runs of the overhead evaluate and snapshot this much more often
@@ -187,6 +188,15 @@ def grok_step_time(tools, preset, steps, threads):
             "data_bytes": int(f[6])}
 
 
+def grok_products_time(tools, preset, steps, threads):
+    """products-time's median ms: one step's matrix products alone, replayed through OpenBLAS
+    at the step's shapes on the step's arrays."""
+    f = run_cmd([os.path.join(tools, "products-time"), preset, str(steps), str(threads)]).split()
+    if len(f) != 6 or f[0] != preset:
+        raise BenchError(f"products-time printed {' '.join(f)!r}, not 6 fields for {preset}")
+    return float(f[1])
+
+
 def torch_step_time(run0, preset, steps, threads):
     """Runs this script as a PyTorch timing worker (through LAUNCHER, so that its own peak
     memory report is not this process's); returns (median ms, peak RSS bytes)."""
@@ -236,7 +246,7 @@ def speed(args, preset, run0, cores):
     steps = scaled(STEPS[preset][0], args.scale)
     grok_steps = steps * GROK_SPEED_STEPS[preset]
     thread_counts = sorted({1, cores})
-    grok_ms, torch_ms, torch_rss = [], {t: [] for t in thread_counts}, {}
+    grok_ms, products_ms, torch_ms, torch_rss = [], [], {t: [] for t in thread_counts}, {}
     for r in range(args.speed_rounds):
         log(f"[{preset}] speed round {r + 1}/{args.speed_rounds}: "
             f"{grok_steps} steps of grok-train, {steps} of PyTorch")
@@ -244,16 +254,19 @@ def speed(args, preset, run0, cores):
             if who == "grok":
                 st = grok_step_time(args.tools, preset, grok_steps, cores)
                 grok_ms.append(st["ms"])
+                products_ms.append(grok_products_time(args.tools, preset, grok_steps, cores))
             else:
                 ms, rss = torch_step_time(run0, preset, steps, who)
                 torch_ms[who].append(ms)
                 torch_rss[who] = max(torch_rss.get(who, 0), rss)
-        log(f"[{preset}]   grok-train {grok_ms[-1]:.3f} ms, PyTorch "
+        log(f"[{preset}]   grok-train {grok_ms[-1]:.3f} ms (products alone "
+            f"{products_ms[-1]:.3f} ms), PyTorch "
             + ", ".join(f"{t} thread{'s' * (t > 1)} {torch_ms[t][-1]:.3f} ms"
                         for t in thread_counts))
     torch_med = {t: statistics.median(v) for t, v in torch_ms.items()}
     best = min(torch_med, key=torch_med.get)
     return {"steps": steps, "grok_steps": grok_steps, "grok_ms": statistics.median(grok_ms),
+            "products_ms": statistics.median(products_ms),
             "torch_threads": best,
             "torch_ms": torch_med[best], "torch_rss": torch_rss[best],
             # the model's sizes, the same in every round
@@ -488,6 +501,10 @@ def measure(args, preset, tmp, cores, rate):
         "gflop_step_naive": f"{naive / 1e9:.4f}",
         "floor_ms": f"{floor_ms:.3f}",
         "floor_frac": f"{floor_ms / sp['grok_ms']:.3f}",
+        "floor": met(floor_ms / sp["grok_ms"] >= FLOOR_TARGET),
+        "products_ms": f"{sp['products_ms']:.3f}",
+        "products_frac": f"{floor_ms / sp['products_ms']:.3f}",
+        "products_share": f"{sp['products_ms'] / sp['grok_ms']:.3f}",
         "mem_steps": mem["mem_steps"],
         "peak_mb": f"{mem['peak'] / MB:.1f}",
         "base_mb": f"{mem['base'] / MB:.1f}",
@@ -523,6 +540,10 @@ LABELS = [
     ("gflop_step_naive", "GFLOP/step, every position"),
     ("floor_ms", "floor ms/step (GFLOP / sgemm rate)"),
     ("floor_frac", "grok-train's fraction of floor"),
+    ("floor", f"floor target (>= {FLOOR_TARGET:g})"),
+    ("products_ms", "products alone ms/step (OpenBLAS)"),
+    ("products_frac", "products alone: fraction of floor"),
+    ("products_share", "products alone / grok-train step"),
     ("mem_steps", "memory: steps of the run"),
     ("peak_mb", "grok-train peak RSS MB"),
     ("base_mb", "baseline RSS MB (1-unit model)"),
@@ -584,7 +605,7 @@ def parse_args(argv):
     ap = argparse.ArgumentParser(description="grok-train against PyTorch (bench/README.md)")
     ap.add_argument("--bin", default=os.path.join(root, "bin"), help="where grok-train is")
     ap.add_argument("--tools", default=os.path.join(root, "build", "bench"),
-                    help="where step-time and sgemm-rate are")
+                    help="where step-time, products-time and sgemm-rate are")
     ap.add_argument("--presets", default=",".join(STEPS),
                     help=f"comma-separated, from {','.join(STEPS)}")
     ap.add_argument("--rounds", type=int, default=3,

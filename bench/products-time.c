@@ -1,0 +1,202 @@
+/* products-time: milliseconds per training step of a grok-train preset's matrix products alone,
+ * run by OpenBLAS at the shapes, strides and on the memory the step uses; for bench/bench.py.
+ *
+ *   products-time PRESET STEPS [THREADS]
+ *
+ * The bench's floor prices a step's products at the rate of one large square product. At a
+ * thread's share of a small model's batch OpenBLAS runs well below that rate, and this is what
+ * the products alone cost at the step's own shapes: a floor no reorganisation of the rest of the
+ * step can go under while the products stay OpenBLAS's calls.
+ *
+ * The program sets up training as step-time does, takes a few warm-up steps, then records every
+ * cblas_sgemm, cblas_sgemv and cblas_sger call of one step with the thread that made it (the
+ * link wraps them: -Wl,--wrap=cblas_sgemm,...). It then replays the recorded calls STEPS times,
+ * each thread's calls on a worker of its own, all workers at once as in the step, with the
+ * arguments as recorded (the step's own arrays, so the same strides and the same memory), and
+ * times each replay. It prints one line of tab-separated fields:
+ *
+ *   preset  median_ms  p25_ms  p75_ms  calls  gflop
+ *
+ * calls and gflop are those of one step (2 FLOPs per multiply-add). The replay overwrites the
+ * trainer's arrays; the trainer is not stepped again. Not installed: a measuring instrument. */
+#include <cblas.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "timing.h"
+#include "grok/config.h"
+#include "grok/fpenv.h"
+#include "grok/pool.h"
+#include "grok/train.h"
+
+#define WARMUP 5
+#define MAX_CALLS 4096
+
+enum kind { GEMM, GEMV, GER };
+
+struct call {
+    enum kind kind;
+    CBLAS_ORDER order;
+    CBLAS_TRANSPOSE ta, tb;
+    blasint m, n, k, lda, ldb, ldc, incx, incy;
+    float alpha, beta;
+    const float *a, *b;
+    float *c;
+};
+
+struct thread_calls {
+    int n;
+    struct call call[MAX_CALLS];
+};
+
+static struct thread_calls recorded[GROK_POOL_MAX];
+static atomic_int recording, threads_seen, overflow;
+static _Thread_local int thread_slot = -1;
+
+/* The recording list of the calling thread; NULL when not recording or out of room. */
+static struct call *next_call(void)
+{
+    if (!atomic_load(&recording))
+        return NULL;
+    if (thread_slot < 0)
+        thread_slot = atomic_fetch_add(&threads_seen, 1);
+    struct thread_calls *list = thread_slot < GROK_POOL_MAX ? &recorded[thread_slot] : NULL;
+    if (!list || list->n == MAX_CALLS) {
+        atomic_store(&overflow, 1);
+        return NULL;
+    }
+    return &list->call[list->n++];
+}
+
+void __real_cblas_sgemm(CBLAS_ORDER, CBLAS_TRANSPOSE, CBLAS_TRANSPOSE, blasint, blasint, blasint,
+                        float, const float *, blasint, const float *, blasint, float, float *, blasint);
+void __real_cblas_sgemv(CBLAS_ORDER, CBLAS_TRANSPOSE, blasint, blasint, float, const float *,
+                        blasint, const float *, blasint, float, float *, blasint);
+void __real_cblas_sger(CBLAS_ORDER, blasint, blasint, float, const float *, blasint, const float *,
+                       blasint, float *, blasint);
+
+void __wrap_cblas_sgemm(CBLAS_ORDER order, CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, blasint m,
+                        blasint n, blasint k, float alpha, const float *a, blasint lda,
+                        const float *b, blasint ldb, float beta, float *c, blasint ldc)
+{
+    struct call *r = next_call();
+    if (r)
+        *r = (struct call){.kind = GEMM, .order = order, .ta = ta, .tb = tb, .m = m, .n = n, .k = k,
+                           .alpha = alpha, .a = a, .lda = lda, .b = b, .ldb = ldb, .beta = beta,
+                           .c = c, .ldc = ldc};
+    __real_cblas_sgemm(order, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
+void __wrap_cblas_sgemv(CBLAS_ORDER order, CBLAS_TRANSPOSE ta, blasint m, blasint n, float alpha,
+                        const float *a, blasint lda, const float *x, blasint incx, float beta,
+                        float *y, blasint incy)
+{
+    struct call *r = next_call();
+    if (r)
+        *r = (struct call){.kind = GEMV, .order = order, .ta = ta, .m = m, .n = n, .alpha = alpha,
+                           .a = a, .lda = lda, .b = x, .incx = incx, .beta = beta, .c = y,
+                           .incy = incy};
+    __real_cblas_sgemv(order, ta, m, n, alpha, a, lda, x, incx, beta, y, incy);
+}
+
+void __wrap_cblas_sger(CBLAS_ORDER order, blasint m, blasint n, float alpha, const float *x,
+                       blasint incx, const float *y, blasint incy, float *a, blasint lda)
+{
+    struct call *r = next_call();
+    if (r)
+        *r = (struct call){.kind = GER, .order = order, .m = m, .n = n, .alpha = alpha, .a = x,
+                           .incx = incx, .b = y, .incy = incy, .c = a, .lda = lda};
+    __real_cblas_sger(order, m, n, alpha, x, incx, y, incy, a, lda);
+}
+
+static void replay(void *ctx, int i)
+{
+    (void)ctx;
+    const struct thread_calls *list = &recorded[i];
+    for (int j = 0; j < list->n; j++) {
+        const struct call *r = &list->call[j];
+        switch (r->kind) {
+        case GEMM:
+            __real_cblas_sgemm(r->order, r->ta, r->tb, r->m, r->n, r->k, r->alpha, r->a, r->lda,
+                               r->b, r->ldb, r->beta, r->c, r->ldc);
+            break;
+        case GEMV:
+            __real_cblas_sgemv(r->order, r->ta, r->m, r->n, r->alpha, r->a, r->lda, r->b, r->incx,
+                               r->beta, r->c, r->incy);
+            break;
+        case GER:
+            __real_cblas_sger(r->order, r->m, r->n, r->alpha, r->a, r->incx, r->b, r->incy, r->c,
+                              r->lda);
+            break;
+        }
+    }
+}
+
+static double flops(const struct call *r)
+{
+    double mn = (double)r->m * r->n;
+    return 2 * (r->kind == GEMM ? mn * r->k : mn);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 3 || argc > 4) {
+        fprintf(stderr, "usage: products-time PRESET STEPS [THREADS]\n");
+        return 2;
+    }
+    int steps = atoi(argv[2]), threads = argc > 3 ? atoi(argv[3]) : 0;
+    if (steps < 1) {
+        fprintf(stderr, "products-time: STEPS must be at least 1\n");
+        return 2;
+    }
+    struct grok_train_config cfg;
+    struct grok_err err = {0};
+    struct grok_trainer *t = NULL;
+    struct grok_pool *pool = NULL;
+    double *ms = malloc(steps * sizeof *ms);
+    int status = 1;
+    grok_fpenv_flush_subnormals();
+    if (!ms || grok_config_preset(&cfg, argv[1], &err) || grok_config_resolve(&cfg, &err) ||
+        !(t = grok_trainer_new(&cfg, &err)) || grok_trainer_set_threads(t, threads, &err)) {
+        fprintf(stderr, "products-time: %s\n", ms ? err.msg : "out of memory");
+        goto out;
+    }
+    for (int i = 0; i < WARMUP; i++)
+        grok_trainer_step(t);
+    atomic_store(&recording, 1);
+    grok_trainer_step(t);
+    atomic_store(&recording, 0);
+    int n_threads = atomic_load(&threads_seen);
+    if (atomic_load(&overflow) || n_threads == 0) {
+        fprintf(stderr, "products-time: %s\n",
+                n_threads ? "more calls in one step than the recorder holds" : "no product recorded");
+        goto out;
+    }
+    /* the replay's workers: as many as made calls, OpenBLAS as the trainer left it */
+    if (n_threads > 1 && !(pool = grok_pool_new(n_threads, &err))) {
+        fprintf(stderr, "products-time: %s\n", err.msg);
+        goto out;
+    }
+    int calls = 0;
+    double total = 0;
+    for (int i = 0; i < n_threads; i++)
+        for (int j = 0; j < recorded[i].n; j++, calls++)
+            total += flops(&recorded[i].call[j]);
+    for (int i = 0; i < WARMUP; i++)
+        grok_pool_run(pool, replay, NULL);
+    for (int i = 0; i < steps; i++) {
+        double t0 = bench_now_ms();
+        grok_pool_run(pool, replay, NULL);
+        ms[i] = bench_now_ms() - t0;
+    }
+    qsort(ms, steps, sizeof *ms, bench_by_value);
+    printf("%s\t%.4f\t%.4f\t%.4f\t%d\t%.4f\n", argv[1], ms[steps / 2], ms[steps / 4],
+           ms[3 * steps / 4], calls, total * 1e-9);
+    status = 0;
+out:
+    grok_pool_free(pool);
+    grok_trainer_free(t);
+    free(ms);
+    return status;
+}
