@@ -324,6 +324,7 @@ void FN(grok_attention_forward)(R *z, R *att, const R *q, const R *k, const R *v
         }
 }
 
+SIMD_CLONES
 void FN(grok_attention_backward)(R *dq, R *dk, R *dv, const R *dz, const R *att, const R *q,
                                  const R *k, const R *v, const int32_t *qrow,
                                  const int32_t *kvrow, int B, int T, int Tq, int H, int E)
