@@ -113,12 +113,12 @@ BENCH_BIN := $(O)/bench/step-time $(O)/bench/sgemm-rate $(O)/bench/transform-ste
              $(O)/bench/products-time
 
 # products-time records the step's BLAS calls: the link routes them through its own wrappers
-$(O)/bench/products-time: bench/products-time.c bench/timing.h $(LIBGROK) $(HEADERS)
+$(O)/bench/products-time: bench/products-time.c bench/timing.h bench/trainer.h $(LIBGROK) $(HEADERS)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBGROK) $(LDLIBS) \
 	    -Wl,--wrap=cblas_sgemm,--wrap=cblas_sgemv,--wrap=cblas_sger
 
-$(O)/bench/%: bench/%.c bench/timing.h $(LIBGROK) $(HEADERS)
+$(O)/bench/%: bench/%.c bench/timing.h bench/trainer.h $(LIBGROK) $(HEADERS)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBGROK) $(LDLIBS)
 

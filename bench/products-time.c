@@ -8,7 +8,7 @@
  * the products alone cost at the step's own shapes: a floor no reorganisation of the rest of the
  * step can go under while the products stay OpenBLAS's calls.
  *
- * The program sets up training as step-time does, takes a few warm-up steps, then records every
+ * The program sets up training as step-time does (bench_trainer), takes a few warm-up steps, then records every
  * cblas_sgemm, cblas_sgemv and cblas_sger call of one step with the thread that made it (the
  * link wraps them: -Wl,--wrap=cblas_sgemm,...). It then replays the recorded calls STEPS times,
  * each thread's calls on a worker of its own, all workers at once as in the step, with the
@@ -25,10 +25,9 @@
 #include <stdlib.h>
 
 #include "timing.h"
-#include "grok/config.h"
+#include "trainer.h"
 #include "grok/fpenv.h"
 #include "grok/pool.h"
-#include "grok/train.h"
 
 #define WARMUP 5
 #define MAX_CALLS 4096
@@ -150,15 +149,13 @@ int main(int argc, char **argv)
         fprintf(stderr, "products-time: STEPS must be at least 1\n");
         return 2;
     }
-    struct grok_train_config cfg;
     struct grok_err err = {0};
     struct grok_trainer *t = NULL;
     struct grok_pool *pool = NULL;
     double *ms = malloc(steps * sizeof *ms);
     int status = 1;
     grok_fpenv_flush_subnormals();
-    if (!ms || grok_config_preset(&cfg, argv[1], &err) || grok_config_resolve(&cfg, &err) ||
-        !(t = grok_trainer_new(&cfg, &err)) || grok_trainer_set_threads(t, threads, &err)) {
+    if (!ms || !(t = bench_trainer(NULL, argv[1], threads, NULL, 0, &err))) {
         fprintf(stderr, "products-time: %s\n", ms ? err.msg : "out of memory");
         goto out;
     }

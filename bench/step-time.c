@@ -2,10 +2,9 @@
  *
  *   step-time PRESET STEPS [THREADS]
  *
- * Sets up training exactly as grok-train does (grok_config_preset, grok_config_resolve,
- * grok_trainer_new), takes a few warm-up steps, then times STEPS calls of grok_trainer_step one
- * by one: the minibatch draw, forward, backward, clipping and the optimiser update. It prints one
- * line of tab-separated fields:
+ * Sets up training exactly as grok-train does (bench_trainer, trainer.h), takes a few warm-up
+ * steps, then times STEPS calls of grok_trainer_step one by one: the minibatch draw, forward,
+ * backward, clipping and the optimiser update. It prints one line of tab-separated fields:
  *
  *   preset  median_ms  p25_ms  p75_ms  n_params  work_bytes  data_bytes
  *
@@ -18,9 +17,8 @@
 #include <stdlib.h>
 
 #include "timing.h"
-#include "grok/config.h"
+#include "trainer.h"
 #include "grok/fpenv.h"
-#include "grok/train.h"
 
 #define WARMUP 5
 
@@ -40,8 +38,7 @@ int main(int argc, char **argv)
     struct grok_trainer *t = NULL;
     double *ms = malloc(steps * sizeof *ms);
     grok_fpenv_flush_subnormals();   /* as grok-train, before the workers start */
-    if (!ms || grok_config_preset(&cfg, argv[1], &err) || grok_config_resolve(&cfg, &err) ||
-        !(t = grok_trainer_new(&cfg, &err)) || grok_trainer_set_threads(t, threads, &err)) {
+    if (!ms || !(t = bench_trainer(&cfg, argv[1], threads, NULL, 0, &err))) {
         fprintf(stderr, "step-time: %s\n", ms ? err.msg : "out of memory");
         grok_trainer_free(t);
         free(ms);

@@ -13,32 +13,11 @@
 #include <stdlib.h>
 
 #include "timing.h"
-#include "grok/config.h"
+#include "trainer.h"
 #include "grok/fpenv.h"
-#include "grok/train.h"
-#include "grok/train_session.h"
 
 #define WARMUP 5
 #define BLOCK 10
-
-/* A trainer of the preset with the nflags flag/value pairs applied (none: plain). */
-static struct grok_trainer *trainer(const char *preset, int threads, char **flags, int nflags,
-                                    struct grok_err *err)
-{
-    struct grok_train_config cfg;
-    struct grok_trainer *t = NULL;
-    if (grok_config_preset(&cfg, preset, err))
-        return NULL;
-    for (int i = 0; i + 1 < nflags; i += 2)
-        if (grok_config_apply_flag(&cfg, flags[i], flags[i + 1], err))
-            return NULL;
-    if (grok_config_resolve(&cfg, err) || !(t = grok_trainer_new(&cfg, err)) ||
-        grok_trainer_set_threads(t, threads, err) || grok_train_add_transforms(t, err)) {
-        grok_trainer_free(t);
-        return NULL;
-    }
-    return t;
-}
 
 int main(int argc, char **argv)
 {
@@ -53,9 +32,9 @@ int main(int argc, char **argv)
     }
     struct grok_err err = {0};
     grok_fpenv_flush_subnormals();
-    struct grok_trainer *t[2] = {trainer(argv[1], threads, NULL, 0, &err), NULL};
+    struct grok_trainer *t[2] = {bench_trainer(NULL, argv[1], threads, NULL, 0, &err), NULL};
     if (t[0])
-        t[1] = trainer(argv[1], threads, argv + 4, argc - 4, &err);
+        t[1] = bench_trainer(NULL, argv[1], threads, argv + 4, argc - 4, &err);
     double *ms[2] = {malloc(steps * sizeof(double)), malloc(steps * sizeof(double))};
     if (!t[0] || !t[1] || !ms[0] || !ms[1]) {
         fprintf(stderr, "transform-step: %s\n", err.msg[0] ? err.msg : "out of memory");
