@@ -3,6 +3,7 @@
  * and OpenMP's runtime would add a second thread pool beside OpenBLAS's. */
 #include <cblas.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <time.h>
@@ -53,8 +54,14 @@ static int spin_until(struct grok_pool *pool, int (*done)(struct grok_pool *, lo
     for (unsigned i = 1;; i++) {
         if (done(pool, arg))
             return 1;
-        if (i % 64 == 0 && now_ns() - start > SPIN_NS)
-            return 0;
+        if (i % 64 == 0) {
+            if (now_ns() - start > SPIN_NS)
+                return 0;
+            /* the thread polled for may be waiting for this core: another process's threads
+             * share the cores (runs side by side under make -j), and polling alone would hold
+             * the core until the spin or the time slice ran out */
+            sched_yield();
+        }
 #if defined(__x86_64__) || defined(__i386__)
         __builtin_ia32_pause();
 #endif
