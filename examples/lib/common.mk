@@ -6,6 +6,7 @@
 #   make SMALL=1     a reduced setting that shows the same figures in minutes, into out-small/
 #   make report      REPORT.md (and every figure and table it needs)
 #   make -n          the commands, run nothing
+#   make THREADS=1   every run on one thread (for make -j: runs side by side)
 EXAMPLES := $(abspath $(dir $(lastword $(MAKEFILE_LIST)))/..)
 TOP := $(abspath $(EXAMPLES)/..)
 BIN ?= $(TOP)/bin
@@ -22,10 +23,15 @@ LOGS := $(OUT)/logs
 # $(call plot,SCRIPT,OUTPUT.png,VARIABLES)
 plot = gnuplot -e "out='$(2)'; $(3)" $(1)
 
+# THREADS=N: each run on N threads (grok-train --threads; by default every core). With make -j
+# several runs share the cores, and THREADS=1 is the faster split (README, Sweeps); it also
+# makes the runs' bytes the same on any machine's core count. A study's own --threads wins.
+THREADS ?=
+
 # Every study's runs: $(call train,FLAGS) trains into $@; a run killed mid-way has left its
 # checkpoint $@.part (grok-train --checkpoint-every, 60 s by default), which this continues with
-# --resume, to the bytes of an uninterrupted run.
+# --resume, to the bytes of an uninterrupted run (on the threads the run started with).
 train = mkdir -p $(@D) && if [ -e $@.part ]; then grok-train --resume $@.part -q -o $@; \
-    else grok-train $(1) -q -o $@; fi
+    else grok-train $(if $(THREADS),--threads $(THREADS) )$(1) -q -o $@; fi
 
 .DELETE_ON_ERROR:
