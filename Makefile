@@ -38,8 +38,10 @@ PKG_LIBS    = $(eval PKG_LIBS := $(shell pkg-config --libs-only-L hdf5 2>/dev/nu
 CFLAGS     ?= -O3 -g
 # -fno-math-errno lets sqrt vectorise and -fno-trapping-math lets selects and divisions run on
 # every lane; neither changes a value (grok reads no errno of libm and no floating-point
-# exception flag), unlike -ffast-math, which is never used.
-GROK_CFLAGS   := -std=c11 -Wall -Wextra -Wshadow -Werror=implicit-function-declaration -pthread -fno-math-errno -fno-trapping-math
+# exception flag), unlike -ffast-math, which is never used. -ffp-contract=off: no multiply and
+# add fused into one rounding, which would make a machine with FMA (and an AVX2 clone) compute
+# other numbers; GCC's ISO mode implies it, but not a user's -std=gnu11, nor clang.
+GROK_CFLAGS   := -std=c11 -Wall -Wextra -Wshadow -Werror=implicit-function-declaration -pthread -fno-math-errno -fno-trapping-math -ffp-contract=off
 GROK_CPPFLAGS := -D_POSIX_C_SOURCE=200809L -DGROK_VERSION='"$(VERSION)"' -Iinclude
 ALL_CFLAGS  = $(GROK_CPPFLAGS) $(CPPFLAGS) $(PKG_CFLAGS) $(GROK_CFLAGS) $(CFLAGS) $(SANFLAGS)
 LDLIBS      = $(PKG_LIBS) -pthread
@@ -112,11 +114,12 @@ demo: all
 BENCH_BIN := $(O)/bench/step-time $(O)/bench/sgemm-rate $(O)/bench/transform-step $(O)/bench/hvp-cost \
              $(O)/bench/products-time
 
-# products-time records the step's BLAS calls: the link routes them through its own wrappers
+# products-time records the step's BLAS calls and pool jobs: the link routes them through its
+# own wrappers
 $(O)/bench/products-time: bench/products-time.c bench/timing.h bench/trainer.h $(LIBGROK) $(HEADERS)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBGROK) $(LDLIBS) \
-	    -Wl,--wrap=cblas_sgemm,--wrap=cblas_sgemv,--wrap=cblas_sger
+	    -Wl,--wrap=cblas_sgemm,--wrap=cblas_sgemv,--wrap=cblas_sger,--wrap=grok_pool_run
 
 $(O)/bench/%: bench/%.c bench/timing.h bench/trainer.h $(LIBGROK) $(HEADERS)
 	@mkdir -p $(@D)

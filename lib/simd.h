@@ -22,11 +22,12 @@
 
 /* Not with clang, which builds only the fuzz targets: clang 14 gives the clones of two files'
  * static functions of one name the same global resolver, and the link fails. */
-#if defined(__x86_64__) && defined(__has_attribute) && !defined(__clang__)
+#if !defined(SIMD_CLONES) && defined(__x86_64__) && defined(__has_attribute) && !defined(__clang__)
 #if __has_attribute(target_clones)
 #define SIMD_CLONES __attribute__((target_clones("avx2", "default")))
 #endif
 #endif
+/* -DSIMD_CLONES= builds the baseline alone: the way to compare its numbers with the clones' */
 #ifndef SIMD_CLONES
 #define SIMD_CLONES
 #endif
