@@ -23,7 +23,7 @@ LOGS := $(OUT)/logs
 # $(call plot,SCRIPT,OUTPUT.png,VARIABLES)
 plot = gnuplot -e "out='$(2)'; $(3)" $(1)
 
-# THREADS=N: each run on N threads (grok-train --threads; by default every core). With make -j
+# THREADS=N: each run outside a sweep on N threads (grok-train --threads; by default every core;
 # several runs share the cores, and THREADS=1 is the faster split (README, Sweeps); it also
 # makes the runs' bytes the same on any machine's core count. A study's own --threads wins.
 THREADS ?=
