@@ -30,8 +30,14 @@ THREADS ?=
 
 # Every study's runs: $(call train,FLAGS) trains into $@; a run killed mid-way has left its
 # checkpoint $@.part (grok-train --checkpoint-every, 60 s by default), which this continues with
-# --resume, to the bytes of an uninterrupted run (on the threads the run started with).
-train = mkdir -p $(@D) && if [ -e $@.part ]; then grok-train --resume $@.part -q -o $@; \
-    else grok-train $(if $(THREADS),--threads $(THREADS) )$(1) -q -o $@; fi
+# --resume, to the bytes of an uninterrupted run (on the threads the run started with). A run
+# stopped by SIGINT or SIGTERM (Ctrl-C; Slurm's time limit or scancel, which signal the whole
+# job) writes its output so far and exits 130; that output becomes $@.part, to be continued, and
+# not $@, which the next make would take as finished. The shell waits for grok-train through
+# those signals (trap) to make the move.
+train = mkdir -p $(@D) && trap : INT TERM && \
+    { if [ -e $@.part ]; then grok-train --resume $@.part -q -o $@; \
+    else grok-train $(if $(THREADS),--threads $(THREADS) )$(1) -q -o $@; fi || \
+    { s=$$?; [ $$s -ne 130 ] || [ ! -e $@ ] || mv -f $@ $@.part; exit $$s; }; }
 
 .DELETE_ON_ERROR:

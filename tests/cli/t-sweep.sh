@@ -1,9 +1,9 @@
 #!/bin/sh
 # The examples' sweeps (examples/lib/sweep.mk): a dry run lists the commands and runs nothing;
-# make -j2 runs every row; a second make does nothing; a run killed mid-way continues from its
-# checkpoint to the bytes of an uninterrupted one; and the same sweep as a job array on a real
-# single-node Slurm (tools/slurm-local.sh), gathered by grok-fit. The Slurm part is skipped,
-# named, where Slurm is not installed (make deps installs it).
+# make -j2 runs every row; a second make does nothing; a run killed mid-way, or a make stopped by
+# SIGTERM, continues from its checkpoint to the bytes of an uninterrupted one; and the same
+# sweep as a job array on a real single-node Slurm (tools/slurm-local.sh), gathered by grok-fit.
+# The Slurm part is skipped, named, where Slurm is not installed (make deps installs it).
 . "$(dirname "$0")/tap.sh"
 cd "$TMP" || exit 1
 trap '"$GROK_TOP/tools/slurm-local.sh" stop "$TMP/slurm" 2>/dev/null; rm -rf "$TMP"' EXIT
@@ -49,6 +49,24 @@ data whole.h5 >a.txt && data out/runs/killed.h5 >b.txt && cmp -s a.txt b.txt
 ok $? "... to the bytes of an uninterrupted run"
 [ ! -e out/runs/killed.h5.part ]
 ok $? "... and the checkpoint is gone"
+
+# A make stopped by SIGTERM to its whole process group (what Slurm's time limit and scancel
+# send): grok-train writes its output so far, which must become a checkpoint to continue, not a
+# run that the next make takes as finished.
+printf 'stopped\t%s --checkpoint-every 20\n' "$slow" >>sweep.tsv
+setsid make sweep >stopped.log 2>&1 &
+for _ in $(seq 1 200); do [ -s out/runs/stopped.h5.part ] && break; sleep 0.05; done
+pgid=$(ps -o pgid= -p "$(pgrep -f 'grok-train .*stopped.h5' | head -1)" | tr -d ' ')
+kill -TERM "-$pgid"
+for _ in $(seq 1 200); do pgrep -g "$pgid" >/dev/null || break; sleep 0.05; done
+[ -s out/runs/stopped.h5.part ] && [ ! -e out/runs/stopped.h5 ]
+ok $? "a make stopped by SIGTERM leaves the run's checkpoint and no run"
+run make sweep
+is_exit 0
+grep -q -- '--resume out/runs/stopped.h5.part' "$TMP/stdout"
+ok $? "make sweep resumes it"
+data out/runs/stopped.h5 >b.txt && cmp -s a.txt b.txt
+ok $? "... to the bytes of an uninterrupted run"
 
 # The same sweep on Slurm.
 PATH="$PATH:/usr/sbin"
