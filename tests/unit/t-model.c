@@ -19,6 +19,13 @@
 
 static gsl_rng *rng;
 
+/* x[0 .. n) drawn from the standard normal, in order. */
+static void gaussian(double *x, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        x[i] = gsl_ran_gaussian(rng, 1.0);
+}
+
 /* ---- configurations ---- */
 
 static const char *input_name(enum grok_mlp_input in)
@@ -380,40 +387,70 @@ static const char *tensor_at(const struct grok_model *m, size_t k)
     return "?";
 }
 
+/* What a finite-difference check of one configuration starts from: its name, the model, a
+ * double workspace of BATCH examples and random parameters (the first draws of rng). */
+struct fd_model {
+    char label[160];
+    struct grok_model m;
+    struct grok_work *w;
+    double *P;   /* (n_params) */
+};
+
+static void fd_model_open(struct fd_model *f, const struct grok_model_config *cfg)
+{
+    config_name(f->label, sizeof f->label, cfg);
+    build(&f->m, cfg);
+    f->w = work(&f->m, BATCH, GROK_F64);
+    f->P = malloc(f->m.n_params * sizeof *f->P);
+    random_params(&f->m, f->P, rng);
+}
+
+static void fd_model_close(struct fd_model *f)
+{
+    free(f->P);
+    grok_work_free(f->w);
+    grok_model_free(&f->m);
+}
+
+/* The test that every parameter gradient of m matched its central difference (r), named by
+ * label, with the worst one and its tensor when some did not; whether they all matched. */
+static int params_match(const struct fd_result *r, const struct grok_model *m, const char *label)
+{
+    int all = ok(r->bad == 0, "%s: all %zu parameter gradients match finite differences", label,
+                 m->n_params);
+    if (!all)
+        diag("%zu bad; worst relative error %.3g at %zu (%s), worst absolute %.3g", r->bad,
+             r->worst_rel, r->worst_at, tensor_at(m, r->worst_at), r->worst_abs);
+    return all;
+}
+
 static void grad_check(const struct grok_model_config *cfg)
 {
-    char label[160];
-    config_name(label, sizeof label, cfg);
-    struct grok_model m;
-    build(&m, cfg);
-    struct grok_work *w = work(&m, BATCH, GROK_F64);
-    double *P = malloc(m.n_params * sizeof *P), *G = malloc(m.n_params * sizeof *G);
+    struct fd_model f;
+    fd_model_open(&f, cfg);
+    struct grok_model *m = &f.m;
+    struct grok_work *w = f.w;
+    const char *label = f.label;
+    double *P = f.P, *G = malloc(m->n_params * sizeof *G);
     int32_t tok[BATCH * 4], y[BATCH];
-    random_params(&m, P, rng);
-    struct loss_ctx ctx = {&m, w, P, tok, y, BATCH};
+    struct loss_ctx ctx = {m, w, P, tok, y, BATCH};
 
     /* ReLU may put a pre-activation within h of its kink: then a new batch, not a looser bound */
     int tries = cfg->act == GROK_ACT_RELU ? 3 : 1;
     struct fd_result r;
     int t = 0;
     do {
-        random_batch(&m, rng, tok, y, BATCH);
-        for (size_t k = 0; k < m.n_params; k++)
+        random_batch(m, rng, tok, y, BATCH);
+        for (size_t k = 0; k < m->n_params; k++)
             G[k] = 1e3; /* loss_grad overwrites */
-        grok_model_loss_grad_f64(&m, w, P, G, tok, y, BATCH, NULL, NULL);
-        r = fd_compare(loss_at, &ctx, P, G, m.n_params, FD_H, FD_REL, FD_ABS);
+        grok_model_loss_grad_f64(m, w, P, G, tok, y, BATCH, NULL, NULL);
+        r = fd_compare(loss_at, &ctx, P, G, m->n_params, FD_H, FD_REL, FD_ABS);
     } while (r.bad && ++t < tries);
-    if (!ok(r.bad == 0, "%s: all %zu parameter gradients match finite differences", label,
-            m.n_params))
-        diag("%zu bad; worst relative error %.3g at %zu (%s), worst absolute %.3g", r.bad,
-             r.worst_rel, r.worst_at, tensor_at(&m, r.worst_at), r.worst_abs);
-    else if (t > 0)
+    if (params_match(&r, m, label) && t > 0)
         diag("%s: passed with batch %d (a ReLU kink in an earlier one)", label, t + 1);
 
-    free(P);
     free(G);
-    grok_work_free(w);
-    grok_model_free(&m);
+    fd_model_close(&f);
 }
 
 static void test_gradients(void)
@@ -478,37 +515,31 @@ static double regress_at(void *c)
 
 static void test_regress_grad(const struct grok_model_config *cfg)
 {
-    char label[160];
-    config_name(label, sizeof label, cfg);
-    struct grok_model m;
-    build(&m, cfg);
-    struct grok_work *w = work(&m, BATCH, GROK_F64);
+    struct fd_model f;
+    fd_model_open(&f, cfg);
+    struct grok_model *m = &f.m;
+    struct grok_work *w = f.w;
+    const char *label = f.label;
     int V = cfg->d_vocab_out;
-    double *P = malloc(m.n_params * sizeof *P), *G = malloc(m.n_params * sizeof *G);
-    double *x = malloc(BATCH * m.d_input * sizeof *x), target[BATCH * 16], losses[BATCH];
-    random_params(&m, P, rng);
-    for (size_t i = 0; i < BATCH * m.d_input; i++)
-        x[i] = gsl_ran_gaussian(rng, 1.0);
-    for (int i = 0; i < BATCH * V; i++)
-        target[i] = gsl_ran_gaussian(rng, 1.0);
-    for (size_t k = 0; k < m.n_params; k++)
+    double *P = f.P, *G = malloc(m->n_params * sizeof *G);
+    double *x = malloc(BATCH * m->d_input * sizeof *x), target[BATCH * 16], losses[BATCH];
+    gaussian(x, BATCH * m->d_input);
+    gaussian(target, (size_t)BATCH * V);
+    for (size_t k = 0; k < m->n_params; k++)
         G[k] = 1e3;   /* overwritten */
-    double loss = grok_model_regress_loss_grad_f64(&m, w, P, G, x, target, BATCH, 1.0 / BATCH, losses);
-    struct regress_ctx ctx = {&m, w, P, x, target, BATCH};
-    struct fd_result r = fd_compare(regress_at, &ctx, P, G, m.n_params, FD_H, FD_REL, FD_ABS);
-    if (!ok(r.bad == 0, "%s, regression: all %zu parameter gradients match finite differences",
-            label, m.n_params))
-        diag("%zu bad; worst relative error %.3g at %zu (%s), worst absolute %.3g", r.bad,
-             r.worst_rel, r.worst_at, tensor_at(&m, r.worst_at), r.worst_abs);
+    double loss = grok_model_regress_loss_grad_f64(m, w, P, G, x, target, BATCH, 1.0 / BATCH, losses);
+    struct regress_ctx ctx = {m, w, P, x, target, BATCH};
+    struct fd_result r = fd_compare(regress_at, &ctx, P, G, m->n_params, FD_H, FD_REL, FD_ABS);
+    char what[200];
+    snprintf(what, sizeof what, "%s, regression", label);
+    params_match(&r, m, what);
     double mean = 0;
     for (int i = 0; i < BATCH; i++)
         mean += losses[i] / BATCH;
     is_near(loss, mean, 1e-14, "%s, regression: the loss is the mean of the examples' losses", label);
-    free(P);
     free(G);
     free(x);
-    grok_work_free(w);
-    grok_model_free(&m);
+    fd_model_close(&f);
 }
 
 static void test_regress_grads(void)
@@ -546,33 +577,31 @@ static double dot_logits(void *c)
 
 static void test_input_grad(const struct grok_model_config *cfg)
 {
-    char label[160];
-    config_name(label, sizeof label, cfg);
-    struct grok_model m;
-    build(&m, cfg);
-    struct grok_work *w = work(&m, BATCH, GROK_F64);
+    struct fd_model f;
+    fd_model_open(&f, cfg);
+    struct grok_model *m = &f.m;
+    struct grok_work *w = f.w;
+    const char *label = f.label;
     int V = cfg->d_vocab_out;
-    double *P = malloc(m.n_params * sizeof *P);
-    double *x = malloc(BATCH * m.d_input * sizeof *x), *dx = malloc(BATCH * m.d_input * sizeof *dx);
+    double *P = f.P;
+    double *x = malloc(BATCH * m->d_input * sizeof *x), *dx = malloc(BATCH * m->d_input * sizeof *dx);
     double r[BATCH * 16], logits[BATCH * 16], losses[BATCH];
     int32_t tok[BATCH * 4], y[BATCH];
-    random_params(&m, P, rng);
-    random_batch(&m, rng, tok, y, BATCH);
-    for (int i = 0; i < BATCH * V; i++)
-        r[i] = gsl_ran_gaussian(rng, 1.0);
+    random_batch(m, rng, tok, y, BATCH);
+    gaussian(r, (size_t)BATCH * V);
 
-    grok_model_input_f64(&m, P, tok, BATCH, x);
-    grok_model_input_grad_f64(&m, w, P, x, r, BATCH, dx);
-    struct logit_ctx ctx = {&m, w, P, x, r, logits, BATCH};
-    struct fd_result fd = fd_compare(dot_logits, &ctx, x, dx, BATCH * m.d_input, FD_H, FD_REL, FD_ABS);
+    grok_model_input_f64(m, P, tok, BATCH, x);
+    grok_model_input_grad_f64(m, w, P, x, r, BATCH, dx);
+    struct logit_ctx ctx = {m, w, P, x, r, logits, BATCH};
+    struct fd_result fd = fd_compare(dot_logits, &ctx, x, dx, BATCH * m->d_input, FD_H, FD_REL, FD_ABS);
     if (!ok(fd.bad == 0, "%s: input gradient matches finite differences (%zu values)", label,
-            BATCH * m.d_input))
+            BATCH * m->d_input))
         diag("%zu bad; worst relative error %.3g at %zu, worst absolute %.3g", fd.bad,
              fd.worst_rel, fd.worst_at, fd.worst_abs);
 
     /* the logits of the input of the tokens are those the loss was computed from */
-    grok_model_logits_f64(&m, w, P, x, BATCH, logits);
-    double mean = grok_model_loss_grad_f64(&m, w, P, NULL, tok, y, BATCH, NULL, losses);
+    grok_model_logits_f64(m, w, P, x, BATCH, logits);
+    double mean = grok_model_loss_grad_f64(m, w, P, NULL, tok, y, BATCH, NULL, losses);
     double want = 0, worst = 0;
     for (int i = 0; i < BATCH; i++) {
         const double *row = logits + i * V;
@@ -603,11 +632,9 @@ static void test_input_grad(const struct grok_model_config *cfg)
             "%s: logits(input(tokens)) give the loss of loss_grad", label))
         diag("mean %.17g, from the logits %.17g; worst per-example gap %.3g", mean, want, worst);
 
-    free(P);
     free(x);
     free(dx);
-    grok_work_free(w);
-    grok_model_free(&m);
+    fd_model_close(&f);
 }
 
 /* Which positions the readout sees: with causal attention the logits at readout r do not depend
@@ -625,8 +652,7 @@ static void test_readout_sees(int causal, int readout)
     int32_t tok[BATCH * 4], y[BATCH];
     random_params(&m, P, rng);
     random_batch(&m, rng, tok, y, BATCH);
-    for (int i = 0; i < BATCH * V; i++)
-        r[i] = gsl_ran_gaussian(rng, 1.0);
+    gaussian(r, (size_t)BATCH * V);
     grok_model_input_f64(&m, P, tok, BATCH, x);
     grok_model_input_grad_f64(&m, w, P, x, r, BATCH, dx);
     int right = 1;
