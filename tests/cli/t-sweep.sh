@@ -88,9 +88,10 @@ fi
 eval "$env"
 rm -rf out/runs out/logs
 head -n 4 sweep.tsv >small.tsv && mv small.tsv sweep.tsv
-wait_job() {   # wait_job ID: until squeue no longer lists it (at most 120 s)
+wait_job() {   # wait_job ID: until squeue answers and no longer lists it (at most 120 s)
     for _ in $(seq 1 240); do
-        [ -z "$(squeue -h -j "$1" 2>/dev/null)" ] && return 0
+        # a failed squeue (the controller busy or not up yet) is no answer, not an empty queue
+        listed=$(squeue -h -j "$1" 2>/dev/null) && [ -z "$listed" ] && return 0
         sleep 0.5
     done
     return 1
@@ -100,7 +101,9 @@ wait_job "$job"
 ok $? "Slurm: the array job $job runs every row"
 [ -s out/runs/seed0.h5 ] && [ -s out/runs/seed1.h5 ] && [ -s out/runs/seed2.h5 ] &&
     [ -e "out/logs/slurm-${job}_3.out" ] && [ -e out/logs/seed2.log ]
-ok $? "Slurm: each task's run and log"
+got=$?
+ok $got "Slurm: each task's run and log"
+[ $got -eq 0 ] || diag "job '$job'; out/:" $(ls -R out)
 grok-fit -t out/runs/*.h5 | grep -v '^#' | cut -f1 >gathered
 printf 'run\nout/runs/seed0.h5\nout/runs/seed1.h5\nout/runs/seed2.h5\n' | cmp -s - gathered
 ok $? "Slurm: grok-fit gathers the sweep, one row per run"
