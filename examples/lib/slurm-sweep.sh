@@ -25,6 +25,9 @@ cat >"$script" <<SBATCH
 # Task i of the array makes the run of row i of $sweep (rows counted from 1, header excluded).
 set -eu
 name=\$(awk -F'\t' -v i="\$SLURM_ARRAY_TASK_ID" '!/^#/ && NF && \$1 != "name" && ++n == i { print \$1 }' "$dir/$sweep")
+# sbatch passes on the submitting shell's environment, and with it the jobserver of a parallel
+# make that submitted the job (MAKEFLAGS names its pipe's descriptors, which mean nothing here)
+unset MAKEFLAGS MFLAGS MAKELEVEL
 exec $make -C "$dir" "$runs/\$name.h5"
 SBATCH
 if [ "${DRY_RUN:-0}" = 1 ]; then

@@ -6,6 +6,8 @@
 # The Slurm part is skipped, named, where Slurm is not installed (make deps installs it).
 . "$(dirname "$0")/tap.sh"
 cd "$TMP" || exit 1
+# the makes here are this test's own, not jobs of a make check -j2 that runs it
+unset MAKEFLAGS MFLAGS MAKELEVEL
 trap '"$GROK_TOP/tools/slurm-local.sh" stop "$TMP/slurm" 2>/dev/null; rm -rf "$TMP"' EXIT
 printf 'include %s/examples/lib/common.mk\nBIN := %s\nSWEEP := sweep.tsv\ninclude %s/examples/lib/sweep.mk\n' \
     "$GROK_TOP" "$GROK_BIN" "$GROK_TOP" >Makefile
